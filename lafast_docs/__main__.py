@@ -1,0 +1,3 @@
+from lafast_docs.cli import main
+
+main()

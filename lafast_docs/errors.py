@@ -1,0 +1,122 @@
+"""The one exception hierarchy of lafast.
+
+Every error a user can cause is a `LafastError` with a German message. The CLI turns it into
+text and an exit code in one place (`cli.main`); nothing else prints tracebacks for them.
+
+Exit codes (documented in README.md):
+  0 success, 1 general user error, 2 wrong command-line usage (click),
+  3 no workspace / broken configuration, 4 problem in a draft, 5 rendering failed,
+  6 git failed, 70 internal error (a bug: please report).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding with its place, for errors that collect several."""
+
+    message: str
+    path: Path | None = None
+    line: int | None = None
+
+    def location(self) -> str:
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+class LafastError(Exception):
+    """Base class: a user-facing error with a German message."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: Path | str | None = None,
+        line: int | None = None,
+        hint: str | None = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path) if path is not None else None
+        self.line = line
+        self.hint = hint
+        self.problems = problems or []
+
+    def render(self) -> str:
+        """The full German text shown to the user."""
+        where = ""
+        if self.path is not None:
+            where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
+        lines = [f"Fehler: {where}{self.message}"]
+        for p in self.problems:
+            loc = p.location()
+            lines.append(f"  - {loc + ': ' if loc else ''}{p.message}")
+        if self.hint:
+            lines.append(f"Was tun: {self.hint}")
+        return "\n".join(lines)
+
+
+class WorkspaceNotFound(LafastError):
+    """No lafast.yaml in this folder or any parent."""
+
+    exit_code = 3
+
+
+class ConfigError(LafastError):
+    """lafast.yaml is broken or incomplete."""
+
+    exit_code = 3
+
+
+class SlugError(LafastError):
+    """A short name (slug) is not allowed."""
+
+
+class DraftNotFound(LafastError):
+    """No draft with this short name."""
+
+    exit_code = 4
+
+
+class DraftExists(LafastError):
+    """A draft with this short name exists already."""
+
+    exit_code = 4
+
+
+class DraftError(LafastError):
+    """The draft's front matter or text is broken."""
+
+    exit_code = 4
+
+
+class UnsafeContent(DraftError):
+    """The draft asks for something that is not allowed (raw HTML, outside files)."""
+
+
+class RenderError(LafastError):
+    """pandoc or WeasyPrint failed."""
+
+    exit_code = 5
+
+
+class ToolMissing(RenderError):
+    """An external program (pandoc) is missing or too old."""
+
+
+class GitError(LafastError):
+    """A git operation failed."""
+
+    exit_code = 6
+
+
+class RevisionNotFound(GitError):
+    """A version named by the user does not exist."""

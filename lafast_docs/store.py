@@ -1,0 +1,170 @@
+"""Persistence: atomic file writes and the git repository (the only module that runs git).
+
+GitPython is imported lazily: importing it costs ~0.1 s, which `lafast status` and `--help`
+must not pay. Read-only queries on the hot path (`last_change`) call git directly.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lafast_docs.errors import GitError, RevisionNotFound
+
+if TYPE_CHECKING:  # pragma: no cover
+    import git
+
+GIT_TIMEOUT = 60
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write `data` to `path` so that readers see either the old or the new file, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    short: str
+    author: str
+    date: datetime
+    subject: str
+
+
+class Store:
+    """The workspace's git repository."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._repo: git.Repo | None = None
+
+    # -- setup -----------------------------------------------------------------------------
+    @classmethod
+    def init(cls, root: Path) -> Store:
+        import git
+
+        try:
+            git.Repo.init(root, initial_branch="main")
+        except git.GitCommandError as exc:  # pragma: no cover - git itself broken
+            raise GitError(f"git init in {root} ist fehlgeschlagen: {exc.stderr.strip()}") from exc
+        return cls(root)
+
+    @property
+    def repo(self) -> git.Repo:
+        if self._repo is None:
+            import git
+
+            try:
+                self._repo = git.Repo(self.root)
+            except (git.InvalidGitRepositoryError, git.NoSuchPathError) as exc:
+                raise GitError(
+                    f"{self.root} ist kein git-Repository.",
+                    hint="Legen Sie den Arbeitsbereich mit „lafast init“ an.",
+                ) from exc
+        return self._repo
+
+    # -- plain git for fast read-only queries ----------------------------------------------
+    def _git(self, *args: str) -> str:
+        try:
+            proc = subprocess.run(
+                ["git", "-C", str(self.root), *args],
+                capture_output=True,
+                text=True,
+                timeout=GIT_TIMEOUT,
+                check=False,
+            )
+        except FileNotFoundError as exc:
+            raise GitError("Das Programm git ist nicht installiert.",
+                           hint="Installieren Sie git (z. B. „apt-get install git“).") from exc
+        if proc.returncode != 0:
+            raise GitError(f"git {' '.join(args[:2])} ist fehlgeschlagen: {proc.stderr.strip()}")
+        return proc.stdout
+
+    def last_change(self, path: Path) -> CommitInfo | None:
+        """The newest commit touching `path`, or None if it was never committed."""
+        out = self._git("log", "-1", "--format=%H%x00%h%x00%an%x00%aI%x00%s", "--",
+                        self._rel(path))
+        return _parse_log(out)[0] if out.strip() else None
+
+    # -- writes ----------------------------------------------------------------------------
+    def commit(self, paths: Iterable[Path], message: str, *, allow_empty: bool = False) -> str:
+        """Stage exactly `paths` (files or folders, deletions too) and commit. Returns the sha."""
+        import git
+
+        rels = [self._rel(p) for p in paths]
+        try:
+            self.repo.git.add("--all", "--", *rels)
+            if not allow_empty and not self.repo.git.diff("--cached", "--name-only", "--", *rels):
+                return ""
+            self.repo.git.commit("-m", message, "--", *rels, allow_empty=allow_empty)
+        except git.GitCommandError as exc:
+            raise GitError(
+                f"Speichern in git ist fehlgeschlagen: {(exc.stderr or '').strip()}",
+                hint="Prüfen Sie mit „git status“ den Zustand; ist user.name/user.email gesetzt?",
+            ) from exc
+        return self.repo.head.commit.hexsha
+
+    # -- history ---------------------------------------------------------------------------
+    def log(self, path: Path, *, limit: int = 200) -> list[CommitInfo]:
+        out = self._git("log", f"-{limit}", "--format=%H%x00%h%x00%an%x00%aI%x00%s", "--",
+                        self._rel(path))
+        return _parse_log(out)
+
+    def resolve(self, rev: str) -> str:
+        """Full sha of a revision (commit, tag, branch, `HEAD~2`), or RevisionNotFound."""
+        if rev.startswith("-"):
+            raise RevisionNotFound(f"Unbekannte Version „{rev}“.")
+        try:
+            return self._git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
+        except GitError as exc:
+            raise RevisionNotFound(
+                f"Die Version „{rev}“ gibt es in diesem Arbeitsbereich nicht.",
+                hint="„lafast log KURZNAME“ zeigt die vorhandenen Versionen.",
+            ) from exc
+
+    def read_at(self, rev: str, path: Path) -> str:
+        """The text of `path` as it was at `rev`."""
+        sha = self.resolve(rev)
+        try:
+            return self._git("show", f"{sha}:{self._rel(path)}")
+        except GitError as exc:
+            raise RevisionNotFound(
+                f"{self._rel(path)} gab es in Version {rev} noch nicht."
+            ) from exc
+
+    def is_dirty(self, path: Path) -> bool:
+        return bool(self._git("status", "--porcelain", "--", self._rel(path)).strip())
+
+    def _rel(self, path: Path) -> str:
+        p = path if path.is_absolute() else self.root / path
+        try:
+            return p.resolve().relative_to(self.root.resolve()).as_posix() or "."
+        except ValueError:
+            return p.as_posix()
+
+
+def _parse_log(out: str) -> list[CommitInfo]:
+    result = []
+    for line in out.splitlines():
+        if not line.strip():
+            continue
+        sha, short, author, date, subject = line.split("\x00", 4)
+        result.append(CommitInfo(sha, short, author, datetime.fromisoformat(date), subject))
+    return result

@@ -1,0 +1,75 @@
+"""YAML reading and writing with ruamel round-trip: comments and key order survive edits."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.errors import LafastError
+
+
+def _yaml() -> Any:
+    from ruamel.yaml import YAML
+
+    y = YAML(typ="rt")
+    y.preserve_quotes = True
+    y.width = 100
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def load(text: str, *, path: Path, error: type[LafastError], line_offset: int = 0) -> Any:
+    """Parse YAML text; syntax errors become `error` naming file and line."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return _yaml().load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = (mark.line + 1 + line_offset) if mark is not None else None
+        what = (exc.problem or exc.context or "ungültiges YAML").strip()
+        raise error(
+            f"Die YAML-Angaben sind fehlerhaft ({_german_problem(what)}).",
+            path=path,
+            line=line,
+            hint="Prüfen Sie Einrückung, Doppelpunkte und Anführungszeichen in dieser Zeile "
+            "und der Zeile davor.",
+        ) from exc
+    except YAMLError as exc:
+        raise error(f"Die YAML-Angaben sind fehlerhaft: {exc}", path=path) from exc
+
+
+def dump(data: Any) -> str:
+    buf = io.StringIO()
+    _yaml().dump(data, buf)
+    return buf.getvalue()
+
+
+def line_of(node: Any, key: Any | None = None, *, offset: int = 0) -> int | None:
+    """1-based source line of a mapping key (or of the node itself) in a round-trip tree."""
+    lc = getattr(node, "lc", None)
+    if lc is None:
+        return None
+    try:
+        if key is not None:
+            return int(lc.key(key)[0]) + 1 + offset
+        return int(lc.line) + 1 + offset
+    except (KeyError, TypeError, IndexError):
+        return None
+
+
+_PROBLEMS = {
+    "found duplicate key": "ein Schlüssel steht doppelt",
+    "mapping values are not allowed here": "Doppelpunkt an unerwarteter Stelle",
+    "could not find expected ':'": "ein Doppelpunkt fehlt",
+    "found character '\\t' that cannot start any token": "Tabulator statt Leerzeichen",
+    "found undefined alias": "unbekannter Verweis (*)",
+}
+
+
+def _german_problem(problem: str) -> str:
+    for en, de in _PROBLEMS.items():
+        if problem.startswith(en):
+            return de
+    return problem
