@@ -1,0 +1,92 @@
+"""DOCX by pandoc with the type's styled reference document.
+
+Randnummern are runs in the character style `Randnummer`, section numbers in `Abschnittsnummer`,
+the lines under the title in `Titelangaben`, the funding note in `Foerderhinweis`. Title, authors,
+keywords go into the core document properties; version, Stand, type and commit into custom
+properties (pandoc writes unknown metadata fields as custom properties).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lafast_docs import pandoc, resources
+from lafast_docs.analysis import Analysis
+from lafast_docs.config import Workspace
+from lafast_docs.render import markup
+from lafast_docs.textmodel import Node, walk
+
+
+def _para(text: str) -> Node:
+    return {"t": "Para", "c": [{"t": "Str", "c": text}]}
+
+
+def _styled_div(style: str, paras: list[str]) -> Node:
+    return {"t": "Div", "c": [["", [], [["custom-style", style]]], [_para(p) for p in paras]]}
+
+
+def title_lines(ctx: dict[str, Any]) -> list[str]:
+    lines = [f"{ctx['type_name']} · Version {ctx['version']} · Stand: {ctx['stand']}"]
+    if ctx["geltungsbereich"]:
+        lines.append(f"Geltungsbereich: {ctx['geltungsbereich']}")
+    if ctx["adressat"]:
+        lines.append(f"An: {ctx['adressat']}")
+    if ctx["bezug_titel"]:
+        datum = f" vom {ctx['bezug_datum']}" if ctx["bezug_datum"] else ""
+        lines.append(f"Bezug: {ctx['bezug_titel']}{datum}")
+    if ctx["frist"]:
+        lines.append(f"Frist: {ctx['frist']}")
+    lines.append(ctx["org_name"])
+    return lines
+
+
+def docx_ast(analysis: Analysis, ctx: dict[str, Any]) -> Node:
+    ast = markup.prepared(analysis, marker=markup.docx_marker, images="data", inline_notes=False)
+
+    def style_secnum(el: Node) -> None:
+        if el["t"] == "Span" and "secnum" in el["c"][0][1]:
+            el["c"][0][2].append(["custom-style", "Abschnittsnummer"])
+
+    walk(ast["blocks"], style_secnum)
+    ast["meta"] = metadata(ctx)
+    ast["blocks"].insert(0, _styled_div("Titelangaben", title_lines(ctx)))
+    if ctx["funding_note"]:
+        ast["blocks"].append(_styled_div("Foerderhinweis", [ctx["funding_note"]]))
+    return ast
+
+
+def metadata(ctx: dict[str, Any]) -> dict[str, Node]:
+    """Pandoc metadata as literal strings (never parsed as Markdown or YAML)."""
+    fields = {
+        "title": ctx["title"],
+        "subtitle": ctx["subtitle"],
+        "lang": ctx["lang"],
+        "toc-title": "Inhalt",
+        "keywords": ", ".join(ctx["keywords"]),
+        "subject": ctx["type_name"],
+        "description": f"{ctx['type_name']} der {ctx['org_name']}, Version {ctx['version']}, "
+        f"Stand {ctx['stand']}",
+        "lafast-version": ctx["version"],
+        "lafast-stand": ctx["stand_iso"],
+        "lafast-typ": ctx["type"],
+        "lafast-dokument": ctx["slug"],
+        "lafast-commit": ctx["commit"] or "nicht gespeichert",
+    }
+    meta: dict[str, Node] = {k: {"t": "MetaString", "c": v} for k, v in fields.items() if v}
+    if ctx["authors"]:
+        meta["author"] = {"t": "MetaList",
+                          "c": [{"t": "MetaString", "c": a} for a in ctx["authors"]]}
+    return meta
+
+
+def write_docx(ws: Workspace, analysis: Analysis, ctx: dict[str, Any], target: Path) -> None:
+    reference = resources.find_template(ws, analysis.draft.type, "reference.docx")
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        pandoc.ast_to("docx", docx_ast(analysis, ctx),
+                      ["--toc", "--toc-depth=2", f"--reference-doc={reference}"],
+                      output=tmp)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)

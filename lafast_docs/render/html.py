@@ -1,0 +1,76 @@
+"""HTML: the body through pandoc, the page around it through Jinja2 (autoescape, StrictUndefined).
+
+Two flavours from one annotated AST:
+- `print_page`: handed to WeasyPrint (footnotes as `float: footnote`, margin Randnummern, table of
+  contents with page numbers, structure that passes PDF/UA-1);
+- `web_page`: one self-contained accessible page (CSS inline, images as data URIs, endnotes).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lafast_docs import pandoc, resources
+from lafast_docs.analysis import Analysis
+from lafast_docs.config import Workspace
+from lafast_docs.render import markup
+from lafast_docs.textmodel import Heading
+
+PANDOC_HTML_ARGS = ["--shift-heading-level-by=1", "--wrap=none", "--html-q-tags"]
+
+
+def body_html(ast: dict[str, Any]) -> str:
+    return pandoc.ast_to("html5", ast, PANDOC_HTML_ARGS).decode("utf-8")
+
+
+def toc_tree(headings: list[Heading], *, max_level: int = 3) -> list[dict[str, Any]]:
+    """Nested entries for the table of contents (levels relative to the top level)."""
+    if not headings:
+        return []
+    base = min(h.level for h in headings)
+    root: list[dict[str, Any]] = []
+    stack: list[tuple[int, list[dict[str, Any]]]] = [(base - 1, root)]
+    for h in headings:
+        if h.level - base + 1 > max_level:
+            continue
+        entry = {"id": h.id, "number": h.number, "text": h.text, "children": []}
+        while stack[-1][0] >= h.level:
+            stack.pop()
+        stack[-1][1].append(entry)
+        stack.append((h.level, entry["children"]))
+    return root
+
+
+def stylesheet(ws: Workspace, doc_type: str, name: str) -> Any:
+    """The layout stylesheet plus the type's theme, safe to inline in a <style> element."""
+    from markupsafe import Markup
+
+    css = "\n".join(resources.find_template(ws, doc_type, n).read_text("utf-8")
+                    for n in ("theme.css", name))
+    return Markup(css.replace("</", "<\\/"))
+
+
+def print_page(ws: Workspace, analysis: Analysis, context: dict[str, Any]) -> str:
+    from markupsafe import Markup
+
+    ast = markup.prepared(analysis, marker=markup.print_marker, images="file", inline_notes=True)
+    return resources.render_text(
+        ws, analysis.draft.type, "print.html.j2",
+        body=Markup(body_html(ast)),
+        toc=toc_tree(analysis.model.headings),
+        css=stylesheet(ws, analysis.draft.type, "print.css"),
+        **context,
+    )
+
+
+def web_page(ws: Workspace, analysis: Analysis, context: dict[str, Any]) -> str:
+    from markupsafe import Markup
+
+    ast = markup.prepared(analysis, marker=markup.web_marker, images="data", inline_notes=False)
+    return resources.render_text(
+        ws, analysis.draft.type, "web.html.j2",
+        body=Markup(body_html(ast)),
+        toc=toc_tree(analysis.model.headings),
+        css=stylesheet(ws, analysis.draft.type, "web.css"),
+        **context,
+    )

@@ -1,0 +1,112 @@
+"""Format-specific finishing of the annotated AST: Randnummer markers, footnotes, images.
+
+`textmodel.annotate` wraps every numbered block in `Div#rn-N.rn-block`; here each output gets the
+marker it can show: a margin number for print, a link for the web page, a styled run in DOCX.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.analysis import IMAGE_TYPES, Analysis
+from lafast_docs.textmodel import Node, walk
+
+Marker = Callable[[str], list[Node]]
+
+
+def _span(classes: list[str], inlines: list[Node], attrs: list[list[str]] | None = None) -> Node:
+    return {"t": "Span", "c": [["", classes, attrs or []], inlines]}
+
+
+def print_marker(rn: str) -> list[Node]:
+    return [_span(["rn"], [{"t": "Str", "c": rn}])]
+
+
+def web_marker(rn: str) -> list[Node]:
+    link = {"t": "Link", "c": [["", ["rn"], [["aria-label", f"Randnummer {rn}"]]],
+                               [{"t": "Str", "c": rn}], [f"#rn-{rn}", ""]]}
+    return [link]
+
+
+def docx_marker(rn: str) -> list[Node]:
+    return [_span([], [{"t": "Str", "c": rn}], [["custom-style", "Randnummer"]]),
+            {"t": "Str", "c": "\u2003"}]
+
+
+def add_markers(blocks: list[Node], marker: Marker) -> None:
+    """Put `marker(rn)` at the start of the first paragraph of every numbered block."""
+    for b in blocks:
+        if b["t"] == "Div":
+            attrs = dict(b["c"][0][2])
+            if "rn-block" in b["c"][0][1] and "rn" in attrs:
+                _prepend(b["c"][1], marker(attrs["rn"]))
+            else:
+                add_markers(b["c"][1], marker)
+        elif b["t"] in ("BulletList", "OrderedList"):
+            items = b["c"] if b["t"] == "BulletList" else b["c"][1]
+            for item in items:
+                add_markers(item, marker)
+        elif b["t"] == "DefinitionList":
+            for _term, defs in b["c"]:
+                for d in defs:
+                    add_markers(d, marker)
+
+
+def _prepend(blocks: list[Node], inlines: list[Node]) -> None:
+    first = blocks[0] if blocks else None
+    if first is not None and first["t"] in ("Para", "Plain"):
+        first["c"][:0] = inlines
+    elif first is not None and first["t"] in ("BlockQuote", "Div"):
+        inner = first["c"] if first["t"] == "BlockQuote" else first["c"][1]
+        _prepend(inner, inlines)
+    else:  # table, code, figure: the number stands in its own line before it
+        blocks.insert(0, {"t": "Plain", "c": inlines})
+
+
+def notes_inline(blocks: list[Node]) -> None:
+    """Footnotes become `<span class="footnote">` for WeasyPrint's `float: footnote`."""
+
+    def visit(el: Node) -> None:
+        if el["t"] in ("Para", "Plain"):
+            el["c"] = [_note_span(i) if i["t"] == "Note" else i for i in el["c"]]
+
+    walk(blocks, visit)
+
+
+def _note_span(note: Node) -> Node:
+    inlines: list[Node] = []
+    for b in note["c"]:
+        if b["t"] in ("Para", "Plain"):
+            if inlines:
+                inlines.append({"t": "Space"})
+            inlines.extend(b["c"])
+    return _span(["footnote"], inlines)
+
+
+def images_as(blocks: list[Node], analysis: Analysis, how: str) -> None:
+    """Point images at checked files: `file` URLs (print, via the safe fetcher) or data URIs."""
+    def visit(el: Node) -> None:
+        if el["t"] == "Image":
+            src = el["c"][2][0]
+            path = analysis.images[src]
+            el["c"][2][0] = path.as_uri() if how == "file" else data_uri(path)
+
+    walk(blocks, visit)
+
+
+def data_uri(path: Path) -> str:
+    mime = IMAGE_TYPES[path.suffix.lower()]
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def prepared(analysis: Analysis, *, marker: Marker, images: str, inline_notes: bool) -> Node:
+    ast: dict[str, Any] = copy.deepcopy(analysis.model.ast)
+    add_markers(ast["blocks"], marker)
+    if inline_notes:
+        notes_inline(ast["blocks"])
+    images_as(ast["blocks"], analysis, images)
+    return ast

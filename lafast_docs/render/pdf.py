@@ -1,0 +1,90 @@
+"""PDF by WeasyPrint, in-process, tagged and declared PDF/UA-1, with a URL fetcher that only
+serves files from the draft's folder and the template folders (no http, no other files)."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+from lafast_docs.errors import RenderError, UnsafeContent
+
+MIME_OVERRIDES = {".svg": "image/svg+xml", ".css": "text/css", ".woff2": "font/woff2",
+                  ".ttf": "font/ttf", ".otf": "font/otf"}
+
+
+def safe_fetcher(allowed_roots: list[Path]) -> Any:
+    """A WeasyPrint URL fetcher restricted to files inside `allowed_roots` (symlinks resolved)."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    roots = [r.resolve() for r in allowed_roots]
+
+    class SafeFetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=("file",))
+            self.refused: list[str] = []
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parts = urlsplit(url)
+            path = Path(url2pathname(unquote(parts.path))) if parts.scheme == "file" else None
+            if (path is None or parts.netloc not in ("", "localhost")
+                    or not any(_inside(path, r) for r in roots)):
+                self.refused.append(url[:200])
+                raise ValueError(f"lafast: Zugriff verweigert: {url[:200]}")
+            real = path.resolve()
+            mime = MIME_OVERRIDES.get(real.suffix.lower()) or mimetypes.guess_type(real.name)[0]
+            return URLFetcherResponse(real.as_uri(), real.read_bytes(),
+                                      {"Content-Type": mime or "application/octet-stream"})
+
+    return SafeFetcher()
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return False
+    return real.is_file() and real.is_relative_to(root)
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def write_pdf(html: str, target: Path, *, base: Path, allowed_roots: list[Path],
+              link_texts: dict[str, str]) -> None:
+    """Render `html` to `target` (PDF/UA-1). Refused resources fail the render."""
+    import weasyprint
+
+    from lafast_docs.render import pdfpost
+
+    fetcher = safe_fetcher(allowed_roots)
+    logger = logging.getLogger("weasyprint")
+    handler = _Collect()
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        doc = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+        pdf = doc.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+    except Exception as exc:  # WeasyPrint raises many kinds; all mean "could not render"
+        raise RenderError(f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {exc}",
+                          hint="Prüfen Sie eigene Vorlagen unter templates/; sonst melden Sie "
+                          "den Fehler mit dem Entwurf.") from exc
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+    if fetcher.refused:
+        raise UnsafeContent(
+            "Beim Erzeugen der PDF-Datei wurde auf Dateien außerhalb der erlaubten Ordner "
+            "zugegriffen: " + ", ".join(fetcher.refused[:5]),
+            hint="Bilder und Schriften müssen im Ordner des Entwurfs oder der Vorlage liegen.",
+        )
+    pdfpost.finish(pdf, target, link_texts=link_texts)
