@@ -1,0 +1,385 @@
+"""The `lafast` command line: parse, call one core function, print. German for the user.
+
+This is the only module that imports click. Errors from the core (`LafastError`) become a German
+message and an exit code in `main`; heavy libraries are imported by the core only when needed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lafast_docs import __version__, messages_de
+from lafast_docs.errors import LafastError
+
+for _mod in ("core", "exceptions", "formatting", "decorators", "parser", "types", "termui"):
+    _m = sys.modules.get(f"click.{_mod}")
+    if _m is not None and hasattr(_m, "_"):
+        _m._ = messages_de.translate  # type: ignore[attr-defined]
+    if _m is not None and hasattr(_m, "ngettext"):
+        _m.ngettext = messages_de.ntranslate  # type: ignore[attr-defined]
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class Group(click.Group):
+    """Commands listed in workflow order, not alphabetically."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+def _workspace(ctx: click.Context) -> Any:
+    from lafast_docs.config import find_workspace
+
+    explicit = ctx.find_root().params.get("workspace")
+    return find_workspace(explicit=Path(explicit) if explicit else None)
+
+
+def _table(headers: list[str], rows: list[list[str]], *, title: str | None = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*headers, title=title, title_justify="left", header_style="bold")
+    for row in rows:
+        table.add_row(*row)
+    Console(soft_wrap=False).print(table)
+
+
+def _json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.option("--workspace", "-w", metavar="ORDNER", type=click.Path(file_okay=False),
+              help="Arbeitsbereich (Ordner mit lafast.yaml). Vorgabe: der aktuelle Ordner oder "
+              "ein übergeordneter.")
+@click.version_option(__version__, "--version", message="lafast %(version)s")
+def cli(workspace: str | None) -> None:
+    """lafast – Stellungnahmen und Fachstandards gemeinsam mit dem Arbeitsfeld erarbeiten.
+
+    \b
+    Einstieg:      lafast demo            (zeigt alles an Beispielen)
+    Neu beginnen:  lafast init ORDNER     dann  lafast new fachstandard --title "…"
+    """
+
+
+# -- workspace ---------------------------------------------------------------------------------
+@cli.command()
+@click.argument("ordner", required=False, default=".", type=click.Path(file_okay=False))
+@click.option("--name", default="", help="Name der Fachstelle für lafast.yaml.")
+def init(ordner: str, name: str) -> None:
+    """Neuen Arbeitsbereich anlegen (git-Repository mit lafast.yaml).
+
+    \b
+    Beispiel:  lafast init ~/fachstelle --name "Landesfachstelle FSA/MSA"
+    """
+    from lafast_docs.workspace import init_workspace
+
+    ws = init_workspace(Path(ordner), name=name)
+    click.echo(f"Arbeitsbereich angelegt: {ws.root}")
+    click.echo(f"Als Nächstes: Angaben in {ws.config.path.name} prüfen, dann "
+               "„lafast new fachstandard --title \"…\"“.")
+
+
+@cli.group(cls=Group)
+def org() -> None:
+    """Adressbuch der Träger und Gremien pflegen."""
+
+
+@org.command("add")
+@click.argument("kennung")
+@click.option("--name", required=True, help="Voller Name der Organisation.")
+@click.option("--type", "org_type", required=True, type=click.Choice(["traeger", "gremium"]),
+              help="traeger oder gremium.")
+@click.option("--email", default="", help="E-Mail-Adresse für Einladungen.")
+@click.option("--contact", default="", help="Ansprechperson.")
+@click.pass_context
+def org_add(ctx: click.Context, kennung: str, name: str, org_type: str, email: str,
+            contact: str) -> None:
+    """Organisation ins Adressbuch aufnehmen.
+
+    \b
+    Beispiel:  lafast org add awo-sachsen --name "AWO Landesverband Sachsen e. V." \\
+                 --type traeger --email migration@awo-sachsen.de --contact "Katrin Weber"
+    """
+    from lafast_docs.config import add_org
+
+    o = add_org(_workspace(ctx), kennung, name=name, type=org_type, email=email, contact=contact)
+    click.echo(f"Aufgenommen: {o.name} ({o.id})")
+
+
+@org.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@click.pass_context
+def org_list(ctx: click.Context, as_json: bool) -> None:
+    """Adressbuch anzeigen.
+
+    \b
+    Beispiel:  lafast org list
+    """
+    from lafast_docs.config import ORG_TYPE_NAMES
+
+    orgs = _workspace(ctx).config.orgs
+    if as_json:
+        _json([o.__dict__ for o in orgs])
+        return
+    if not orgs:
+        click.echo("Das Adressbuch ist leer. Aufnehmen mit „lafast org add …“.")
+        return
+    _table(["Kennung", "Name", "Art", "E-Mail", "Ansprechperson"],
+           [[o.id, o.name, ORG_TYPE_NAMES[o.type], o.email, o.contact] for o in orgs])
+
+
+@org.command("remove")
+@click.argument("kennung")
+@click.pass_context
+def org_remove(ctx: click.Context, kennung: str) -> None:
+    """Organisation aus dem Adressbuch entfernen.
+
+    \b
+    Beispiel:  lafast org remove drk-sachsen
+    """
+    from lafast_docs.config import remove_org
+
+    o = remove_org(_workspace(ctx), kennung)
+    click.echo(f"Entfernt: {o.name} ({o.id})")
+
+
+# -- drafts ------------------------------------------------------------------------------------
+@cli.command()
+@click.argument("typ", type=click.Choice(["fachstandard", "stellungnahme"]))
+@click.argument("kurzname", required=False)
+@click.option("--title", "-t", required=True, help="Titel des Dokuments.")
+@click.pass_context
+def new(ctx: click.Context, typ: str, kurzname: str | None, title: str) -> None:
+    """Neuen Entwurf aus der Vorlage anlegen.
+
+    Ohne KURZNAME wird er aus dem Titel gebildet (Umlaute umschrieben).
+
+    \b
+    Beispiel:  lafast new fachstandard mindeststandards-fsa --title "Mindeststandards FSA"
+    """
+    from lafast_docs.drafts import new_draft
+
+    d = new_draft(_workspace(ctx), typ, kurzname, title)
+    click.echo(f"Angelegt: {d.path}")
+    click.echo(f"Als Nächstes: Text bearbeiten, dann „lafast save {d.slug} -m \"…\"“.")
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@click.pass_context
+def list_(ctx: click.Context, as_json: bool) -> None:
+    """Alle Dokumente auflisten.
+
+    \b
+    Beispiel:  lafast list
+    """
+    from lafast_docs.status import document_status
+
+    rows = document_status(_workspace(ctx), with_history=False)
+    if as_json:
+        _json([r.as_dict() for r in rows])
+        return
+    if not rows:
+        click.echo("Noch keine Dokumente. Anlegen mit „lafast new fachstandard --title …“.")
+        return
+    _table(["Kurzname", "Typ", "Titel", "Version"],
+           [[r.slug, r.type_name, r.title or r.problem.splitlines()[0], r.version] for r in rows])
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Stand aller Dokumente: Bearbeitungsstand, Version, letzte Änderung.
+
+    \b
+    Beispiel:  lafast status
+    """
+    from lafast_docs.status import document_status
+
+    rows = document_status(_workspace(ctx))
+    if as_json:
+        _json([r.as_dict() for r in rows])
+        return
+    if not rows:
+        click.echo("Noch keine Dokumente. Anlegen mit „lafast new fachstandard --title …“.")
+        return
+    table = []
+    for r in rows:
+        lc = r.last_change
+        last = f"{lc.date:%d.%m.%Y %H:%M} ({lc.author})" if lc else "nie gespeichert"
+        if r.unsaved:
+            last += " – ungespeicherte Änderungen"
+        table.append([r.slug, r.type_name, r.state_name if not r.problem else "FEHLER",
+                      r.version, last])
+    _table(["Kurzname", "Typ", "Stand", "Version", "Letzte Änderung"], table)
+    for r in rows:
+        if r.problem:
+            click.echo(r.problem, err=True)
+
+
+@cli.command()
+@click.argument("kurzname")
+@click.option("--message", "-m", required=True, help="Was wurde geändert?")
+@click.pass_context
+def save(ctx: click.Context, kurzname: str, message: str) -> None:
+    """Änderungen an einem Entwurf speichern (ein git-Commit).
+
+    \b
+    Beispiel:  lafast save mindeststandards-fsa -m "Abschnitt Datenschutz ergänzt"
+    """
+    from lafast_docs.drafts import save_draft
+
+    sha = save_draft(_workspace(ctx), kurzname, message)
+    click.echo(f"Gespeichert als {sha[:10]}." if sha else "Keine Änderungen – nichts gespeichert.")
+
+
+@cli.command()
+@click.argument("kurzname")
+@click.pass_context
+def log(ctx: click.Context, kurzname: str) -> None:
+    """Versionsgeschichte eines Entwurfs.
+
+    \b
+    Beispiel:  lafast log mindeststandards-fsa
+    """
+    from lafast_docs.history import log as history_log
+
+    commits = history_log(_workspace(ctx), kurzname)
+    if not commits:
+        click.echo("Noch nicht gespeichert.")
+        return
+    _table(["Version", "Datum", "Von", "Beschreibung"],
+           [[c.short, f"{c.date:%d.%m.%Y %H:%M}", c.author, c.subject] for c in commits])
+
+
+@cli.command()
+@click.argument("kurzname")
+@click.argument("version_a", required=False)
+@click.argument("version_b", required=False)
+@click.pass_context
+def diff(ctx: click.Context, kurzname: str, version_a: str | None,
+         version_b: str | None) -> None:
+    """Änderungen zwischen zwei Versionen, nach Randnummern.
+
+    Ohne Angaben: zuletzt gespeicherte Version gegen die Arbeitskopie. Versionen sind die
+    Kennungen aus „lafast log“ (oder „arbeitskopie“).
+
+    \b
+    Beispiele:  lafast diff mindeststandards-fsa
+                lafast diff mindeststandards-fsa 3f2a1c9 arbeitskopie
+    """
+    from lafast_docs.history import diff as history_diff
+
+    a, b, changes = history_diff(_workspace(ctx), kurzname, version_a, version_b)
+    if not changes:
+        click.echo(f"Keine Änderungen am Text zwischen {a} und {b}.")
+        return
+    click.echo(f"Änderungen von {a} nach {b}: {len(changes)} Randnummer(n)\n")
+    for ch in changes:
+        ref = ch.new or ch.old
+        assert ref is not None
+        where = f"{ref.section_number} {ref.section_title}".strip()
+        if ch.kind == "geaendert":
+            head = f"Rn. {ch.old.rn} → Rn. {ch.new.rn} geändert" if ch.old.rn != ch.new.rn \
+                else f"Rn. {ch.new.rn} geändert"  # type: ignore[union-attr]
+        elif ch.kind == "neu":
+            head = f"Rn. {ref.rn} neu"
+        else:
+            head = f"Rn. {ref.rn} (alt) entfallen"
+        click.secho(f"{head}  [{where}]" if where else head, bold=True)
+        text = "".join(_word(op, t) for op, t in ch.words)
+        click.echo("  " + text.replace("\n", "\n  ") + "\n")
+
+
+def _word(op: str, text: str) -> str:
+    if op == "=":
+        return text
+    color = sys.stdout.isatty()
+    if op == "-":
+        return click.style(f"[-{text}-]", fg="red") if color else f"[-{text}-]"
+    return click.style(f"{{+{text}+}}", fg="green") if color else f"{{+{text}+}}"
+
+
+# -- outputs -----------------------------------------------------------------------------------
+@cli.command()
+@click.argument("kurzname")
+@click.option("--format", "-f", "formats", default="pdf,docx,html", show_default=True,
+              help="Formate, mit Komma getrennt: pdf, docx, html.")
+@click.option("--out", "-o", type=click.Path(file_okay=False),
+              help="Zielordner. Vorgabe: build/KURZNAME im Arbeitsbereich.")
+@click.option("--force", is_flag=True, help="Neu erzeugen, auch wenn sich nichts geändert hat.")
+@click.pass_context
+def render(ctx: click.Context, kurzname: str, formats: str, out: str | None,
+           force: bool) -> None:
+    """PDF (barrierefrei), DOCX und HTML eines Entwurfs erzeugen.
+
+    \b
+    Beispiele:  lafast render mindeststandards-fsa
+                lafast render mindeststandards-fsa --format pdf --out ~/Schreibtisch
+    """
+    from lafast_docs.render import parse_formats
+    from lafast_docs.render import render as do_render
+
+    outputs = do_render(_workspace(ctx), kurzname, formats=parse_formats(formats),
+                        out_dir=Path(out) if out else None, force=force)
+    for o in outputs:
+        note = " (unverändert, nicht neu erzeugt)" if o.cached else ""
+        click.echo(f"{o.format.upper():5} {o.path}{note}")
+
+
+@cli.command()
+@click.argument("ordner", required=False, default="lafast-demo",
+                type=click.Path(file_okay=False))
+def demo(ordner: str) -> None:
+    """Alles an Beispielen zeigen: Arbeitsbereich anlegen, Entwürfe setzen.
+
+    Legt ORDNER (Vorgabe: ./lafast-demo) an; ein Ordner aus einer früheren Demo wird ersetzt.
+
+    \b
+    Beispiel:  lafast demo ~/lafast-demo
+    """
+    from lafast_docs.demo import run_demo
+
+    result = run_demo(Path(ordner), progress=lambda m: click.echo(m, err=True))
+    click.echo(f"\nDemo fertig. Arbeitsbereich: {result.workspace.root}")
+    for slug, outputs in result.outputs.items():
+        click.echo(f"\n{slug}:")
+        for o in outputs:
+            click.echo(f"  {o.format.upper():5} {o.path}")
+    click.echo("\nÖffnen Sie die PDF-Dateien im PDF-Programm, die HTML-Dateien im Browser.")
+
+
+# -- entry point -------------------------------------------------------------------------------
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; one place turns errors into German messages and exit codes."""
+    try:
+        cli.main(args=argv, prog_name="lafast", standalone_mode=False)
+    except LafastError as exc:
+        click.echo(exc.render(), err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Abgebrochen.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("\nAbgebrochen.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug: say so plainly, keep the details for the report
+        import traceback
+
+        click.echo("Interner Fehler in lafast – das ist ein Programmfehler, nicht Ihrer.\n"
+                   "Bitte melden Sie ihn mit der folgenden Ausgabe:\n", err=True)
+        traceback.print_exception(exc, file=sys.stderr)
+        sys.exit(70)

@@ -1,0 +1,85 @@
+"""A draft's history: its commits, and the changes between two versions by Randnummer."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+
+from lafast_docs import pandoc, textmodel
+from lafast_docs.config import Workspace
+from lafast_docs.drafts import Draft, draft_path, load_draft, parse_draft
+from lafast_docs.store import CommitInfo
+
+WORKING = "arbeitskopie"  # the files as they are on disk now
+
+
+def log(ws: Workspace, slug: str) -> list[CommitInfo]:
+    draft = load_draft(ws, slug)
+    return ws.store.log(draft.folder)
+
+
+def model_of(draft: Draft) -> textmodel.Annotated:
+    """The numbered blocks of a draft, without the render checks (old versions may lack files)."""
+    ast = pandoc.markdown_to_ast(textmodel.protect_gender_star(draft.body))
+    return textmodel.annotate(ast)
+
+
+def draft_at(ws: Workspace, slug: str, rev: str) -> Draft:
+    if rev == WORKING:
+        return load_draft(ws, slug)
+    path = draft_path(ws, slug)
+    return parse_draft(ws.store.read_at(rev, path), path=path, slug=slug)
+
+
+@dataclass(frozen=True)
+class BlockChange:
+    kind: str  # "geaendert", "neu", "entfallen"
+    old: textmodel.Block | None
+    new: textmodel.Block | None
+    words: list[tuple[str, str]]  # (op, text) with op in "=", "-", "+"
+
+
+def diff(ws: Workspace, slug: str, rev_a: str | None = None, rev_b: str | None = None,
+         ) -> tuple[str, str, list[BlockChange]]:
+    """Changes from `rev_a` (default: last saved) to `rev_b` (default: working copy)."""
+    a = rev_a or "HEAD"
+    b = rev_b or WORKING
+    old = model_of(draft_at(ws, slug, a)).blocks
+    new = model_of(draft_at(ws, slug, b)).blocks
+    return a, b, compare_blocks(old, new)
+
+
+def compare_blocks(old: list[textmodel.Block], new: list[textmodel.Block]) -> list[BlockChange]:
+    matcher = difflib.SequenceMatcher(a=[x.text for x in old], b=[x.text for x in new],
+                                      autojunk=False)
+    changes: list[BlockChange] = []
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        olds, news = old[i1:i2], new[j1:j2]
+        paired = min(len(olds), len(news)) if op == "replace" else 0
+        for k in range(paired):
+            changes.append(BlockChange("geaendert", olds[k], news[k],
+                                       word_diff(olds[k].text, news[k].text)))
+        changes.extend(BlockChange("entfallen", o, None, [("-", o.text)]) for o in olds[paired:])
+        changes.extend(BlockChange("neu", None, n, [("+", n.text)]) for n in news[paired:])
+    return changes
+
+
+_TOKEN = re.compile(r"\s+|[^\s]+")
+
+
+def word_diff(a: str, b: str) -> list[tuple[str, str]]:
+    """Word-level diff as a list of (op, text); whitespace stays with the words."""
+    ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("=", "".join(ta[i1:i2])))
+        else:
+            if i2 > i1:
+                out.append(("-", "".join(ta[i1:i2])))
+            if j2 > j1:
+                out.append(("+", "".join(tb[j1:j2])))
+    return out

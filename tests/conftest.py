@@ -1,0 +1,92 @@
+"""Fixtures: real git workspaces in temp folders, real pandoc, real WeasyPrint."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from lafast_docs import resources
+from lafast_docs.config import CONFIG_NAME, Workspace, load_config
+from lafast_docs.workspace import init_workspace
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_FS = "mindeststandards-fsa"
+SAMPLE_SN = "stellungnahme-verordnung-unterbringung"
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "Test Referentin",
+    "GIT_AUTHOR_EMAIL": "test@lafast.invalid",
+    "GIT_COMMITTER_NAME": "Test Referentin",
+    "GIT_COMMITTER_EMAIL": "test@lafast.invalid",
+}
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in GIT_ENV.items():
+        monkeypatch.setenv(key, value)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    """A fresh workspace (git repository with lafast.yaml) in a temp folder."""
+    return init_workspace(tmp_path / "arbeitsbereich")
+
+
+def copy_samples(ws: Workspace, *slugs: str) -> Workspace:
+    shutil.copyfile(resources.data_dir() / "demo" / CONFIG_NAME, ws.root / CONFIG_NAME)
+    ws.config = load_config(ws.root / CONFIG_NAME)
+    for slug in slugs:
+        shutil.copytree(resources.sample_drafts() / slug, ws.drafts_dir / slug)
+    ws.store.commit([ws.root], "Beispiele übernommen")
+    return ws
+
+
+@pytest.fixture
+def sample_ws(ws: Workspace) -> Workspace:
+    """A workspace with the demo configuration and both shipped sample drafts."""
+    return copy_samples(ws, SAMPLE_FS, SAMPLE_SN)
+
+
+@pytest.fixture(scope="session")
+def rendered_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
+    """Both samples rendered once in every format (rendering 20 pages takes seconds)."""
+    from lafast_docs.render import render
+
+    mp = pytest.MonkeyPatch()
+    for key, value in GIT_ENV.items():
+        mp.setenv(key, value)
+    try:
+        ws = copy_samples(init_workspace(tmp_path_factory.mktemp("samples") / "ws"),
+                          SAMPLE_FS, SAMPLE_SN)
+        result = {slug: {o.format: o.path for o in render(ws, slug)}
+                  for slug in (SAMPLE_FS, SAMPLE_SN)}
+    finally:
+        mp.undo()
+    return result
+
+
+def write_draft_body(ws: Workspace, slug: str, body: str, *, extra_meta: str = "") -> Path:
+    """Create a minimal fachstandard draft with `body` (not committed)."""
+    folder = ws.drafts_dir / slug
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "document.md"
+    path.write_text(
+        f"---\ntype: fachstandard\ntitle: \"Test {slug}\"\nversion: \"0.1\"\n{extra_meta}---\n\n"
+        + body,
+        encoding="utf-8",
+    )
+    return path
+
+
+def pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() or "" for page in PdfReader(path).pages)
+
+
+def git(ws: Workspace, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(ws.root), *args], capture_output=True, text=True,
+                          check=True).stdout
