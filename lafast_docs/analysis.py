@@ -61,8 +61,12 @@ class _Checker:
             return None
         return self.draft.body_line + self.draft.body[:idx].count("\n")
 
-    def bad(self, msg: str, needle: str) -> None:
-        self.problems.append(Problem(msg, self.draft.path, self.line(needle)))
+    def bad(self, msg: str, needle: str, *, once_per_line: bool = False) -> None:
+        problem = Problem(msg, self.draft.path, self.line(needle))
+        if once_per_line and any(p.line == problem.line and p.message[:12] == msg[:12]
+                                 for p in self.problems):
+            return  # <b>…</b> is two raw pieces on one line: report the line once
+        self.problems.append(problem)
 
     def visit(self, el: dict[str, Any]) -> None:
         t, c = el["t"], el.get("c")
@@ -73,7 +77,7 @@ class _Checker:
             snippet = text.strip().splitlines()[0][:60] if text.strip() else text
             self.bad(f"Direktes {fmt.upper()} ist nicht erlaubt: „{snippet}“. Schreiben Sie "
                      "reinen Markdown-Text (Überschriften mit #, Listen mit -, Tabellen mit |).",
-                     text.strip()[:40])
+                     text.strip()[:40], once_per_line=True)
         elif t == "Image":
             self.image(c[2][0], textmodel.inlines_text(c[1]))
         elif t == "Link":

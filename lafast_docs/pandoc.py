@@ -20,9 +20,12 @@ from lafast_docs.errors import RenderError, ToolMissing
 MIN_VERSION = (3, 1, 6)
 DEFAULT_TIMEOUT = 120.0
 # Pandoc Markdown as authors write it, without the parts lafast does not support: metadata
-# blocks (front matter is read by lafast), citations and raw TeX (would silently vanish).
+# blocks (front matter is read by lafast), citations and raw TeX (would silently vanish), and
+# pandoc's own heading ids (lafast makes ASCII ids with German transliteration, textmodel.py).
+# Without native_divs/spans, HTML <div>/<span> stay raw HTML and are refused like all raw HTML.
 MARKDOWN = (
-    "markdown-yaml_metadata_block-pandoc_title_block-citations-raw_tex"
+    "markdown-yaml_metadata_block-pandoc_title_block-citations-raw_tex-auto_identifiers"
+    "-native_divs-native_spans"
     "-latex_macros-tex_math_dollars-tex_math_single_backslash"
 )
 
