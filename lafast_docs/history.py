@@ -67,7 +67,7 @@ def compare_blocks(old: list[textmodel.Block], new: list[textmodel.Block]) -> li
     return changes
 
 
-_TOKEN = re.compile(r"\s+|[^\s]+")
+_TOKEN = re.compile(r"\S+\s*|\s+")  # a word with the space after it
 
 
 def word_diff(a: str, b: str) -> list[tuple[str, str]]:
@@ -77,9 +77,19 @@ def word_diff(a: str, b: str) -> list[tuple[str, str]]:
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=ta, b=tb, autojunk=False).get_opcodes():
         if op == "equal":
             out.append(("=", "".join(ta[i1:i2])))
-        else:
-            if i2 > i1:
-                out.append(("-", "".join(ta[i1:i2])))
-            if j2 > j1:
-                out.append(("+", "".join(tb[j1:j2])))
+            continue
+        old, new = "".join(ta[i1:i2]), "".join(tb[j1:j2])
+        # the space after the last changed word belongs to the unchanged text
+        tail = _common_space_tail(old, new) if old and new else ""
+        if old:
+            out.append(("-", old[: len(old) - len(tail)]))
+        if new:
+            out.append(("+", new[: len(new) - len(tail)]))
+        if tail:
+            out.append(("=", tail))
     return out
+
+
+def _common_space_tail(a: str, b: str) -> str:
+    ta, tb = a[len(a.rstrip()):], b[len(b.rstrip()):]
+    return ta if ta == tb else ""

@@ -1,0 +1,188 @@
+"""A few tests per command through click's CliRunner: exact German messages and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from lafast_docs.cli import cli, main
+
+from .conftest import git
+
+
+def run(args: list[str], cwd: Path | None = None) -> tuple[int, str, str]:
+    """Run through `main` (the real error handling), capturing output and exit code."""
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=cwd) if cwd is None else _chdir(cwd):
+        result = runner.invoke(_Main(), args, catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+class _Main:
+    """Adapter so CliRunner calls `lafast_docs.cli.main` with its exit-code translation."""
+
+    name = "lafast"
+
+    def main(self, args, prog_name=None, **_kw):  # noqa: ANN001
+        main(list(args))
+
+
+class _chdir:
+    def __init__(self, path: Path) -> None:
+        self.path, self.old = path, Path.cwd()
+
+    def __enter__(self) -> None:
+        import os
+
+        os.chdir(self.path)
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        import os
+
+        os.chdir(self.old)
+
+
+def test_help_lists_commands_in_german() -> None:
+    result = CliRunner().invoke(cli, ["--help"], prog_name="lafast")
+    assert result.exit_code == 0
+    assert "Aufruf: lafast" in result.output and "Befehle" in result.output
+    for cmd in ("init", "org", "new", "list", "status", "save", "log", "diff", "render", "demo"):
+        assert f"  {cmd} " in result.output
+
+
+def test_every_command_has_help_with_example() -> None:
+    def walk(group, prefix=""):
+        for name, cmd in group.commands.items():
+            yield prefix + name, cmd
+            if hasattr(cmd, "commands"):
+                yield from walk(cmd, prefix + name + " ")
+
+    for name, cmd in walk(cli):
+        assert cmd.help, name
+        if not hasattr(cmd, "commands"):
+            assert "Beispiel" in cmd.help, name
+        for param in cmd.params:
+            if param.param_type_name == "option":
+                assert param.help, f"{name} {param.name}"
+
+
+def test_not_in_a_workspace(tmp_path: Path) -> None:
+    code, out, err = run(["status"], cwd=tmp_path)
+    assert code == 3
+    assert err.startswith(f"Fehler: Hier ({tmp_path.resolve()}) und in keinem übergeordneten "
+                          "Ordner liegt eine lafast.yaml.")
+    assert "Was tun:" in err and "Traceback" not in err
+
+
+def test_unknown_option_is_german_usage_error(tmp_path: Path) -> None:
+    code, _out, err = run(["status", "--farbe"], cwd=tmp_path)
+    assert code == 2
+    assert "Unbekannte Option: --farbe" in err
+
+
+def test_init_new_save_log_list_status(tmp_path: Path) -> None:
+    code, out, _ = run(["init", "ws", "--name", "Fachstelle Test"], cwd=tmp_path)
+    assert code == 0 and out.startswith(f"Arbeitsbereich angelegt: {tmp_path.resolve() / 'ws'}")
+    wsdir = tmp_path / "ws"
+    code, out, _ = run(["new", "fachstandard", "--title", "Mindeststandards Ü"], cwd=wsdir)
+    assert code == 0
+    assert out.splitlines()[0] == \
+        f"Angelegt: {wsdir.resolve()}/drafts/mindeststandards-ue/document.md"
+    doc = wsdir / "drafts" / "mindeststandards-ue" / "document.md"
+    doc.write_text(doc.read_text("utf-8") + "\nNoch ein Absatz.\n", encoding="utf-8")
+    code, out, _ = run(["--workspace", str(wsdir), "status", "--json"], cwd=tmp_path)
+    rows = json.loads(out)
+    assert code == 0 and rows[0]["kurzname"] == "mindeststandards-ue"
+    assert rows[0]["ungespeichert"] is True and rows[0]["stand"] == "entwurf"
+    code, out, _ = run(["save", "mindeststandards-ue", "-m", "Absatz ergänzt"], cwd=wsdir)
+    assert code == 0 and out.startswith("Gespeichert als ")
+    code, out, _ = run(["save", "mindeststandards-ue", "-m", "nochmal"], cwd=wsdir)
+    assert out.strip() == "Keine Änderungen – nichts gespeichert."
+    code, out, _ = run(["log", "mindeststandards-ue"], cwd=wsdir)
+    assert code == 0 and "Absatz ergänzt" in out and "angelegt" in out
+    code, out, _ = run(["list", "--json"], cwd=wsdir)
+    assert json.loads(out)[0]["titel"] == "Mindeststandards Ü"
+    code, out, _ = run(["status"], cwd=wsdir)
+    assert "mindeststandards-ue" in out and "Entwurf" in out
+
+
+def test_new_with_bad_slug_and_duplicate(ws) -> None:
+    code, _out, err = run(["new", "fachstandard", "Mindeststandards Ü", "-t", "X"], cwd=ws.root)
+    assert code == 1
+    assert "Ungültige Kurzbezeichnung „Mindeststandards Ü“" in err
+    assert "„mindeststandards-ue“" in err
+    run(["new", "fachstandard", "a", "-t", "A"], cwd=ws.root)
+    code, _out, err = run(["new", "stellungnahme", "a", "-t", "A"], cwd=ws.root)
+    assert code == 4 and "Den Entwurf „a“ gibt es schon" in err
+
+
+def test_unknown_type_is_usage_error(ws) -> None:
+    code, _out, err = run(["new", "richtlinie", "x", "-t", "X"], cwd=ws.root)
+    assert code == 2 and "„richtlinie“ ist keine der Möglichkeiten" in err
+
+
+def test_broken_front_matter_exit_code_and_line(ws) -> None:
+    run(["new", "fachstandard", "a", "-t", "A"], cwd=ws.root)
+    doc = ws.drafts_dir / "a" / "document.md"
+    doc.write_text(doc.read_text("utf-8").replace('version: "0.1"', "version: [0.1"),
+                   encoding="utf-8")
+    code, _out, err = run(["render", "a"], cwd=ws.root)
+    assert code == 4
+    assert f"{doc}:" in err and "YAML-Angaben sind fehlerhaft" in err
+
+
+def test_org_commands(ws) -> None:
+    code, out, _ = run(["org", "add", "awo-sachsen", "--name", "AWO Sachsen", "--type", "traeger",
+                        "--email", "a@awo.example.org", "--contact", "K. Weber"], cwd=ws.root)
+    assert code == 0 and out.strip() == "Aufgenommen: AWO Sachsen (awo-sachsen)"
+    code, out, _ = run(["org", "list", "--json"], cwd=ws.root)
+    assert json.loads(out) == [{"id": "awo-sachsen", "name": "AWO Sachsen", "type": "traeger",
+                                "email": "a@awo.example.org", "contact": "K. Weber"}]
+    code, out, _ = run(["org", "list"], cwd=ws.root)
+    assert "AWO Sachsen" in out and "Träger" in out
+    code, out, _ = run(["org", "remove", "awo-sachsen"], cwd=ws.root)
+    assert code == 0 and out.strip() == "Entfernt: AWO Sachsen (awo-sachsen)"
+    code, _out, err = run(["org", "add", "X", "--name", "x", "--type", "gremium"], cwd=ws.root)
+    assert code == 1 and "Ungültige Kennung der Organisation „X“" in err
+    assert git(ws, "status", "--porcelain") == ""
+
+
+def test_diff_by_randnummer(ws) -> None:
+    run(["new", "fachstandard", "a", "-t", "A"], cwd=ws.root)
+    doc = ws.drafts_dir / "a" / "document.md"
+    text = doc.read_text("utf-8")
+    doc.write_text(text.replace("Jeder Absatz erhält automatisch", "Jeder Absatz bekommt sofort")
+                   + "\nGanz neuer Schlussabsatz.\n", encoding="utf-8")
+    code, out, _ = run(["diff", "a"], cwd=ws.root)
+    assert code == 0
+    assert "Änderungen von HEAD nach arbeitskopie: 2 Randnummer(n)" in out
+    assert "Rn. 1 geändert  [1 Ziel und Geltungsbereich]" in out
+    assert "[-erhält automatisch-]{+bekommt sofort+}" in out
+    assert "Rn. 4 neu" in out and "{+Ganz neuer Schlussabsatz.+}" in out
+    code, _out, err = run(["diff", "a", "gibtsnicht"], cwd=ws.root)
+    assert code == 6 and "Die Version „gibtsnicht“ gibt es in diesem Arbeitsbereich nicht." in err
+
+
+def test_render_unknown_format(ws) -> None:
+    run(["new", "fachstandard", "a", "-t", "A"], cwd=ws.root)
+    code, _out, err = run(["render", "a", "--format", "pdf,odt"], cwd=ws.root)
+    assert code == 1 and "Unbekanntes Format „odt“" in err
+
+
+def test_render_unsafe_draft_fails_cleanly(ws) -> None:
+    run(["new", "fachstandard", "a", "-t", "A"], cwd=ws.root)
+    doc = ws.drafts_dir / "a" / "document.md"
+    doc.write_text(doc.read_text("utf-8") + "\n![Passwörter](/etc/passwd)\n", encoding="utf-8")
+    code, _out, err = run(["render", "a"], cwd=ws.root)
+    assert code == 4
+    assert "Bild „/etc/passwd“: nur Bilddateien aus dem Ordner des Entwurfs" in err
+    assert not (ws.build_dir / "a" / "a.pdf").exists()
+
+
+@pytest.mark.parametrize("args", [["log", "fehlt"], ["render", "fehlt"], ["save", "fehlt", "-m", "x"]])
+def test_unknown_draft(ws, args) -> None:
+    code, _out, err = run(args, cwd=ws.root)
+    assert code == 4 and "Es gibt keinen Entwurf „fehlt“." in err
