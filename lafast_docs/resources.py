@@ -66,7 +66,21 @@ def jinja_env(ws: Workspace | None, doc_type: str) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["yaml_str"] = lambda s: json.dumps(str(s), ensure_ascii=False)
+    env.filters["css_str"] = css_string
     return env
+
+
+def css_string(value: object) -> Any:
+    """A quoted CSS string, safe inside a <style> element (no quote, backslash or `<` left)."""
+    from markupsafe import Markup
+
+    out = []
+    for ch in str(value):
+        if ch in '"\\<>&' or ord(ch) < 0x20:
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return Markup('"' + "".join(out) + '"')
 
 
 def render_text(ws: Workspace | None, doc_type: str, name: str, **context: Any) -> str:

@@ -23,7 +23,7 @@ def body_html(ast: dict[str, Any]) -> str:
     return pandoc.ast_to("html5", ast, PANDOC_HTML_ARGS).decode("utf-8")
 
 
-def toc_tree(headings: list[Heading], *, max_level: int = 3) -> list[dict[str, Any]]:
+def toc_tree(headings: list[Heading], *, max_level: int = 2) -> list[dict[str, Any]]:
     """Nested entries for the table of contents (levels relative to the top level)."""
     if not headings:
         return []
@@ -53,7 +53,8 @@ def stylesheet(ws: Workspace, doc_type: str, name: str) -> Any:
 def print_page(ws: Workspace, analysis: Analysis, context: dict[str, Any]) -> str:
     from markupsafe import Markup
 
-    ast = markup.prepared(analysis, marker=markup.print_marker, images="file", inline_notes=True)
+    ast = markup.prepared(analysis, marker=markup.print_marker, images="file", inline_notes=True,
+                          unwrap=True)
     return resources.render_text(
         ws, analysis.draft.type, "print.html.j2",
         body=Markup(body_html(ast)),

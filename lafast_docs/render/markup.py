@@ -23,7 +23,10 @@ def _span(classes: list[str], inlines: list[Node], attrs: list[list[str]] | None
 
 
 def print_marker(rn: str) -> list[Node]:
-    return [_span(["rn"], [{"t": "Str", "c": rn}])]
+    # PDF/UA: the outer span stays inline (tagged inside P or LBody); only the inner one is
+    # positioned into the margin. A positioned element directly in <li> breaks rule 7.2-20.
+    inner = _span(["rn-nr"], [{"t": "Str", "c": rn}])
+    return [{"t": "Span", "c": [[f"rn-{rn}", ["rn"], []], [inner]]}]
 
 
 def web_marker(rn: str) -> list[Node]:
@@ -63,8 +66,30 @@ def _prepend(blocks: list[Node], inlines: list[Node]) -> None:
     elif first is not None and first["t"] in ("BlockQuote", "Div"):
         inner = first["c"] if first["t"] == "BlockQuote" else first["c"][1]
         _prepend(inner, inlines)
-    else:  # table, code, figure: the number stands in its own line before it
-        blocks.insert(0, {"t": "Plain", "c": inlines})
+    else:  # table, code, figure: the number stands in its own paragraph before it
+        blocks.insert(0, {"t": "Para", "c": inlines})
+
+
+def unwrap_rn_blocks(blocks: list[Node]) -> list[Node]:
+    """Replace the `Div.rn-block` wrappers by their content (print: no Div inside LI)."""
+    out: list[Node] = []
+    for b in blocks:
+        t = b["t"]
+        if t == "Div":
+            b["c"][1] = unwrap_rn_blocks(b["c"][1])
+            if "rn-block" in b["c"][0][1]:
+                out.extend(b["c"][1])
+                continue
+        elif t == "BlockQuote":
+            b["c"] = unwrap_rn_blocks(b["c"])
+        elif t in ("BulletList", "OrderedList"):
+            items = b["c"] if t == "BulletList" else b["c"][1]
+            items[:] = [unwrap_rn_blocks(item) for item in items]
+        elif t == "DefinitionList":
+            for _term, defs in b["c"]:
+                defs[:] = [unwrap_rn_blocks(d) for d in defs]
+        out.append(b)
+    return out
 
 
 def notes_inline(blocks: list[Node]) -> None:
@@ -103,9 +128,12 @@ def data_uri(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def prepared(analysis: Analysis, *, marker: Marker, images: str, inline_notes: bool) -> Node:
+def prepared(analysis: Analysis, *, marker: Marker, images: str, inline_notes: bool,
+             unwrap: bool = False) -> Node:
     ast: dict[str, Any] = copy.deepcopy(analysis.model.ast)
     add_markers(ast["blocks"], marker)
+    if unwrap:
+        ast["blocks"] = unwrap_rn_blocks(ast["blocks"])
     if inline_notes:
         notes_inline(ast["blocks"])
     images_as(ast["blocks"], analysis, images)
