@@ -40,14 +40,17 @@ def _workspace(ctx: click.Context) -> Any:
     return find_workspace(explicit=Path(explicit) if explicit else None)
 
 
-def _table(headers: list[str], rows: list[list[str]], *, title: str | None = None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    """A plain aligned table. (rich would add ~0.1 s to every start of `status` and `list`.)"""
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)]
 
-    table = Table(*headers, title=title, title_justify="left", header_style="bold")
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    click.secho(line(headers), bold=True)
+    click.echo("  ".join("─" * w for w in widths))
     for row in rows:
-        table.add_row(*row)
-    Console(soft_wrap=False).print(table)
+        click.echo(line(row))
 
 
 def _json(data: Any) -> None:

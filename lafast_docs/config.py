@@ -43,7 +43,6 @@ class Person:
 @dataclass
 class Config:
     path: Path
-    data: Any  # the ruamel round-trip tree, for edits that keep comments
     org_name: str = ""
     org_short: str = ""
     org_address: str = ""
@@ -113,11 +112,14 @@ def load_config(path: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{CONFIG_NAME} kann nicht gelesen werden: {exc}", path=path) from exc
-    data = yamlio.load(text, path=path, error=ConfigError)
+    # Fast read first; only when something is wrong, read again with line numbers to say where.
+    data = yamlio.load(text, path=path, error=ConfigError, fast=True)
     problems: list[Problem] = []
-    cfg = Config(path=path, data=data)
+    cfg = Config(path=path)
     _validate(cfg, data, problems)
     if problems:
+        problems = []
+        _validate(Config(path=path), yamlio.load(text, path=path, error=ConfigError), problems)
         raise ConfigError(
             f"{CONFIG_NAME} enthält {len(problems)} Fehler:",
             problems=problems,
@@ -295,8 +297,13 @@ remote: ""
 """
 
 
-def write_config(cfg: Config) -> None:
-    atomic_write(cfg.path, yamlio.dump(cfg.data))
+def _config_tree(cfg: Config) -> Any:
+    """The file as a round-trip tree: edits keep the comments and the order of keys."""
+    return yamlio.load(cfg.path.read_text("utf-8"), path=cfg.path, error=ConfigError)
+
+
+def _write_config(cfg: Config, data: Any) -> None:
+    atomic_write(cfg.path, yamlio.dump(data))
 
 
 def add_org(ws: Workspace, org_id: str, *, name: str, type: str, email: str = "",
@@ -315,7 +322,7 @@ def add_org(ws: Workspace, org_id: str, *, name: str, type: str, email: str = ""
                           f"{CONFIG_NAME} direkt bearbeiten.")
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    data = ws.config.data
+    data = _config_tree(ws.config)
     book = data.get("address_book")
     if not isinstance(book, list) or not book:
         book = CommentedSeq(book or [])
@@ -326,7 +333,7 @@ def add_org(ws: Workspace, org_id: str, *, name: str, type: str, email: str = ""
     if contact:
         entry["contact"] = contact.strip()
     book.append(entry)
-    write_config(ws.config)
+    _write_config(ws.config, data)
     ws.config = load_config(ws.config.path)
     ws.store.commit([ws.config.path], f"Adressbuch: {name.strip()} ({org_id}) hinzugefügt")
     org = ws.config.org(org_id)
@@ -339,10 +346,11 @@ def remove_org(ws: Workspace, org_id: str) -> Org:
     if org is None:
         raise LafastError(f"„{org_id}“ steht nicht im Adressbuch.",
                           hint="„lafast org list“ zeigt alle Einträge.")
-    book = ws.config.data["address_book"]
+    data = _config_tree(ws.config)
+    book = data["address_book"]
     idx = next(i for i, e in enumerate(book) if str(e.get("id")) == org_id)
     del book[idx]
-    write_config(ws.config)
+    _write_config(ws.config, data)
     ws.config = load_config(ws.config.path)
     ws.store.commit([ws.config.path], f"Adressbuch: {org.name} ({org_id}) entfernt")
     return org

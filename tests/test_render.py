@@ -191,3 +191,53 @@ def test_passwd_as_image_never_renders(ws) -> None:
     with pytest.raises(UnsafeContent):
         render(ws, "t")
     assert not list((ws.build_dir).glob("**/*.pdf"))
+
+
+TRICKY = """# Erstes Kapitel
+
+Ein Absatz mit [**fettem Verweis**](https://example.org) und [Abschnittsverweis](#zweites-kapitel).[^a]
+
+- lockere Liste, erster Punkt
+
+- zweiter Punkt mit Zitat:
+
+    > Zitat im Listenpunkt
+
+- dritter Punkt
+    - verschachtelt
+
+1. nummeriert[^b]
+2. zweitens
+
+![Balkendiagramm: Fälle je Fachkraft](bild.svg)
+
+# Zweites Kapitel
+
+| Spalte A | Spalte B |
+|----------|----------|
+| a        | b        |
+
+Table: Eine Tabelle
+
+[^a]: Erste Fußnote mit *Betonung*.
+[^b]: Zweite Fußnote.
+"""
+
+
+@pytest.mark.slow
+def test_tricky_structures_pass_pdf_ua1(ws) -> None:
+    write_draft_body(ws, "schwierig", TRICKY)
+    (ws.drafts_dir / "schwierig" / "bild.svg").write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='40' height='20'>"
+        "<rect width='40' height='20' fill='#1f3a5f'/></svg>", encoding="utf-8")
+    pdf = render(ws, "schwierig", formats=("pdf",))[0].path
+    proc = subprocess.run([str(PDFCHECK), str(pdf), "ua1"], capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    import pikepdf
+
+    with pikepdf.open(pdf) as doc:
+        contents = [str(a.Contents) for p in doc.pages for a in p.get("/Annots", [])
+                    if a.get("/Subtype") == "/Link"]
+    assert "Verweis auf https://example.org" in contents
+    assert "Verweis auf Abschnitt 2 Zweites Kapitel" in contents
