@@ -18,8 +18,14 @@ from lafast_docs import pandoc, textmodel
 from lafast_docs.drafts import Draft
 from lafast_docs.errors import Problem, UnsafeContent
 
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".gif": "image/gif", ".svg": "image/svg+xml", ".webp": "image/webp"}
+IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".svg": "image/svg+xml",
+    ".webp": "image/webp",
+}
 LINK_SCHEMES = ("http", "https", "mailto")
 ALLOWED_ATTRS = {"width", "height", "lang", "custom-style"}
 _WITH_ATTR = {"Div", "Span", "Image", "Link", "CodeBlock", "Code", "Table"}
@@ -63,8 +69,9 @@ class _Checker:
 
     def bad(self, msg: str, needle: str, *, once_per_line: bool = False) -> None:
         problem = Problem(msg, self.draft.path, self.line(needle))
-        if once_per_line and any(p.line == problem.line and p.message[:12] == msg[:12]
-                                 for p in self.problems):
+        if once_per_line and any(
+            p.line == problem.line and p.message[:12] == msg[:12] for p in self.problems
+        ):
             return  # <b>…</b> is two raw pieces on one line: report the line once
         self.problems.append(problem)
 
@@ -75,9 +82,12 @@ class _Checker:
             if fmt == "html" and re.fullmatch(r"\s*<!--.*?-->\s*", text, re.S):
                 return
             snippet = text.strip().splitlines()[0][:60] if text.strip() else text
-            self.bad(f"Direktes {fmt.upper()} ist nicht erlaubt: „{snippet}“. Schreiben Sie "
-                     "reinen Markdown-Text (Überschriften mit #, Listen mit -, Tabellen mit |).",
-                     text.strip()[:40], once_per_line=True)
+            self.bad(
+                f"Direktes {fmt.upper()} ist nicht erlaubt: „{snippet}“. Schreiben Sie "
+                "reinen Markdown-Text (Überschriften mit #, Listen mit -, Tabellen mit |).",
+                text.strip()[:40],
+                once_per_line=True,
+            )
         elif t == "Image":
             self.image(c[2][0], textmodel.inlines_text(c[1]))
         elif t == "Link":
@@ -85,16 +95,22 @@ class _Checker:
         attr = c[1] if t == "Header" else c[0] if t in _WITH_ATTR else None
         for key, value in attr[2] if attr else ():
             if key not in ALLOWED_ATTRS and not key.startswith("data-"):
-                self.bad(f"Das Attribut „{key}“ ist nicht erlaubt (erlaubt: "
-                         f"{', '.join(sorted(ALLOWED_ATTRS))}).", f"{key}=")
+                self.bad(
+                    f"Das Attribut „{key}“ ist nicht erlaubt (erlaubt: "
+                    f"{', '.join(sorted(ALLOWED_ATTRS))}).",
+                    f"{key}=",
+                )
             elif "url(" in value.lower() or (":" in value and key != "lang"):
                 self.bad(f"Der Wert von „{key}“ darf keine Adresse enthalten.", value)
 
     def image(self, src: str, alt: str) -> None:
         parts = urlsplit(src)
         if parts.scheme or parts.netloc or src.startswith(("/", "\\")):
-            self.bad(f"Bild „{src}“: nur Bilddateien aus dem Ordner des Entwurfs sind erlaubt, "
-                     "keine Adressen oder absoluten Pfade.", src)
+            self.bad(
+                f"Bild „{src}“: nur Bilddateien aus dem Ordner des Entwurfs sind erlaubt, "
+                "keine Adressen oder absoluten Pfade.",
+                src,
+            )
             return
         rel = unquote(parts.path)
         norm = posixpath.normpath(rel.replace("\\", "/"))
@@ -107,12 +123,17 @@ class _Checker:
             return
         resolved = target.resolve()
         if not resolved.is_relative_to(self.folder) or not resolved.is_file():
-            self.bad(f"Bild „{src}“ zeigt (über eine Verknüpfung) außerhalb des Ordners des "
-                     "Entwurfs.", src)
+            self.bad(
+                f"Bild „{src}“ zeigt (über eine Verknüpfung) außerhalb des Ordners des Entwurfs.",
+                src,
+            )
             return
         if resolved.suffix.lower() not in IMAGE_TYPES:
-            self.bad(f"Bild „{src}“: Dateityp {resolved.suffix or '(ohne Endung)'} wird nicht "
-                     f"unterstützt (möglich: {', '.join(sorted(IMAGE_TYPES))}).", src)
+            self.bad(
+                f"Bild „{src}“: Dateityp {resolved.suffix or '(ohne Endung)'} wird nicht "
+                f"unterstützt (möglich: {', '.join(sorted(IMAGE_TYPES))}).",
+                src,
+            )
             return
         self.images[src] = resolved
 
@@ -121,6 +142,8 @@ class _Checker:
             return
         scheme = urlsplit(target).scheme.lower()
         if scheme not in LINK_SCHEMES:
-            self.bad(f"Verweis „{target[:60]}“: erlaubt sind nur Web-Adressen (https://…), "
-                     "E-Mail-Adressen (mailto:…) und Verweise auf Abschnitte (#…).", target[:40])
-
+            self.bad(
+                f"Verweis „{target[:60]}“: erlaubt sind nur Web-Adressen (https://…), "
+                "E-Mail-Adressen (mailto:…) und Verweise auf Abschnitte (#…).",
+                target[:40],
+            )

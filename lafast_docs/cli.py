@@ -58,9 +58,14 @@ def _json(data: Any) -> None:
 
 
 @click.group(cls=Group, context_settings=CONTEXT)
-@click.option("--workspace", "-w", metavar="ORDNER", type=click.Path(file_okay=False),
-              help="Arbeitsbereich (Ordner mit lafast.yaml). Vorgabe: der aktuelle Ordner oder "
-              "ein übergeordneter.")
+@click.option(
+    "--workspace",
+    "-w",
+    metavar="ORDNER",
+    type=click.Path(file_okay=False),
+    help="Arbeitsbereich (Ordner mit lafast.yaml). Vorgabe: der aktuelle Ordner oder "
+    "ein übergeordneter.",
+)
 @click.version_option(__version__, "--version", message="lafast %(version)s")
 def cli(workspace: str | None) -> None:
     """lafast – Stellungnahmen und Fachstandards gemeinsam mit dem Arbeitsfeld erarbeiten.
@@ -85,8 +90,10 @@ def init(ordner: str, name: str) -> None:
 
     ws = init_workspace(Path(ordner), name=name)
     click.echo(f"Arbeitsbereich angelegt: {ws.root}")
-    click.echo(f"Als Nächstes: Angaben in {ws.config.path.name} prüfen, dann "
-               "„lafast new fachstandard --title \"…\"“.")
+    click.echo(
+        f"Als Nächstes: Angaben in {ws.config.path.name} prüfen, dann "
+        '„lafast new fachstandard --title "…"“.'
+    )
 
 
 @cli.group(cls=Group)
@@ -97,13 +104,19 @@ def org() -> None:
 @org.command("add")
 @click.argument("kennung")
 @click.option("--name", required=True, help="Voller Name der Organisation.")
-@click.option("--type", "org_type", required=True, type=click.Choice(["traeger", "gremium"]),
-              help="traeger oder gremium.")
+@click.option(
+    "--type",
+    "org_type",
+    required=True,
+    type=click.Choice(["traeger", "gremium"]),
+    help="traeger oder gremium.",
+)
 @click.option("--email", default="", help="E-Mail-Adresse für Einladungen.")
 @click.option("--contact", default="", help="Ansprechperson.")
 @click.pass_context
-def org_add(ctx: click.Context, kennung: str, name: str, org_type: str, email: str,
-            contact: str) -> None:
+def org_add(
+    ctx: click.Context, kennung: str, name: str, org_type: str, email: str, contact: str
+) -> None:
     """Organisation ins Adressbuch aufnehmen.
 
     \b
@@ -134,8 +147,10 @@ def org_list(ctx: click.Context, as_json: bool) -> None:
     if not orgs:
         click.echo("Das Adressbuch ist leer. Aufnehmen mit „lafast org add …“.")
         return
-    _table(["Kennung", "Name", "Art", "E-Mail", "Ansprechperson"],
-           [[o.id, o.name, ORG_TYPE_NAMES[o.type], o.email, o.contact] for o in orgs])
+    _table(
+        ["Kennung", "Name", "Art", "E-Mail", "Ansprechperson"],
+        [[o.id, o.name, ORG_TYPE_NAMES[o.type], o.email, o.contact] for o in orgs],
+    )
 
 
 @org.command("remove")
@@ -171,7 +186,7 @@ def new(ctx: click.Context, typ: str, kurzname: str | None, title: str) -> None:
 
     d = new_draft(_workspace(ctx), typ, kurzname, title)
     click.echo(f"Angelegt: {d.path}")
-    click.echo(f"Als Nächstes: Text bearbeiten, dann „lafast save {d.slug} -m \"…\"“.")
+    click.echo(f'Als Nächstes: Text bearbeiten, dann „lafast save {d.slug} -m "…"“.')
 
 
 @cli.command("list")
@@ -192,8 +207,10 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     if not rows:
         click.echo("Noch keine Dokumente. Anlegen mit „lafast new fachstandard --title …“.")
         return
-    _table(["Kurzname", "Typ", "Titel", "Version"],
-           [[r.slug, r.type_name, r.title or r.problem.splitlines()[0], r.version] for r in rows])
+    _table(
+        ["Kurzname", "Typ", "Titel", "Version"],
+        [[r.slug, r.type_name, r.title or r.problem.splitlines()[0], r.version] for r in rows],
+    )
 
 
 @cli.command()
@@ -220,8 +237,9 @@ def status(ctx: click.Context, as_json: bool) -> None:
         last = f"{lc.date:%d.%m.%Y %H:%M} ({lc.author})" if lc else "nie gespeichert"
         if r.unsaved:
             last += " – ungespeicherte Änderungen"
-        table.append([r.slug, r.type_name, r.state_name if not r.problem else "FEHLER",
-                      r.version, last])
+        table.append(
+            [r.slug, r.type_name, r.state_name if not r.problem else "FEHLER", r.version, last]
+        )
     _table(["Kurzname", "Typ", "Stand", "Version", "Letzte Änderung"], table)
     for r in rows:
         if r.problem:
@@ -259,8 +277,10 @@ def log(ctx: click.Context, kurzname: str) -> None:
     if not commits:
         click.echo("Noch nicht gespeichert.")
         return
-    _table(["Version", "Datum", "Von", "Beschreibung"],
-           [[c.short, f"{c.date:%d.%m.%Y %H:%M}", c.author, c.subject] for c in commits])
+    _table(
+        ["Version", "Datum", "Von", "Beschreibung"],
+        [[c.short, f"{c.date:%d.%m.%Y %H:%M}", c.author, c.subject] for c in commits],
+    )
 
 
 @cli.command()
@@ -268,8 +288,7 @@ def log(ctx: click.Context, kurzname: str) -> None:
 @click.argument("version_a", required=False)
 @click.argument("version_b", required=False)
 @click.pass_context
-def diff(ctx: click.Context, kurzname: str, version_a: str | None,
-         version_b: str | None) -> None:
+def diff(ctx: click.Context, kurzname: str, version_a: str | None, version_b: str | None) -> None:
     """Änderungen zwischen zwei Versionen, nach Randnummern.
 
     Ohne Angaben: zuletzt gespeicherte Version gegen die Arbeitskopie. Versionen sind die
@@ -291,8 +310,11 @@ def diff(ctx: click.Context, kurzname: str, version_a: str | None,
         assert ref is not None
         where = f"{ref.section_number} {ref.section_title}".strip()
         if ch.kind == "geaendert":
-            head = f"Rn. {ch.old.rn} → Rn. {ch.new.rn} geändert" if ch.old.rn != ch.new.rn \
-                else f"Rn. {ch.new.rn} geändert"  # type: ignore[union-attr]
+            head = (
+                f"Rn. {ch.old.rn} → Rn. {ch.new.rn} geändert"
+                if ch.old.rn != ch.new.rn
+                else f"Rn. {ch.new.rn} geändert"
+            )  # type: ignore[union-attr]
         elif ch.kind == "neu":
             head = f"Rn. {ref.rn} neu"
         else:
@@ -314,14 +336,23 @@ def _word(op: str, text: str) -> str:
 # -- outputs -----------------------------------------------------------------------------------
 @cli.command()
 @click.argument("kurzname")
-@click.option("--format", "-f", "formats", default="pdf,docx,html", show_default=True,
-              help="Formate, mit Komma getrennt: pdf, docx, html.")
-@click.option("--out", "-o", type=click.Path(file_okay=False),
-              help="Zielordner. Vorgabe: build/KURZNAME im Arbeitsbereich.")
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    default="pdf,docx,html",
+    show_default=True,
+    help="Formate, mit Komma getrennt: pdf, docx, html.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False),
+    help="Zielordner. Vorgabe: build/KURZNAME im Arbeitsbereich.",
+)
 @click.option("--force", is_flag=True, help="Neu erzeugen, auch wenn sich nichts geändert hat.")
 @click.pass_context
-def render(ctx: click.Context, kurzname: str, formats: str, out: str | None,
-           force: bool) -> None:
+def render(ctx: click.Context, kurzname: str, formats: str, out: str | None, force: bool) -> None:
     """PDF (barrierefrei), DOCX und HTML eines Entwurfs erzeugen.
 
     \b
@@ -331,16 +362,20 @@ def render(ctx: click.Context, kurzname: str, formats: str, out: str | None,
     from lafast_docs.render import parse_formats
     from lafast_docs.render import render as do_render
 
-    outputs = do_render(_workspace(ctx), kurzname, formats=parse_formats(formats),
-                        out_dir=Path(out) if out else None, force=force)
+    outputs = do_render(
+        _workspace(ctx),
+        kurzname,
+        formats=parse_formats(formats),
+        out_dir=Path(out) if out else None,
+        force=force,
+    )
     for o in outputs:
         note = " (unverändert, nicht neu erzeugt)" if o.cached else ""
         click.echo(f"{o.format.upper():5} {o.path}{note}")
 
 
 @cli.command()
-@click.argument("ordner", required=False, default="lafast-demo",
-                type=click.Path(file_okay=False))
+@click.argument("ordner", required=False, default="lafast-demo", type=click.Path(file_okay=False))
 def demo(ordner: str) -> None:
     """Alles an Beispielen zeigen: Arbeitsbereich anlegen, Entwürfe setzen.
 
@@ -382,7 +417,10 @@ def main(argv: list[str] | None = None) -> None:
     except Exception as exc:  # a bug: say so plainly, keep the details for the report
         import traceback
 
-        click.echo("Interner Fehler in lafast – das ist ein Programmfehler, nicht Ihrer.\n"
-                   "Bitte melden Sie ihn mit der folgenden Ausgabe:\n", err=True)
+        click.echo(
+            "Interner Fehler in lafast – das ist ein Programmfehler, nicht Ihrer.\n"
+            "Bitte melden Sie ihn mit der folgenden Ausgabe:\n",
+            err=True,
+        )
         traceback.print_exception(exc, file=sys.stderr)
         sys.exit(70)

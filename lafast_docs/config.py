@@ -19,8 +19,7 @@ DOC_TYPE_NAMES = {"fachstandard": "Fachstandard", "stellungnahme": "Stellungnahm
 ORG_TYPES = ("traeger", "gremium")
 ORG_TYPE_NAMES = {"traeger": "Träger", "gremium": "Gremium"}
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
-TOP_KEYS = ("format", "organisation", "roles", "people", "document_types", "address_book",
-            "remote")
+TOP_KEYS = ("format", "organisation", "roles", "people", "document_types", "address_book", "remote")
 
 
 @dataclass(frozen=True)
@@ -146,8 +145,11 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
 
     org = data.get("organisation")
     if not isinstance(org, dict) or not _text(org.get("name")):
-        bad("„organisation“ braucht mindestens „name:“ (Name der Fachstelle).", data,
-            "organisation" if "organisation" in data else None)
+        bad(
+            "„organisation“ braucht mindestens „name:“ (Name der Fachstelle).",
+            data,
+            "organisation" if "organisation" in data else None,
+        )
     else:
         cfg.org_name = str(org["name"])
         cfg.org_short = _text(org.get("short_name"))
@@ -175,8 +177,10 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
             continue
         pid, name = _text(entry.get("id")), _text(entry.get("name"))
         if not SLUG_RE.match(pid):
-            bad(f"Person „{pid or name}“: „id“ fehlt oder ist kein Kurzname (z. B. jana-beispiel).",
-                entry)
+            bad(
+                f"Person „{pid or name}“: „id“ fehlt oder ist kein Kurzname (z. B. jana-beispiel).",
+                entry,
+            )
         elif pid in seen:
             bad(f"Person „{pid}“ steht doppelt.", entry)
         seen.add(pid)
@@ -188,8 +192,11 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
             proles = []
         for r in proles:
             if str(r) not in cfg.roles:
-                bad(f"Person „{pid}“: Rolle „{r}“ ist unter „roles“ nicht definiert.", entry,
-                    "roles")
+                bad(
+                    f"Person „{pid}“: Rolle „{r}“ ist unter „roles“ nicht definiert.",
+                    entry,
+                    "roles",
+                )
         email = _text(entry.get("email"))
         if email and not EMAIL_RE.match(email):
             bad(f"Person „{pid}“: „{email}“ ist keine gültige E-Mail-Adresse.", entry, "email")
@@ -201,8 +208,11 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
         types = {}
     for tname, tconf in types.items():
         if tname not in DOC_TYPES:
-            bad(f"Unbekannter Dokumenttyp „{tname}“ (bekannt: {', '.join(DOC_TYPES)}).", types,
-                tname)
+            bad(
+                f"Unbekannter Dokumenttyp „{tname}“ (bekannt: {', '.join(DOC_TYPES)}).",
+                types,
+                tname,
+            )
             continue
         approvers = (tconf or {}).get("approvers", []) if isinstance(tconf, dict) else None
         if not isinstance(approvers, list):
@@ -210,14 +220,20 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
             continue
         for r in approvers:
             if str(r) not in cfg.roles:
-                bad(f"{tname}: Freigabe-Rolle „{r}“ ist unter „roles“ nicht definiert.", tconf,
-                    "approvers")
+                bad(
+                    f"{tname}: Freigabe-Rolle „{r}“ ist unter „roles“ nicht definiert.",
+                    tconf,
+                    "approvers",
+                )
         cfg.approvers[str(tname)] = [str(r) for r in approvers]
 
     book = data.get("address_book") or []
     if not isinstance(book, list):
-        bad("„address_book“ muss eine Liste sein (jede Organisation mit „- id: …“).", data,
-            "address_book")
+        bad(
+            "„address_book“ muss eine Liste sein (jede Organisation mit „- id: …“).",
+            data,
+            "address_book",
+        )
         book = []
     seen = set()
     for entry in book:
@@ -226,19 +242,27 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
             continue
         oid, name, otype = (_text(entry.get(k)) for k in ("id", "name", "type"))
         if not SLUG_RE.match(oid):
-            bad(f"Organisation „{oid or name}“: „id“ fehlt oder ist kein Kurzname "
-                "(z. B. awo-sachsen).", entry)
+            bad(
+                f"Organisation „{oid or name}“: „id“ fehlt oder ist kein Kurzname "
+                "(z. B. awo-sachsen).",
+                entry,
+            )
         elif oid in seen:
             bad(f"Organisation „{oid}“ steht doppelt im Adressbuch.", entry)
         seen.add(oid)
         if not name:
             bad(f"Organisation „{oid}“: „name“ fehlt.", entry)
         if otype not in ORG_TYPES:
-            bad(f"Organisation „{oid}“: „type“ muss traeger oder gremium sein, nicht „{otype}“.",
-                entry, "type" if "type" in entry else None)
+            bad(
+                f"Organisation „{oid}“: „type“ muss traeger oder gremium sein, nicht „{otype}“.",
+                entry,
+                "type" if "type" in entry else None,
+            )
         email = _text(entry.get("email"))
         if email and not EMAIL_RE.match(email):
-            bad(f"Organisation „{oid}“: „{email}“ ist keine gültige E-Mail-Adresse.", entry, "email")
+            bad(
+                f"Organisation „{oid}“: „{email}“ ist keine gültige E-Mail-Adresse.", entry, "email"
+            )
         cfg.orgs.append(Org(oid, name, otype, email, _text(entry.get("contact"))))
 
     cfg.remote = _text(data.get("remote"))
@@ -306,8 +330,9 @@ def _write_config(cfg: Config, data: Any) -> None:
     atomic_write(cfg.path, yamlio.dump(data))
 
 
-def add_org(ws: Workspace, org_id: str, *, name: str, type: str, email: str = "",
-            contact: str = "") -> Org:
+def add_org(
+    ws: Workspace, org_id: str, *, name: str, type: str, email: str = "", contact: str = ""
+) -> Org:
     """Add an organisation to the address book, keeping the file's comments. Commits."""
     check_slug(org_id, what="Kennung der Organisation")
     if type not in ORG_TYPES:
@@ -317,9 +342,11 @@ def add_org(ws: Workspace, org_id: str, *, name: str, type: str, email: str = ""
     if email and not EMAIL_RE.match(email):
         raise LafastError(f"„{email}“ ist keine gültige E-Mail-Adresse.")
     if ws.config.org(org_id):
-        raise LafastError(f"Die Organisation „{org_id}“ steht schon im Adressbuch.",
-                          hint=f"Zum Ändern erst „lafast org remove {org_id}“ oder "
-                          f"{CONFIG_NAME} direkt bearbeiten.")
+        raise LafastError(
+            f"Die Organisation „{org_id}“ steht schon im Adressbuch.",
+            hint=f"Zum Ändern erst „lafast org remove {org_id}“ oder "
+            f"{CONFIG_NAME} direkt bearbeiten.",
+        )
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
     data = _config_tree(ws.config)
@@ -344,8 +371,9 @@ def add_org(ws: Workspace, org_id: str, *, name: str, type: str, email: str = ""
 def remove_org(ws: Workspace, org_id: str) -> Org:
     org = ws.config.org(org_id)
     if org is None:
-        raise LafastError(f"„{org_id}“ steht nicht im Adressbuch.",
-                          hint="„lafast org list“ zeigt alle Einträge.")
+        raise LafastError(
+            f"„{org_id}“ steht nicht im Adressbuch.", hint="„lafast org list“ zeigt alle Einträge."
+        )
     data = _config_tree(ws.config)
     book = data["address_book"]
     idx = next(i for i, e in enumerate(book) if str(e.get("id")) == org_id)
@@ -354,4 +382,3 @@ def remove_org(ws: Workspace, org_id: str) -> Org:
     ws.config = load_config(ws.config.path)
     ws.store.commit([ws.config.path], f"Adressbuch: {org.name} ({org_id}) entfernt")
     return org
-

@@ -55,8 +55,10 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
     slugs = sorted(p.parent.name for p in samples.glob("*/document.md"))
     for slug in slugs:
         shutil.copytree(samples / slug, ws.drafts_dir / slug)
-    store.commit([target / CONFIG_NAME, target / MARKER, ws.drafts_dir],
-                 "Demo: Adressbuch und Beispielentwürfe übernommen")
+    store.commit(
+        [target / CONFIG_NAME, target / MARKER, ws.drafts_dir],
+        "Demo: Adressbuch und Beispielentwürfe übernommen",
+    )
     result = DemoResult(ws)
     for slug in slugs:
         progress(f"Erzeuge PDF, DOCX und HTML für „{slug}“ …")

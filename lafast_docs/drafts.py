@@ -16,8 +16,13 @@ from lafast_docs.store import atomic_write
 
 DOCUMENT_NAME = "document.md"
 STATES = ("entwurf", "konsultation", "abstimmung", "freigegeben", "veroeffentlicht")
-STATE_NAMES = {"entwurf": "Entwurf", "konsultation": "Konsultation", "abstimmung": "Abstimmung",
-               "freigegeben": "Freigegeben", "veroeffentlicht": "Veröffentlicht"}
+STATE_NAMES = {
+    "entwurf": "Entwurf",
+    "konsultation": "Konsultation",
+    "abstimmung": "Abstimmung",
+    "freigegeben": "Freigegeben",
+    "veroeffentlicht": "Veröffentlicht",
+}
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
 _VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
 
@@ -79,15 +84,19 @@ def parse_draft(text: str, *, path: Path, slug: str, editable: bool = True) -> D
     head = m.group(1) or ""
     meta = yamlio.load(head, path=path, error=DraftError, line_offset=1, fast=not editable)
     body_line = text[: m.end()].count("\n") + 1
-    draft = Draft(slug, path, meta, text[m.end():], body_line, editable)
+    draft = Draft(slug, path, meta, text[m.end() :], body_line, editable)
     problems = validate_meta(meta, path)
     if problems and not editable:  # read again with line numbers to say where
-        problems = validate_meta(yamlio.load(head, path=path, error=DraftError, line_offset=1),
-                                 path)
+        problems = validate_meta(
+            yamlio.load(head, path=path, error=DraftError, line_offset=1), path
+        )
     if problems:
-        raise DraftError(f"Die Angaben im Kopf des Entwurfs enthalten {len(problems)} Fehler:",
-                         path=path, problems=problems,
-                         hint="Korrigieren Sie die genannten Zeilen im YAML-Kopf.")
+        raise DraftError(
+            f"Die Angaben im Kopf des Entwurfs enthalten {len(problems)} Fehler:",
+            path=path,
+            problems=problems,
+            hint="Korrigieren Sie die genannten Zeilen im YAML-Kopf.",
+        )
     return draft
 
 
@@ -107,8 +116,10 @@ def validate_meta(meta: Any, path: Path) -> list[Problem]:
         bad(f"Unbekannter Dokumenttyp „{dtype}“ (erlaubt: {', '.join(DOC_TYPES)}).", "type")
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
-        bad("„title“ (der Titel des Dokuments) fehlt oder ist leer.",
-            "title" if "title" in meta else None)
+        bad(
+            "„title“ (der Titel des Dokuments) fehlt oder ist leer.",
+            "title" if "title" in meta else None,
+        )
     for key in ("subtitle", "adressat", "geltungsbereich"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], str):
             bad(f"„{key}“ muss ein Text sein.", key)
@@ -117,9 +128,10 @@ def validate_meta(meta: Any, path: Path) -> list[Problem]:
     if "state" in meta and meta["state"] not in STATES:
         bad(f"Unbekannter Stand „{meta['state']}“ (erlaubt: {', '.join(STATES)}).", "state")
     for key in ("authors", "keywords"):
-        if key in meta and not (isinstance(meta[key], list)
-                                and all(isinstance(x, str) for x in meta[key])):
-            bad(f"„{key}“ muss eine Liste von Texten sein, z. B. [\"…\", \"…\"].", key)
+        if key in meta and not (
+            isinstance(meta[key], list) and all(isinstance(x, str) for x in meta[key])
+        ):
+            bad(f'„{key}“ muss eine Liste von Texten sein, z. B. ["…", "…"].', key)
     for key in ("frist", "stand"):
         if key in meta and meta[key] is not None and not isinstance(meta[key], dt.date):
             bad(f"„{key}“ muss ein Datum im Format JJJJ-MM-TT sein, z. B. 2026-12-15.", key)
@@ -142,8 +154,10 @@ def load_draft(ws: Workspace, slug: str, *, editable: bool = True) -> Draft:
     path = draft_path(ws, slug)
     if not path.is_file():
         known = ", ".join(list_slugs(ws)) or "keine"
-        raise DraftNotFound(f"Es gibt keinen Entwurf „{slug}“.",
-                            hint=f"Vorhandene Entwürfe: {known}. „lafast list“ zeigt alle.")
+        raise DraftNotFound(
+            f"Es gibt keinen Entwurf „{slug}“.",
+            hint=f"Vorhandene Entwürfe: {known}. „lafast list“ zeigt alle.",
+        )
     return parse_draft(read_text(path), path=path, slug=slug, editable=editable)
 
 
@@ -152,8 +166,12 @@ def read_text(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
         line = path.read_bytes()[: exc.start].count(b"\n") + 1
-        raise DraftError("Die Datei ist nicht in UTF-8 gespeichert.", path=path, line=line,
-                         hint="Speichern Sie sie im Editor mit der Kodierung UTF-8.") from exc
+        raise DraftError(
+            "Die Datei ist nicht in UTF-8 gespeichert.",
+            path=path,
+            line=line,
+            hint="Speichern Sie sie im Editor mit der Kodierung UTF-8.",
+        ) from exc
 
 
 def list_slugs(ws: Workspace) -> list[str]:
@@ -180,30 +198,42 @@ def write_draft(draft: Draft) -> None:
     atomic_write(draft.path, draft.text())
 
 
-def new_draft(ws: Workspace, doc_type: str, slug: str | None, title: str, *,
-              today: dt.date | None = None) -> Draft:
+def new_draft(
+    ws: Workspace, doc_type: str, slug: str | None, title: str, *, today: dt.date | None = None
+) -> Draft:
     """Create `drafts/<slug>/document.md` from the type's template and commit it."""
     from lafast_docs import resources
 
     if doc_type not in DOC_TYPES:
-        raise DraftError(f"Unbekannter Dokumenttyp „{doc_type}“.",
-                         hint=f"Möglich sind: {', '.join(DOC_TYPES)}.")
+        raise DraftError(
+            f"Unbekannter Dokumenttyp „{doc_type}“.", hint=f"Möglich sind: {', '.join(DOC_TYPES)}."
+        )
     if not title.strip():
         raise DraftError("Der Titel fehlt.", hint='Geben Sie ihn mit --title "…" an.')
     if slug is None:
         slug = slugify(title)
         if not slug:
-            raise DraftError("Aus dem Titel lässt sich keine Kurzbezeichnung bilden.",
-                             hint="Geben Sie eine Kurzbezeichnung an, z. B. mindeststandards-fsa.")
+            raise DraftError(
+                "Aus dem Titel lässt sich keine Kurzbezeichnung bilden.",
+                hint="Geben Sie eine Kurzbezeichnung an, z. B. mindeststandards-fsa.",
+            )
     check_slug(slug)
     path = draft_path(ws, slug)
     if path.parent.exists():
-        raise DraftExists(f"Den Entwurf „{slug}“ gibt es schon ({path}).",
-                          hint="Wählen Sie eine andere Kurzbezeichnung oder bearbeiten Sie den "
-                          "vorhandenen Entwurf.")
-    text = resources.render_text(ws, doc_type, "document.md.j2", title=title.strip(),
-                                 slug=slug, today=(today or dt.date.today()).isoformat(),
-                                 organisation=ws.config.org_name)
+        raise DraftExists(
+            f"Den Entwurf „{slug}“ gibt es schon ({path}).",
+            hint="Wählen Sie eine andere Kurzbezeichnung oder bearbeiten Sie den "
+            "vorhandenen Entwurf.",
+        )
+    text = resources.render_text(
+        ws,
+        doc_type,
+        "document.md.j2",
+        title=title.strip(),
+        slug=slug,
+        today=(today or dt.date.today()).isoformat(),
+        organisation=ws.config.org_name,
+    )
     draft = parse_draft(text, path=path, slug=slug)  # the template itself must be valid
     write_draft(draft)
     ws.store.commit([path.parent], f"{DOC_TYPE_NAMES[doc_type]} „{draft.title}“ angelegt")

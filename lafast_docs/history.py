@@ -40,8 +40,12 @@ class BlockChange:
     words: list[tuple[str, str]]  # (op, text) with op in "=", "-", "+"
 
 
-def diff(ws: Workspace, slug: str, rev_a: str | None = None, rev_b: str | None = None,
-         ) -> tuple[str, str, list[BlockChange]]:
+def diff(
+    ws: Workspace,
+    slug: str,
+    rev_a: str | None = None,
+    rev_b: str | None = None,
+) -> tuple[str, str, list[BlockChange]]:
     """Changes from `rev_a` (default: last saved) to `rev_b` (default: working copy)."""
     a = rev_a or "HEAD"
     b = rev_b or WORKING
@@ -51,8 +55,9 @@ def diff(ws: Workspace, slug: str, rev_a: str | None = None, rev_b: str | None =
 
 
 def compare_blocks(old: list[textmodel.Block], new: list[textmodel.Block]) -> list[BlockChange]:
-    matcher = difflib.SequenceMatcher(a=[x.text for x in old], b=[x.text for x in new],
-                                      autojunk=False)
+    matcher = difflib.SequenceMatcher(
+        a=[x.text for x in old], b=[x.text for x in new], autojunk=False
+    )
     changes: list[BlockChange] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
@@ -60,8 +65,9 @@ def compare_blocks(old: list[textmodel.Block], new: list[textmodel.Block]) -> li
         olds, news = old[i1:i2], new[j1:j2]
         paired = min(len(olds), len(news)) if op == "replace" else 0
         for k in range(paired):
-            changes.append(BlockChange("geaendert", olds[k], news[k],
-                                       word_diff(olds[k].text, news[k].text)))
+            changes.append(
+                BlockChange("geaendert", olds[k], news[k], word_diff(olds[k].text, news[k].text))
+            )
         changes.extend(BlockChange("entfallen", o, None, [("-", o.text)]) for o in olds[paired:])
         changes.extend(BlockChange("neu", None, n, [("+", n.text)]) for n in news[paired:])
     return changes
@@ -91,5 +97,5 @@ def word_diff(a: str, b: str) -> list[tuple[str, str]]:
 
 
 def _common_space_tail(a: str, b: str) -> str:
-    ta, tb = a[len(a.rstrip()):], b[len(b.rstrip()):]
+    ta, tb = a[len(a.rstrip()) :], b[len(b.rstrip()) :]
     return ta if ta == tb else ""

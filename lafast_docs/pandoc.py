@@ -1,4 +1,4 @@
-"""pandoc: found once through pypandoc-binary, version-checked, always run sandboxed with a time limit.
+"""pandoc: found once via pypandoc-binary, version-checked, always sandboxed with a time limit.
 
 pandoc ships inside the `pypandoc-binary` wheel and is not on PATH; `pypandoc.get_pandoc_path()`
 finds it. Every run uses `--sandbox` so that readers and writers cannot touch files; images are
@@ -56,8 +56,9 @@ def get_pandoc() -> PandocInfo:
                 "pypandoc-binary bringt pandoc mit.",
             ) from exc
     try:
-        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30,
-                             check=True).stdout
+        out = subprocess.run(
+            [path, "--version"], capture_output=True, text=True, timeout=30, check=True
+        ).stdout
     except (OSError, subprocess.SubprocessError) as exc:
         raise ToolMissing(f"pandoc ({path}) lässt sich nicht starten: {exc}") from exc
     first = out.splitlines()[0] if out else ""
@@ -74,14 +75,20 @@ def get_pandoc() -> PandocInfo:
     return PandocInfo(path, version)
 
 
-def run(args: list[str], data: str | bytes = "", *, timeout: float = DEFAULT_TIMEOUT,
-        what: str = "pandoc") -> bytes:
+def run(
+    args: list[str],
+    data: str | bytes = "",
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    what: str = "pandoc",
+) -> bytes:
     """Run pandoc sandboxed with `args`, feeding `data` on stdin; returns stdout."""
     exe = get_pandoc().path
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        proc = subprocess.run([exe, "--sandbox", *args], input=raw, capture_output=True,
-                              timeout=timeout, check=False)
+        proc = subprocess.run(
+            [exe, "--sandbox", *args], input=raw, capture_output=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired as exc:
         raise RenderError(
             f"{what} hat nach {timeout:.0f} Sekunden nicht geantwortet und wurde abgebrochen.",
@@ -90,22 +97,30 @@ def run(args: list[str], data: str | bytes = "", *, timeout: float = DEFAULT_TIM
         ) from exc
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip()
-        raise RenderError(f"{what} ist fehlgeschlagen: {err[:800]}",
-                          hint="Prüfen Sie die genannte Stelle im Entwurf.")
+        raise RenderError(
+            f"{what} ist fehlgeschlagen: {err[:800]}",
+            hint="Prüfen Sie die genannte Stelle im Entwurf.",
+        )
     return proc.stdout
 
 
 def markdown_to_ast(text: str, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
-    out = run(["-f", MARKDOWN, "-t", "json"], text, timeout=timeout,
-              what="pandoc (Markdown lesen)")
+    out = run(["-f", MARKDOWN, "-t", "json"], text, timeout=timeout, what="pandoc (Markdown lesen)")
     return json.loads(out)
 
 
-def ast_to(fmt: str, ast: dict[str, Any], extra: list[str] | None = None, *,
-           output: Path | None = None, timeout: float = DEFAULT_TIMEOUT) -> bytes:
+def ast_to(
+    fmt: str,
+    ast: dict[str, Any],
+    extra: list[str] | None = None,
+    *,
+    output: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> bytes:
     """Write a pandoc AST in `fmt`; with `output`, pandoc writes the file itself."""
     args = ["-f", "json", "-t", fmt, *(extra or [])]
     if output is not None:
         args += ["-o", str(output)]
-    return run(args, json.dumps(ast, ensure_ascii=False), timeout=timeout,
-               what=f"pandoc ({fmt} schreiben)")
+    return run(
+        args, json.dumps(ast, ensure_ascii=False), timeout=timeout, what=f"pandoc ({fmt} schreiben)"
+    )

@@ -47,9 +47,10 @@ def find_template(ws: Workspace | None, doc_type: str, name: str) -> Path:
     for d in template_dirs(ws, doc_type):
         if (d / name).is_file():
             return d / name
-    raise LafastError(f"Die Vorlage „{name}“ für {doc_type} fehlt.",
-                      hint="Prüfen Sie den Ordner templates/ im Arbeitsbereich oder installieren "
-                      "Sie lafast neu.")
+    raise LafastError(
+        f"Die Vorlage „{name}“ für {doc_type} fehlt.",
+        hint="Prüfen Sie den Ordner templates/ im Arbeitsbereich oder installieren Sie lafast neu.",
+    )
 
 
 def _autoescape(name: str | None) -> bool:
@@ -91,9 +92,10 @@ def render_text(ws: Workspace | None, doc_type: str, name: str, **context: Any) 
     except jinja2.TemplateNotFound as exc:
         raise LafastError(f"Die Vorlage „{name}“ für {doc_type} fehlt.") from exc
     except jinja2.TemplateError as exc:
-        raise LafastError(f"Die Vorlage „{name}“ ist fehlerhaft: {exc}",
-                          hint="Prüfen Sie die eigene Vorlage unter templates/ im "
-                          "Arbeitsbereich.") from exc
+        raise LafastError(
+            f"Die Vorlage „{name}“ ist fehlerhaft: {exc}",
+            hint="Prüfen Sie die eigene Vorlage unter templates/ im Arbeitsbereich.",
+        ) from exc
 
 
 def templates_digest(ws: Workspace | None, doc_type: str) -> str:

@@ -27,10 +27,15 @@ class DocStatus:
     def as_dict(self) -> dict[str, object]:
         lc = self.last_change
         return {
-            "kurzname": self.slug, "typ": self.type_name, "titel": self.title,
-            "stand": self.state, "version": self.version, "ungespeichert": self.unsaved,
+            "kurzname": self.slug,
+            "typ": self.type_name,
+            "titel": self.title,
+            "stand": self.state,
+            "version": self.version,
+            "ungespeichert": self.unsaved,
             "letzte_aenderung": lc.date.isoformat() if lc else None,
-            "von": lc.author if lc else None, "problem": self.problem or None,
+            "von": lc.author if lc else None,
+            "problem": self.problem or None,
         }
 
 
@@ -40,16 +45,30 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
     for item in list_drafts(ws):
         if isinstance(item, Draft):
             folder = item.folder
-            rows.append(DocStatus(
-                item.slug, item.type_name, item.title, item.state, item.version,
-                store.last_change(folder) if with_history else None,
-                store.is_dirty(folder) if with_history else False,
-            ))
+            rows.append(
+                DocStatus(
+                    item.slug,
+                    item.type_name,
+                    item.title,
+                    item.state,
+                    item.version,
+                    store.last_change(folder) if with_history else None,
+                    store.is_dirty(folder) if with_history else False,
+                )
+            )
         else:
             slug = getattr(item, "slug", "?")
             folder = ws.drafts_dir / slug
-            rows.append(DocStatus(slug, "?", "", "", "",
-                                  store.last_change(folder) if with_history else None,
-                                  store.is_dirty(folder) if with_history else False,
-                                  problem=item.render()))
+            rows.append(
+                DocStatus(
+                    slug,
+                    "?",
+                    "",
+                    "",
+                    "",
+                    store.last_change(folder) if with_history else None,
+                    store.is_dirty(folder) if with_history else False,
+                    problem=item.render(),
+                )
+            )
     return rows

@@ -102,16 +102,17 @@ class Store:
                 check=False,
             )
         except FileNotFoundError as exc:
-            raise GitError("Das Programm git ist nicht installiert.",
-                           hint="Installieren Sie git (z. B. „apt-get install git“).") from exc
+            raise GitError(
+                "Das Programm git ist nicht installiert.",
+                hint="Installieren Sie git (z. B. „apt-get install git“).",
+            ) from exc
         if proc.returncode != 0:
             raise GitError(f"git {' '.join(args[:2])} ist fehlgeschlagen: {proc.stderr.strip()}")
         return proc.stdout
 
     def last_change(self, path: Path) -> CommitInfo | None:
         """The newest commit touching `path`, or None if it was never committed."""
-        out = self._git("log", "-1", "--format=%H%x00%h%x00%an%x00%aI%x00%s", "--",
-                        self._rel(path))
+        out = self._git("log", "-1", "--format=%H%x00%h%x00%an%x00%aI%x00%s", "--", self._rel(path))
         return _parse_log(out)[0] if out.strip() else None
 
     # -- writes ----------------------------------------------------------------------------
@@ -134,8 +135,9 @@ class Store:
 
     # -- history ---------------------------------------------------------------------------
     def log(self, path: Path, *, limit: int = 200) -> list[CommitInfo]:
-        out = self._git("log", f"-{limit}", "--format=%H%x00%h%x00%an%x00%aI%x00%s", "--",
-                        self._rel(path))
+        out = self._git(
+            "log", f"-{limit}", "--format=%H%x00%h%x00%an%x00%aI%x00%s", "--", self._rel(path)
+        )
         return _parse_log(out)
 
     def resolve(self, rev: str) -> str:

@@ -12,7 +12,6 @@ Format-specific markers (margin number in PDF, styled run in DOCX) are added by 
 
 from __future__ import annotations
 
-import copy
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,7 +45,7 @@ def protect_gender_star(text: str) -> str:
             continue
         pos, parts = 0, []
         for cm in _CODE_SPAN.finditer(line):
-            parts.append(_STAR.sub(r"\\*", line[pos:cm.start()]))
+            parts.append(_STAR.sub(r"\\*", line[pos : cm.start()]))
             parts.append(cm.group(0))
             pos = cm.end()
         parts.append(_STAR.sub(r"\\*", line[pos:]))
@@ -83,15 +82,28 @@ class Annotated:
         return self.blocks[rn - 1] if 0 < rn <= len(self.blocks) else None
 
 
-KIND_NAMES = {"absatz": "Absatz", "listenpunkt": "Listenpunkt", "tabelle": "Tabelle",
-              "zitat": "Zitat", "code": "Code", "abbildung": "Abbildung", "zeilen": "Zeilen"}
-_SIMPLE = {"Para": "absatz", "Plain": "absatz", "LineBlock": "zeilen", "CodeBlock": "code",
-           "BlockQuote": "zitat", "Table": "tabelle", "Figure": "abbildung"}
+KIND_NAMES = {
+    "absatz": "Absatz",
+    "listenpunkt": "Listenpunkt",
+    "tabelle": "Tabelle",
+    "zitat": "Zitat",
+    "code": "Code",
+    "abbildung": "Abbildung",
+    "zeilen": "Zeilen",
+}
+_SIMPLE = {
+    "Para": "absatz",
+    "Plain": "absatz",
+    "LineBlock": "zeilen",
+    "CodeBlock": "code",
+    "BlockQuote": "zitat",
+    "Table": "tabelle",
+    "Figure": "abbildung",
+}
 
 
 def annotate(ast: Node) -> Annotated:
-    """Number blocks and headings in a copy of `ast` (see module docstring)."""
-    ast = copy.deepcopy(ast)
+    """Number blocks and headings in `ast`, in place (see module docstring)."""
     result = Annotated(ast)
     state = _State(result)
     ast["blocks"] = state.walk(ast["blocks"])
@@ -144,19 +156,22 @@ class _State:
         return {"t": "Div", "c": [[f"rn-{rn}", ["rn-block"], [["rn", str(rn)]]], blocks]}
 
     def header(self, b: Node) -> None:
-        level, (ident, classes, attrs), inlines = b["c"]
+        level, (ident, classes, _attrs), inlines = b["c"]
         text = inlines_text(inlines).strip()
         numbered = "unnumbered" not in classes
         number = ""
         if numbered:
             depth = max(level - self.base_level, 0)
-            del self.counters[depth + 1:]
+            del self.counters[depth + 1 :]
             while len(self.counters) <= depth:
                 self.counters.append(0)
             self.counters[depth] += 1
             number = ".".join(str(c) for c in self.counters)
-            b["c"][2] = [{"t": "Span", "c": [["", ["secnum"], []], [{"t": "Str", "c": number}]]},
-                         {"t": "Space"}, *inlines]
+            b["c"][2] = [
+                {"t": "Span", "c": [["", ["secnum"], []], [{"t": "Str", "c": number}]]},
+                {"t": "Space"},
+                *inlines,
+            ]
         if not ident:
             ident = _unique(slugify(text) or "abschnitt", self.used_ids)
             b["c"][1][0] = ident
@@ -209,8 +224,15 @@ def inlines_text(inlines: list[Node]) -> str:
             parts.append(" ")
         elif t == "LineBreak":
             parts.append("\n")
-        elif t in ("Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript",
-                   "SmallCaps"):
+        elif t in (
+            "Emph",
+            "Strong",
+            "Underline",
+            "Strikeout",
+            "Superscript",
+            "Subscript",
+            "SmallCaps",
+        ):
             parts.append(inlines_text(c))
         elif t in ("Span", "Link", "Image"):
             if t == "Span" and "secnum" in c[0][1]:
@@ -275,18 +297,6 @@ def _table_text(c: list[Any]) -> str:
     return "\n".join(rows)
 
 
-def walk_inlines(node: Any, fn) -> None:
-    """Call `fn(inline_list)` on every list of inlines in `node` (in place edits allowed)."""
-    if isinstance(node, list):
-        if node and isinstance(node[0], dict) and node[0].get("t") in _INLINE_TYPES:
-            fn(node)
-        for item in node:
-            walk_inlines(item, fn)
-    elif isinstance(node, dict):
-        if "c" in node:
-            walk_inlines(node["c"], fn)
-
-
 def walk(node: Any, fn) -> None:
     """Call `fn(element)` on every AST element (block or inline) in `node`, depth first."""
     if isinstance(node, list):
@@ -299,8 +309,3 @@ def walk(node: Any, fn) -> None:
             walk(node["c"], fn)
         elif "blocks" in node:
             walk(node["blocks"], fn)
-
-
-_INLINE_TYPES = {"Str", "Emph", "Underline", "Strong", "Strikeout", "Superscript", "Subscript",
-                 "SmallCaps", "Quoted", "Cite", "Code", "Space", "SoftBreak", "LineBreak",
-                 "Math", "RawInline", "Link", "Image", "Note", "Span"}

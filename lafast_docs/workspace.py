@@ -38,8 +38,10 @@ def init_workspace(target: Path, *, name: str = "") -> Workspace:
     """Create the workspace in `target` (created if missing) and make the first commit."""
     target = target.resolve()
     if (target / CONFIG_NAME).exists():
-        raise LafastError(f"In {target} gibt es schon einen lafast-Arbeitsbereich.",
-                          hint="Arbeiten Sie dort weiter oder wählen Sie einen anderen Ordner.")
+        raise LafastError(
+            f"In {target} gibt es schon einen lafast-Arbeitsbereich.",
+            hint="Arbeiten Sie dort weiter oder wählen Sie einen anderen Ordner.",
+        )
     if target.exists() and not target.is_dir():
         raise LafastError(f"{target} ist eine Datei, kein Ordner.")
     target.mkdir(parents=True, exist_ok=True)

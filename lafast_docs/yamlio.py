@@ -25,8 +25,9 @@ def _fast() -> Any:
     return YAML(typ="safe")  # uses the C parser (ruamel.yaml.clib) when installed
 
 
-def load(text: str, *, path: Path, error: type[LafastError], line_offset: int = 0,
-         fast: bool = False) -> Any:
+def load(
+    text: str, *, path: Path, error: type[LafastError], line_offset: int = 0, fast: bool = False
+) -> Any:
     """Parse YAML text; syntax errors become `error` naming file and line.
 
     `fast=True` gives plain dicts without comments or line numbers (read-only use, ~4x faster);

@@ -59,10 +59,12 @@ def rendered_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict
     for key, value in GIT_ENV.items():
         mp.setenv(key, value)
     try:
-        ws = copy_samples(init_workspace(tmp_path_factory.mktemp("samples") / "ws"),
-                          SAMPLE_FS, SAMPLE_SN)
-        result = {slug: {o.format: o.path for o in render(ws, slug)}
-                  for slug in (SAMPLE_FS, SAMPLE_SN)}
+        ws = copy_samples(
+            init_workspace(tmp_path_factory.mktemp("samples") / "ws"), SAMPLE_FS, SAMPLE_SN
+        )
+        result = {
+            slug: {o.format: o.path for o in render(ws, slug)} for slug in (SAMPLE_FS, SAMPLE_SN)
+        }
     finally:
         mp.undo()
     return result
@@ -74,7 +76,7 @@ def write_draft_body(ws: Workspace, slug: str, body: str, *, extra_meta: str = "
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "document.md"
     path.write_text(
-        f"---\ntype: fachstandard\ntitle: \"Test {slug}\"\nversion: \"0.1\"\n{extra_meta}---\n\n"
+        f'---\ntype: fachstandard\ntitle: "Test {slug}"\nversion: "0.1"\n{extra_meta}---\n\n'
         + body,
         encoding="utf-8",
     )
@@ -88,5 +90,6 @@ def pdf_text(path: Path) -> str:
 
 
 def git(ws: Workspace, *args: str) -> str:
-    return subprocess.run(["git", "-C", str(ws.root), *args], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["git", "-C", str(ws.root), *args], capture_output=True, text=True, check=True
+    ).stdout

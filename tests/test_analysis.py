@@ -10,7 +10,10 @@ from lafast_docs.errors import UnsafeContent
 
 from .conftest import write_draft_body
 
-SVG = "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'><rect width='10' height='10'/></svg>"
+SVG = (
+    "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'>"
+    "<rect width='10' height='10'/></svg>"
+)
 
 
 def refused(ws, body: str) -> UnsafeContent:
@@ -79,8 +82,14 @@ def test_image_of_wrong_type_is_refused(ws) -> None:
 
 @pytest.mark.parametrize(
     "link",
-    ["javascript:alert(1)", "file:///etc/passwd", "file://host/share/x", "../andere.md",
-     "vbscript:x", "data:text/html,<script>x</script>"],
+    [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "file://host/share/x",
+        "../andere.md",
+        "vbscript:x",
+        "data:text/html,<script>x</script>",
+    ],
 )
 def test_links_other_than_web_mail_and_anchor_are_refused(ws, link: str) -> None:
     err = refused(ws, f"Siehe [hier]({link}).\n")
@@ -88,7 +97,7 @@ def test_links_other_than_web_mail_and_anchor_are_refused(ws, link: str) -> None
 
 
 def test_style_attributes_cannot_fetch(ws) -> None:
-    err = refused(ws, "[Text]{style=\"background: url(file:///etc/passwd)\"}\n")
+    err = refused(ws, '[Text]{style="background: url(file:///etc/passwd)"}\n')
     assert "Attribut „style“" in err.problems[0].message
 
 
@@ -98,8 +107,12 @@ def test_all_problems_reported_at_once(ws) -> None:
 
 
 def test_allowed_content_passes(ws) -> None:
-    write_draft_body(ws, "t", "![Balken](bilder/a.svg)\n\nSiehe [LaFaSt](https://example.org), "
-                     "[Mail](mailto:a@b.de) und [oben](#eins).\n\n<!-- Notiz -->\n")
+    write_draft_body(
+        ws,
+        "t",
+        "![Balken](bilder/a.svg)\n\nSiehe [LaFaSt](https://example.org), "
+        "[Mail](mailto:a@b.de) und [oben](#eins).\n\n<!-- Notiz -->\n",
+    )
     (ws.drafts_dir / "t" / "bilder").mkdir()
     (ws.drafts_dir / "t" / "bilder" / "a.svg").write_text(SVG)
     a = analyse(load_draft(ws, "t"))

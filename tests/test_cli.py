@@ -26,7 +26,7 @@ class _Main:
 
     name = "lafast"
 
-    def main(self, args, prog_name=None, **_kw):  # noqa: ANN001
+    def main(self, args, prog_name=None, **_kw):
         main(list(args))
 
 
@@ -39,7 +39,7 @@ class _chdir:
 
         os.chdir(self.path)
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         import os
 
         os.chdir(self.old)
@@ -70,10 +70,12 @@ def test_every_command_has_help_with_example() -> None:
 
 
 def test_not_in_a_workspace(tmp_path: Path) -> None:
-    code, out, err = run(["status"], cwd=tmp_path)
+    code, _out, err = run(["status"], cwd=tmp_path)
     assert code == 3
-    assert err.startswith(f"Fehler: Hier ({tmp_path.resolve()}) und in keinem übergeordneten "
-                          "Ordner liegt eine lafast.yaml.")
+    assert err.startswith(
+        f"Fehler: Hier ({tmp_path.resolve()}) und in keinem übergeordneten "
+        "Ordner liegt eine lafast.yaml."
+    )
     assert "Was tun:" in err and "Traceback" not in err
 
 
@@ -89,8 +91,9 @@ def test_init_new_save_log_list_status(tmp_path: Path) -> None:
     wsdir = tmp_path / "ws"
     code, out, _ = run(["new", "fachstandard", "--title", "Mindeststandards Ü"], cwd=wsdir)
     assert code == 0
-    assert out.splitlines()[0] == \
-        f"Angelegt: {wsdir.resolve()}/drafts/mindeststandards-ue/document.md"
+    assert (
+        out.splitlines()[0] == f"Angelegt: {wsdir.resolve()}/drafts/mindeststandards-ue/document.md"
+    )
     doc = wsdir / "drafts" / "mindeststandards-ue" / "document.md"
     doc.write_text(doc.read_text("utf-8") + "\nNoch ein Absatz.\n", encoding="utf-8")
     code, out, _ = run(["--workspace", str(wsdir), "status", "--json"], cwd=tmp_path)
@@ -127,20 +130,42 @@ def test_unknown_type_is_usage_error(ws) -> None:
 def test_broken_front_matter_exit_code_and_line(ws) -> None:
     run(["new", "fachstandard", "a", "-t", "A"], cwd=ws.root)
     doc = ws.drafts_dir / "a" / "document.md"
-    doc.write_text(doc.read_text("utf-8").replace('version: "0.1"', "version: [0.1"),
-                   encoding="utf-8")
+    doc.write_text(
+        doc.read_text("utf-8").replace('version: "0.1"', "version: [0.1"), encoding="utf-8"
+    )
     code, _out, err = run(["render", "a"], cwd=ws.root)
     assert code == 4
     assert f"{doc}:" in err and "YAML-Angaben sind fehlerhaft" in err
 
 
 def test_org_commands(ws) -> None:
-    code, out, _ = run(["org", "add", "awo-sachsen", "--name", "AWO Sachsen", "--type", "traeger",
-                        "--email", "a@awo.example.org", "--contact", "K. Weber"], cwd=ws.root)
+    code, out, _ = run(
+        [
+            "org",
+            "add",
+            "awo-sachsen",
+            "--name",
+            "AWO Sachsen",
+            "--type",
+            "traeger",
+            "--email",
+            "a@awo.example.org",
+            "--contact",
+            "K. Weber",
+        ],
+        cwd=ws.root,
+    )
     assert code == 0 and out.strip() == "Aufgenommen: AWO Sachsen (awo-sachsen)"
     code, out, _ = run(["org", "list", "--json"], cwd=ws.root)
-    assert json.loads(out) == [{"id": "awo-sachsen", "name": "AWO Sachsen", "type": "traeger",
-                                "email": "a@awo.example.org", "contact": "K. Weber"}]
+    assert json.loads(out) == [
+        {
+            "id": "awo-sachsen",
+            "name": "AWO Sachsen",
+            "type": "traeger",
+            "email": "a@awo.example.org",
+            "contact": "K. Weber",
+        }
+    ]
     code, out, _ = run(["org", "list"], cwd=ws.root)
     assert "AWO Sachsen" in out and "Träger" in out
     code, out, _ = run(["org", "remove", "awo-sachsen"], cwd=ws.root)
@@ -154,8 +179,11 @@ def test_diff_by_randnummer(ws) -> None:
     run(["new", "fachstandard", "a", "-t", "A"], cwd=ws.root)
     doc = ws.drafts_dir / "a" / "document.md"
     text = doc.read_text("utf-8")
-    doc.write_text(text.replace("Jeder Absatz erhält automatisch", "Jeder Absatz bekommt sofort")
-                   + "\nGanz neuer Schlussabsatz.\n", encoding="utf-8")
+    doc.write_text(
+        text.replace("Jeder Absatz erhält automatisch", "Jeder Absatz bekommt sofort")
+        + "\nGanz neuer Schlussabsatz.\n",
+        encoding="utf-8",
+    )
     code, out, _ = run(["diff", "a"], cwd=ws.root)
     assert code == 0
     assert "Änderungen von HEAD nach arbeitskopie: 2 Randnummer(n)" in out
@@ -182,7 +210,45 @@ def test_render_unsafe_draft_fails_cleanly(ws) -> None:
     assert not (ws.build_dir / "a" / "a.pdf").exists()
 
 
-@pytest.mark.parametrize("args", [["log", "fehlt"], ["render", "fehlt"], ["save", "fehlt", "-m", "x"]])
+@pytest.mark.parametrize(
+    "args", [["log", "fehlt"], ["render", "fehlt"], ["save", "fehlt", "-m", "x"]]
+)
 def test_unknown_draft(ws, args) -> None:
     code, _out, err = run(args, cwd=ws.root)
     assert code == 4 and "Es gibt keinen Entwurf „fehlt“." in err
+
+
+def test_demo_leaves_every_output_and_can_run_again(tmp_path: Path) -> None:
+    code, out, err = run(["demo", "vorfuehrung"], cwd=tmp_path)
+    assert code == 0, err
+    root = (tmp_path / "vorfuehrung").resolve()
+    assert f"Demo fertig. Arbeitsbereich: {root}" in out
+    for slug in ("mindeststandards-fsa", "stellungnahme-verordnung-unterbringung"):
+        for ext in ("pdf", "docx", "html"):
+            path = root / "build" / slug / f"{slug}.{ext}"
+            assert path.is_file() and path.stat().st_size > 1000
+            assert str(path) in out
+    assert subprocess_git(root, "status", "--porcelain") == ""
+    # a second run replaces its own folder ...
+    code, _out, err = run(["demo", "vorfuehrung"], cwd=tmp_path)
+    assert code == 0, err
+    # ... but never a folder that is not a demo
+    other = tmp_path / "meins"
+    other.mkdir()
+    (other / "wichtig.txt").write_text("bleibt")
+    code, _out, err = run(["demo", "meins"], cwd=tmp_path)
+    assert code == 1 and "ist nicht leer und stammt nicht aus einer früheren Demo" in err
+    assert (other / "wichtig.txt").read_text() == "bleibt"
+
+
+def subprocess_git(root: Path, *args: str) -> str:
+    import subprocess
+
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_version_option() -> None:
+    result = CliRunner().invoke(cli, ["--version"], prog_name="lafast")
+    assert result.exit_code == 0 and result.output.startswith("lafast 0.")

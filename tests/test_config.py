@@ -93,16 +93,21 @@ def test_config_yaml_syntax_error_names_line(ws) -> None:
 
 def test_org_add_and_remove_keep_comments_and_commit(ws) -> None:
     before = (ws.root / CONFIG_NAME).read_text("utf-8")
-    org = add_org(ws, "awo-sachsen", name="AWO Landesverband Sachsen e. V.", type="traeger",
-                  email="migration@awo.example.org", contact="Katrin Weber")
+    org = add_org(
+        ws,
+        "awo-sachsen",
+        name="AWO Landesverband Sachsen e. V.",
+        type="traeger",
+        email="migration@awo.example.org",
+        contact="Katrin Weber",
+    )
     assert org.name == "AWO Landesverband Sachsen e. V."
     add_org(ws, "lag-fsa-msa", name="LAG FSA/MSA", type="gremium")
     text = (ws.root / CONFIG_NAME).read_text("utf-8")
     for line in before.splitlines():
         if line.startswith("#"):
             assert line in text  # every comment survives
-    assert [o.id for o in load_config(ws.root / CONFIG_NAME).orgs] == ["awo-sachsen",
-                                                                        "lag-fsa-msa"]
+    assert [o.id for o in load_config(ws.root / CONFIG_NAME).orgs] == ["awo-sachsen", "lag-fsa-msa"]
     assert "Adressbuch: LAG FSA/MSA (lag-fsa-msa) hinzugefügt" in git(ws, "log", "--format=%s")
     remove_org(ws, "awo-sachsen")
     assert [o.id for o in load_config(ws.root / CONFIG_NAME).orgs] == ["lag-fsa-msa"]

@@ -14,14 +14,16 @@ def test_new_fachstandard_from_template_is_committed(ws) -> None:
     assert d.path == ws.drafts_dir / "mindeststandards-ue" / "document.md"
     assert d.type == "fachstandard" and d.state == "entwurf" and d.version == "0.1"
     assert "geltungsbereich" in d.meta
-    assert git(ws, "log", "-1", "--format=%s").strip() == \
-        "Fachstandard „Mindeststandards Ü“ angelegt"
+    assert (
+        git(ws, "log", "-1", "--format=%s").strip() == "Fachstandard „Mindeststandards Ü“ angelegt"
+    )
     assert git(ws, "status", "--porcelain") == ""
 
 
 def test_new_stellungnahme_has_its_fields(ws) -> None:
-    d = new_draft(ws, "stellungnahme", "sn-test", 'Zum "Entwurf": VwV #1',
-                  today=dt.date(2026, 11, 21))
+    d = new_draft(
+        ws, "stellungnahme", "sn-test", 'Zum "Entwurf": VwV #1', today=dt.date(2026, 11, 21)
+    )
     assert d.title == 'Zum "Entwurf": VwV #1'  # quoted safely into YAML
     assert set(d.meta) >= {"adressat", "bezug", "frist"}
     assert d.meta["frist"] == dt.date(2026, 11, 21)
@@ -46,7 +48,9 @@ def test_front_matter_round_trip_keeps_comments_and_order(ws) -> None:
     d.set("state", "konsultation")
     write_draft(d)
     text = d.path.read_text("utf-8")
-    assert text.replace('"0.2"', '"0.1"').replace("state: konsultation", "state: entwurf") == original
+    assert (
+        text.replace('"0.2"', '"0.1"').replace("state: konsultation", "state: entwurf") == original
+    )
     assert load_draft(ws, "rt").version == "0.2"
 
 
@@ -64,7 +68,8 @@ def test_front_matter_problems_collected(ws) -> None:
     folder.mkdir(parents=True)
     (folder / "document.md").write_text(
         "---\ntype: richtlinie\nversion: eins\nstate: fertig\nfrist: morgen\n---\nText\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     with pytest.raises(DraftError) as info:
         load_draft(ws, "fm")
     messages = [p.message for p in info.value.problems]

@@ -16,8 +16,10 @@ from .conftest import SAMPLE_FS, SAMPLE_SN, pdf_text, write_draft_body
 
 REPO = Path(__file__).resolve().parent.parent
 PDFCHECK = REPO.parent / "shared" / "tools" / "pdfcheck"
-STAR_BODY = ("# Team\n\nSozialarbeiter*innen und Erzieher*innen arbeiten mit "
-             "Dolmetscher*innen.[^1]\n\n[^1]: Auch Sprachmittler*innen und Kolleg*innen.\n")
+STAR_BODY = (
+    "# Team\n\nSozialarbeiter*innen und Erzieher*innen arbeiten mit "
+    "Dolmetscher*innen.[^1]\n\n[^1]: Auch Sprachmittler*innen und Kolleg*innen.\n"
+)
 
 
 def html_dom(path: Path):
@@ -80,8 +82,12 @@ def test_sample_pdf_has_toc_footnotes_tables_randnummern(rendered_samples) -> No
 @pytest.mark.slow
 @pytest.mark.parametrize("slug", [SAMPLE_FS, SAMPLE_SN])
 def test_sample_pdfs_pass_pdf_ua1(rendered_samples, slug) -> None:
-    proc = subprocess.run([str(PDFCHECK), str(rendered_samples[slug]["pdf"]), "ua1"],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [str(PDFCHECK), str(rendered_samples[slug]["pdf"]), "ua1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "compliant=true" in proc.stdout
 
@@ -92,9 +98,13 @@ def test_sample_docx_styles_and_properties(rendered_samples) -> None:
 
     path = rendered_samples[SAMPLE_FS]["docx"]
     doc = Document(str(path))
-    assert doc.core_properties.title == "Mindeststandards für die Flüchtlingssozialarbeit in Sachsen"
+    assert (
+        doc.core_properties.title == "Mindeststandards für die Flüchtlingssozialarbeit in Sachsen"
+    )
     assert "Dr. Katrin Wendler" in doc.core_properties.author
-    rn_runs = [r for p in doc.paragraphs for r in p.runs if r.style and r.style.name == "Randnummer"]
+    rn_runs = [
+        r for p in doc.paragraphs for r in p.runs if r.style and r.style.name == "Randnummer"
+    ]
     assert [r.text for r in rn_runs[:3]] == ["1", "2", "3"]
     heads = [p for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert heads[0].runs[0].style.name == "Abschnittsnummer" and heads[0].runs[0].text == "1"
@@ -109,9 +119,21 @@ def test_docx_opens_in_libreoffice(rendered_samples, tmp_path) -> None:
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     assert soffice, "LibreOffice fehlt: apt-get install libreoffice-writer-nogui (.ci/run)"
     src = rendered_samples[SAMPLE_SN]["docx"]
-    proc = subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo",
-                           "--convert-to", "txt:Text (encoded):UTF8", "--outdir", str(tmp_path),
-                           str(src)], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{tmp_path}/lo",
+            "--convert-to",
+            "txt:Text (encoded):UTF8",
+            "--outdir",
+            str(tmp_path),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = tmp_path / (src.stem + ".txt")
     assert out.is_file(), proc.stdout + proc.stderr
     text = out.read_text("utf-8-sig")
@@ -171,10 +193,12 @@ def test_render_out_folder(ws, tmp_path) -> None:
 # -- unsafe content never reaches the output ----------------------------------------------------
 @pytest.mark.parametrize(
     "css",
-    ['@import url("file:///etc/passwd");',
-     'body { background: url("file:///etc/passwd"); }',
-     '@font-face { font-family: x; src: url("file:///etc/passwd"); }',
-     'body { background: url("http://127.0.0.1:9/x.png"); }'],
+    [
+        '@import url("file:///etc/passwd");',
+        'body { background: url("file:///etc/passwd"); }',
+        '@font-face { font-family: x; src: url("file:///etc/passwd"); }',
+        'body { background: url("http://127.0.0.1:9/x.png"); }',
+    ],
 )
 def test_template_override_cannot_read_outside_files(ws, css) -> None:
     write_draft_body(ws, "t", "Text.\n")
@@ -195,7 +219,8 @@ def test_passwd_as_image_never_renders(ws) -> None:
 
 TRICKY = """# Erstes Kapitel
 
-Ein Absatz mit [**fettem Verweis**](https://example.org) und [Abschnittsverweis](#zweites-kapitel).[^a]
+Ein Absatz mit [**fettem Verweis**](https://example.org) und
+[Abschnittsverweis](#zweites-kapitel).[^a]
 
 - lockere Liste, erster Punkt
 
@@ -229,15 +254,65 @@ def test_tricky_structures_pass_pdf_ua1(ws) -> None:
     write_draft_body(ws, "schwierig", TRICKY)
     (ws.drafts_dir / "schwierig" / "bild.svg").write_text(
         "<svg xmlns='http://www.w3.org/2000/svg' width='40' height='20'>"
-        "<rect width='40' height='20' fill='#1f3a5f'/></svg>", encoding="utf-8")
+        "<rect width='40' height='20' fill='#1f3a5f'/></svg>",
+        encoding="utf-8",
+    )
     pdf = render(ws, "schwierig", formats=("pdf",))[0].path
-    proc = subprocess.run([str(PDFCHECK), str(pdf), "ua1"], capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [str(PDFCHECK), str(pdf), "ua1"], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     import pikepdf
 
     with pikepdf.open(pdf) as doc:
-        contents = [str(a.Contents) for p in doc.pages for a in p.get("/Annots", [])
-                    if a.get("/Subtype") == "/Link"]
+        contents = [
+            str(a.Contents)
+            for p in doc.pages
+            for a in p.get("/Annots", [])
+            if a.get("/Subtype") == "/Link"
+        ]
     assert "Verweis auf https://example.org" in contents
     assert "Verweis auf Abschnitt 2 Zweites Kapitel" in contents
+
+
+def test_broken_image_is_a_clear_render_error(ws) -> None:
+    from lafast_docs.errors import RenderError
+
+    write_draft_body(ws, "b", "![Kaputtes Bild](kaputt.png)\n")
+    (ws.drafts_dir / "b" / "kaputt.png").write_bytes(b"\x89PNG\r\n\x1a\nkein Bild")
+    with pytest.raises(RenderError) as info:
+        render(ws, "b", formats=("pdf",))
+    assert info.value.exit_code == 5
+    assert "kaputt.png lässt sich nicht laden" in info.value.message
+    assert not (ws.build_dir / "b" / "b.pdf").exists()
+
+
+def test_missing_or_old_pandoc_is_a_clear_error(ws, tmp_path, monkeypatch) -> None:
+    from lafast_docs import pandoc
+    from lafast_docs.errors import ToolMissing
+
+    fake = tmp_path / "pandoc"
+    fake.write_text("#!/bin/sh\necho 'pandoc 2.9.2'\n")
+    fake.chmod(0o755)
+    write_draft_body(ws, "p", "Text.\n")
+    for exe, message in (
+        (fake, "pandoc 2.9.2 ist zu alt"),
+        (tmp_path / "fehlt", "lässt sich nicht starten"),
+    ):
+        monkeypatch.setenv("LAFAST_PANDOC", str(exe))
+        pandoc.get_pandoc.cache_clear()
+        try:
+            with pytest.raises(ToolMissing, match=message):
+                render(ws, "p", formats=("html",))
+        finally:
+            pandoc.get_pandoc.cache_clear()
+
+
+def test_pandoc_failure_is_a_clear_error(ws) -> None:
+    from lafast_docs import pandoc
+    from lafast_docs.errors import RenderError
+
+    with pytest.raises(RenderError, match=r"pandoc \(Markdown lesen\) ist fehlgeschlagen"):
+        pandoc.run(["-f", "keinformat"], "x", what="pandoc (Markdown lesen)")
+    with pytest.raises(RenderError, match="nicht geantwortet"):
+        pandoc.run(["-f", "markdown", "-t", "html"], "x " * 200000, timeout=0.01)

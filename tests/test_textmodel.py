@@ -7,8 +7,10 @@ def model(md: str):
 
 
 def test_gender_star_protected_outside_code() -> None:
-    src = ("Sozialarbeiter*innen und Erzieher*innen, `Code*innen`, **fett** und *kursiv*.\n\n"
-           "```\nKlient*innen\n```\n")
+    src = (
+        "Sozialarbeiter*innen und Erzieher*innen, `Code*innen`, **fett** und *kursiv*.\n\n"
+        "```\nKlient*innen\n```\n"
+    )
     out = protect_gender_star(src)
     assert r"Sozialarbeiter\*innen und Erzieher\*innen" in out
     assert "`Code*innen`" in out and "**fett**" in out and "*kursiv*" in out
@@ -48,9 +50,14 @@ Schluss.[^1]
     m = model(md)
     kinds = [(b.rn, b.kind, b.section_number) for b in m.blocks]
     assert kinds == [
-        (1, "absatz", "1"), (2, "listenpunkt", "1"), (3, "listenpunkt", "1"),
-        (4, "zitat", "1"), (5, "tabelle", "1"), (6, "listenpunkt", "1.1"),
-        (7, "listenpunkt", "1.1"), (8, "absatz", "1.1"),
+        (1, "absatz", "1"),
+        (2, "listenpunkt", "1"),
+        (3, "listenpunkt", "1"),
+        (4, "zitat", "1"),
+        (5, "tabelle", "1"),
+        (6, "listenpunkt", "1.1"),
+        (7, "listenpunkt", "1.1"),
+        (8, "absatz", "1.1"),
     ]
     assert m.blocks[2].text.startswith("Punkt b") and "verschachtelt" in m.blocks[2].text
     assert "A | B" in m.blocks[4].text
@@ -58,8 +65,10 @@ Schluss.[^1]
 
 
 def test_heading_ids_are_stable_unique_and_explicit_ids_win() -> None:
-    md = ("# Datenschutz und Schweigepflicht\n\n# Datenschutz und Schweigepflicht\n\n"
-          "# Über uns {#ueber}\n\n## Größe\n\n## Anhang {-}\n")
+    md = (
+        "# Datenschutz und Schweigepflicht\n\n# Datenschutz und Schweigepflicht\n\n"
+        "# Über uns {#ueber}\n\n## Größe\n\n## Anhang {-}\n"
+    )
     m = model(md)
     assert [(h.id, h.number) for h in m.headings] == [
         ("datenschutz-und-schweigepflicht", "1"),

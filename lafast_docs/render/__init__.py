@@ -1,9 +1,9 @@
 """Rendering a draft to PDF, DOCX and HTML: read -> model -> generate -> write.
 
-    drafts.load_draft -> analysis.analyse (pandoc AST, checks, Randnummern)
-      -> html.print_page -> pdf.write_pdf (WeasyPrint, PDF/UA-1)
-      -> docx.write_docx (pandoc + reference.docx)
-      -> html.web_page (standalone page)
+drafts.load_draft -> analysis.analyse (pandoc AST, checks, Randnummern)
+  -> html.print_page -> pdf.write_pdf (WeasyPrint, PDF/UA-1)
+  -> docx.write_docx (pandoc + reference.docx)
+  -> html.web_page (standalone page)
 """
 
 from __future__ import annotations
@@ -31,13 +31,21 @@ def parse_formats(value: str | None) -> tuple[str, ...]:
     wanted = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in wanted if f not in FORMATS]
     if unknown or not wanted:
-        raise LafastError(f"Unbekanntes Format „{', '.join(unknown) or value}“.",
-                          hint=f"Möglich sind: {', '.join(FORMATS)} (mehrere mit Komma).")
+        raise LafastError(
+            f"Unbekanntes Format „{', '.join(unknown) or value}“.",
+            hint=f"Möglich sind: {', '.join(FORMATS)} (mehrere mit Komma).",
+        )
     return wanted
 
 
-def render(ws: Workspace, slug: str, *, formats: tuple[str, ...] = FORMATS,
-           out_dir: Path | None = None, force: bool = False) -> list[Output]:
+def render(
+    ws: Workspace,
+    slug: str,
+    *,
+    formats: tuple[str, ...] = FORMATS,
+    out_dir: Path | None = None,
+    force: bool = False,
+) -> list[Output]:
     """Render `slug` into `out_dir` (default build/<slug>/); unchanged outputs are kept."""
     from lafast_docs.render import cache
     from lafast_docs.render.context import document_context, edition_of
@@ -65,8 +73,13 @@ def _write_pdf(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-unty
 
     page = html.print_page(ws, analysis, ctx)
     dirs = resources.template_dirs(ws, analysis.draft.type)
-    pdf.write_pdf(page, target, base=dirs[0], allowed_roots=[analysis.draft.folder, *dirs],
-                  link_texts=link_texts(analysis))
+    pdf.write_pdf(
+        page,
+        target,
+        base=dirs[0],
+        allowed_roots=[analysis.draft.folder, *dirs],
+        link_texts=link_texts(analysis),
+    )
 
 
 def _write_docx(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-untyped-def]
@@ -84,8 +97,10 @@ def _write_html(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-unt
 
 def link_texts(analysis) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """German descriptions of internal link targets, for the PDF's link annotations."""
-    texts = {h.id: f"Verweis auf Abschnitt {h.number} {h.text}".replace("  ", " ")
-             for h in analysis.model.headings}
+    texts = {
+        h.id: f"Verweis auf Abschnitt {h.number} {h.text}".replace("  ", " ")
+        for h in analysis.model.headings
+    }
     texts.update({f"rn-{b.rn}": f"Verweis auf Randnummer {b.rn}" for b in analysis.model.blocks})
     return texts
 

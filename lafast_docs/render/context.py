@@ -9,8 +9,20 @@ from typing import Any
 from lafast_docs.config import Workspace
 from lafast_docs.drafts import STATE_NAMES, Draft
 
-MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September",
-          "Oktober", "November", "Dezember")
+MONTHS = (
+    "Januar",
+    "Februar",
+    "März",
+    "April",
+    "Mai",
+    "Juni",
+    "Juli",
+    "August",
+    "September",
+    "Oktober",
+    "November",
+    "Dezember",
+)
 
 
 def german_date(d: dt.date | None) -> str:

@@ -75,8 +75,10 @@ def metadata(ctx: dict[str, Any]) -> dict[str, Node]:
     }
     meta: dict[str, Node] = {k: {"t": "MetaString", "c": v} for k, v in fields.items() if v}
     if ctx["authors"]:
-        meta["author"] = {"t": "MetaList",
-                          "c": [{"t": "MetaString", "c": a} for a in ctx["authors"]]}
+        meta["author"] = {
+            "t": "MetaList",
+            "c": [{"t": "MetaString", "c": a} for a in ctx["authors"]],
+        }
     return meta
 
 
@@ -84,9 +86,12 @@ def write_docx(ws: Workspace, analysis: Analysis, ctx: dict[str, Any], target: P
     reference = resources.find_template(ws, analysis.draft.type, "reference.docx")
     tmp = target.with_name(f".{target.name}.tmp")
     try:
-        pandoc.ast_to("docx", docx_ast(analysis, ctx),
-                      ["--toc", "--toc-depth=2", f"--reference-doc={reference}"],
-                      output=tmp)
+        pandoc.ast_to(
+            "docx",
+            docx_ast(analysis, ctx),
+            ["--toc", "--toc-depth=2", f"--reference-doc={reference}"],
+            output=tmp,
+        )
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)

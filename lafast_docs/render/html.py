@@ -45,18 +45,22 @@ def stylesheet(ws: Workspace, doc_type: str, name: str) -> Any:
     """The layout stylesheet plus the type's theme, safe to inline in a <style> element."""
     from markupsafe import Markup
 
-    css = "\n".join(resources.find_template(ws, doc_type, n).read_text("utf-8")
-                    for n in ("theme.css", name))
+    css = "\n".join(
+        resources.find_template(ws, doc_type, n).read_text("utf-8") for n in ("theme.css", name)
+    )
     return Markup(css.replace("</", "<\\/"))
 
 
 def print_page(ws: Workspace, analysis: Analysis, context: dict[str, Any]) -> str:
     from markupsafe import Markup
 
-    ast = markup.prepared(analysis, marker=markup.print_marker, images="file", inline_notes=True,
-                          unwrap=True)
+    ast = markup.prepared(
+        analysis, marker=markup.print_marker, images="file", inline_notes=True, unwrap=True
+    )
     return resources.render_text(
-        ws, analysis.draft.type, "print.html.j2",
+        ws,
+        analysis.draft.type,
+        "print.html.j2",
         body=Markup(body_html(ast)),
         toc=toc_tree(analysis.model.headings),
         css=stylesheet(ws, analysis.draft.type, "print.css"),
@@ -69,7 +73,9 @@ def web_page(ws: Workspace, analysis: Analysis, context: dict[str, Any]) -> str:
 
     ast = markup.prepared(analysis, marker=markup.web_marker, images="data", inline_notes=False)
     return resources.render_text(
-        ws, analysis.draft.type, "web.html.j2",
+        ws,
+        analysis.draft.type,
+        "web.html.j2",
         body=Markup(body_html(ast)),
         toc=toc_tree(analysis.model.headings),
         css=stylesheet(ws, analysis.draft.type, "web.css"),

@@ -12,8 +12,13 @@ from urllib.request import url2pathname
 
 from lafast_docs.errors import RenderError, UnsafeContent
 
-MIME_OVERRIDES = {".svg": "image/svg+xml", ".css": "text/css", ".woff2": "font/woff2",
-                  ".ttf": "font/ttf", ".otf": "font/otf"}
+MIME_OVERRIDES = {
+    ".svg": "image/svg+xml",
+    ".css": "text/css",
+    ".woff2": "font/woff2",
+    ".ttf": "font/ttf",
+    ".otf": "font/otf",
+}
 
 
 def safe_fetcher(allowed_roots: list[Path]) -> Any:
@@ -30,14 +35,20 @@ def safe_fetcher(allowed_roots: list[Path]) -> Any:
         def fetch(self, url: str, headers: Any = None) -> Any:
             parts = urlsplit(url)
             path = Path(url2pathname(unquote(parts.path))) if parts.scheme == "file" else None
-            if (path is None or parts.netloc not in ("", "localhost")
-                    or not any(_inside(path, r) for r in roots)):
+            if (
+                path is None
+                or parts.netloc not in ("", "localhost")
+                or not any(_inside(path, r) for r in roots)
+            ):
                 self.refused.append(url[:200])
                 raise ValueError(f"lafast: Zugriff verweigert: {url[:200]}")
             real = path.resolve()
             mime = MIME_OVERRIDES.get(real.suffix.lower()) or mimetypes.guess_type(real.name)[0]
-            return URLFetcherResponse(real.as_uri(), real.read_bytes(),
-                                      {"Content-Type": mime or "application/octet-stream"})
+            return URLFetcherResponse(
+                real.as_uri(),
+                real.read_bytes(),
+                {"Content-Type": mime or "application/octet-stream"},
+            )
 
     return SafeFetcher()
 
@@ -51,16 +62,27 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 class _Collect(logging.Handler):
+    """Keeps WeasyPrint's log out of the terminal; errors (e.g. a broken image) fail the render."""
+
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.messages: list[str] = []
+        self.errors: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
+        if record.levelno >= logging.ERROR:
+            self.errors.append(record.getMessage().split("\n")[0][:300])
 
 
-def write_pdf(html: str, target: Path, *, base: Path, allowed_roots: list[Path],
-              link_texts: dict[str, str]) -> None:
+def _german(message: str) -> str:
+    if message.startswith("Failed to load image at "):
+        url = message.removeprefix("Failed to load image at ").split("'")[1]
+        return f"Bild {url2pathname(urlsplit(url).path)} lässt sich nicht laden"
+    return message
+
+
+def write_pdf(
+    html: str, target: Path, *, base: Path, allowed_roots: list[Path], link_texts: dict[str, str]
+) -> None:
     """Render `html` to `target` (PDF/UA-1). Refused resources fail the render."""
     import weasyprint
 
@@ -75,12 +97,20 @@ def write_pdf(html: str, target: Path, *, base: Path, allowed_roots: list[Path],
         doc = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
         pdf = doc.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
     except Exception as exc:  # WeasyPrint raises many kinds; all mean "could not render"
-        raise RenderError(f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {exc}",
-                          hint="Prüfen Sie eigene Vorlagen unter templates/; sonst melden Sie "
-                          "den Fehler mit dem Entwurf.") from exc
+        raise RenderError(
+            f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {exc}",
+            hint="Prüfen Sie eigene Vorlagen unter templates/; sonst melden Sie "
+            "den Fehler mit dem Entwurf.",
+        ) from exc
     finally:
         logger.removeHandler(handler)
         logger.propagate = propagate
+    if handler.errors and not fetcher.refused:
+        raise RenderError(
+            "WeasyPrint konnte die PDF-Datei nicht vollständig erzeugen: "
+            + "; ".join(_german(m) for m in handler.errors[:5]),
+            hint="Prüfen Sie die genannte Datei (z. B. ein beschädigtes Bild neu speichern).",
+        )
     if fetcher.refused:
         raise UnsafeContent(
             "Beim Erzeugen der PDF-Datei wurde auf Dateien außerhalb der erlaubten Ordner "

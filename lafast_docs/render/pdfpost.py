@@ -57,8 +57,13 @@ def _fix_links(doc: Any, link_texts: dict[str, str]) -> None:
         page.obj.Annots = kept
     if dropped:
         tree.ParentTree.Nums = pikepdf.Array(
-            [item for i in range(0, len(nums), 2) if int(nums[i]) not in dropped
-             for item in (nums[i], nums[i + 1])])
+            [
+                item
+                for i in range(0, len(nums), 2)
+                if int(nums[i]) not in dropped
+                for item in (nums[i], nums[i + 1])
+            ]
+        )
 
 
 def _has_link_ancestor(element: Any) -> bool:
@@ -75,8 +80,16 @@ def _remove_objr(element: Any, annot: Any) -> None:
 
     kids = element.K if isinstance(element.K, pikepdf.Array) else pikepdf.Array([element.K])
     element.K = pikepdf.Array(
-        [k for k in kids if not (isinstance(k, pikepdf.Dictionary) and k.get("/Type") == "/OBJR"
-                                 and k.Obj.objgen == annot.objgen)])
+        [
+            k
+            for k in kids
+            if not (
+                isinstance(k, pikepdf.Dictionary)
+                and k.get("/Type") == "/OBJR"
+                and k.Obj.objgen == annot.objgen
+            )
+        ]
+    )
 
 
 def _describe(annot: Any, link_texts: dict[str, str]) -> str:

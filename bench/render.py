@@ -1,0 +1,146 @@
+"""Rendering benchmark: lafast against the bare tools, measured in the same process.
+
+    python3 bench/render.py [--pages 60] [--repeat 3]
+
+Builds a ~60-page Fachstandard from the shipped sample (its chapters repeated), then reports
+medians and ratios:
+  pdf   lafast render --format pdf --force   ÷ bare pandoc -> HTML + WeasyPrint write_pdf
+        (bare is measured twice: untagged, and tagged as PDF/UA-1 like lafast)
+  docx  lafast render --format docx --force  ÷ bare `pandoc -o x.docx`
+  again second `lafast render` with nothing changed (absolute seconds)
+  start `lafast --help` and `lafast status` as new processes (absolute seconds)
+Targets (issue #2): pdf <= 1.15, docx <= 1.2, again <= 0.3 s, start <= 0.25 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from lafast_docs import pandoc  # noqa: E402
+from lafast_docs.config import CONFIG_NAME, load_config  # noqa: E402
+from lafast_docs.drafts import load_draft  # noqa: E402
+from lafast_docs.render import render  # noqa: E402
+from lafast_docs.store import Store  # noqa: E402
+from lafast_docs.textmodel import protect_gender_star  # noqa: E402
+from lafast_docs.workspace import init_workspace  # noqa: E402
+
+SLUG = "bench-fachstandard"
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def make_workspace(root: Path, pages: int) -> Path:
+    ws = init_workspace(root)
+    shutil.copyfile(REPO / "demo" / CONFIG_NAME, root / CONFIG_NAME)
+    ws.config = load_config(root / CONFIG_NAME)
+    sample = REPO / "drafts" / "mindeststandards-fsa"
+    folder = ws.drafts_dir / SLUG
+    shutil.copytree(sample, folder)
+    text = (folder / "document.md").read_text("utf-8")
+    head_end = text.index("\n---\n", 4) + 5
+    head, body = text[:head_end], text[head_end:]
+    copies = max(1, round(pages / 35))  # the sample renders to ~35 pages
+    parts = [body.replace("[^", f"[^k{i}-") for i in range(copies)]
+    (folder / "document.md").write_text(head + "\n".join(parts), encoding="utf-8")
+    Store(root).commit([root], "Benchmark-Dokument")
+    return root
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=60)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    os.environ.setdefault("GIT_AUTHOR_NAME", "bench")
+    os.environ.setdefault("GIT_AUTHOR_EMAIL", "bench@lafast.invalid")
+    os.environ.setdefault("GIT_COMMITTER_NAME", "bench")
+    os.environ.setdefault("GIT_COMMITTER_EMAIL", "bench@lafast.invalid")
+    import weasyprint
+
+    from lafast_docs.config import find_workspace
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        root = make_workspace(tmpdir / "ws", args.pages)
+        ws = find_workspace(explicit=root)
+        draft = load_draft(ws, SLUG)
+        md = protect_gender_star(draft.body)
+        folder = draft.folder
+        out = tmpdir / "bare"
+        out.mkdir()
+
+        def bare_pdf(variant: str | None) -> None:
+            html = pandoc.run(
+                ["-f", "markdown", "-t", "html5", "--standalone", "--metadata", "title=Bench"], md
+            ).decode("utf-8")
+            doc = weasyprint.HTML(string=html, base_url=folder.as_uri() + "/")
+            doc.write_pdf(out / "bare.pdf", pdf_variant=variant)
+
+        def bare_docx() -> None:
+            pandoc.run(["-f", "markdown", "-o", str(out / "bare.docx")], md)
+
+        def ours(fmt: str) -> None:
+            render(ws, SLUG, formats=(fmt,), force=True)
+
+        ours("pdf")  # warm up: imports, fonts
+        from pypdf import PdfReader
+
+        n_pages = len(PdfReader(ws.build_dir / SLUG / f"{SLUG}.pdf").pages)
+        t_bare_pdf = median_time(lambda: bare_pdf(None), args.repeat)
+        t_bare_ua = median_time(lambda: bare_pdf("pdf/ua-1"), args.repeat)
+        t_pdf = median_time(lambda: ours("pdf"), args.repeat)
+        t_bare_docx = median_time(bare_docx, args.repeat)
+        t_docx = median_time(lambda: ours("docx"), args.repeat)
+        render(ws, SLUG)
+        t_again = median_time(lambda: render(ws, SLUG), args.repeat)
+
+        lafast = [sys.executable, "-m", "lafast_docs"]
+
+        def start(cmd: list[str]) -> float:
+            return median_time(
+                lambda: subprocess.run(lafast + cmd, cwd=root, check=True, capture_output=True), 7
+            )
+
+        t_help = start(["--help"])
+        t_status = start(["status"])
+        t_python = median_time(
+            lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), 7
+        )
+
+    print(f"Dokument: {n_pages} Seiten PDF, {len(md.split())} Wörter; Median aus {args.repeat}")
+    print(
+        f"PDF   lafast {t_pdf:6.2f} s | bare untagged {t_bare_pdf:6.2f} s -> ratio "
+        f"{t_pdf / t_bare_pdf:.2f} | bare PDF/UA-1 {t_bare_ua:6.2f} s -> ratio "
+        f"{t_pdf / t_bare_ua:.2f}   (target <= 1.15)"
+    )
+    print(
+        f"DOCX  lafast {t_docx:6.2f} s | bare pandoc {t_bare_docx:6.2f} s -> ratio "
+        f"{t_docx / t_bare_docx:.2f}   (target <= 1.2)"
+    )
+    print(f"again second render, unchanged: {t_again:.3f} s   (target <= 0.3 s)")
+    print(
+        f"start lafast --help {t_help:.3f} s, lafast status {t_status:.3f} s, bare python "
+        f"{t_python:.3f} s   (target <= 0.25 s)"
+    )
+
+
+if __name__ == "__main__":
+    main()
