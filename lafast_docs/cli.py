@@ -189,6 +189,17 @@ def new(ctx: click.Context, typ: str, kurzname: str | None, title: str) -> None:
     click.echo(f'Als Nächstes: Text bearbeiten, dann „lafast save {d.slug} -m "…"“.')
 
 
+def _json_or_empty(rows: list[Any], as_json: bool) -> bool:
+    """Print JSON, or the hint for an empty workspace; True when nothing more is to print."""
+    if as_json:
+        _json([r.as_dict() for r in rows])
+        return True
+    if not rows:
+        click.echo("Noch keine Dokumente. Anlegen mit „lafast new fachstandard --title …“.")
+        return True
+    return False
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @click.pass_context
@@ -201,11 +212,7 @@ def list_(ctx: click.Context, as_json: bool) -> None:
     from lafast_docs.status import document_status
 
     rows = document_status(_workspace(ctx), with_history=False)
-    if as_json:
-        _json([r.as_dict() for r in rows])
-        return
-    if not rows:
-        click.echo("Noch keine Dokumente. Anlegen mit „lafast new fachstandard --title …“.")
+    if _json_or_empty(rows, as_json):
         return
     _table(
         ["Kurzname", "Typ", "Titel", "Version"],
@@ -225,11 +232,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
     from lafast_docs.status import document_status
 
     rows = document_status(_workspace(ctx))
-    if as_json:
-        _json([r.as_dict() for r in rows])
-        return
-    if not rows:
-        click.echo("Noch keine Dokumente. Anlegen mit „lafast new fachstandard --title …“.")
+    if _json_or_empty(rows, as_json):
         return
     table = []
     for r in rows:

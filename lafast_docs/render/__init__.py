@@ -1,9 +1,9 @@
 """Rendering a draft to PDF, DOCX and HTML: read -> model -> generate -> write.
 
 drafts.load_draft -> analysis.analyse (pandoc AST, checks, Randnummern)
-  -> html.print_page -> pdf.write_pdf (WeasyPrint, PDF/UA-1)
+  -> html.page(PRINT) -> pdf.write_pdf (WeasyPrint, PDF/UA-1)
   -> docx.write_docx (pandoc + reference.docx)
-  -> html.web_page (standalone page)
+  -> html.page(WEB) (standalone page)
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def _write_pdf(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-unty
     from lafast_docs import resources
     from lafast_docs.render import html, pdf
 
-    page = html.print_page(ws, analysis, ctx)
+    page = html.page(ws, analysis, ctx, html.PRINT)
     dirs = resources.template_dirs(ws, analysis.draft.type)
     pdf.write_pdf(
         page,
@@ -92,7 +92,7 @@ def _write_html(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-unt
     from lafast_docs.render import html
     from lafast_docs.store import atomic_write
 
-    atomic_write(target, html.web_page(ws, analysis, ctx))
+    atomic_write(target, html.page(ws, analysis, ctx, html.WEB))
 
 
 def link_texts(analysis) -> dict[str, str]:  # type: ignore[no-untyped-def]

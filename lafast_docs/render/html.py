@@ -1,13 +1,14 @@
 """HTML: the body through pandoc, the page around it through Jinja2 (autoescape, StrictUndefined).
 
 Two flavours from one annotated AST:
-- `print_page`: handed to WeasyPrint (footnotes as `float: footnote`, margin Randnummern, table of
+- `PRINT`: handed to WeasyPrint (footnotes as `float: footnote`, margin Randnummern, table of
   contents with page numbers, structure that passes PDF/UA-1);
-- `web_page`: one self-contained accessible page (CSS inline, images as data URIs, endnotes).
+- `WEB`: one self-contained accessible page (CSS inline, images as data URIs, endnotes).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from lafast_docs import pandoc, resources
@@ -51,33 +52,38 @@ def stylesheet(ws: Workspace, doc_type: str, name: str) -> Any:
     return Markup(css.replace("</", "<\\/"))
 
 
-def print_page(ws: Workspace, analysis: Analysis, context: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class Flavour:
+    template: str
+    css: str
+    marker: markup.Marker
+    images: str  # "file" (through WeasyPrint's safe fetcher) or "data" (embedded)
+    inline_notes: bool  # footnotes for `float: footnote`, else pandoc's endnotes
+    unwrap: bool  # drop the rn-block Divs (PDF/UA: no Div inside LI)
+
+
+PRINT = Flavour("print.html.j2", "print.css", markup.print_marker, "file", True, True)
+WEB = Flavour("web.html.j2", "web.css", markup.web_marker, "data", False, False)
+
+
+def page(ws: Workspace, analysis: Analysis, context: dict[str, Any], flavour: Flavour) -> str:
+    """The whole HTML page of one flavour: body from pandoc, the rest from the template."""
     from markupsafe import Markup
 
     ast = markup.prepared(
-        analysis, marker=markup.print_marker, images="file", inline_notes=True, unwrap=True
+        analysis,
+        marker=flavour.marker,
+        images=flavour.images,
+        inline_notes=flavour.inline_notes,
+        unwrap=flavour.unwrap,
     )
+    doc_type = analysis.draft.type
     return resources.render_text(
         ws,
-        analysis.draft.type,
-        "print.html.j2",
+        doc_type,
+        flavour.template,
         body=Markup(body_html(ast)),
         toc=toc_tree(analysis.model.headings),
-        css=stylesheet(ws, analysis.draft.type, "print.css"),
-        **context,
-    )
-
-
-def web_page(ws: Workspace, analysis: Analysis, context: dict[str, Any]) -> str:
-    from markupsafe import Markup
-
-    ast = markup.prepared(analysis, marker=markup.web_marker, images="data", inline_notes=False)
-    return resources.render_text(
-        ws,
-        analysis.draft.type,
-        "web.html.j2",
-        body=Markup(body_html(ast)),
-        toc=toc_tree(analysis.model.headings),
-        css=stylesheet(ws, analysis.draft.type, "web.css"),
+        css=stylesheet(ws, doc_type, flavour.css),
         **context,
     )
