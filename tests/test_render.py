@@ -316,3 +316,24 @@ def test_pandoc_failure_is_a_clear_error(ws) -> None:
         pandoc.run(["-f", "keinformat"], "x", what="pandoc (Markdown lesen)")
     with pytest.raises(RenderError, match="nicht geantwortet"):
         pandoc.run(["-f", "markdown", "-t", "html"], "x " * 200000, timeout=0.01)
+
+
+def test_title_and_metadata_are_escaped_in_every_output(ws) -> None:
+    evil = '<script>alert("x")</script> & </style><b>'
+    write_draft_body(ws, "x", "Text.\n")
+    doc = ws.drafts_dir / "x" / "document.md"
+    doc.write_text(
+        doc.read_text("utf-8").replace('title: "Test x"', f"title: '{evil}'"), encoding="utf-8"
+    )
+    out = {o.format: o.path for o in render(ws, "x")}
+    page = out["html"].read_text("utf-8")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    dom = html_dom(out["html"])
+    assert dom.xpath("//h1")[0].text_content() == evil
+    assert not dom.xpath("//script") and not dom.xpath("//b")
+    from pypdf import PdfReader
+
+    assert PdfReader(out["pdf"]).metadata.title == evil
+    from docx import Document
+
+    assert Document(str(out["docx"])).core_properties.title == evil
