@@ -336,6 +336,257 @@ def _word(op: str, text: str) -> str:
     return click.style(f"{{+{text}+}}", fg="green") if color else f"{{+{text}+}}"
 
 
+# -- consultation -------------------------------------------------------------------------------
+def _date(value: str, option: str) -> Any:
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"„{value}“ ist kein Datum; Form: JJJJ-MM-TT, z. B. 2026-12-15", param_hint=option
+        ) from None
+
+
+@cli.group(cls=Group)
+def consult() -> None:
+    """Beteiligungsrunden: eröffnen, Stand ansehen, schließen."""
+
+
+@consult.command("open")
+@click.argument("kurzname")
+@click.option("--deadline", required=True, metavar="JJJJ-MM-TT", help="Frist für Rückmeldungen.")
+@click.option(
+    "--invite",
+    required=True,
+    metavar="ORG[,ORG…]",
+    help="Eingeladene Organisationen (Kennungen aus dem Adressbuch) oder Gruppen: "
+    "alle, alle-gremien, alle-traeger.",
+)
+@click.pass_context
+def consult_open(ctx: click.Context, kurzname: str, deadline: str, invite: str) -> None:
+    """Beteiligungsrunde eröffnen: Fassung einfrieren, Formulare erzeugen.
+
+    \b
+    Beispiel:  lafast consult open mindeststandards-fsa --deadline 2026-12-15 \\
+                 --invite alle-gremien,awo-sachsen
+    """
+    from lafast_docs.rounds import open_round
+
+    rnd = open_round(
+        _workspace(ctx),
+        kurzname,
+        deadline=_date(deadline, "--deadline"),
+        invite=invite.split(","),
+        progress=lambda m: click.echo(m, err=True),
+    )
+    click.echo(
+        f"{rnd.id} eröffnet: Fassung {rnd.commit[:10]} (Version {rnd.version}), "
+        f"Markierung {rnd.tag}, Frist {rnd.deadline:%d.%m.%Y}."
+    )
+    click.echo(f"Formulare (DOCX, XLSX, YAML) je Organisation: {rnd.folder / 'formulare'}")
+    click.echo(
+        "Als Nächstes: Formulare verschicken; Antworten einlesen mit "
+        "„lafast comments import DATEI…“."
+    )
+
+
+@consult.command("status")
+@click.argument("kurzname")
+@click.option("--round", "round_id", metavar="RUNDE", help="Runde (Vorgabe: die neueste).")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@click.pass_context
+def consult_status(ctx: click.Context, kurzname: str, round_id: str | None, as_json: bool) -> None:
+    """Wer hat geantwortet, wer fehlt, was ist überfällig.
+
+    \b
+    Beispiel:  lafast consult status mindeststandards-fsa
+    """
+    from lafast_docs.rounds import round_status
+
+    rnd, rows, overdue = round_status(_workspace(ctx), kurzname, round_id)
+    if as_json:
+        _json(
+            {
+                "runde": rnd.id,
+                "frist": rnd.deadline.isoformat(),
+                "offen": rnd.is_open,
+                "ueberfaellig": overdue,
+                "eingeladene": [
+                    {
+                        "org": r.org,
+                        "name": r.name,
+                        "rueckmeldungen": r.submissions,
+                        "eingegangen": r.last_received or None,
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return
+    state = "offen" if rnd.is_open else f"geschlossen am {rnd.closed:%d.%m.%Y}"
+    click.echo(
+        f"{rnd.id} zu {kurzname}: Version {rnd.version}, Frist {rnd.deadline:%d.%m.%Y}, {state}"
+    )
+    missing = "überfällig" if overdue else "fehlt noch"
+    _table(
+        ["Kennung", "Organisation", "Rückmeldungen", "Stand"],
+        [
+            [
+                r.org,
+                r.name,
+                str(r.submissions),
+                f"eingegangen {r.last_received[:10]}" if r.answered else missing,
+            ]
+            for r in rows
+        ],
+    )
+    answered = sum(1 for r in rows if r.answered)
+    click.echo(f"\n{answered} von {len(rows)} haben geantwortet.")
+
+
+@consult.command("close")
+@click.argument("kurzname")
+@click.pass_context
+def consult_close(ctx: click.Context, kurzname: str) -> None:
+    """Beteiligungsrunde schließen (Stand wird „abstimmung“).
+
+    \b
+    Beispiel:  lafast consult close mindeststandards-fsa
+    """
+    from lafast_docs.rounds import close_round
+
+    rnd = close_round(_workspace(ctx), kurzname)
+    click.echo(f"{rnd.id} zu {kurzname} geschlossen.")
+
+
+@cli.group(cls=Group)
+def comments() -> None:
+    """Rückmeldungen einlesen und ansehen."""
+
+
+@comments.command("import")
+@click.argument("dateien", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--from",
+    "from_org",
+    metavar="ORG",
+    help="Absender, wenn die Datei es nicht selbst sagt (Kennung aus dem Adressbuch).",
+)
+@click.option("--round", "round_id", metavar="RUNDE", help="Runde (Vorgabe: die neueste).")
+@click.option(
+    "--document", metavar="KURZNAME", help="Dokument, wenn die Datei es nicht selbst sagt."
+)
+@click.pass_context
+def comments_import(
+    ctx: click.Context,
+    dateien: tuple[str, ...],
+    from_org: str | None,
+    round_id: str | None,
+    document: str | None,
+) -> None:
+    """Rückmeldungen einlesen: DOCX, XLSX, CSV, YAML oder E-Mail (.eml).
+
+    \b
+    Beispiele:  lafast comments import ~/Downloads/awo-rueckmeldung.docx
+                lafast comments import tabelle.csv --from caritas-dresden \\
+                  --document mindeststandards-fsa
+    """
+    from lafast_docs.comments.intake import import_files
+
+    results = import_files(
+        _workspace(ctx),
+        [Path(d) for d in dateien],
+        from_org=from_org,
+        round_id=round_id,
+        document=document,
+    )
+    for r in results:
+        mark = {"importiert": "OK ", "bereits importiert": "== "}.get(r.status, "!! ")
+        click.echo(f"{mark}{r.name}: {r.status} – {r.message}")
+        if r.ids:
+            click.echo(f"    Kennungen: {', '.join(r.ids)}")
+        if r.stale:
+            click.echo(f"    Nicht zuzuordnen (veraltet markiert): {', '.join(r.stale)}")
+        for note in r.notes:
+            if note:
+                click.echo(f"    {note}")
+    failed = [r for r in results if not r.ok]
+    if failed:
+        click.echo(f"\n{len(failed)} von {len(results)} Datei(en) nicht eingelesen.", err=True)
+        ctx.exit(1)
+
+
+@comments.command("list")
+@click.argument("kurzname")
+@click.option("--round", "round_id", metavar="RUNDE", help="Nur diese Runde.")
+@click.option("--rn", type=int, help="Nur Anmerkungen zu dieser Randnummer.")
+@click.option(
+    "--kind",
+    type=click.Choice(["grundsaetzlich", "inhaltlich", "redaktionell"]),
+    help="Nur diese Art.",
+)
+@click.option("--org", metavar="ORG", help="Nur von dieser Organisation.")
+@click.option(
+    "--state",
+    type=click.Choice(["exakt", "unscharf", "randnummer", "veraltet", "ohne"]),
+    help="Nur mit diesem Zuordnungsstand.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@click.pass_context
+def comments_list(
+    ctx: click.Context,
+    kurzname: str,
+    round_id: str | None,
+    rn: int | None,
+    kind: str | None,
+    org: str | None,
+    state: str | None,
+    as_json: bool,
+) -> None:
+    """Anmerkungen eines Dokuments auflisten (mit Filtern).
+
+    \b
+    Beispiel:  lafast comments list mindeststandards-fsa --rn 12 --kind inhaltlich
+    """
+    from lafast_docs.comments.views import list_comments
+
+    rows = list_comments(
+        _workspace(ctx), kurzname, round_id=round_id, rn=rn, kind=kind, org=org, state=state
+    )
+    if as_json:
+        _json(rows)
+        return
+    if not rows:
+        click.echo("Keine Anmerkungen gefunden.")
+        return
+    _table(
+        ["Kennung", "Rn.", "Art", "Von", "Zuordnung", "Anmerkung / Vorschlag"],
+        [
+            [r["id"], str(r["rn"] or "–"), r["art"], r["org"], r["zuordnung"], r["kurz"]]
+            for r in rows
+        ],
+    )
+
+
+@comments.command("show")
+@click.argument("kennung")
+@click.pass_context
+def comments_show(ctx: click.Context, kennung: str) -> None:
+    """Eine Anmerkung ganz zeigen: Text, Vorschlag als Wortvergleich, Zusammenhang.
+
+    \b
+    Beispiel:  lafast comments show AWO-MF-003
+    """
+    from lafast_docs.comments.views import show_comment
+
+    for line in show_comment(_workspace(ctx), kennung):
+        if isinstance(line, list):
+            click.echo("  " + "".join(_word(op, t) for op, t in line))
+        else:
+            click.echo(line)
+
+
 # -- outputs -----------------------------------------------------------------------------------
 @cli.command()
 @click.argument("kurzname")

@@ -133,6 +133,18 @@ class Store:
             ) from exc
         return self.repo.head.commit.hexsha
 
+    def tag(self, name: str, rev: str, message: str) -> None:
+        """An annotated tag; an existing tag is never moved."""
+        import git
+
+        try:
+            self.repo.git.tag("-a", name, rev, "-m", message)
+        except git.GitCommandError as exc:
+            raise GitError(
+                f"Die Markierung {name} ließ sich nicht anlegen: {(exc.stderr or '').strip()}",
+                hint="Gibt es sie schon? „git tag -l“ zeigt alle.",
+            ) from exc
+
     # -- history ---------------------------------------------------------------------------
     def log(self, path: Path, *, limit: int = 200) -> list[CommitInfo]:
         out = self._git(

@@ -82,14 +82,30 @@ def metadata(ctx: dict[str, Any]) -> dict[str, Node]:
     return meta
 
 
-def write_docx(ws: Workspace, analysis: Analysis, ctx: dict[str, Any], target: Path) -> None:
+def write_docx(
+    ws: Workspace,
+    analysis: Analysis,
+    ctx: dict[str, Any],
+    target: Path,
+    *,
+    extra_meta: dict[str, str] | None = None,
+    front: list[Node] | None = None,
+    toc: bool = True,
+) -> None:
+    """Write the DOCX; `front` blocks come before the title lines (e.g. a form's cover page),
+    `extra_meta` become further custom document properties."""
     reference = resources.find_template(ws, analysis.draft.type, "reference.docx")
+    ast = docx_ast(analysis, ctx)
+    for key, value in (extra_meta or {}).items():
+        ast["meta"][key] = {"t": "MetaString", "c": value}
+    if front:
+        ast["blocks"][:0] = front
     tmp = target.with_name(f".{target.name}.tmp")
     try:
         pandoc.ast_to(
             "docx",
-            docx_ast(analysis, ctx),
-            ["--toc", "--toc-depth=2", f"--reference-doc={reference}"],
+            ast,
+            [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"],
             output=tmp,
         )
         tmp.replace(target)

@@ -1,0 +1,1 @@
+"""Comments: forms for invitees, intake of returned files, anchoring, storage."""

@@ -1,0 +1,173 @@
+"""Returned files are hostile until checked: sizes, zip containers, XML, YAML.
+
+Every check raises `Rejected` with a German reason and fix; the caller quarantines the file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from typing import Any
+
+from lafast_docs.errors import LafastError
+
+MAX_FILE = 20 * 1024 * 1024  # bytes of one returned file
+MAX_YAML = 2 * 1024 * 1024
+MAX_ZIP_ENTRIES = 2000
+MAX_UNPACKED = 200 * 1024 * 1024
+MAX_RATIO = 200  # uncompressed / compressed per entry (zip bombs reach thousands)
+MAX_DEPTH = 12  # YAML nesting
+HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+_DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+_EXTERNAL = re.compile(rb"<Relationship\b[^>]*>", re.I)
+
+
+class Rejected(LafastError):
+    """A returned file was refused; it goes to the round's quarantine folder."""
+
+
+def check_size(data: bytes, limit: int = MAX_FILE) -> None:
+    if len(data) > limit:
+        raise Rejected(
+            f"Die Datei ist zu groß ({len(data) / 1e6:.1f} MB, erlaubt sind {limit / 1e6:.0f} MB).",
+            hint="Bitten Sie um eine kleinere Datei, z. B. ohne eingebettete Bilder.",
+        )
+
+
+def open_zip(data: bytes) -> zipfile.ZipFile:
+    """Open an Office file after checking the container itself (before any parser sees it)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise Rejected(
+            "Die Datei ist beschädigt (kein gültiges Office-Dokument).",
+            hint="Bitten Sie um eine neu gespeicherte Datei (.docx oder .xlsx).",
+        ) from exc
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise Rejected(
+            f"Die Datei enthält ungewöhnlich viele Teile ({len(infos)}).",
+            hint="Bitten Sie um eine neu gespeicherte Datei.",
+        )
+    total = 0
+    for info in infos:
+        name = info.filename
+        if (
+            name.startswith(("/", "\\"))
+            or "\\" in name
+            or re.match(r"^[A-Za-z]:", name)
+            or ".." in name.split("/")
+        ):
+            raise Rejected(
+                f"Die Datei enthält einen unzulässigen Pfad „{name[:80]}“.",
+                hint="Die Datei wurde vermutlich manipuliert; nicht weiterverwenden.",
+            )
+        if info.flag_bits & 0x1:
+            raise Rejected(
+                "Die Datei ist verschlüsselt oder kennwortgeschützt.",
+                hint="Bitten Sie um eine Fassung ohne Kennwort.",
+            )
+        total += info.file_size
+        if info.file_size > MAX_UNPACKED or total > MAX_UNPACKED:
+            raise Rejected(
+                "Die Datei wäre entpackt zu groß (mögliche „Zip-Bombe“).",
+                hint="Die Datei wurde vermutlich manipuliert; nicht weiterverwenden.",
+            )
+        if (
+            info.compress_size
+            and info.file_size / info.compress_size > MAX_RATIO
+            and info.file_size > 1024 * 1024
+        ):
+            raise Rejected(
+                "Die Datei ist ungewöhnlich stark komprimiert (mögliche „Zip-Bombe“).",
+                hint="Die Datei wurde vermutlich manipuliert; nicht weiterverwenden.",
+            )
+        lower = name.lower()
+        if lower.endswith("vbaproject.bin") or (lower.endswith(".bin") and "vba" in lower):
+            raise Rejected(
+                "Die Datei enthält Makros.",
+                hint="Bitten Sie darum, sie als .docx bzw. .xlsx ohne Makros zu speichern.",
+            )
+    return zf
+
+
+def check_office_parts(zf: zipfile.ZipFile) -> None:
+    """No DTDs or entities in any XML part; no external relationships except hyperlinks;
+    no macro-enabled content types."""
+    for info in zf.infolist():
+        lower = info.filename.lower()
+        if not (lower.endswith(".xml") or lower.endswith(".rels")):
+            continue
+        raw = zf.read(info)
+        if _DOCTYPE.search(raw[:4096]) or _DOCTYPE.search(raw):
+            raise Rejected(
+                f"Die Datei enthält eine Dokumenttyp-Definition ({info.filename}).",
+                hint="Die Datei wurde vermutlich manipuliert; nicht weiterverwenden.",
+            )
+        if lower == "[content_types].xml" and b"macroEnabled" in raw:
+            raise Rejected(
+                "Die Datei ist ein Dokument mit Makros.",
+                hint="Bitte als .docx bzw. .xlsx ohne Makros speichern lassen.",
+            )
+        if lower.endswith(".rels"):
+            for rel in _EXTERNAL.findall(raw):
+                if b'TargetMode="External"' in rel and HYPERLINK.encode() not in rel:
+                    raise Rejected(
+                        "Die Datei lädt Inhalte aus dem Netz oder von anderen "
+                        "Dateien nach (externe Verknüpfung).",
+                        hint="Bitten Sie um eine Fassung ohne verknüpfte Vorlagen oder Objekte.",
+                    )
+
+
+def parse_xml(raw: bytes) -> Any:
+    """lxml without DTDs, entities or network."""
+    from lxml import etree
+
+    if _DOCTYPE.search(raw):
+        raise Rejected("XML mit Dokumenttyp-Definition ist nicht erlaubt.")
+    parser = etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+        remove_comments=True,
+    )
+    try:
+        return etree.fromstring(raw, parser)
+    except etree.XMLSyntaxError as exc:
+        raise Rejected(f"Die Datei enthält fehlerhaftes XML: {exc}") from exc
+
+
+def check_yaml_events(text: str) -> None:
+    """Plain YAML only: no tags (`!!python/object`), anchors or aliases, bounded nesting."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+    from ruamel.yaml.events import AliasEvent, CollectionEndEvent, CollectionStartEvent, NodeEvent
+
+    depth = 0
+    try:
+        for ev in YAML(typ="safe").parse(text):
+            if isinstance(ev, AliasEvent) or (isinstance(ev, NodeEvent) and ev.anchor):
+                raise Rejected(_at(ev, "Verweise (& und *) sind in Rückmeldungen nicht erlaubt."))
+            tag = getattr(ev, "tag", None)  # the parser reports only tags written in the file
+            if tag:
+                raise Rejected(_at(ev, f"Typangaben wie „{tag}“ sind nicht erlaubt."))
+            if isinstance(ev, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise Rejected(_at(ev, "Die Angaben sind zu tief verschachtelt."))
+            elif isinstance(ev, CollectionEndEvent):
+                depth -= 1
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (Zeile {mark.line + 1})" if mark is not None else ""
+        raise Rejected(
+            f"Die YAML-Datei ist fehlerhaft{where}: {getattr(exc, 'problem', '') or exc}",
+            hint="Prüfen Sie Einrückung und Anführungszeichen in dieser Zeile.",
+        ) from exc
+
+
+def _at(ev: Any, message: str) -> str:
+    mark = getattr(ev, "start_mark", None)
+    return f"Zeile {mark.line + 1}: {message}" if mark is not None else message
