@@ -17,6 +17,8 @@ from lafast_docs.textmodel import Block
 
 CONTEXT = 32
 FUZZY_MIN = 0.85
+MAX_FUZZY = 1500  # longer quotes are matched exactly or not at all
+MAX_CANDIDATES = 12
 
 
 def anchor(raw: RawComment, blocks: list[Block], commit: str) -> dict[str, Any]:
@@ -162,24 +164,30 @@ def _common_prefix(a: str, b: str) -> int:
 
 
 def _fuzzy(quote: str, blocks: list[Block], hint: Block | None):  # type: ignore[no-untyped-def]
-    """Best window of about the quote's length in any block (the hinted block first)."""
+    """Best window of the quote's length in any block (the hinted block first).
+
+    Candidate windows start where a shared run of text would put the quote's start; each is
+    scored with difflib's ratio. Bounded work: long quotes and many candidates are cut off.
+    """
+    if len(quote) > MAX_FUZZY:
+        return None
     best = None
     ordered = ([hint] if hint else []) + [b for b in blocks if b is not hint]
     n = len(quote)
     for b in ordered:
         text = b.text
-        if not text:
+        if len(text) < n * FUZZY_MIN:
             continue
         sm = difflib.SequenceMatcher(None, quote, text, autojunk=False)
-        starts: set[int] = set()
-        for _a, j, size in sm.get_matching_blocks():
-            if size >= 4:  # try windows that could contain this shared run, at word starts
-                starts.update(
-                    s for s in range(max(0, j - n), j + 1) if s == 0 or text[s - 1] in " \n(„\"'"
-                )
-        for start in sorted(starts):
+        runs = sorted((m for m in sm.get_matching_blocks() if m.size >= 4), key=lambda m: -m.size)[
+            :MAX_CANDIDATES
+        ]
+        for start in sorted({max(0, j - a) for a, j, _size in runs}):
             end = min(len(text), start + n)
-            ratio = difflib.SequenceMatcher(None, quote, text[start:end], autojunk=False).ratio()
+            cand = difflib.SequenceMatcher(None, quote, text[start:end], autojunk=False)
+            if cand.quick_ratio() < FUZZY_MIN:
+                continue
+            ratio = cand.ratio()
             if ratio >= FUZZY_MIN and (best is None or ratio > best[3]):
                 best = (b, start, end, ratio)
         if best is not None and best[0] is hint:

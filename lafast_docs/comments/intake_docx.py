@@ -190,6 +190,7 @@ class _Reader:
                     op = self.open.pop(attrs.get("id", ""), None)
                     if op is not None:
                         self.ends.append((op, len(self.orig)))
+                    self._walk(content)  # pandoc nests the ends of comments on one range
                     continue
                 self._walk(content)
             elif t in ("Str", "Space", "SoftBreak", "LineBreak", "Code", "Math", "Quoted"):
