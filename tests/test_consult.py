@@ -95,7 +95,7 @@ def test_open_refuses_unsaved_unknown_past_and_second_open(sn_ws) -> None:
 def test_status_overdue_and_close(sn_ws) -> None:
     ws = sn_ws
     open_round(ws, SAMPLE_SN, deadline=DEADLINE, invite=["awo-sachsen", "lag-fsa-msa"], today=TODAY)
-    rnd, rows, overdue = round_status(ws, SAMPLE_SN, today=TODAY)
+    _rnd, rows, overdue = round_status(ws, SAMPLE_SN, today=TODAY)
     assert not overdue and [r.answered for r in rows] == [False, False]
     _rnd, _rows, overdue = round_status(ws, SAMPLE_SN, today=dt.date(2027, 1, 1))
     assert overdue

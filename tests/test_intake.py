@@ -107,7 +107,7 @@ def test_xlsx_form_import_and_row_errors(rnd_ws, tmp_path) -> None:
     )
     res = import_files(ws, [write(tmp_path, "lag.xlsx", good)])
     assert res[0].status == "importiert" and res[0].ids == ["LAG-SVU-001", "LAG-SVU-002"]
-    sub = [s for s in list_submissions(ws.rnd.folder) if s.org == "lag-fsa-msa"][0]
+    sub = next(s for s in list_submissions(ws.rnd.folder) if s.org == "lag-fsa-msa")
     assert sub.comments[0]["anchor"] == {
         "commit": ws.rnd.commit,
         "rn": b.rn,

@@ -17,8 +17,19 @@ def read_yaml(data: bytes) -> RawSubmission:
         ) from exc
     safety.check_yaml_events(text)
     from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
 
-    doc = YAML(typ="safe").load(text)
+    try:
+        doc = YAML(typ="safe").load(text)
+    except YAMLError as exc:  # e.g. a key written twice
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (Zeile {mark.line + 1})" if mark is not None else ""
+        raise safety.Rejected(
+            f"Die YAML-Datei ist fehlerhaft{where}: "
+            f"{getattr(exc, 'problem', '') or 'ungültiges YAML'}",
+            hint="Jeder Eintrag darf je Anmerkung nur einmal vorkommen; "
+            "prüfen Sie Einrückung und Anführungszeichen.",
+        ) from exc
     problems = validate(doc, "rueckmeldung.schema.json")
     if problems:
         raise safety.Rejected(

@@ -1,0 +1,219 @@
+"""Hostile returned files: each is refused with a German reason, quarantined, nothing else
+is written (no submission, no change to drafts, a clean git status)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from lafast_docs.comments.intake import import_files
+from lafast_docs.comments.submissions import list_submissions
+from lafast_docs.rounds import open_round
+
+from .conftest import SAMPLE_SN, copy_samples, git
+from .intake_files import fill_xlsx_form, fill_yaml_form, rezip
+
+DEADLINE = dt.date(2026, 12, 15)
+
+
+@pytest.fixture
+def rnd_ws(ws):
+    ws = copy_samples(ws, SAMPLE_SN)
+    ws.rnd = open_round(
+        ws,
+        SAMPLE_SN,
+        deadline=DEADLINE,  # type: ignore[attr-defined]
+        invite=["awo-sachsen"],
+        today=dt.date(2026, 11, 21),
+    )
+    return ws
+
+
+def form(ws, ext: str) -> Path:
+    return ws.rnd.folder / "formulare" / "awo-sachsen" / f"{SAMPLE_SN}-runde-1-awo-sachsen.{ext}"
+
+
+def snapshot(ws) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(ws.root)): p.read_bytes()
+        for p in ws.root.rglob("*")
+        if p.is_file() and ".git" not in p.parts and "quarantaene" not in p.parts
+    }
+
+
+def assert_refused(ws, tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+    before = snapshot(ws)
+    config_before = (ws.root / ".git" / "config").read_bytes()
+    path = tmp_path / "eingang" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(data)
+    res = import_files(ws, [path], from_org="awo-sachsen", document=SAMPLE_SN)
+    assert res[0].status == "abgelehnt", res[0].message
+    assert reason in res[0].message
+    assert snapshot(ws) == before
+    assert list_submissions(ws.rnd.folder) == []
+    notes = list((ws.rnd.folder / "quarantaene").glob("*.txt"))
+    assert len(notes) == 1 and reason in notes[0].read_text("utf-8")
+    assert git(ws, "status", "--porcelain") == ""
+    assert (ws.root / ".git" / "config").read_bytes() == config_before
+    assert not list((ws.root / ".git" / "hooks").glob("*[!e]"))  # only git's *.sample files
+
+
+def zip_with(entries: dict[str, bytes], compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as z:
+        for name, body in entries.items():
+            z.writestr(name, body)
+    return buf.getvalue()
+
+
+def docx_form(ws) -> bytes:
+    return form(ws, "docx").read_bytes()
+
+
+CASES = {
+    "zip-bombe": (
+        lambda ws: rezip(docx_form(ws), add={"word/media/null.bin": b"\0" * 30_000_000}),
+        "Zip-Bombe",
+    ),
+    "zu-viele-teile": (
+        lambda ws: zip_with({f"x/{i}.xml": b"<a/>" for i in range(2100)}),
+        "ungewöhnlich viele Teile",
+    ),
+    "pfad-hoch": (
+        lambda ws: rezip(docx_form(ws), add={"../../evil.xml": b"<a/>"}),
+        "unzulässigen Pfad",
+    ),
+    "pfad-absolut": (
+        lambda ws: rezip(docx_form(ws), add={"/etc/evil.xml": b"<a/>"}),
+        "unzulässigen Pfad",
+    ),
+    "makro": (
+        lambda ws: rezip(docx_form(ws), add={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0"}),
+        "Makros",
+    ),
+    "makro-typ": (
+        lambda ws: rezip(
+            docx_form(ws),
+            replace={
+                "[Content_Types].xml": zipfile.ZipFile(io.BytesIO(docx_form(ws)))
+                .read("[Content_Types].xml")
+                .replace(b"document.main+xml", b"document.macroEnabled.main+xml")
+            },
+        ),
+        "Makros",
+    ),
+    "externe-vorlage": (
+        lambda ws: rezip(
+            docx_form(ws),
+            add={
+                "word/_rels/settings.xml.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                b'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.'
+                b'openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" '
+                b'Target="http://127.0.0.1:9/vorlage.dotm" TargetMode="External"/></Relationships>'
+            },
+        ),
+        "externe Verknüpfung",
+    ),
+    "dtd-entitaeten": (
+        lambda ws: rezip(
+            docx_form(ws),
+            replace={
+                "docProps/core.xml": b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM '
+                b'"file:///etc/passwd">]><x>&e;</x>'
+            },
+        ),
+        "Dokumenttyp-Definition",
+    ),
+    "kein-office": (lambda ws: zip_with({"hallo.txt": b"x"}), "weder eine Word- noch"),
+    "verschluesselt": (
+        lambda ws: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512,
+        "Unbekanntes Dateiformat",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_hostile_office_files(rnd_ws, tmp_path, case) -> None:
+    make, reason = CASES[case]
+    assert_refused(rnd_ws, tmp_path, f"{case}.docx", make(rnd_ws), reason)
+
+
+YAML_CASES = {
+    "python-objekt": (
+        '  - rn: 1\n    anmerkung: !!python/object/apply:os.system ["id"]\n',
+        "Typangaben",
+    ),
+    "eigener-tag": ("  - rn: 1\n    anmerkung: !geheim x\n", "Typangaben"),
+    "alias-bombe": ('  - rn: 1\n    anmerkung: &a "x"\n  - rn: 2\n    anmerkung: *a\n', "Verweise"),
+    "tiefe": ("  - rn: 1\n    anmerkung: " + "[" * 1000 + "]" * 1000 + "\n", "verschachtelt"),
+    "doppelt": ('  - rn: 1\n    rn: 2\n    anmerkung: "x"\n', "fehlerhaft"),
+    "unbekannter-schluessel": (
+        '  - rn: 1\n    anmerkung: "x"\n    befehl: "rm -rf /"\n',
+        "unbekannter Eintrag",
+    ),
+    "falsche-art": ('  - rn: 1\n    art: dringend\n    anmerkung: "x"\n', "„dringend“ ist nicht"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(YAML_CASES))
+def test_hostile_yaml(rnd_ws, tmp_path, case) -> None:
+    entries, reason = YAML_CASES[case]
+    data = fill_yaml_form(form(rnd_ws, "yaml"), entries)
+    assert_refused(rnd_ws, tmp_path, f"{case}.yaml", data, reason)
+
+
+def test_too_large_file_is_not_even_read(rnd_ws, tmp_path) -> None:
+    big = tmp_path / "riesig.yaml"
+    with big.open("wb") as fh:
+        fh.truncate(21 * 1024 * 1024)
+    res = import_files(rnd_ws, [big], from_org="awo-sachsen", document=SAMPLE_SN)
+    assert res[0].status == "abgelehnt" and "zu groß" in res[0].message
+    assert not list((rnd_ws.rnd.folder / "quarantaene").glob("*.bin"))
+    assert git(rnd_ws, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../../../etc/passwd.yaml",
+        "/tmp/absolut.yaml",
+        ".GIT/config.yaml",
+        "rechnung\u202eexcod.yaml",
+        "CON.yaml",
+        "x" * 250 + ".yaml",
+    ],
+)
+def test_file_names_are_never_paths(rnd_ws, tmp_path, name) -> None:
+    data = fill_yaml_form(form(rnd_ws, "yaml"), '  - rn: 1\n    anmerkung: "x"\n')
+    src = tmp_path / "datei.yaml"
+    src.write_bytes(data)
+    from lafast_docs.comments.intake import import_bytes
+
+    res = import_bytes(rnd_ws, data, name)
+    assert res[0].status == "importiert", res[0].message
+    sub = list_submissions(rnd_ws.rnd.folder)[0]
+    stored = sub.data["source"]["file"]
+    assert stored.startswith("originale/awo-sachsen-1-") and stored.endswith(".yaml")
+    assert "\u202e" not in sub.data["source"]["name"] and len(sub.data["source"]["name"]) <= 120
+    assert git(rnd_ws, "status", "--porcelain") == ""
+    assert not (rnd_ws.root.parent / "etc").exists()
+
+
+def test_xlsx_with_external_link_is_refused(rnd_ws, tmp_path) -> None:
+    good = fill_xlsx_form(form(rnd_ws, "xlsx"), [[1, "", "inhaltlich", "x", "", ""]])
+    evil = rezip(
+        good,
+        add={
+            "xl/externalLinks/_rels/externalLink1.xml.rels": b'<?xml version="1.0"?><Relationships xmlns="http://schemas.'
+            b'openxmlformats.org/package/2006/relationships"><Relationship '
+            b'Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+            b'2006/relationships/externalLinkPath" Target="file:///etc/passwd" '
+            b'TargetMode="External"/></Relationships>'
+        },
+    )
+    assert_refused(rnd_ws, tmp_path, "extern.xlsx", evil, "externe Verknüpfung")
