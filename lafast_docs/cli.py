@@ -402,9 +402,13 @@ def consult_status(ctx: click.Context, kurzname: str, round_id: str | None, as_j
     \b
     Beispiel:  lafast consult status mindeststandards-fsa
     """
+    _print_round_status(_workspace(ctx), kurzname, round_id, as_json=as_json)
+
+
+def _print_round_status(ws: Any, kurzname: str, round_id: str | None, *, as_json: bool) -> None:
     from lafast_docs.rounds import round_status
 
-    rnd, rows, overdue = round_status(_workspace(ctx), kurzname, round_id)
+    rnd, rows, overdue = round_status(ws, kurzname, round_id)
     if as_json:
         _json(
             {
@@ -549,11 +553,22 @@ def comments_list(
     \b
     Beispiel:  lafast comments list mindeststandards-fsa --rn 12 --kind inhaltlich
     """
+    _print_comment_list(
+        _workspace(ctx),
+        kurzname,
+        as_json=as_json,
+        round_id=round_id,
+        rn=rn,
+        kind=kind,
+        org=org,
+        state=state,
+    )
+
+
+def _print_comment_list(ws: Any, kurzname: str, *, as_json: bool = False, **filters: Any) -> None:
     from lafast_docs.comments.views import list_comments
 
-    rows = list_comments(
-        _workspace(ctx), kurzname, round_id=round_id, rn=rn, kind=kind, org=org, state=state
-    )
+    rows = list_comments(ws, kurzname, **filters)
     if as_json:
         _json(rows)
         return
@@ -646,6 +661,17 @@ def demo(ordner: str) -> None:
         click.echo(f"\n{slug}:")
         for o in outputs:
             click.echo(f"  {o.format.upper():5} {o.path}")
+    if result.consulted:
+        click.echo(
+            f"\nBeteiligungsrunde zu {result.consulted} – eingelesene Rückmeldungen "
+            f"(Dateien in {result.workspace.build_dir / 'demo-eingang'}):"
+        )
+        for r in result.imports:
+            click.echo(f"  {r.name}: {r.status} – {r.message}")
+        click.echo("\n$ lafast consult status " + result.consulted)
+        _print_round_status(result.workspace, result.consulted, None, as_json=False)
+        click.echo("\n$ lafast comments list " + result.consulted)
+        _print_comment_list(result.workspace, result.consulted)
     click.echo("\nÖffnen Sie die PDF-Dateien im PDF-Programm, die HTML-Dateien im Browser.")
 
 

@@ -10,6 +10,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lafast_docs import resources
 from lafast_docs.config import CONFIG_NAME, Workspace, load_config
@@ -25,6 +26,8 @@ MARKER = ".lafast-demo"
 class DemoResult:
     workspace: Workspace
     outputs: dict[str, list[Output]] = field(default_factory=dict)
+    consulted: str = ""  # the slug that went through a consultation round
+    imports: list[Any] = field(default_factory=list)
 
 
 def prepare_folder(target: Path) -> None:
@@ -63,7 +66,199 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
     for slug in slugs:
         progress(f"Erzeuge PDF, DOCX und HTML für „{slug}“ …")
         result.outputs[slug] = render(ws, slug)
+    consultation(ws, result, progress=progress)
     return result
+
+
+def consultation(
+    ws: Workspace, result: DemoResult, *, progress: Callable[[str], None] = lambda _m: None
+) -> None:
+    """A round on the sample Fachstandard, answered with files of every kind, read back in."""
+    import datetime as dt
+
+    from lafast_docs import yamlio
+    from lafast_docs.comments.intake import import_files
+    from lafast_docs.rounds import open_round
+
+    spec_path = resources.data_dir() / "demo" / "rueckmeldungen.yaml"
+    spec = yamlio.load(spec_path.read_text("utf-8"), path=spec_path, error=LafastError, fast=True)
+    slug = spec["dokument"]
+    today = dt.date.today()
+    progress(f"Eröffne eine Beteiligungsrunde zu „{slug}“ und erzeuge die Formulare …")
+    rnd = open_round(
+        ws,
+        slug,
+        deadline=today + dt.timedelta(days=int(spec["frist_tage"])),
+        invite=list(spec["eingeladen"]),
+        today=today,
+    )
+    inbox = ws.build_dir / "demo-eingang"
+    inbox.mkdir(parents=True, exist_ok=True)
+    progress("Baue die Rückmeldungen der Träger und Gremien (Word, Excel, YAML, E-Mail) …")
+    files = [
+        _returned_docx(ws, rnd, spec["word"], inbox),
+        _returned_xlsx(rnd, spec["tabelle"], inbox),
+        _returned_yaml(rnd, spec["yaml"], inbox),
+        _returned_mail(spec["mail"], inbox),
+    ]
+    progress("Lese die Rückmeldungen ein …")
+    result.imports = import_files(ws, files, from_org=spec["mail"]["org"], document=slug)
+    result.consulted = slug
+
+
+def _form(rnd: Any, org: str, ext: str) -> Path:
+    return rnd.folder / "formulare" / org / f"{rnd.slug}-{rnd.id}-{org}.{ext}"
+
+
+def _returned_docx(ws: Workspace, rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
+    """The Word form as a commenter returns it: comments and tracked changes, written by
+    pandoc's DOCX writer from insertion/deletion/comment spans."""
+    from lafast_docs.analysis import analyse
+    from lafast_docs.comments.forms import form_meta
+    from lafast_docs.drafts import load_draft
+    from lafast_docs.render.context import Edition, document_context
+    from lafast_docs.render.docx import write_docx
+
+    draft = load_draft(ws, rnd.slug)
+    analysis = analyse(draft)
+    org = ws.config.org(spec["org"])
+    assert org is not None
+    who = [["author", str(spec["autor"])], ["date", f"{rnd.opened.isoformat()}T10:00:00Z"]]
+    edits: dict[int, list[Any]] = {}
+    for i, c in enumerate(spec.get("kommentare") or []):
+        edits.setdefault(int(c["rn"]), []).append(("comment", str(c["zitat"]), str(c["text"]), i))
+    for ch in spec.get("aenderungen") or []:
+        if "alt" in ch:
+            edits.setdefault(int(ch["rn"]), []).append(
+                ("replace", str(ch["alt"]), str(ch["neu"]), 0)
+            )
+        else:
+            edits.setdefault(int(ch["rn"]), []).append(
+                ("insert", str(ch["nach"]), str(ch["neu"]), 0)
+            )
+    for rn, todo in edits.items():
+        block = analysis.model.block(rn)
+        assert block is not None
+        inlines: list[Any] = [{"t": "Str", "c": block.text}]
+        for kind, quote, text, i in todo:
+            inlines = _mark(inlines, kind, quote, text, who, i)
+        _replace_block_text(analysis.model.ast["blocks"], rn, inlines)
+    target = inbox / f"Rückmeldung {org.name[:20]}.docx"
+    write_docx(
+        ws,
+        analysis,
+        document_context(ws, draft, Edition(rnd.opened, "")),
+        target,
+        extra_meta=form_meta(draft, rnd, org),
+        toc=False,
+    )
+    return target
+
+
+def _mark(
+    inlines: list[Any], kind: str, quote: str, text: str, who: list[list[str]], i: int
+) -> list[Any]:
+    out: list[Any] = []
+    for node in inlines:
+        if node["t"] != "Str" or quote not in node["c"]:
+            out.append(node)
+            continue
+        before, _, after = node["c"].partition(quote)
+        span = lambda cls, content, extra=(): {  # noqa: E731
+            "t": "Span",
+            "c": [["", [cls], [*extra, *who]], content],
+        }
+        out.append({"t": "Str", "c": before})
+        if kind == "comment":
+            out += [
+                span("comment-start", [{"t": "Str", "c": text}], [["id", str(i)]]),
+                {"t": "Str", "c": quote},
+                span("comment-end", [], [["id", str(i)]]),
+            ]
+        elif kind == "replace":
+            out += [
+                span("deletion", [{"t": "Str", "c": quote}]),
+                span("insertion", [{"t": "Str", "c": text}]),
+            ]
+        else:
+            out += [{"t": "Str", "c": quote}, span("insertion", [{"t": "Str", "c": text}])]
+        out.append({"t": "Str", "c": after})
+    return out
+
+
+def _replace_block_text(blocks: list[Any], rn: int, inlines: list[Any]) -> bool:
+    for b in blocks:
+        if b["t"] == "Div":
+            attrs = dict(b["c"][0][2])
+            if attrs.get("rn") == str(rn):
+                first = b["c"][1][0]
+                first["c"] = inlines
+                return True
+            if _replace_block_text(b["c"][1], rn, inlines):
+                return True
+        elif b["t"] in ("BulletList", "OrderedList"):
+            items = b["c"] if b["t"] == "BulletList" else b["c"][1]
+            if any(_replace_block_text(item, rn, inlines) for item in items):
+                return True
+    return False
+
+
+def _returned_xlsx(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(_form(rnd, spec["org"], "xlsx"))
+    sheet = wb["Anmerkungen"]
+    for r, row in enumerate(spec["zeilen"], start=2):
+        for c, value in enumerate(row, start=1):
+            sheet.cell(r, c, value if value != "" else None)
+    target = inbox / f"{spec['org']}-anmerkungen.xlsx"
+    wb.save(target)
+    return target
+
+
+def _returned_yaml(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
+    import json
+
+    text = _form(rnd, spec["org"], "yaml").read_text("utf-8")
+    text = text.replace("einwilligung: intern", f"einwilligung: {spec['einwilligung']}")
+    contact = spec.get("kontakt") or {}
+    text = text.replace(
+        'kontakt:\n  name: ""\n  email: ""',
+        f"kontakt:\n  name: {json.dumps(contact.get('name', ''))}\n"
+        f"  email: {json.dumps(contact.get('email', ''))}",
+    )
+    entries = []
+    for a in spec["anmerkungen"]:
+        entries.append(
+            "  - "
+            + "\n    ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in a.items())
+        )
+    text = text[: text.index("anmerkungen:")] + "anmerkungen:\n" + "\n".join(entries) + "\n"
+    target = inbox / f"{spec['org']}.yaml"
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+def _returned_mail(spec: dict[str, Any], inbox: Path) -> Path:
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"] = spec["absender"]
+    msg["To"] = "fachstelle@lafast.example.org"
+    msg["Subject"] = spec["betreff"]
+    msg.set_content(
+        "Sehr geehrte Damen und Herren,\n\nanbei unsere Anmerkungen als Tabelle.\n\n"
+        "Mit freundlichen Grüßen\nAnna Lehmann\n"
+    )
+    msg.add_attachment(
+        spec["csv"].encode("utf-8"),
+        maintype="text",
+        subtype="csv",
+        filename="anmerkungen-diakonie.csv",
+    )
+    target = inbox / "rueckmeldung-diakonie.eml"
+    target.write_bytes(bytes(msg))
+    return target
 
 
 def _ensure_identity(store: Store) -> None:

@@ -229,6 +229,13 @@ def test_demo_leaves_every_output_and_can_run_again(tmp_path: Path) -> None:
             assert path.is_file() and path.stat().st_size > 1000
             assert str(path) in out
     assert subprocess_git(root, "status", "--porcelain") == ""
+    # the consultation round: every kind of returned file was read, the status shows it
+    assert "$ lafast consult status mindeststandards-fsa" in out
+    assert "4 von 5 haben geantwortet." in out
+    for org in ("AWO-MF-001", "LAG-MF-001", "CARITAS-MF-001", "DIAKONIE-MF-001"):
+        assert org in out
+    assert "„mindestens drei Monaten“ → „mindestens sechs Monaten“" in out
+    assert out.count(": importiert – ") == 4
     # a second run replaces its own folder ...
     code, _out, err = run(["demo", "vorfuehrung"], cwd=tmp_path)
     assert code == 0, err

@@ -27,7 +27,7 @@ def _short(c: dict[str, Any], width: int = 70) -> str:
             if p["old"] and p["new"]
             else f"streichen: „{p['old']}“"
             if p["old"]
-            else f"einfügen: „{p['new']}“"
+            else f"Vorschlag: „{p['new']}“"
         )
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 1] + "…"
