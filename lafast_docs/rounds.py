@@ -109,9 +109,11 @@ def list_rounds(ws: Workspace, slug: str) -> list[Round]:
     return sorted(rounds, key=lambda r: r.number)
 
 
-def find_round(ws: Workspace, slug: str, round_id: str | None = None) -> Round:
+def find_round(
+    ws: Workspace, slug: str, round_id: str | None = None, *, rounds: list[Round] | None = None
+) -> Round:
     """The named round, else the newest one."""
-    rounds = list_rounds(ws, slug)
+    rounds = list_rounds(ws, slug) if rounds is None else rounds
     if not rounds:
         raise LafastError(
             f"Für „{slug}“ gibt es noch keine Beteiligungsrunde.",

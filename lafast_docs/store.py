@@ -116,22 +116,38 @@ class Store:
         return _parse_log(out)[0] if out.strip() else None
 
     # -- writes ----------------------------------------------------------------------------
-    def commit(self, paths: Iterable[Path], message: str, *, allow_empty: bool = False) -> str:
-        """Stage exactly `paths` (files or folders, deletions too) and commit. Returns the sha."""
-        import git
-
+    def commit(
+        self,
+        paths: Iterable[Path],
+        message: str,
+        *,
+        allow_empty: bool = False,
+        known_changed: bool = False,
+        want_sha: bool = True,
+    ) -> str:
+        """Stage exactly `paths` (files or folders, deletions too) and commit. Returns the sha,
+        or '' when nothing changed. `known_changed` skips that check for callers that have just
+        written new files (one git call less per commit, which counts in bulk imports)."""
         rels = [self._rel(p) for p in paths]
+        self._git_write("add", "--all", "--", *rels)
+        if (
+            not allow_empty
+            and not known_changed
+            and not self._git("diff", "--cached", "--name-only", "--", *rels).strip()
+        ):
+            return ""
+        extra = ["--allow-empty"] if allow_empty else []
+        self._git_write("commit", "-q", "-m", message, *extra, "--", *rels)
+        return self._git("rev-parse", "HEAD").strip() if want_sha else "(gespeichert)"
+
+    def _git_write(self, *args: str) -> None:
         try:
-            self.repo.git.add("--all", "--", *rels)
-            if not allow_empty and not self.repo.git.diff("--cached", "--name-only", "--", *rels):
-                return ""
-            self.repo.git.commit("-m", message, "--", *rels, allow_empty=allow_empty)
-        except git.GitCommandError as exc:
+            self._git(*args)
+        except GitError as exc:
             raise GitError(
-                f"Speichern in git ist fehlgeschlagen: {(exc.stderr or '').strip()}",
+                f"Speichern in git ist fehlgeschlagen: {exc.message}",
                 hint="Prüfen Sie mit „git status“ den Zustand; ist user.name/user.email gesetzt?",
             ) from exc
-        return self.repo.head.commit.hexsha
 
     def tag(self, name: str, rev: str, message: str) -> None:
         """An annotated tag; an existing tag is never moved."""

@@ -268,3 +268,24 @@ def test_docx_made_by_libreoffice(rnd_ws, tmp_path) -> None:
     change = kinds["Word, nachverfolgte Änderung (Ersetzung)"]
     assert change["proposal"] == {"old": old, "new": "NEU"}
     assert change["anchor"]["state"] == "exakt" and change["anchor"]["rn"] == ws.blocks[3].rn
+
+
+def test_every_stored_submission_matches_the_published_schema(rnd_ws, tmp_path) -> None:
+    ws = rnd_ws
+    from lafast_docs.comments.model import validate
+
+    yaml_data = fill_yaml_form(
+        form(ws, "awo-sachsen", "yaml"),
+        '  - rn: 1\n    zitat: "gibt es nicht"\n    anmerkung: "x"\n'
+        '  - anmerkung: "allgemein"\n    aenderungsvorschlag: "neu"\n',
+    )
+    xlsx_data = fill_xlsx_form(
+        form(ws, "lag-fsa-msa", "xlsx"), [[2, "1", "grundsätzlich", "y", "z", "w"]]
+    )
+    mail = eml_with({"a.yaml": yaml_data, "b.xlsx": xlsx_data})
+    res = import_files(ws, [write(tmp_path, "m.eml", mail)])
+    assert all(r.status == "importiert" for r in res)
+    subs = list_submissions(ws.rnd.folder)
+    assert len(subs) == 2
+    for sub in subs:
+        assert validate(sub.data, "submission.schema.json") == []

@@ -23,7 +23,6 @@ from lafast_docs.comments.model import (
     RawSubmission,
     doc_code,
     org_code,
-    require_valid,
 )
 from lafast_docs.comments.submissions import iter_comments, list_submissions
 from lafast_docs.config import Workspace
@@ -50,6 +49,49 @@ class ImportResult:
 
 class NeedsSubmitter(LafastError):
     """The file does not say who sent it."""
+
+
+class _Index:
+    """What one import run reads once: rounds, stored submissions, used ids, consulted texts.
+
+    Importing many files would otherwise re-read every earlier submission and re-parse the
+    consulted version for each file (quadratic work)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.rounds: dict[str, list[Any]] = {}
+        self.subs: dict[Path, list[Any]] = {}
+        self.counters: dict[str, int] = {}
+        self.scanned: set[str] = set()
+        self.blocks: dict[tuple[str, str], list[Any]] = {}
+
+    def rounds_of(self, slug: str) -> list[Any]:
+        from lafast_docs.rounds import list_rounds
+
+        if slug not in self.rounds:
+            self.rounds[slug] = list_rounds(self.ws, slug)
+        return self.rounds[slug]
+
+    def submissions(self, folder: Path) -> list[Any]:
+        if folder not in self.subs:
+            self.subs[folder] = list_submissions(folder)
+        return self.subs[folder]
+
+    def next_number(self, slug: str, code: str) -> int:
+        """The highest number used so far for `code` (e.g. AWO-MF) in the document."""
+        if slug not in self.scanned:  # one pass over all stored comments of the document
+            self.scanned.add(slug)
+            for _s, c in iter_comments(self.ws, slug):
+                prefix, _, number = c["id"].rpartition("-")
+                self.counters[prefix] = max(self.counters.get(prefix, 0), int(number))
+        return self.counters.get(code, 0)
+
+    def consulted_blocks(self, slug: str, commit: str) -> list[Any]:
+        from lafast_docs.history import draft_at, model_of
+
+        if (slug, commit) not in self.blocks:
+            self.blocks[slug, commit] = model_of(draft_at(self.ws, slug, commit)).blocks
+        return self.blocks[slug, commit]
 
 
 def detect(data: bytes, name: str) -> str:
@@ -112,9 +154,12 @@ def import_files(
     document: str | None = None,
 ) -> list[ImportResult]:
     results = []
+    index = _Index(ws)
     for path in paths:
         results.extend(
-            import_path(ws, path, from_org=from_org, round_id=round_id, document=document)
+            import_path(
+                ws, path, from_org=from_org, round_id=round_id, document=document, index=index
+            )
         )
     return results
 
@@ -153,7 +198,9 @@ def import_bytes(
     document: str | None = None,
     via: str = "",
     contact: dict[str, str] | None = None,
+    index: _Index | None = None,
 ) -> list[ImportResult]:
+    index = index or _Index(ws)
     try:
         safety.check_size(data)
         fmt = detect(data, name)
@@ -161,7 +208,13 @@ def import_bytes(
             from lafast_docs.comments.intake_eml import import_eml
 
             return import_eml(
-                ws, data, name, from_org=from_org, round_id=round_id, document=document
+                ws,
+                data,
+                name,
+                from_org=from_org,
+                round_id=round_id,
+                document=document,
+                index=index,
             )
         if fmt in ("docx", "xlsx"):
             safety.check_office_parts(safety.open_zip(data))
@@ -180,6 +233,7 @@ def import_bytes(
                 document=document,
                 via=via,
                 contact=contact or {},
+                index=index,
             )
         ]
     except NeedsSubmitter as exc:
@@ -189,16 +243,23 @@ def import_bytes(
 
 
 def _target_round(
-    ws: Workspace, raw_doc: str, raw_round: str, *, round_id: str | None, document: str | None
+    ws: Workspace,
+    raw_doc: str,
+    raw_round: str,
+    *,
+    round_id: str | None,
+    document: str | None,
+    index: _Index | None = None,
 ):  # type: ignore[no-untyped-def]
-    from lafast_docs.rounds import find_round, list_rounds
+    from lafast_docs.rounds import find_round
 
+    index = index or _Index(ws)
     slug = raw_doc or document
     if not slug:
         candidates = [
             d.name
             for d in sorted(ws.comments_dir.glob("*"))
-            if d.is_dir() and any(r.is_open for r in list_rounds(ws, d.name))
+            if d.is_dir() and any(r.is_open for r in index.rounds_of(d.name))
         ]
         if len(candidates) != 1:
             raise LafastError(
@@ -206,7 +267,7 @@ def _target_round(
                 hint="Geben Sie es an: --document KURZNAME",
             )
         slug = candidates[0]
-    return find_round(ws, slug, raw_round or round_id)
+    return find_round(ws, slug, raw_round or round_id, rounds=index.rounds_of(slug))
 
 
 def _store(
@@ -220,10 +281,13 @@ def _store(
     document: str | None,
     via: str,
     contact: dict[str, str],
+    index: _Index,
 ) -> ImportResult:
-    from lafast_docs.history import draft_at, model_of
+    from lafast_docs.comments.submissions import Stored
 
-    rnd = _target_round(ws, raw.document, raw.round, round_id=round_id, document=document)
+    rnd = _target_round(
+        ws, raw.document, raw.round, round_id=round_id, document=document, index=index
+    )
     org_id = raw.org or from_org
     if not org_id:
         raise NeedsSubmitter(
@@ -237,7 +301,8 @@ def _store(
             hint=f"Erst aufnehmen: lafast org add {org_id} --name … --type …",
         )
     sha = hashlib.sha256(data).hexdigest()
-    for sub in list_submissions(rnd.folder):
+    stored = index.submissions(rnd.folder)
+    for sub in stored:
         if sub.data["source"]["sha256"] == sha:
             return ImportResult(
                 name,
@@ -246,18 +311,13 @@ def _store(
                 sub.path,
                 [c["id"] for c in sub.comments],
             )
-    blocks = model_of(draft_at(ws, rnd.slug, rnd.commit)).blocks
-    n = 1 + sum(1 for s in list_submissions(rnd.folder) if s.org == org.id)
+    blocks = index.consulted_blocks(rnd.slug, rnd.commit)
+    n = 1 + sum(1 for s in stored if s.org == org.id)
     base = f"{org.id}-{n}"
     ext = raw.format
     original = f"originale/{base}-{sha[:12]}.{ext}"
     code = f"{org_code(org.id, [o.id for o in ws.config.orgs])}-{doc_code(rnd.slug)}"
-    used = [
-        int(c["id"].rsplit("-", 1)[1])
-        for _s, c in iter_comments(ws, rnd.slug)
-        if c["id"].startswith(code + "-")
-    ]
-    counter = max(used, default=0)
+    counter = index.next_number(rnd.slug, code)
     comments = []
     for rc in raw.comments:
         counter += 1
@@ -298,18 +358,26 @@ def _store(
         },
         "comments": comments,
     }
-    require_valid(record, "submission.schema.json", what="Die eingelesene Rückmeldung")
+    # The record is built here from checked input; tests/test_intake.py validates every
+    # stored file against schemas/submission.schema.json (too slow to repeat per file).
     target = rnd.folder / f"{base}.yaml"
     atomic_write(rnd.folder / original, data)
     atomic_write(
         target,
-        "# Rückmeldung – von lafast eingelesen. Original: " + original + "\n" + yamlio.dump(record),
+        "# Rückmeldung – von lafast eingelesen. Original: "
+        + original
+        + "\n"
+        + yamlio.dump(record, fast=True),
     )
     ws.store.commit(
         [target, rnd.folder / original],
         f"Rückmeldung von {org.name} zu {rnd.slug} ({rnd.id}) eingelesen: "
         f"{len(comments)} Anmerkung(en)",
+        known_changed=True,
+        want_sha=False,
     )
+    stored.append(Stored(target, record))
+    index.counters[code] = counter
     stale = [c["id"] for c in comments if c["anchor"]["state"] == "veraltet"]
     return ImportResult(
         name,

@@ -51,5 +51,5 @@ def import_eml(ws: Workspace, data: bytes, name: str, **opts: Any) -> list[Any]:
         digest = hashlib.sha256(data).hexdigest()[:12]
         mail = first.parent / "originale" / f"{first.stem}-mail-{digest}.eml"
         atomic_write(mail, data)
-        ws.store.commit([mail], f"E-Mail zu {first.stem} aufbewahrt")
+        ws.store.commit([mail], f"E-Mail zu {first.stem} aufbewahrt", known_changed=True)
     return results

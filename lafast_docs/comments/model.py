@@ -67,11 +67,16 @@ def schema(name: str) -> dict[str, Any]:
     return json.loads(path.read_text("utf-8"))
 
 
-def validate(data: Any, schema_name: str) -> list[str]:
-    """Problems of `data` against a shipped JSON Schema, as readable German-ish paths."""
+@functools.cache
+def _validator(schema_name: str) -> Any:
     import jsonschema
 
-    validator = jsonschema.Draft202012Validator(schema(schema_name))
+    return jsonschema.Draft202012Validator(schema(schema_name))
+
+
+def validate(data: Any, schema_name: str) -> list[str]:
+    """Problems of `data` against a shipped JSON Schema, as readable German-ish paths."""
+    validator = _validator(schema_name)
     problems = []
     for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) for p in err.absolute_path) or "(Datei)"

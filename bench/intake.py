@@ -1,0 +1,127 @@
+"""Comment-intake benchmark, measured in one process.
+
+    python3 bench/intake.py [--files 200] [--comments 10] [--docx 30]
+
+1. `--files` YAML submissions with `--comments` comments each (quotes taken from the text, a
+   tenth of them slightly misspelt so that fuzzy anchoring runs) against a ~60-page draft:
+   total time of one `import_files` call, including one git commit per file.
+   Target (issue #3): 200 files / 2,000 comments <= 5 s.
+2. `--docx` returned Word forms (comments + tracked changes): DOCX import time
+   ÷ `pandoc --track-changes=all -t json` on the same files. Target <= 1.5.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from render import SLUG, make_workspace  # noqa: E402
+
+from lafast_docs import pandoc  # noqa: E402
+from lafast_docs.comments.intake import import_files  # noqa: E402
+from lafast_docs.config import find_workspace  # noqa: E402
+from lafast_docs.drafts import load_draft  # noqa: E402
+from lafast_docs.history import model_of  # noqa: E402
+from lafast_docs.rounds import open_round  # noqa: E402
+
+
+def yaml_submission(rnd, org: str, blocks, rng: random.Random, n: int) -> str:  # type: ignore[no-untyped-def]
+    lines = ['format: "lafast-rueckmeldung/1"', f'dokument: "{rnd.slug}"',
+             f'runde: "{rnd.id}"', f'organisation: "{org}"', "einwilligung: intern",
+             "anmerkungen:"]
+    for i in range(n):
+        b = rng.choice(blocks)
+        words = b.text.split()
+        start = rng.randrange(max(1, len(words) - 6))
+        quote = " ".join(words[start:start + 6])
+        if i % 10 == 9 and len(quote) > 12:  # a typo: exact search fails, fuzzy finds it
+            quote = quote[:5] + quote[6:]
+        lines += [f"  - rn: {b.rn}", "    art: inhaltlich", f"    zitat: {json.dumps(quote)}",
+                  f'    anmerkung: "Anmerkung {i} zu Rn. {b.rn}"']
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--files", type=int, default=200)
+    ap.add_argument("--comments", type=int, default=10)
+    ap.add_argument("--docx", type=int, default=30)
+    args = ap.parse_args()
+    for key in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        os.environ.setdefault(key, "bench")
+    for key in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        os.environ.setdefault(key, "bench@lafast.invalid")
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        root = make_workspace(tmpdir / "ws", 60)
+        ws = find_workspace(explicit=root)
+        orgs = [f"traeger-{i:03d}" for i in range(args.files)]
+        from lafast_docs.config import add_org
+
+        for org in orgs[: args.files]:
+            add_org(ws, org, name=f"Träger {org}", type="traeger")
+        rnd = open_round(ws, SLUG, deadline=dt.date.today() + dt.timedelta(days=30),
+                         invite=orgs[:2], today=dt.date.today())
+        blocks = model_of(load_draft(ws, SLUG)).blocks
+        inbox = tmpdir / "eingang"
+        inbox.mkdir()
+        paths = []
+        for org in orgs:
+            p = inbox / f"{org}.yaml"
+            p.write_text(yaml_submission(rnd, org, blocks, rng, args.comments), "utf-8")
+            paths.append(p)
+        t = time.perf_counter()
+        results = import_files(ws, paths)
+        t_yaml = time.perf_counter() - t
+        ok = sum(r.status == "importiert" for r in results)
+        n_comments = sum(len(r.ids) for r in results)
+        stale = sum(len(r.stale) for r in results)
+
+        # DOCX: returned forms with a comment and a tracked replacement each
+        sys.path.insert(0, str(REPO))
+        from tests.intake_files import docx_with_changes
+
+        form = rnd.folder / "formulare" / orgs[0] / f"{SLUG}-{rnd.id}-{orgs[0]}.docx"
+        docs = []
+        for i in range(args.docx):
+            b = blocks[(i * 7) % len(blocks)]
+            words = [w for w in b.text.split() if len(w) > 6] or b.text.split()
+            data = docx_with_changes(form, comment_on=words[0], comment=f"Kommentar {i}",
+                                     replace=(words[-1], f"ersetzt{i}"))
+            p = inbox / f"form-{i}.docx"
+            p.write_bytes(data)
+            docs.append(p)
+        t = time.perf_counter()
+        for p in docs:
+            pandoc.run(["-f", "docx", "--track-changes=all", "-t", "json"], p.read_bytes())
+        t_bare = time.perf_counter() - t
+        from lafast_docs.comments.intake_docx import read_docx
+
+        t = time.perf_counter()
+        for p in docs:
+            read_docx(p.read_bytes())
+        t_read = time.perf_counter() - t
+        t = time.perf_counter()
+        docx_results = import_files(ws, docs, from_org=orgs[1])
+        t_docx_import = time.perf_counter() - t
+    print(f"YAML  {ok} Dateien, {n_comments} Anmerkungen ({stale} veraltet): {t_yaml:.2f} s "
+          f"(target <= 5 s)")
+    print(f"DOCX  lesen {t_read:.2f} s / bare pandoc {t_bare:.2f} s -> ratio "
+          f"{t_read / t_bare:.2f} (target <= 1.5); vollständiger Import mit Ablage und Commit "
+          f"{t_docx_import:.2f} s für {len(docx_results)} Dateien")
+
+
+if __name__ == "__main__":
+    main()
