@@ -289,3 +289,53 @@ def test_every_stored_submission_matches_the_published_schema(rnd_ws, tmp_path) 
     assert len(subs) == 2
     for sub in subs:
         assert validate(sub.data, "submission.schema.json") == []
+
+
+def test_word_reply_threads_become_replies(rnd_ws, tmp_path) -> None:
+    """Word keeps reply threads in commentsExtended.xml (w15:paraIdParent)."""
+    import io
+    import zipfile
+
+    from .intake_files import rezip
+
+    ws = rnd_ws
+    quote = words(ws.blocks[5].text, 1, 3)
+    replaced = ws.blocks[6].text.split()[-1]
+    data = docx_with_changes(
+        form(ws, "awo-sachsen", "docx"),
+        comment_on=quote,
+        comment="Bitte präziser.",
+        replace=(replaced, replaced + "x"),
+        reply="Sehe ich auch so.",
+    )
+    comments = zipfile.ZipFile(io.BytesIO(data)).read("word/comments.xml").decode("utf-8")
+    w14 = 'xmlns:w14="http://schemas.microsoft.com/office/word/2010/wordml"'
+    if w14 not in comments:
+        comments = comments.replace("<w:comments ", f"<w:comments {w14} ", 1)
+    for para_id in ("1A2B3C4D", "5E6F7A8B"):  # python-docx writes no paraIds; Word does
+        comments = comments.replace("<w:p>", f'<w:p w14:paraId="{para_id}">', 1)
+    extended = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w15:commentsEx xmlns:w15="http://schemas.microsoft.com/office/word/2012/'
+        'wordml"><w15:commentEx w15:paraId="1A2B3C4D" w15:done="0"/>'
+        '<w15:commentEx w15:paraId="5E6F7A8B" w15:paraIdParent="1A2B3C4D" '
+        'w15:done="0"/></w15:commentsEx>'
+    )
+    data = rezip(
+        data,
+        replace={"word/comments.xml": comments.encode("utf-8")},
+        add={"word/commentsExtended.xml": extended.encode("utf-8")},
+    )
+    res = import_files(ws, [write(tmp_path, "thread.docx", data)])
+    assert res[0].status == "importiert", res[0].message
+    sub = list_submissions(ws.rnd.folder)[0]
+    threads = [c for c in sub.comments if c["origin"] == "Word, Kommentar"]
+    assert len(threads) == 1
+    assert threads[0]["text"] == "Bitte präziser."
+    assert threads[0]["replies"] == [
+        {
+            "author": "Thomas Richter",
+            "date": threads[0]["replies"][0]["date"],
+            "text": "Sehe ich auch so.",
+        }
+    ]

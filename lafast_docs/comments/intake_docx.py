@@ -248,6 +248,8 @@ class _Reader:
     def finish(self, parents: dict[str, str]) -> list[RawComment]:
         result: list[RawComment] = []
         by_id: dict[str, RawComment] = {}
+        known = {op.id for op, _suffix in self.done}
+        replies: list[tuple[str, _Open, str]] = []
         for op, suffix in self.done:
             text = op.text
             kind = ""
@@ -255,10 +257,8 @@ class _Reader:
             if m:
                 kind = normalise_kind(m.group(1))
                 text = text[m.end() :]
-            if op.id in parents and parents[op.id] in by_id:
-                by_id[parents[op.id]].replies.append(
-                    {"author": op.author, "date": op.date, "text": text}
-                )
+            if parents.get(op.id) in known:  # attached after all threads are known
+                replies.append((parents[op.id], op, text))
                 continue
             rc = RawComment(
                 text=text,
@@ -273,6 +273,24 @@ class _Reader:
             )
             by_id[op.id] = rc
             result.append(rc)
+        for parent, op, text in sorted(replies, key=lambda r: r[1].date):
+            root = parent
+            while root not in by_id and root in parents:  # a reply to a reply
+                root = parents[root]
+            if root in by_id:
+                by_id[root].replies.append({"author": op.author, "date": op.date, "text": text})
+            else:  # a broken thread: keep the reply as a comment of its own, never drop it
+                result.append(
+                    RawComment(
+                        text=text,
+                        quote=" ".join("".join(op.quote).split()),
+                        prefix=op.prefix,
+                        rn=op.rn,
+                        author=op.author,
+                        date=op.date,
+                        origin="Word, Antwort",
+                    )
+                )
         for op in self.open.values():  # started but never ended: keep it, quote to the end
             result.append(
                 RawComment(
