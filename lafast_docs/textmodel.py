@@ -213,6 +213,12 @@ def _is_html_comment(b: Node) -> bool:
     return fmt == "html" and bool(re.fullmatch(r"\s*<!--.*?-->\s*", text, re.S))
 
 
+# Inline elements that only wrap other inlines (formatting)
+WRAPPERS = frozenset(
+    ("Emph", "Strong", "Underline", "Strikeout", "Superscript", "Subscript", "SmallCaps")
+)
+
+
 # -- plain text ------------------------------------------------------------------------------
 def inlines_text(inlines: list[Node]) -> str:
     parts: list[str] = []
@@ -224,15 +230,7 @@ def inlines_text(inlines: list[Node]) -> str:
             parts.append(" ")
         elif t == "LineBreak":
             parts.append("\n")
-        elif t in (
-            "Emph",
-            "Strong",
-            "Underline",
-            "Strikeout",
-            "Superscript",
-            "Subscript",
-            "SmallCaps",
-        ):
+        elif t in WRAPPERS:
             parts.append(inlines_text(c))
         elif t in ("Span", "Link", "Image"):
             if t == "Span" and "secnum" in c[0][1]:

@@ -20,7 +20,7 @@ from typing import Any
 from lafast_docs import pandoc
 from lafast_docs.comments import safety
 from lafast_docs.comments.model import RawComment, RawSubmission, normalise_kind
-from lafast_docs.textmodel import Node, inlines_text
+from lafast_docs.textmodel import WRAPPERS, Node, inlines_text
 
 CONTEXT = 32
 NS = {
@@ -132,6 +132,26 @@ class _Open:
     prefix: str = ""
     rn: int | None = None
 
+    def as_comment(
+        self,
+        text: str,
+        origin: str,
+        *,
+        kind: str = "",
+        suffix: str = "",
+    ) -> RawComment:
+        return RawComment(
+            text=text,
+            kind=kind,
+            quote=" ".join("".join(self.quote).split()),
+            prefix=self.prefix,
+            suffix=suffix,
+            rn=self.rn,
+            author=self.author,
+            date=self.date,
+            origin=origin,
+        )
+
 
 class _Reader:
     """Walks paragraphs, keeping the original text (deletions in, insertions out)."""
@@ -195,15 +215,7 @@ class _Reader:
                 self._walk(content)
             elif t in ("Str", "Space", "SoftBreak", "LineBreak", "Code", "Math", "Quoted"):
                 self._text(inlines_text([i]))
-            elif t in (
-                "Emph",
-                "Strong",
-                "Underline",
-                "Strikeout",
-                "Superscript",
-                "Subscript",
-                "SmallCaps",
-            ):
+            elif t in WRAPPERS:
                 self._walk(c)
             elif t in ("Link", "Image"):
                 self._walk(c[1])
@@ -260,17 +272,7 @@ class _Reader:
             if parents.get(op.id) in known:  # attached after all threads are known
                 replies.append((parents[op.id], op, text))
                 continue
-            rc = RawComment(
-                text=text,
-                kind=kind,
-                quote=" ".join("".join(op.quote).split()),
-                prefix=op.prefix,
-                suffix=suffix,
-                rn=op.rn,
-                author=op.author,
-                date=op.date,
-                origin="Word, Kommentar",
-            )
+            rc = op.as_comment(text, "Word, Kommentar", kind=kind, suffix=suffix)
             by_id[op.id] = rc
             result.append(rc)
         for parent, op, text in sorted(replies, key=lambda r: r[1].date):
@@ -280,27 +282,7 @@ class _Reader:
             if root in by_id:
                 by_id[root].replies.append({"author": op.author, "date": op.date, "text": text})
             else:  # a broken thread: keep the reply as a comment of its own, never drop it
-                result.append(
-                    RawComment(
-                        text=text,
-                        quote=" ".join("".join(op.quote).split()),
-                        prefix=op.prefix,
-                        rn=op.rn,
-                        author=op.author,
-                        date=op.date,
-                        origin="Word, Antwort",
-                    )
-                )
+                result.append(op.as_comment(text, "Word, Antwort"))
         for op in self.open.values():  # started but never ended: keep it, quote to the end
-            result.append(
-                RawComment(
-                    text=op.text,
-                    quote=" ".join("".join(op.quote).split()),
-                    prefix=op.prefix,
-                    rn=op.rn,
-                    author=op.author,
-                    date=op.date,
-                    origin="Word, Kommentar (ohne Ende)",
-                )
-            )
+            result.append(op.as_comment(op.text, "Word, Kommentar (ohne Ende)"))
         return result + self.changes
