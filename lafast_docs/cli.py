@@ -679,7 +679,9 @@ def demo(ordner: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; one place turns errors into German messages and exit codes."""
     try:
-        cli.main(args=argv, prog_name="lafast", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="lafast", standalone_mode=False)
+        if isinstance(code, int) and code:  # ctx.exit(n) returns n without standalone mode
+            sys.exit(code)
     except LafastError as exc:
         click.echo(exc.render(), err=True)
         sys.exit(exc.exit_code)

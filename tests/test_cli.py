@@ -259,3 +259,48 @@ def subprocess_git(root: Path, *args: str) -> str:
 def test_version_option() -> None:
     result = CliRunner().invoke(cli, ["--version"], prog_name="lafast")
     assert result.exit_code == 0 and result.output.startswith("lafast 0.")
+
+
+def test_consult_and_comments_commands(ws, tmp_path) -> None:
+    from .conftest import SAMPLE_SN, copy_samples
+
+    copy_samples(ws, SAMPLE_SN)
+    code, out, err = run(["consult", "open", SAMPLE_SN, "--deadline", "2099-12-31",
+                          "--invite", "awo-sachsen,lag-fsa-msa"], cwd=ws.root)
+    assert code == 0, err
+    assert out.startswith("runde-1 eröffnet: Fassung ")
+    assert "Markierung lafast/stellungnahme-verordnung-unterbringung/runde-1" in out
+    code, _out, err = run(["consult", "open", SAMPLE_SN, "--deadline", "31.12.2099",
+                           "--invite", "awo-sachsen"], cwd=ws.root)
+    assert code == 2 and "„31.12.2099“ ist kein Datum" in err
+    form = (ws.comments_dir / SAMPLE_SN / "runde-1" / "formulare" / "awo-sachsen"
+            / f"{SAMPLE_SN}-runde-1-awo-sachsen.yaml")
+    text = form.read_text("utf-8")
+    good = tmp_path / "awo.yaml"
+    good.write_text(text[: text.index("anmerkungen:")]
+                    + 'anmerkungen:\n  - rn: 2\n    art: redaktionell\n    anmerkung: "Komma."\n',
+                    encoding="utf-8")
+    broken = tmp_path / "kaputt.xlsx"
+    broken.write_bytes(b"PK\x03\x04 nicht wirklich")
+    code, out, err = run(["comments", "import", str(good), str(broken)], cwd=ws.root)
+    assert code == 1
+    assert "OK awo.yaml: importiert – 1 Anmerkung(en) von AWO Landesverband Sachsen e. V." in out
+    assert "!! kaputt.xlsx: abgelehnt – Die Datei ist beschädigt" in out
+    assert "1 von 2 Datei(en) nicht eingelesen." in err
+    code, out, _ = run(["consult", "status", SAMPLE_SN, "--json"], cwd=ws.root)
+    data = json.loads(out)
+    assert code == 0 and data["runde"] == "runde-1" and data["ueberfaellig"] is False
+    assert [(e["org"], e["rueckmeldungen"]) for e in data["eingeladene"]] == [
+        ("awo-sachsen", 1), ("lag-fsa-msa", 0)]
+    code, out, _ = run(["comments", "list", SAMPLE_SN, "--json", "--kind", "redaktionell"],
+                       cwd=ws.root)
+    rows = json.loads(out)
+    assert [r["id"] for r in rows] == ["AWO-SVU-001"] and rows[0]["rn"] == 2
+    code, out, _ = run(["comments", "show", "awo-svu-001"], cwd=ws.root)
+    assert code == 0 and out.startswith("AWO-SVU-001 – redaktionell, von AWO Landesverband")
+    assert "Zuordnung: Randnummer" in out and "Komma." in out
+    code, _out, err = run(["comments", "show", "XYZ-1"], cwd=ws.root)
+    assert code == 1 and "Eine Anmerkung „XYZ-1“ gibt es nicht." in err
+    code, out, _ = run(["consult", "close", SAMPLE_SN], cwd=ws.root)
+    assert code == 0 and out.strip() == f"runde-1 zu {SAMPLE_SN} geschlossen."
+    assert git(ws, "status", "--porcelain") == ""
