@@ -265,21 +265,41 @@ def test_consult_and_comments_commands(ws, tmp_path) -> None:
     from .conftest import SAMPLE_SN, copy_samples
 
     copy_samples(ws, SAMPLE_SN)
-    code, out, err = run(["consult", "open", SAMPLE_SN, "--deadline", "2099-12-31",
-                          "--invite", "awo-sachsen,lag-fsa-msa"], cwd=ws.root)
+    code, out, err = run(
+        [
+            "consult",
+            "open",
+            SAMPLE_SN,
+            "--deadline",
+            "2099-12-31",
+            "--invite",
+            "awo-sachsen,lag-fsa-msa",
+        ],
+        cwd=ws.root,
+    )
     assert code == 0, err
     assert out.startswith("runde-1 eröffnet: Fassung ")
     assert "Markierung lafast/stellungnahme-verordnung-unterbringung/runde-1" in out
-    code, _out, err = run(["consult", "open", SAMPLE_SN, "--deadline", "31.12.2099",
-                           "--invite", "awo-sachsen"], cwd=ws.root)
+    code, _out, err = run(
+        ["consult", "open", SAMPLE_SN, "--deadline", "31.12.2099", "--invite", "awo-sachsen"],
+        cwd=ws.root,
+    )
     assert code == 2 and "„31.12.2099“ ist kein Datum" in err
-    form = (ws.comments_dir / SAMPLE_SN / "runde-1" / "formulare" / "awo-sachsen"
-            / f"{SAMPLE_SN}-runde-1-awo-sachsen.yaml")
+    form = (
+        ws.comments_dir
+        / SAMPLE_SN
+        / "runde-1"
+        / "formulare"
+        / "awo-sachsen"
+        / f"{SAMPLE_SN}-runde-1-awo-sachsen.yaml"
+    )
     text = form.read_text("utf-8")
     good = tmp_path / "awo.yaml"
-    good.write_text(text[: text.index("anmerkungen:")]
-                    + 'anmerkungen:\n  - rn: 2\n    art: redaktionell\n    anmerkung: "Komma."\n',
-                    encoding="utf-8")
+    good.write_text(
+        text[: text.index("anmerkungen:")]
+        + 'anmerkungen:\n  - rn: 2\n    art: redaktionell\n    anmerkung: "Komma."\n',
+        encoding="utf-8",
+    )
     broken = tmp_path / "kaputt.xlsx"
     broken.write_bytes(b"PK\x03\x04 nicht wirklich")
     code, out, err = run(["comments", "import", str(good), str(broken)], cwd=ws.root)
@@ -291,9 +311,12 @@ def test_consult_and_comments_commands(ws, tmp_path) -> None:
     data = json.loads(out)
     assert code == 0 and data["runde"] == "runde-1" and data["ueberfaellig"] is False
     assert [(e["org"], e["rueckmeldungen"]) for e in data["eingeladene"]] == [
-        ("awo-sachsen", 1), ("lag-fsa-msa", 0)]
-    code, out, _ = run(["comments", "list", SAMPLE_SN, "--json", "--kind", "redaktionell"],
-                       cwd=ws.root)
+        ("awo-sachsen", 1),
+        ("lag-fsa-msa", 0),
+    ]
+    code, out, _ = run(
+        ["comments", "list", SAMPLE_SN, "--json", "--kind", "redaktionell"], cwd=ws.root
+    )
     rows = json.loads(out)
     assert [r["id"] for r in rows] == ["AWO-SVU-001"] and rows[0]["rn"] == 2
     code, out, _ = run(["comments", "show", "awo-svu-001"], cwd=ws.root)
