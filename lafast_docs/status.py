@@ -42,6 +42,9 @@ class DocStatus:
 def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStatus]:
     rows = []
     store = ws.store
+    dirty: set[str] = set()
+    if with_history and ws.drafts_dir.is_dir():  # one git call for all drafts
+        dirty = {p.split("/")[1] for p in store.changed_paths(ws.drafts_dir) if p.count("/") >= 2}
     for item in list_drafts(ws):
         if isinstance(item, Draft):
             folder = item.folder
@@ -53,7 +56,7 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
                     item.state,
                     item.version,
                     store.last_change(folder) if with_history else None,
-                    store.is_dirty(folder) if with_history else False,
+                    item.slug in dirty,
                 )
             )
         else:
@@ -67,7 +70,7 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
                     "",
                     "",
                     store.last_change(folder) if with_history else None,
-                    store.is_dirty(folder) if with_history else False,
+                    slug in dirty,
                     problem=item.render(),
                 )
             )

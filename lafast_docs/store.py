@@ -190,6 +190,11 @@ class Store:
                 f"{self._rel(path)} gab es in Version {rev} noch nicht."
             ) from exc
 
+    def changed_paths(self, path: Path) -> list[str]:
+        """Repository-relative paths below `path` with uncommitted changes (one git call)."""
+        out = self._git("status", "--porcelain", "--no-renames", "-z", "--", self._rel(path))
+        return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
+
     def is_dirty(self, path: Path) -> bool:
         return bool(self._git("status", "--porcelain", "--", self._rel(path)).strip())
 
