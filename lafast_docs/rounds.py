@@ -13,6 +13,7 @@ Opening a round sets the draft's state to `konsultation`, commits, and tags that
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,8 +172,6 @@ def open_round(
     progress: Callable[[str], None] = lambda _m: None,
 ) -> Round:
     """Freeze the current version, open round N+1 and write the forms (one commit, one tag)."""
-    from lafast_docs.comments import forms
-
     today = today or dt.date.today()
     draft = load_draft(ws, slug)
     store = ws.store
@@ -196,6 +195,31 @@ def open_round(
     number = (rounds[-1].number + 1) if rounds else 1
     rid = f"runde-{number}"
     folder = round_dir(ws, slug, rid)
+    original = draft.path.read_bytes()
+    try:
+        rnd = _freeze(ws, draft, rid, number, deadline, orgs, today, folder, progress)
+    except BaseException:  # leave nothing half-written: the draft as it was, no round folder
+        atomic_write(draft.path, original)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    store.tag(rnd.tag, rnd.commit, f"Beteiligungsrunde {number} zu {slug}, Version {rnd.version}")
+    return rnd
+
+
+def _freeze(
+    ws: Workspace,
+    draft: Any,
+    rid: str,
+    number: int,
+    deadline: dt.date,
+    orgs: list[Org],
+    today: dt.date,
+    folder: Path,
+    progress: Callable[[str], None],
+) -> Round:
+    from lafast_docs.comments import forms
+
+    slug = draft.slug
     if draft.state != "konsultation":
         draft.set("state", "konsultation")
         write_draft(draft)
@@ -214,11 +238,10 @@ def open_round(
     )
     forms.write_forms(ws, consulted, rnd, orgs, progress=progress)
     atomic_write(folder / ROUND_FILE, _round_text(rnd))
-    rnd.commit = store.commit(
+    rnd.commit = ws.store.commit(
         [draft.folder, folder],
         f"Beteiligungsrunde {number} zu „{draft.title}“ eröffnet (Frist {deadline:%d.%m.%Y})",
     )
-    store.tag(rnd.tag, rnd.commit, f"Beteiligungsrunde {number} zu {slug}, Version {rnd.version}")
     return rnd
 
 

@@ -107,3 +107,25 @@ def test_status_overdue_and_close(sn_ws) -> None:
         close_round(ws, SAMPLE_SN)
     second = open_round(ws, SAMPLE_SN, deadline=DEADLINE, invite=["awo-sachsen"], today=TODAY)
     assert second.id == "runde-2" and second.tag.endswith("runde-2")
+
+
+def test_failure_while_writing_forms_leaves_nothing_behind(sn_ws, monkeypatch) -> None:
+    from lafast_docs.comments import forms
+
+    ws = sn_ws
+    before = (ws.drafts_dir / SAMPLE_SN / "document.md").read_bytes()
+
+    def broken(*_args, **_kwargs):
+        raise OSError("Datenträger voll")
+
+    monkeypatch.setattr(forms, "write_xlsx_form", broken)
+    with pytest.raises(OSError):
+        open_round(ws, SAMPLE_SN, deadline=DEADLINE, invite=["awo-sachsen"], today=TODAY)
+    assert (ws.drafts_dir / SAMPLE_SN / "document.md").read_bytes() == before
+    assert not (ws.comments_dir / SAMPLE_SN / "runde-1").exists()
+    assert git(ws, "status", "--porcelain") == "" and git(ws, "tag") == ""
+    monkeypatch.undo()
+    assert (
+        open_round(ws, SAMPLE_SN, deadline=DEADLINE, invite=["awo-sachsen"], today=TODAY).id
+        == "runde-1"
+    )
