@@ -602,6 +602,168 @@ def comments_show(ctx: click.Context, kennung: str) -> None:
             click.echo(line)
 
 
+# -- decisions, consensus, merge ------------------------------------------------------------------
+@cli.command()
+@click.argument("kennung")
+@click.option("--accept", "decision", flag_value="angenommen", help="Angenommen.")
+@click.option(
+    "--partly",
+    "decision",
+    flag_value="teilweise",
+    help="Teilweise angenommen (mit --text: die übernommene Formulierung).",
+)
+@click.option("--reject", "decision", flag_value="abgelehnt", help="Abgelehnt.")
+@click.option("--defer", "decision", flag_value="zurueckgestellt", help="Zurückgestellt.")
+@click.option("--noted", "decision", flag_value="kenntnis", help="Zur Kenntnis genommen.")
+@click.option(
+    "--withdrawn", "decision", flag_value="zurueckgezogen", help="Vom Absender zurückgezogen."
+)
+@click.option(
+    "--duplicate-of",
+    metavar="KENNUNG",
+    help="Doppelung einer anderen Anmerkung (mit deren Kennung).",
+)
+@click.option("--text", default="", help="Bei --partly: die Formulierung, die übernommen wird.")
+@click.option("--reason", default="", help="Begründung (außer bei --accept Pflicht).")
+@click.pass_context
+def decide(
+    ctx: click.Context,
+    kennung: str,
+    decision: str | None,
+    duplicate_of: str | None,
+    text: str,
+    reason: str,
+) -> None:
+    """Über eine Anmerkung entscheiden (Abwägung); frühere Entscheidungen bleiben erhalten.
+
+    \b
+    Beispiele:  lafast decide AWO-MF-004 --accept
+                lafast decide AWO-MF-002 --partly --text "in der Regel unbefristet" \\
+                  --reason "Ausnahme für Projektförderung aufgenommen"
+                lafast decide LAG-MF-002 --duplicate-of AWO-MF-001 --reason "gleicher Punkt"
+    """
+    from lafast_docs.disposition import decide as record_decision
+
+    if duplicate_of:
+        decision = "doppelung"
+    if not decision:
+        raise click.UsageError(
+            "Geben Sie eine Entscheidung an: --accept, --partly, --reject, "
+            "--defer, --noted, --withdrawn oder --duplicate-of."
+        )
+    d = record_decision(
+        _workspace(ctx),
+        kennung,
+        decision,
+        reason=reason,
+        text=text,
+        duplicate_of=duplicate_of or "",
+    )
+    click.echo(f"{d.comment_id}: {d.label}" + (f" – {d.reason}" if d.reason else ""))
+
+
+@cli.group(cls=Group)
+def consensus() -> None:
+    """Konsens eines Gremiums festhalten."""
+
+
+@consensus.command("record")
+@click.argument("kurzname")
+@click.option("--gremium", required=True, metavar="ORG", help="Kennung des Gremiums.")
+@click.option("--date", "date_", required=True, metavar="JJJJ-MM-TT", help="Sitzungsdatum.")
+@click.option("--participants", required=True, help="Teilnehmende, mit Komma getrennt.")
+@click.option(
+    "--confirms",
+    multiple=True,
+    metavar="KENNUNG",
+    help="Bestätigte Entscheidungen (mehrfach oder mit Komma).",
+)
+@click.option(
+    "--all-accepted",
+    is_flag=True,
+    help="Alle angenommenen und teilweise angenommenen Anmerkungen bestätigen.",
+)
+@click.option("--note", default="", help="Bemerkung zum Beschluss.")
+@click.pass_context
+def consensus_record(
+    ctx: click.Context,
+    kurzname: str,
+    gremium: str,
+    date_: str,
+    participants: str,
+    confirms: tuple[str, ...],
+    all_accepted: bool,
+    note: str,
+) -> None:
+    """Beschluss eines Gremiums festhalten, der Entscheidungen bestätigt.
+
+    \b
+    Beispiel:  lafast consensus record mindeststandards-fsa --gremium lag-fsa-msa \\
+                 --date 2026-12-10 --participants "S. Kaya, M. Albers" --all-accepted
+    """
+    from lafast_docs.consensus import record
+
+    ids = [c for item in confirms for c in item.split(",")]
+    rec = record(
+        _workspace(ctx),
+        kurzname,
+        gremium=gremium,
+        date=_date(date_, "--date"),
+        participants=participants.split(","),
+        confirms=ids,
+        all_accepted=all_accepted,
+        note=note,
+    )
+    click.echo(
+        f"Konsens {rec.gremium} vom {rec.date:%d.%m.%Y}: {len(rec.confirms)} "
+        f"Entscheidung(en) bestätigt ({', '.join(rec.confirms)})."
+    )
+    click.echo(f"Als Nächstes: lafast merge {kurzname} --dry-run")
+
+
+@cli.command()
+@click.argument("kurzname")
+@click.option("--dry-run", is_flag=True, help="Nur zeigen, was sich ändern würde.")
+@click.pass_context
+def merge(ctx: click.Context, kurzname: str, dry_run: bool) -> None:
+    """Angenommene Vorschläge mit Konsens in den Text übernehmen (neue Version).
+
+    \b
+    Beispiele:  lafast merge mindeststandards-fsa --dry-run
+                lafast merge mindeststandards-fsa
+    """
+    from lafast_docs.history import word_diff
+    from lafast_docs.merge import literal
+    from lafast_docs.merge import merge as do_merge
+
+    result = do_merge(_workspace(ctx), kurzname, dry_run=dry_run)
+    for ch in result.changes:
+        click.secho(
+            f"{ch.comment_id} ({ch.org})"
+            + (f" – Konsens {', '.join(ch.consensus)}" if ch.consensus else ""),
+            bold=True,
+        )
+        click.echo("  " + "".join(_word(op, t) for op, t in word_diff(ch.old, literal(ch.new))))
+    for r in result.refused:
+        click.echo(f"NICHT übernommen: {r.comment_id} – {r.reason}\n  Was tun: {r.hint}")
+    for cid in result.not_textual:
+        click.echo(f"Ohne Textvorschlag (von Hand umsetzen): {cid}")
+    if not result.changes:
+        click.echo("Nichts zu übernehmen.")
+    elif dry_run:
+        click.echo(
+            f"\nProbelauf: {len(result.changes)} Änderung(en) würden Version "
+            f"{result.version_to} ergeben. Nichts wurde geändert."
+        )
+    else:
+        click.echo(
+            f"\nVersion {result.version_to} gespeichert ({result.commit[:10]}): "
+            f"{len(result.changes)} Änderung(en) übernommen."
+        )
+    if result.refused:
+        ctx.exit(1)
+
+
 # -- outputs -----------------------------------------------------------------------------------
 @cli.command()
 @click.argument("kurzname")

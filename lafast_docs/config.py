@@ -50,6 +50,7 @@ class Config:
     roles: dict[str, str] = field(default_factory=dict)
     people: list[Person] = field(default_factory=list)
     approvers: dict[str, list[str]] = field(default_factory=dict)
+    consensus: dict[str, list[str]] = field(default_factory=dict)  # type -> required Gremien
     orgs: list[Org] = field(default_factory=list)
     remote: str = ""
 
@@ -226,6 +227,11 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
                     "approvers",
                 )
         cfg.approvers[str(tname)] = [str(r) for r in approvers]
+        needs = tconf.get("consensus", []) if isinstance(tconf, dict) else []
+        if not isinstance(needs, list):
+            bad(f"{tname}: „consensus“ muss eine Liste von Gremien sein.", tconf, "consensus")
+            needs = []
+        cfg.consensus[str(tname)] = [str(g) for g in needs]
 
     book = data.get("address_book") or []
     if not isinstance(book, list):
@@ -265,6 +271,15 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
             )
         cfg.orgs.append(Org(oid, name, otype, email, _text(entry.get("contact"))))
 
+    gremien = {o.id for o in cfg.orgs if o.type == "gremium"}
+    for tname, needs in cfg.consensus.items():
+        for g in needs:
+            if g not in gremien:
+                bad(
+                    f"{tname}: „{g}“ unter „consensus“ ist kein Gremium im Adressbuch.",
+                    types.get(tname),
+                    "consensus",
+                )
     cfg.remote = _text(data.get("remote"))
 
 
@@ -304,12 +319,15 @@ people:
     email: ""
     roles: [leitung]
 
-# Dokumenttypen: welche Rollen ein Dokument freigeben müssen
+# Dokumenttypen: welche Rollen ein Dokument freigeben müssen (approvers) und welche Gremien
+# Änderungen bestätigen müssen, bevor „lafast merge“ sie übernimmt (consensus)
 document_types:
   fachstandard:
     approvers: [leitung, lag-sprecher]
+    consensus: []
   stellungnahme:
     approvers: [leitung]
+    consensus: []
 
 # Adressbuch: Träger und Gremien, die an Beteiligungsrunden teilnehmen.
 # Pflegen mit „lafast org add/list/remove“ oder direkt hier.

@@ -190,6 +190,21 @@ class Store:
                 f"{self._rel(path)} gab es in Version {rev} noch nicht."
             ) from exc
 
+    def trailers(self, path: Path, key: str) -> list[str]:
+        """Values of a commit-message trailer (e.g. Comment-Id) in the history of `path`."""
+        out = self._git(
+            "log", f"--format=%(trailers:key={key},valueonly,separator=%x00)", "--", self._rel(path)
+        )
+        return [v.strip() for line in out.splitlines() for v in line.split("\0") if v.strip()]
+
+    def identity(self) -> str:
+        """Who is making a change: git's author identity, "Name <email>"."""
+        try:
+            ident = self._git("var", "GIT_AUTHOR_IDENT").strip()
+        except GitError:
+            return "unbekannt"
+        return ident.rsplit(" ", 2)[0] if ident.count(" ") >= 2 else ident
+
     def changed_paths(self, path: Path) -> list[str]:
         """Repository-relative paths below `path` with uncommitted changes (one git call)."""
         out = self._git("status", "--porcelain", "--no-renames", "-z", "--", self._rel(path))
