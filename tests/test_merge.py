@@ -1,0 +1,195 @@
+"""Decide, consensus, merge: end to end on a real workspace with a real round."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from lafast_docs.comments.intake import import_files
+from lafast_docs.consensus import record
+from lafast_docs.disposition import decide, load
+from lafast_docs.drafts import load_draft
+from lafast_docs.errors import LafastError
+from lafast_docs.history import model_of
+from lafast_docs.merge import literal, merge, plan
+from lafast_docs.render import render
+from lafast_docs.rounds import open_round
+
+from .conftest import SAMPLE_FS, copy_samples, git, pdf_text
+from .intake_files import fill_yaml_form
+
+TODAY = dt.date(2026, 11, 21)
+
+
+@pytest.fixture
+def fs_ws(ws, tmp_path):
+    """The Fachstandard (consensus of lag-fsa-msa required) after a round with YAML answers."""
+    ws = copy_samples(ws, SAMPLE_FS)
+    rnd = open_round(
+        ws,
+        SAMPLE_FS,
+        deadline=dt.date(2026, 12, 20),
+        invite=["awo-sachsen", "caritas-dresden"],
+        today=TODAY,
+    )
+    blocks = model_of(load_draft(ws, SAMPLE_FS)).blocks
+    ws.blocks = blocks  # type: ignore[attr-defined]
+
+    def submit(org: str, entries: str) -> list[str]:
+        form = rnd.folder / "formulare" / org / f"{SAMPLE_FS}-runde-1-{org}.yaml"
+        path = tmp_path / f"{org}-{len(list(tmp_path.iterdir()))}.yaml"
+        path.write_bytes(fill_yaml_form(form, entries))
+        res = import_files(ws, [path])
+        assert res[0].status == "importiert", res[0].message
+        return res[0].ids
+
+    ws.submit = submit  # type: ignore[attr-defined]
+    return ws
+
+
+def entry(rn: int, quote: str, new: str, text: str = "Bitte ändern.") -> str:
+    return (
+        f'  - rn: {rn}\n    art: inhaltlich\n    zitat: "{quote}"\n'
+        f'    anmerkung: "{text}"\n    aenderungsvorschlag: "{new}"\n'
+    )
+
+
+def test_decisions_keep_history_and_validate(fs_ws) -> None:
+    ws = fs_ws
+    [cid] = ws.submit(
+        "awo-sachsen", entry(100, "mindestens drei Monaten", "mindestens sechs Monaten")
+    )
+    with pytest.raises(LafastError, match="Begründung fehlt"):
+        decide(ws, cid, "abgelehnt")
+    with pytest.raises(LafastError, match="übernommene Formulierung"):
+        decide(ws, cid, "teilweise", reason="x")
+    with pytest.raises(LafastError, match="gibt es nicht"):
+        decide(ws, "XYZ-AB-001", "angenommen")
+    decide(ws, cid, "abgelehnt", reason="Drei Monate reichen.")
+    decide(ws, cid, "angenommen")
+    folder = ws.comments_dir / SAMPLE_FS / "runde-1"
+    history = load(folder)[cid]
+    assert [d.decision for d in history] == ["abgelehnt", "angenommen"]
+    assert history[0].reason == "Drei Monate reichen." and history[0].by.startswith("Test ")
+    assert git(ws, "log", "-1", "--format=%s").strip() == f"Abwägung {cid}: angenommen"
+
+
+def test_merge_needs_consensus_then_applies_with_trailers(fs_ws) -> None:
+    ws = fs_ws
+    a, b = ws.submit(
+        "awo-sachsen",
+        entry(100, "mindestens drei Monaten", "mindestens sechs Monaten")
+        + entry(110, "sollen deshalb unbefristet", "sollen deshalb grundsätzlich unbefristet"),
+    )
+    decide(ws, a, "angenommen")
+    decide(
+        ws,
+        b,
+        "teilweise",
+        text="sollen deshalb in der Regel unbefristet",
+        reason="Ausnahme für Projektförderung.",
+    )
+    p = plan(ws, SAMPLE_FS)
+    assert not p.changes and {r.comment_id for r in p.refused} == {a, b}
+    assert all("Konsens von lag-fsa-msa fehlt" in r.reason for r in p.refused)
+    with pytest.raises(LafastError, match="kein Gremium"):
+        record(
+            ws, SAMPLE_FS, gremium="awo-sachsen", date=TODAY, participants=["X"], all_accepted=True
+        )
+    rec = record(
+        ws,
+        SAMPLE_FS,
+        gremium="lag-fsa-msa",
+        date=dt.date(2026, 12, 10),
+        participants=["Selin Kaya", "Miriam Albers"],
+        all_accepted=True,
+    )
+    assert set(rec.confirms) == {a, b}
+    dry = merge(ws, SAMPLE_FS, dry_run=True)
+    assert len(dry.changes) == 2 and git(ws, "status", "--porcelain") == ""
+    assert "mindestens sechs Monaten" not in (ws.drafts_dir / SAMPLE_FS / "document.md").read_text(
+        "utf-8"
+    )
+    result = merge(ws, SAMPLE_FS)
+    assert result.version_from == "0.3" and result.version_to == "0.4"
+    text = (ws.drafts_dir / SAMPLE_FS / "document.md").read_text("utf-8")
+    assert "mindestens sechs Monaten" in text and "sollen deshalb in der Regel unbefristet" in text
+    assert 'version: "0.4"' in text and "# Versionsnummer" in text  # comments kept
+    message = git(ws, "log", "-1", "--format=%B")
+    assert f"Comment-Id: {a}" in message and f"Comment-Id: {b}" in message
+    assert "Consensus: lag-fsa-msa 2026-12-10" in message
+    assert git(ws, "status", "--porcelain") == ""
+    again = merge(ws, SAMPLE_FS)
+    assert not again.changes and not again.refused  # applied ones are known from the trailers
+
+
+def test_overlap_and_stale_are_refused_the_rest_applied(fs_ws) -> None:
+    ws = fs_ws
+    ids = ws.submit(
+        "awo-sachsen",
+        entry(100, "mindestens drei Monaten", "mindestens sechs Monaten")
+        + entry(100, "drei Monaten. Dazu", "vier Monaten. Dazu")
+        + entry(110, "sollen deshalb unbefristet", "müssen unbefristet")
+        + entry(76, "diesen Satz gibt es nicht", "neu"),
+    )
+    for cid in ids:
+        decide(ws, cid, "angenommen")
+    record(
+        ws,
+        SAMPLE_FS,
+        gremium="lag-fsa-msa",
+        date=dt.date(2026, 12, 10),
+        participants=["Selin Kaya"],
+        confirms=ids,
+    )
+    # the draft moves on after the round: the text of Rn. 110 is edited by hand
+    doc = ws.drafts_dir / SAMPLE_FS / "document.md"
+    doc.write_text(
+        doc.read_text("utf-8").replace("sollen deshalb unbefristet", "sollen deswegen unbefristet"),
+        "utf-8",
+    )
+    ws.store.commit([doc], "Redaktionelle Änderung")
+    result = merge(ws, SAMPLE_FS)
+    refused = {r.comment_id: r.reason for r in result.refused}
+    assert "überschneidet sich" in refused[ids[0]] and "überschneidet sich" in refused[ids[1]]
+    assert "nicht mehr im aktuellen Text" in refused[ids[2]]
+    assert "schon in der beratenen Fassung nicht zu finden" in refused[ids[3]]
+    assert not result.changes and result.commit == ""
+    assert git(ws, "status", "--porcelain") == ""
+
+
+def test_literal_escapes_markup() -> None:
+    assert literal("<script>x</script>") == r"\<script\>x\</script\>"
+    assert literal("[x](javascript:alert(1))") == r"\[x\](javascript:alert(1))"
+    assert literal("Sozialarbeiter*innen *fett*") == r"Sozialarbeiter*innen \*fett\*"
+
+
+def test_hostile_accepted_proposal_is_plain_text_everywhere(fs_ws) -> None:
+    ws = fs_ws
+    evil = "<script>alert(1)</script> [x](javascript:alert(1)) ![](/etc/passwd) &amp; **fett**"
+    [cid] = ws.submit("caritas-dresden", entry(100, "mindestens drei Monaten", evil))
+    decide(ws, cid, "angenommen")
+    record(
+        ws,
+        SAMPLE_FS,
+        gremium="lag-fsa-msa",
+        date=dt.date(2026, 12, 10),
+        participants=["Selin Kaya"],
+        confirms=[cid],
+    )
+    assert merge(ws, SAMPLE_FS).changes
+    model = model_of(load_draft(ws, SAMPLE_FS))
+    assert evil in model.block(100).text  # the words arrive exactly, as text
+    out = {o.format: o.path for o in render(ws, SAMPLE_FS)}
+    import lxml.html
+
+    dom = lxml.html.fromstring(out["html"].read_bytes())
+    assert not dom.xpath("//script") and not dom.xpath("//a[contains(@href, 'javascript')]")
+    assert not dom.xpath("//img[contains(@src, 'passwd')]")
+    assert not dom.xpath("//div[@id='rn-100']//strong")
+    assert evil in " ".join(dom.xpath("//div[@id='rn-100']")[0].text_content().split())
+    assert "<script>alert(1)</script>" in " ".join(pdf_text(out["pdf"]).split())
+    from docx import Document
+
+    assert any(evil in p.text for p in Document(str(out["docx"])).paragraphs)
