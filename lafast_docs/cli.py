@@ -834,6 +834,14 @@ def demo(ordner: str) -> None:
         _print_round_status(result.workspace, result.consulted, None, as_json=False)
         click.echo("\n$ lafast comments list " + result.consulted)
         _print_comment_list(result.workspace, result.consulted)
+    if result.merge is not None:
+        m = result.merge
+        click.echo(
+            f"\nAbwägung, Konsens der LAG und Übernahme: Version {m.version_from} → "
+            f"{m.version_to}, {len(m.changes)} Änderung(en) übernommen "
+            f"({', '.join(ch.comment_id for ch in m.changes)}); "
+            f"{len(m.refused)} nicht übernommen, {len(m.not_textual)} ohne Textvorschlag."
+        )
     click.echo("\nÖffnen Sie die PDF-Dateien im PDF-Programm, die HTML-Dateien im Browser.")
 
 

@@ -28,6 +28,7 @@ class DemoResult:
     outputs: dict[str, list[Output]] = field(default_factory=dict)
     consulted: str = ""  # the slug that went through a consultation round
     imports: list[Any] = field(default_factory=list)
+    merge: Any = None
 
 
 def prepare_folder(target: Path) -> None:
@@ -104,6 +105,45 @@ def consultation(
     progress("Lese die Rückmeldungen ein …")
     result.imports = import_files(ws, files, from_org=spec["mail"]["org"], document=slug)
     result.consulted = slug
+    decisions_and_merge(ws, result, spec, rnd, progress=progress)
+
+
+def decisions_and_merge(
+    ws: Workspace,
+    result: DemoResult,
+    spec: dict[str, Any],
+    rnd: Any,
+    *,
+    progress: Callable[[str], None],
+) -> None:
+    """The office decides on every comment, the LAG confirms, the text moves to a new version."""
+    import datetime as dt
+
+    from lafast_docs.consensus import record
+    from lafast_docs.disposition import decide
+    from lafast_docs.merge import merge
+    from lafast_docs.rounds import close_round
+
+    progress("Entscheide über jede Anmerkung (Abwägung) …")
+    for d in spec["abwaegung"]:
+        decide(
+            ws, d["id"], d["entscheidung"], reason=d.get("begruendung", ""), text=d.get("text", "")
+        )
+    close_round(ws, rnd.slug)
+    k = spec["konsens"]
+    progress("Halte den Konsens der LAG fest und übernehme die Änderungen …")
+    record(
+        ws,
+        rnd.slug,
+        gremium=k["gremium"],
+        date=rnd.deadline + dt.timedelta(days=int(k["tage_nach_frist"])),
+        participants=list(k["teilnehmende"]),
+        all_accepted=True,
+        note=k["bemerkung"],
+    )
+    result.merge = merge(ws, rnd.slug)
+    progress(f"Erzeuge die neue Version {result.merge.version_to} …")
+    result.outputs[rnd.slug] = render(ws, rnd.slug)
 
 
 def _form(rnd: Any, org: str, ext: str) -> Path:

@@ -236,6 +236,9 @@ def test_demo_leaves_every_output_and_can_run_again(tmp_path: Path) -> None:
         assert org in out
     assert "„mindestens drei Monaten“ → „mindestens sechs Monaten“" in out
     assert out.count(": importiert – ") == 4
+    assert "Version 0.3 → 0.4, 4 Änderung(en) übernommen" in out
+    doc = (root / "drafts" / "mindeststandards-fsa" / "document.md").read_text("utf-8")
+    assert "mindestens sechs Monaten" in doc and 'version: "0.4"' in doc
     # a second run replaces its own folder ...
     code, _out, err = run(["demo", "vorfuehrung"], cwd=tmp_path)
     assert code == 0, err
