@@ -764,6 +764,49 @@ def merge(ctx: click.Context, kurzname: str, dry_run: bool) -> None:
         ctx.exit(1)
 
 
+@cli.command()
+@click.argument("kurzname")
+@click.argument("version_a")
+@click.argument("version_b", required=False, default="arbeitskopie")
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    default="pdf,docx,html",
+    show_default=True,
+    help="Formate, mit Komma getrennt: pdf, docx, html.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False),
+    help="Zielordner. Vorgabe: build/KURZNAME im Arbeitsbereich.",
+)
+@click.pass_context
+def redline(
+    ctx: click.Context, kurzname: str, version_a: str, version_b: str, formats: str, out: str | None
+) -> None:
+    """Änderungsfassung: Wort für Wort, was sich zwischen zwei Versionen geändert hat.
+
+    In der Word-Datei sind die Änderungen echte „nachverfolgte Änderungen“.
+
+    \b
+    Beispiel:  lafast redline mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
+    """
+    from lafast_docs.redline import redline as make_redline
+    from lafast_docs.render import parse_formats
+
+    for o in make_redline(
+        _workspace(ctx),
+        kurzname,
+        version_a,
+        version_b,
+        formats=parse_formats(formats),
+        out_dir=Path(out) if out else None,
+    ):
+        click.echo(f"{o.format.upper():5} {o.path}")
+
+
 # -- outputs -----------------------------------------------------------------------------------
 @cli.command()
 @click.argument("kurzname")

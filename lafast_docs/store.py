@@ -190,6 +190,10 @@ class Store:
                 f"{self._rel(path)} gab es in Version {rev} noch nicht."
             ) from exc
 
+    def commit_date(self, rev: str) -> str:
+        """Author date of a revision, ISO 8601."""
+        return self._git("log", "-1", "--format=%aI", self.resolve(rev)).strip()
+
     def trailers(self, path: Path, key: str) -> list[str]:
         """Values of a commit-message trailer (e.g. Comment-Id) in the history of `path`."""
         out = self._git(

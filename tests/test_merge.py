@@ -193,3 +193,48 @@ def test_hostile_accepted_proposal_is_plain_text_everywhere(fs_ws) -> None:
     from docx import Document
 
     assert any(evil in p.text for p in Document(str(out["docx"])).paragraphs)
+
+
+def test_redline_between_round_and_merged_version(fs_ws, tmp_path) -> None:
+    from lafast_docs.comments.intake_docx import read_docx
+    from lafast_docs.redline import redline
+
+    ws = fs_ws
+    [cid] = ws.submit(
+        "awo-sachsen", entry(100, "mindestens drei Monaten", "mindestens sechs Monaten")
+    )
+    decide(ws, cid, "angenommen")
+    record(
+        ws,
+        SAMPLE_FS,
+        gremium="lag-fsa-msa",
+        date=dt.date(2026, 12, 10),
+        participants=["Selin Kaya"],
+        confirms=[cid],
+    )
+    merge(ws, SAMPLE_FS)
+    doc = ws.drafts_dir / SAMPLE_FS / "document.md"
+    text = doc.read_text("utf-8")
+    removed = model_of(load_draft(ws, SAMPLE_FS)).block(20).text
+    doc.write_text(text.replace(removed, "").replace("\n\n\n\n", "\n\n"), "utf-8")
+    ws.store.commit([doc], "Absatz gestrichen")
+    out = {
+        o.format: o.path
+        for o in redline(
+            ws, SAMPLE_FS, f"lafast/{SAMPLE_FS}/runde-1", "HEAD", out_dir=tmp_path / "rl"
+        )
+    }
+    # DOCX: real tracked changes that a Word reader (here: our own intake) steps through
+    changes = [c for c in read_docx(out["docx"].read_bytes()).comments if c.proposal]
+    assert ("drei", "sechs") in [c.proposal for c in changes]
+    assert any(
+        old.startswith(removed[:30]) and new == "" for old, new in (c.proposal for c in changes)
+    )
+    import lxml.html
+
+    dom = lxml.html.fromstring(out["html"].read_bytes())
+    assert [e.text for e in dom.xpath("//del")][:1] and "drei" in [
+        e.text for e in dom.xpath("//del")
+    ]
+    assert "sechs" in [e.text for e in dom.xpath("//ins")]
+    assert "dreisechs Monaten" in pdf_text(out["pdf"]).replace("\n", " ")
