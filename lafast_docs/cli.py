@@ -807,6 +807,66 @@ def redline(
         click.echo(f"{o.format.upper():5} {o.path}")
 
 
+@cli.command()
+@click.argument("kurzname")
+@click.argument("version_a")
+@click.argument("version_b", required=False, default="arbeitskopie")
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    default="pdf,docx,xlsx",
+    show_default=True,
+    help="Formate, mit Komma getrennt: pdf, docx, xlsx.",
+)
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Fassung zur Veröffentlichung: Rückmeldungen mit Einwilligung „intern“ "
+    "werden weggelassen.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False),
+    help="Zielordner. Vorgabe: build/KURZNAME im Arbeitsbereich.",
+)
+@click.pass_context
+def synopse(
+    ctx: click.Context,
+    kurzname: str,
+    version_a: str,
+    version_b: str,
+    formats: str,
+    public: bool,
+    out: str | None,
+) -> None:
+    """Synopse: bisheriger Text, Rückmeldungen, Abwägung und neuer Text je Randnummer.
+
+    \b
+    Beispiel:  lafast synopse mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
+    """
+    from lafast_docs.synopse import SYNOPSE_FORMATS
+    from lafast_docs.synopse import synopse as make_synopse
+
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    unknown = [f for f in wanted if f not in SYNOPSE_FORMATS]
+    if unknown or not wanted:
+        raise click.BadParameter(
+            f"möglich sind {', '.join(SYNOPSE_FORMATS)}", param_hint="--format"
+        )
+    for o in make_synopse(
+        _workspace(ctx),
+        kurzname,
+        version_a,
+        version_b,
+        formats=wanted,
+        out_dir=Path(out) if out else None,
+        public=public,
+    ):
+        click.echo(f"{o.format.upper():5} {o.path}")
+
+
 # -- outputs -----------------------------------------------------------------------------------
 @cli.command()
 @click.argument("kurzname")

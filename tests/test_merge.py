@@ -238,3 +238,63 @@ def test_redline_between_round_and_merged_version(fs_ws, tmp_path) -> None:
     ]
     assert "sechs" in [e.text for e in dom.xpath("//ins")]
     assert "dreisechs Monaten" in pdf_text(out["pdf"]).replace("\n", " ")
+
+
+def test_synopse_rows_consent_and_formats(fs_ws, tmp_path) -> None:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from lafast_docs.synopse import build_rows, synopse
+
+    ws = fs_ws
+    [a] = ws.submit(
+        "awo-sachsen",
+        entry(100, "mindestens drei Monaten", "mindestens sechs Monaten", "AWO intern"),
+    )
+    form = (
+        ws.comments_dir
+        / SAMPLE_FS
+        / "runde-1"
+        / "formulare"
+        / "caritas-dresden"
+        / f"{SAMPLE_FS}-runde-1-caritas-dresden.yaml"
+    )
+    data = fill_yaml_form(
+        form,
+        '  - rn: 76\n    art: grundsaetzlich\n    anmerkung: "Kinder anders gewichten."\n',
+        consent="anonymisiert",
+    )
+    path = tmp_path / "caritas.yaml"
+    path.write_bytes(data)
+    [c] = import_files(ws, [path])[0].ids
+    decide(ws, a, "angenommen")
+    decide(ws, c, "zurueckgestellt", reason="Wird 2027 geprüft.")
+    record(
+        ws,
+        SAMPLE_FS,
+        gremium="lag-fsa-msa",
+        date=dt.date(2026, 12, 10),
+        participants=["Selin Kaya"],
+        confirms=[a],
+    )
+    merge(ws, SAMPLE_FS)
+    tag = f"lafast/{SAMPLE_FS}/runde-1"
+    rows = {r.label: r for r in build_rows(ws, SAMPLE_FS, tag, "HEAD")}
+    assert rows["100"].changed and "sechs" in rows["100"].new
+    assert rows["100"].comments[0]["who"] == "AWO Landesverband Sachsen e. V."
+    assert rows["100"].comments[0]["decision"] == "angenommen"
+    assert not rows["76"].changed and rows["76"].comments[0]["who"] == "Träger A"
+    assert "Wird 2027 geprüft." in rows["76"].comments[0]["reason"]
+    public = {r.label: r for r in build_rows(ws, SAMPLE_FS, tag, "HEAD", public=True)}
+    assert public["100"].comments == [] and public["76"].comments[0]["who"] == "Träger A"
+    out = {o.format: o.path for o in synopse(ws, SAMPLE_FS, tag, "HEAD", out_dir=tmp_path / "syn")}
+    text = " ".join(pdf_text(out["pdf"]).split())
+    assert "Bisheriger Text" in text and "Träger A" in text and "Kinder anders gewichten." in text
+    assert "migrationsdienste@" not in text  # contact details never appear
+    with zipfile.ZipFile(out["docx"]) as z:
+        xml = z.read("word/document.xml").decode("utf-8")
+    assert "<w:tbl>" in xml and 'w:orient="landscape"' in xml and "Träger A" in xml
+    sheet = load_workbook(out["xlsx"])["Synopse"]
+    labels = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert "100" in labels and "76" in labels

@@ -1,0 +1,386 @@
+"""`lafast synopse`: the side-by-side table of a consultation (old text | comments | decision |
+new text), as PDF (landscape, accessible), DOCX (a real Word table) and XLSX.
+
+One row per Randnummer that changed between the two versions or was commented, plus one row
+for comments on the whole document. Organisations that asked for anonymity appear as
+"Träger A", "Gremium B"; with `public=True` (for publication) submissions marked `intern` are
+left out. Contact details never appear.
+"""
+
+from __future__ import annotations
+
+import difflib
+import html as html_lib
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lafast_docs import disposition
+from lafast_docs.comments.model import KIND_NAMES
+from lafast_docs.comments.submissions import iter_comments
+from lafast_docs.config import ORG_TYPE_NAMES, Workspace
+from lafast_docs.history import WORKING, draft_at, model_of, word_diff
+from lafast_docs.render import Output
+from lafast_docs.textmodel import Block
+
+
+@dataclass
+class Row:
+    rn_old: int | None
+    rn_new: int | None
+    section: str
+    old: str
+    new: str
+    changed: bool
+    comments: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        if self.rn_old is None and self.rn_new is None:
+            return "allgemein"
+        if self.rn_old and self.rn_new and self.rn_old != self.rn_new:
+            return f"{self.rn_old} → {self.rn_new}"
+        return str(self.rn_old or self.rn_new)
+
+
+def _who(sub: Any, ws: Workspace, aliases: dict[str, str]) -> str:
+    if sub.data["consent"] != "anonymisiert":
+        return str(sub.data.get("org_name") or sub.org)
+    if sub.org not in aliases:
+        org = ws.config.org(sub.org)
+        kind = ORG_TYPE_NAMES.get(org.type if org else "traeger", "Träger")
+        n = sum(1 for v in aliases.values() if v.startswith(kind))
+        aliases[sub.org] = f"{kind} {string.ascii_uppercase[n % 26]}"
+    return aliases[sub.org]
+
+
+def build_rows(
+    ws: Workspace, slug: str, rev_a: str, rev_b: str, *, public: bool = False
+) -> list[Row]:
+    old = model_of(draft_at(ws, slug, rev_a)).blocks
+    new = model_of(draft_at(ws, slug, rev_b)).blocks
+    rows: dict[tuple[str, int], Row] = {}
+    general = Row(None, None, "", "", "", False)
+    matcher = difflib.SequenceMatcher(
+        a=[b.text for b in old], b=[b.text for b in new], autojunk=False
+    )
+    old_to_new: dict[int, Block | None] = {}
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        olds, news = old[i1:i2], new[j1:j2]
+        if op == "equal":
+            for o, n in zip(olds, news, strict=True):
+                old_to_new[o.rn] = n
+            continue
+        paired = min(len(olds), len(news)) if op == "replace" else 0
+        for k in range(paired):
+            old_to_new[olds[k].rn] = news[k]
+            rows["a", olds[k].rn] = Row(
+                olds[k].rn, news[k].rn, news[k].section_number, olds[k].text, news[k].text, True
+            )
+        for o in olds[paired:]:
+            old_to_new[o.rn] = None
+            rows["a", o.rn] = Row(o.rn, None, o.section_number, o.text, "", True)
+        for n in news[paired:]:
+            key = ("a", olds[-1].rn) if olds else ("b", n.rn)
+            rows[key if key not in rows else ("b", n.rn)] = Row(
+                None, n.rn, n.section_number, "", n.text, True
+            )
+    decided: dict[str, disposition.Decision] = {}
+    aliases: dict[str, str] = {}
+    folders = set()
+    for sub, _c in iter_comments(ws, slug):
+        folders.add(sub.path.parent)
+    for folder in folders:
+        decided.update(disposition.current(folder))
+    for sub, c in iter_comments(ws, slug):
+        if public and sub.data["consent"] == "intern":
+            continue
+        d = decided.get(c["id"])
+        entry = {
+            "id": c["id"],
+            "who": _who(sub, ws, aliases),
+            "kind": KIND_NAMES[c["kind"]],
+            "text": c.get("text") or "",
+            "proposal": (
+                f"„{c['proposal']['old']}“ → „{c['proposal']['new']}“"
+                if c.get("proposal") and c["proposal"]["old"]
+                else f"Vorschlag: „{c['proposal']['new']}“"
+                if c.get("proposal")
+                else ""
+            ),
+            "decision": d.label if d else "noch offen",
+            "reason": (d.reason + (f" Übernommen: „{d.text}“" if d and d.text else ""))
+            if d
+            else "",
+        }
+        rn = c["anchor"].get("rn")
+        if not rn or rn > len(old):
+            general.comments.append(entry)
+            continue
+        row = rows.get(("a", rn))
+        if row is None:
+            o = old[rn - 1]
+            n = old_to_new.get(rn)
+            row = rows["a", rn] = Row(
+                rn, n.rn if n else None, o.section_number, o.text, n.text if n else "", False
+            )
+        row.comments.append(entry)
+    ordered = sorted(rows.items(), key=lambda kv: (kv[1].rn_old or 0, kv[1].rn_new or 0))
+    return ([general] if general.comments else []) + [r for _k, r in ordered]
+
+
+# -- outputs ------------------------------------------------------------------------------------
+def _comments_text(row: Row) -> str:
+    parts = []
+    for c in row.comments:
+        bits = [f"{c['who']} ({c['kind']}, {c['id']})"]
+        if c["text"]:
+            bits.append(c["text"])
+        if c["proposal"]:
+            bits.append(c["proposal"])
+        parts.append(": ".join(bits[:2]) + ("; " + bits[2] if len(bits) > 2 else ""))
+    return "\n\n".join(parts)
+
+
+def _decisions_text(row: Row) -> str:
+    return "\n\n".join(
+        f"{c['id']}: {c['decision']}" + (f" – {c['reason']}" if c["reason"] else "")
+        for c in row.comments
+    )
+
+
+def _new_html(row: Row) -> str:
+    if not row.changed:
+        return "<em>unverändert</em>"
+    out = []
+    for op, text in word_diff(row.old, row.new):
+        t = html_lib.escape(text)
+        out.append(t if op == "=" else f"<del>{t}</del>" if op == "-" else f"<ins>{t}</ins>")
+    return "".join(out)
+
+
+def _cell(text: str) -> str:
+    return "<br>".join(html_lib.escape(p) for p in text.split("\n")) if text else "–"
+
+
+def synopse_html(
+    ws: Workspace, title: str, subtitle: str, rows: list[Row], ctx: dict[str, Any], doc_type: str
+) -> str:
+    from markupsafe import Markup
+
+    from lafast_docs import resources
+    from lafast_docs.render.html import stylesheet
+
+    body = [
+        "<table class='synopse'><caption>Synopse: bisheriger Text, Rückmeldungen, Abwägung und "
+        "neuer Text je Randnummer</caption><thead><tr>"
+        "<th scope='col'>Rn.</th><th scope='col'>Bisheriger Text</th>"
+        "<th scope='col'>Rückmeldungen</th><th scope='col'>Entscheidung und Begründung</th>"
+        "<th scope='col'>Neuer Text</th></tr></thead><tbody>"
+    ]
+    for r in rows:
+        body.append(
+            f"<tr><th scope='row'>{html_lib.escape(r.label)}</th>"
+            f"<td>{_cell(r.old)}</td><td>{_cell(_comments_text(r))}</td>"
+            f"<td>{_cell(_decisions_text(r))}</td><td>{_new_html(r)}</td></tr>"
+        )
+    body.append("</tbody></table>")
+    css = stylesheet(ws, doc_type, "print.css") + Markup(
+        "\n@page { size: A4 landscape; margin: 1.6cm 1.4cm 2cm 1.4cm; }\n"
+        "table.synopse { font-size: 7.5pt; table-layout: fixed; }\n"
+        "table.synopse th[scope=col]:nth-child(1) { width: 5%; }\n"
+        "table.synopse td { hyphens: auto; }\n"
+        "table.synopse tr { page-break-inside: auto; }\n"
+    )
+    context = {**ctx, "title": title, "subtitle": subtitle}
+    return resources.render_text(
+        ws, doc_type, "print.html.j2", body=Markup("".join(body)), toc=[], css=css, **context
+    )
+
+
+def _docx(ws: Workspace, rows: list[Row], ctx: dict[str, Any], doc_type: str, target: Path) -> None:
+    from lafast_docs import pandoc, resources
+    from lafast_docs.render.docx import metadata
+
+    def cell(inlines: list[Any]) -> list[Any]:
+        return [["", [], []], {"t": "AlignDefault"}, 1, 1, [{"t": "Plain", "c": inlines}]]
+
+    def text(t: str) -> list[Any]:
+        out: list[Any] = []
+        for i, part in enumerate(t.split("\n")):
+            if i:
+                out.append({"t": "LineBreak"})
+            out.append({"t": "Str", "c": part})
+        return out or [{"t": "Str", "c": "–"}]
+
+    def new_inlines(r: Row) -> list[Any]:
+        if not r.changed:
+            return [{"t": "Emph", "c": [{"t": "Str", "c": "unverändert"}]}]
+        out = []
+        for op, t in word_diff(r.old, r.new):
+            node = {"t": "Str", "c": t}
+            out.append(
+                node if op == "=" else {"t": "Strikeout" if op == "-" else "Underline", "c": [node]}
+            )
+        return out
+
+    heads = ["Rn.", "Bisheriger Text", "Rückmeldungen", "Entscheidung und Begründung", "Neuer Text"]
+    widths = [0.06, 0.24, 0.24, 0.2, 0.26]
+    head_row = [["", [], []], [cell(text(h)) for h in heads]]
+    body_rows = [
+        [
+            ["", [], []],
+            [
+                cell(text(r.label)),
+                cell(text(r.old)),
+                cell(text(_comments_text(r))),
+                cell(text(_decisions_text(r))),
+                cell(new_inlines(r)),
+            ],
+        ]
+        for r in rows
+    ]
+    table = {
+        "t": "Table",
+        "c": [
+            ["", [], []],
+            [None, [{"t": "Plain", "c": text("Synopse je Randnummer")}]],
+            [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": w}] for w in widths],
+            [["", [], []], [head_row]],
+            [[["", [], []], 0, [], body_rows]],
+            [["", [], []], []],
+        ],
+    }
+    ast = {"pandoc-api-version": pandoc_api_version(), "meta": metadata(ctx), "blocks": [table]}
+    reference = resources.find_template(ws, doc_type, "reference.docx")
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        pandoc.ast_to("docx", ast, [f"--reference-doc={reference}"], output=tmp)
+        _landscape(tmp)
+        tmp.replace(target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def pandoc_api_version() -> list[int]:
+    import functools
+    import json
+
+    from lafast_docs import pandoc
+
+    @functools.cache
+    def version() -> list[int]:
+        return list(
+            json.loads(pandoc.run(["-f", "markdown", "-t", "json"], "x"))["pandoc-api-version"]
+        )
+
+    return version()
+
+
+def _landscape(path: Path) -> None:
+    """Turn the DOCX's page to landscape (A4 quer): swap the page size, set the orientation."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        items = [(i, z.read(i)) for i in z.infolist()]
+    out = path.with_suffix(".quer")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in items:
+            if info.filename == "word/document.xml":
+                xml = data.decode("utf-8")
+                xml = re.sub(
+                    r"<w:pgSz [^>]*/>",
+                    '<w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>',
+                    xml,
+                )
+                data = xml.encode("utf-8")
+            z.writestr(info, data)
+    out.replace(path)
+
+
+def _xlsx(rows: list[Row], target: Path, title: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Synopse"
+    ws.append(
+        [
+            "Rn.",
+            "Abschnitt",
+            "Bisheriger Text",
+            "Rückmeldungen",
+            "Entscheidung und Begründung",
+            "Neuer Text",
+        ]
+    )
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for r in rows:
+        ws.append(
+            [
+                r.label,
+                r.section,
+                r.old,
+                _comments_text(r),
+                _decisions_text(r),
+                r.new if r.changed else "unverändert",
+            ]
+        )
+    for col, width in zip("ABCDEF", (8, 10, 50, 50, 40, 50), strict=True):
+        ws.column_dimensions[col].width = width
+    for row in ws.iter_rows(min_row=2):
+        for c in row:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    wb.properties.title = title
+    tmp = target.with_name(f".{target.name}.tmp")
+    wb.save(tmp)
+    tmp.replace(target)
+
+
+SYNOPSE_FORMATS = ("pdf", "docx", "xlsx")
+
+
+def synopse(
+    ws: Workspace,
+    slug: str,
+    rev_a: str,
+    rev_b: str = WORKING,
+    *,
+    formats: tuple[str, ...] = SYNOPSE_FORMATS,
+    out_dir: Path | None = None,
+    public: bool = False,
+) -> list[Output]:
+    from lafast_docs import resources
+    from lafast_docs.drafts import load_draft
+    from lafast_docs.render import pdf
+    from lafast_docs.render.context import document_context, edition_of
+
+    draft = load_draft(ws, slug)
+    rows = build_rows(ws, slug, rev_a, rev_b, public=public)
+    va, vb = draft_at(ws, slug, rev_a).version, draft_at(ws, slug, rev_b).version
+    title = f"Synopse: {draft.title}"
+    subtitle = f"Version {va} → Version {vb}" + (
+        " – Fassung zur Veröffentlichung" if public else " – interne Fassung"
+    )
+    ctx = document_context(ws, draft, edition_of(ws, draft))
+    out = (out_dir or ws.build_dir / slug).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{slug}-synopse-{va}-{vb}" + ("-oeffentlich" if public else "")
+    results = []
+    for fmt in formats:
+        target = out / f"{stem}.{fmt}"
+        if fmt == "pdf":
+            dirs = resources.template_dirs(ws, draft.type)
+            page = synopse_html(ws, title, subtitle, rows, ctx, draft.type)
+            pdf.write_pdf(page, target, base=dirs[0], allowed_roots=dirs, link_texts={})
+        elif fmt == "docx":
+            _docx(ws, rows, {**ctx, "title": title, "subtitle": subtitle}, draft.type, target)
+        elif fmt == "xlsx":
+            _xlsx(rows, target, title)
+        results.append(Output(fmt, target, False))
+    return results
