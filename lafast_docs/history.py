@@ -54,22 +54,41 @@ def diff(
     return a, b, compare_blocks(old, new)
 
 
-def compare_blocks(old: list[textmodel.Block], new: list[textmodel.Block]) -> list[BlockChange]:
+Aligned = tuple[str, "textmodel.Block | None", "textmodel.Block | None"]
+
+
+def align(old: list[textmodel.Block], new: list[textmodel.Block]) -> list[Aligned]:
+    """Pair the blocks of two versions in order: ("gleich" | "geaendert", old, new),
+    ("entfallen", old, None), ("neu", None, new). Within a replaced run, blocks are paired in
+    order; what is left over was removed or added."""
     matcher = difflib.SequenceMatcher(
         a=[x.text for x in old], b=[x.text for x in new], autojunk=False
     )
-    changes: list[BlockChange] = []
+    result: list[Aligned] = []
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
         olds, news = old[i1:i2], new[j1:j2]
+        if op == "equal":
+            result.extend(("gleich", o, n) for o, n in zip(olds, news, strict=True))
+            continue
         paired = min(len(olds), len(news)) if op == "replace" else 0
-        for k in range(paired):
-            changes.append(
-                BlockChange("geaendert", olds[k], news[k], word_diff(olds[k].text, news[k].text))
-            )
-        changes.extend(BlockChange("entfallen", o, None, [("-", o.text)]) for o in olds[paired:])
-        changes.extend(BlockChange("neu", None, n, [("+", n.text)]) for n in news[paired:])
+        result.extend(("geaendert", olds[k], news[k]) for k in range(paired))
+        result.extend(("entfallen", o, None) for o in olds[paired:])
+        result.extend(("neu", None, n) for n in news[paired:])
+    return result
+
+
+def compare_blocks(old: list[textmodel.Block], new: list[textmodel.Block]) -> list[BlockChange]:
+    changes: list[BlockChange] = []
+    for kind, o, n in align(old, new):
+        if kind == "geaendert":
+            assert o is not None and n is not None
+            changes.append(BlockChange(kind, o, n, word_diff(o.text, n.text)))
+        elif kind == "entfallen":
+            assert o is not None
+            changes.append(BlockChange(kind, o, None, [("-", o.text)]))
+        elif kind == "neu":
+            assert n is not None
+            changes.append(BlockChange(kind, None, n, [("+", n.text)]))
     return changes
 
 

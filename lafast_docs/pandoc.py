@@ -104,6 +104,12 @@ def run(
     return proc.stdout
 
 
+@functools.cache
+def api_version() -> list[int]:
+    """The pandoc-types version of this pandoc's JSON, for ASTs built from scratch."""
+    return list(markdown_to_ast("x")["pandoc-api-version"])
+
+
 def markdown_to_ast(text: str, *, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
     out = run(["-f", MARKDOWN, "-t", "json"], text, timeout=timeout, what="pandoc (Markdown lesen)")
     return json.loads(out)

@@ -10,14 +10,13 @@ they stood.
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 from typing import Any
 
 from lafast_docs.analysis import Analysis, analyse
 from lafast_docs.config import Workspace
-from lafast_docs.history import WORKING, draft_at, model_of, word_diff
+from lafast_docs.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.render import FORMATS, Output
 from lafast_docs.textmodel import Node
 
@@ -73,28 +72,21 @@ def redline_analysis(ws: Workspace, slug: str, rev_a: str, rev_b: str) -> tuple[
     draft_b = draft_at(ws, slug, rev_b)
     analysis = analyse(draft_b)
     date = (ws.store.commit_date(rev_b) if rev_b != WORKING else "") or "2000-01-01T00:00:00Z"
-    old, new = old_model.blocks, analysis.model.blocks
-    matcher = difflib.SequenceMatcher(
-        a=[b.text for b in old], b=[b.text for b in new], autojunk=False
-    )
+    aligned = align(old_model.blocks, analysis.model.blocks)
     ast = analysis.model.ast
     removed_before: dict[int, list[str]] = {}  # rn in B (or 0 = end) -> removed texts
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            continue
-        olds, news = old[i1:i2], new[j1:j2]
-        paired = min(len(olds), len(news)) if op == "replace" else 0
-        for k in range(paired):
-            div = _div_for(ast["blocks"], news[k].rn)
+    for i, (kind, o, n) in enumerate(aligned):
+        if kind == "geaendert" and n is not None and o is not None:
+            div = _div_for(ast["blocks"], n.rn)
             if div:
-                _set_text(div, _diff_inlines(olds[k].text, news[k].text, date))
-        for b in news[paired:]:
-            div = _div_for(ast["blocks"], b.rn)
+                _set_text(div, _diff_inlines(o.text, n.text, date))
+        elif kind == "neu" and n is not None:
+            div = _div_for(ast["blocks"], n.rn)
             if div:
-                _set_text(div, [_span("insertion", b.text, date)])
-        if olds[paired:]:
-            at = new[j1 + paired].rn if j1 + paired < len(new) else 0
-            removed_before.setdefault(at, []).extend(o.text for o in olds[paired:])
+                _set_text(div, [_span("insertion", n.text, date)])
+        elif kind == "entfallen" and o is not None:
+            at = next((later.rn for _k, _o, later in aligned[i + 1 :] if later is not None), 0)
+            removed_before.setdefault(at, []).append(o.text)
     for rn, texts in removed_before.items():
         paras = [{"t": "Para", "c": [_span("deletion", t, date)]} for t in texts]
         _insert_before(ast["blocks"], rn, paras)
@@ -131,7 +123,6 @@ def redline(
     formats: tuple[str, ...] = FORMATS,
     out_dir: Path | None = None,
 ) -> list[Output]:
-    from lafast_docs import resources
     from lafast_docs.render import docx, html, link_texts, pdf
     from lafast_docs.render.context import document_context, edition_of
     from lafast_docs.store import atomic_write
@@ -162,12 +153,12 @@ def redline(
             if fmt == "html":
                 atomic_write(target, page)
             else:
-                dirs = resources.template_dirs(ws, draft.type)
-                pdf.write_pdf(
+                pdf.write_page(
+                    ws,
+                    draft.type,
                     page,
                     target,
-                    base=dirs[0],
-                    allowed_roots=[draft.folder, *dirs],
+                    extra_roots=(draft.folder,),
                     link_texts=link_texts(analysis),
                 )
         results.append(Output(fmt, target, False))

@@ -9,7 +9,6 @@ left out. Contact details never appear.
 
 from __future__ import annotations
 
-import difflib
 import html as html_lib
 import string
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from lafast_docs import disposition
 from lafast_docs.comments.model import KIND_NAMES
 from lafast_docs.comments.submissions import iter_comments
 from lafast_docs.config import ORG_TYPE_NAMES, Workspace
-from lafast_docs.history import WORKING, draft_at, model_of, word_diff
+from lafast_docs.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.render import Output
 from lafast_docs.textmodel import Block
 
@@ -62,30 +61,16 @@ def build_rows(
     new = model_of(draft_at(ws, slug, rev_b)).blocks
     rows: dict[tuple[str, int], Row] = {}
     general = Row(None, None, "", "", "", False)
-    matcher = difflib.SequenceMatcher(
-        a=[b.text for b in old], b=[b.text for b in new], autojunk=False
-    )
     old_to_new: dict[int, Block | None] = {}
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        olds, news = old[i1:i2], new[j1:j2]
-        if op == "equal":
-            for o, n in zip(olds, news, strict=True):
-                old_to_new[o.rn] = n
-            continue
-        paired = min(len(olds), len(news)) if op == "replace" else 0
-        for k in range(paired):
-            old_to_new[olds[k].rn] = news[k]
-            rows["a", olds[k].rn] = Row(
-                olds[k].rn, news[k].rn, news[k].section_number, olds[k].text, news[k].text, True
-            )
-        for o in olds[paired:]:
-            old_to_new[o.rn] = None
+    for kind, o, n in align(old, new):
+        if o is not None:
+            old_to_new[o.rn] = n
+        if kind == "geaendert" and o is not None and n is not None:
+            rows["a", o.rn] = Row(o.rn, n.rn, n.section_number, o.text, n.text, True)
+        elif kind == "entfallen" and o is not None:
             rows["a", o.rn] = Row(o.rn, None, o.section_number, o.text, "", True)
-        for n in news[paired:]:
-            key = ("a", olds[-1].rn) if olds else ("b", n.rn)
-            rows[key if key not in rows else ("b", n.rn)] = Row(
-                None, n.rn, n.section_number, "", n.text, True
-            )
+        elif kind == "neu" and n is not None:
+            rows["b", n.rn] = Row(None, n.rn, n.section_number, "", n.text, True)
     decided: dict[str, disposition.Decision] = {}
     aliases: dict[str, str] = {}
     folders = set()
@@ -252,7 +237,7 @@ def _docx(ws: Workspace, rows: list[Row], ctx: dict[str, Any], doc_type: str, ta
             [["", [], []], []],
         ],
     }
-    ast = {"pandoc-api-version": pandoc_api_version(), "meta": metadata(ctx), "blocks": [table]}
+    ast = {"pandoc-api-version": pandoc.api_version(), "meta": metadata(ctx), "blocks": [table]}
     reference = resources.find_template(ws, doc_type, "reference.docx")
     tmp = target.with_name(f".{target.name}.tmp")
     try:
@@ -261,21 +246,6 @@ def _docx(ws: Workspace, rows: list[Row], ctx: dict[str, Any], doc_type: str, ta
         tmp.replace(target)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def pandoc_api_version() -> list[int]:
-    import functools
-    import json
-
-    from lafast_docs import pandoc
-
-    @functools.cache
-    def version() -> list[int]:
-        return list(
-            json.loads(pandoc.run(["-f", "markdown", "-t", "json"], "x"))["pandoc-api-version"]
-        )
-
-    return version()
 
 
 def _landscape(path: Path) -> None:
@@ -355,7 +325,6 @@ def synopse(
     out_dir: Path | None = None,
     public: bool = False,
 ) -> list[Output]:
-    from lafast_docs import resources
     from lafast_docs.drafts import load_draft
     from lafast_docs.render import pdf
     from lafast_docs.render.context import document_context, edition_of
@@ -375,9 +344,8 @@ def synopse(
     for fmt in formats:
         target = out / f"{stem}.{fmt}"
         if fmt == "pdf":
-            dirs = resources.template_dirs(ws, draft.type)
             page = synopse_html(ws, title, subtitle, rows, ctx, draft.type)
-            pdf.write_pdf(page, target, base=dirs[0], allowed_roots=dirs, link_texts={})
+            pdf.write_page(ws, draft.type, page, target)
         elif fmt == "docx":
             _docx(ws, rows, {**ctx, "title": title, "subtitle": subtitle}, draft.type, target)
         elif fmt == "xlsx":

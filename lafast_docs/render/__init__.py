@@ -68,16 +68,14 @@ def render(
 
 
 def _write_pdf(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-untyped-def]
-    from lafast_docs import resources
     from lafast_docs.render import html, pdf
 
-    page = html.page(ws, analysis, ctx, html.PRINT)
-    dirs = resources.template_dirs(ws, analysis.draft.type)
-    pdf.write_pdf(
-        page,
+    pdf.write_page(
+        ws,
+        analysis.draft.type,
+        html.page(ws, analysis, ctx, html.PRINT),
         target,
-        base=dirs[0],
-        allowed_roots=[analysis.draft.folder, *dirs],
+        extra_roots=(analysis.draft.folder,),
         link_texts=link_texts(analysis),
     )
 

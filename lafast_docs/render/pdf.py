@@ -118,3 +118,22 @@ def write_pdf(
             hint="Bilder und Schriften müssen im Ordner des Entwurfs oder der Vorlage liegen.",
         )
     pdfpost.finish(pdf, target, link_texts=link_texts)
+
+
+def write_page(
+    ws: Any,
+    doc_type: str,
+    html: str,
+    target: Path,
+    *,
+    extra_roots: tuple[Path, ...] = (),
+    link_texts: dict[str, str] | None = None,
+) -> None:
+    """`write_pdf` for a page built from the type's templates: resources may come from the
+    template folders and `extra_roots` (the draft's folder), nothing else."""
+    from lafast_docs import resources
+
+    dirs = resources.template_dirs(ws, doc_type)
+    write_pdf(
+        html, target, base=dirs[0], allowed_roots=[*extra_roots, *dirs], link_texts=link_texts or {}
+    )
