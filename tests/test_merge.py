@@ -48,6 +48,18 @@ def fs_ws(ws, tmp_path):
     return ws
 
 
+def lag_confirms(ws, ids: list[str]) -> None:
+    """The LAG's consensus (required for Fachstandards in the demo configuration)."""
+    record(
+        ws,
+        SAMPLE_FS,
+        gremium="lag-fsa-msa",
+        date=dt.date(2026, 12, 10),
+        participants=["Selin Kaya"],
+        confirms=ids,
+    )
+
+
 def entry(rn: int, quote: str, new: str, text: str = "Bitte ändern.") -> str:
     return (
         f'  - rn: {rn}\n    art: inhaltlich\n    zitat: "{quote}"\n'
@@ -135,14 +147,7 @@ def test_overlap_and_stale_are_refused_the_rest_applied(fs_ws) -> None:
     )
     for cid in ids:
         decide(ws, cid, "angenommen")
-    record(
-        ws,
-        SAMPLE_FS,
-        gremium="lag-fsa-msa",
-        date=dt.date(2026, 12, 10),
-        participants=["Selin Kaya"],
-        confirms=ids,
-    )
+    lag_confirms(ws, ids)
     # the draft moves on after the round: the text of Rn. 110 is edited by hand
     doc = ws.drafts_dir / SAMPLE_FS / "document.md"
     doc.write_text(
@@ -170,14 +175,7 @@ def test_hostile_accepted_proposal_is_plain_text_everywhere(fs_ws) -> None:
     evil = "<script>alert(1)</script> [x](javascript:alert(1)) ![](/etc/passwd) &amp; **fett**"
     [cid] = ws.submit("caritas-dresden", entry(100, "mindestens drei Monaten", evil))
     decide(ws, cid, "angenommen")
-    record(
-        ws,
-        SAMPLE_FS,
-        gremium="lag-fsa-msa",
-        date=dt.date(2026, 12, 10),
-        participants=["Selin Kaya"],
-        confirms=[cid],
-    )
+    lag_confirms(ws, [cid])
     assert merge(ws, SAMPLE_FS).changes
     model = model_of(load_draft(ws, SAMPLE_FS))
     assert evil in model.block(100).text  # the words arrive exactly, as text
@@ -204,14 +202,7 @@ def test_redline_between_round_and_merged_version(fs_ws, tmp_path) -> None:
         "awo-sachsen", entry(100, "mindestens drei Monaten", "mindestens sechs Monaten")
     )
     decide(ws, cid, "angenommen")
-    record(
-        ws,
-        SAMPLE_FS,
-        gremium="lag-fsa-msa",
-        date=dt.date(2026, 12, 10),
-        participants=["Selin Kaya"],
-        confirms=[cid],
-    )
+    lag_confirms(ws, [cid])
     merge(ws, SAMPLE_FS)
     doc = ws.drafts_dir / SAMPLE_FS / "document.md"
     text = doc.read_text("utf-8")
@@ -270,14 +261,7 @@ def test_synopse_rows_consent_and_formats(fs_ws, tmp_path) -> None:
     [c] = import_files(ws, [path])[0].ids
     decide(ws, a, "angenommen")
     decide(ws, c, "zurueckgestellt", reason="Wird 2027 geprüft.")
-    record(
-        ws,
-        SAMPLE_FS,
-        gremium="lag-fsa-msa",
-        date=dt.date(2026, 12, 10),
-        participants=["Selin Kaya"],
-        confirms=[a],
-    )
+    lag_confirms(ws, [a])
     merge(ws, SAMPLE_FS)
     tag = f"lafast/{SAMPLE_FS}/runde-1"
     rows = {r.label: r for r in build_rows(ws, SAMPLE_FS, tag, "HEAD")}
