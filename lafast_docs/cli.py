@@ -663,6 +663,81 @@ def decide(
 
 
 @cli.group(cls=Group)
+def disposition() -> None:
+    """Abwägungstabelle für Sitzungen: ausgeben, ausfüllen, einlesen."""
+
+
+@disposition.command("export")
+@click.argument("kurzname")
+@click.option("--round", "round_id", metavar="RUNDE", help="Runde (Vorgabe: die neueste).")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["xlsx", "yaml"]),
+    default="xlsx",
+    show_default=True,
+    help="Excel-Tabelle mit Auswahlliste oder YAML-Datei.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False),
+    help="Zieldatei. Vorgabe: build/KURZNAME/abwaegung-KURZNAME-runde-N.xlsx",
+)
+@click.pass_context
+def disposition_export(
+    ctx: click.Context, kurzname: str, round_id: str | None, fmt: str, output: str | None
+) -> None:
+    """Alle Anmerkungen einer Runde mit ihrer Entscheidung als Tabelle ausgeben.
+
+    In der Tabelle sind nur die Spalten Entscheidung, Begründung, Übernommene Formulierung
+    und Doppelung von auszufüllen. Eine YAML-Datei, die schon existiert, wird aktualisiert;
+    eigene #-Notizen darin bleiben erhalten.
+
+    \b
+    Beispiele:  lafast disposition export mindeststandards-fsa
+                lafast disposition export mindeststandards-fsa --format yaml -o sitzung.yaml
+    """
+    from lafast_docs.disposition_sheet import export
+
+    path, n = export(
+        _workspace(ctx),
+        kurzname,
+        round_id=round_id,
+        fmt=fmt,
+        target=Path(output) if output else None,
+    )
+    click.echo(f"{n} Anmerkungen in {path}")
+    click.echo(f"Als Nächstes: ausfüllen, dann lafast disposition import {path.name}")
+
+
+@disposition.command("import")
+@click.argument("datei", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Nur prüfen und zeigen, nichts speichern.")
+@click.pass_context
+def disposition_import(ctx: click.Context, datei: str, dry_run: bool) -> None:
+    """Eine ausgefüllte Abwägungstabelle (XLSX oder YAML) einlesen.
+
+    Alle Zeilen werden zuerst geprüft; bei einem Fehler wird nichts übernommen. Nur
+    geänderte Entscheidungen werden gespeichert, frühere bleiben in der Geschichte.
+
+    \b
+    Beispiel:  lafast disposition import build/mindeststandards-fsa/abwaegung-…-runde-1.xlsx
+    """
+    from lafast_docs.disposition_sheet import import_sheet
+
+    result = import_sheet(_workspace(ctx), Path(datei), dry_run=dry_run)
+    for d in result.recorded:
+        click.echo(f"{d.comment_id}: {d.label}" + (f" – {d.reason}" if d.reason else ""))
+    verb = "würden gespeichert" if dry_run else "gespeichert"
+    click.echo(
+        f"{result.slug}, {result.round_id}: {len(result.recorded)} Entscheidung(en) {verb}, "
+        f"{result.unchanged} unverändert, {result.open} noch offen."
+    )
+
+
+@cli.group(cls=Group)
 def consensus() -> None:
     """Konsens eines Gremiums festhalten."""
 

@@ -13,13 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs import yamlio
+from lafast_docs.comments.model import require_valid, validate
 from lafast_docs.comments.submissions import find_comment
 from lafast_docs.config import Workspace
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import LafastError, Problem
 from lafast_docs.store import atomic_write
 
 FILE = "abwaegung.yaml"
 FORMAT = "lafast-abwaegung/1"
+SCHEMA = "abwaegung.schema.json"
 DECISIONS = {
     "angenommen": "angenommen",
     "teilweise": "teilweise angenommen",
@@ -41,6 +43,7 @@ class Decision:
     duplicate_of: str
     by: str
     at: str
+    via: str = ""  # where a bulk decision came from, e.g. "abwaegung.xlsx, Zeile 7"
 
     @property
     def label(self) -> str:
@@ -53,7 +56,18 @@ class Decision:
             data["text"] = self.text
         if self.duplicate_of:
             data["duplicate_of"] = self.duplicate_of
+        if self.via:
+            data["via"] = self.via
         return data
+
+    def same_as(self, other: Decision) -> bool:
+        """The same decision, whoever made it when."""
+        return (self.decision, self.reason, self.text, self.duplicate_of) == (
+            other.decision,
+            other.reason,
+            other.text,
+            other.duplicate_of,
+        )
 
 
 def _path(round_folder: Path) -> Path:
@@ -65,11 +79,14 @@ def load(round_folder: Path) -> dict[str, list[Decision]]:
     if not path.is_file():
         return {}
     data = yamlio.load(path.read_text("utf-8"), path=path, error=LafastError, fast=True)
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    problems = validate(data, SCHEMA)
+    if problems:
         raise LafastError(
-            "Die Abwägungsdatei hat ein unbekanntes Format.",
+            "Die Abwägungsdatei entspricht nicht ihrem Format.",
             path=path,
-            hint="Stellen Sie sie mit git aus einer früheren Fassung wieder her.",
+            problems=[Problem(p) for p in problems[:10]],
+            hint="Stellen Sie sie mit git aus einer früheren Fassung wieder her "
+            "(„git checkout -- DATEI“); ändern Sie sie nur mit lafast.",
         )
     result: dict[str, list[Decision]] = {}
     for cid, entries in (data.get("decisions") or {}).items():
@@ -82,6 +99,7 @@ def load(round_folder: Path) -> dict[str, list[Decision]]:
                 str(e.get("duplicate_of") or ""),
                 str(e.get("by") or ""),
                 str(e.get("at") or ""),
+                str(e.get("via") or ""),
             )
             for e in entries
         ]
@@ -104,6 +122,7 @@ def _write(
             cid: [d.as_data() for d in entries] for cid, entries in sorted(decisions.items())
         },
     }
+    require_valid(data, SCHEMA, what=f"Die Abwägung ({path.name})")
     atomic_write(
         path,
         "# Abwägung – von lafast geschrieben; ändern mit „lafast decide“ oder "
@@ -153,17 +172,46 @@ def decide(
             raise LafastError("Eine Anmerkung kann keine Doppelung ihrer selbst sein.")
     folder = sub.path.parent
     decisions = load(folder)
-    entry = Decision(
-        comment["id"],
+    entry = make(ws, comment["id"], decision, reason, text, duplicate_of)
+    decisions.setdefault(comment["id"], []).append(entry)
+    path = _write(folder, decisions, sub.data["document"], sub.data["round"])
+    if commit:
+        ws.store.commit([path], f"Abwägung {comment['id']}: {entry.label}")
+    return entry
+
+
+def make(
+    ws: Workspace,
+    comment_id: str,
+    decision: str,
+    reason: str = "",
+    text: str = "",
+    duplicate_of: str = "",
+    via: str = "",
+) -> Decision:
+    """A new decision by the current user, now."""
+    return Decision(
+        comment_id,
         decision,
         reason.strip(),
         text.strip(),
         duplicate_of.strip().upper(),
         ws.store.identity(),
         dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        via,
     )
-    decisions.setdefault(comment["id"], []).append(entry)
-    path = _write(folder, decisions, sub.data["document"], sub.data["round"])
-    if commit:
-        ws.store.commit([path], f"Abwägung {comment['id']}: {entry.label}")
-    return entry
+
+
+def append(
+    ws: Workspace, round_folder: Path, entries: list[Decision], *, message: str
+) -> Path | None:
+    """Append several decisions to one round's file in one commit (the bulk path)."""
+    if not entries:
+        return None
+    decisions = load(round_folder)
+    for entry in entries:
+        decisions.setdefault(entry.comment_id, []).append(entry)
+    rnd = round_folder.name
+    path = _write(round_folder, decisions, round_folder.parent.name, rnd)
+    ws.store.commit([path], message)
+    return path

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 import subprocess
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from lafast_docs import resources
+from lafast_docs.comments.intake import import_files
 from lafast_docs.config import CONFIG_NAME, Workspace, load_config
 from lafast_docs.workspace import init_workspace
 
@@ -93,3 +95,60 @@ def git(ws: Workspace, *args: str) -> str:
     return subprocess.run(
         ["git", "-C", str(ws.root), *args], capture_output=True, text=True, check=True
     ).stdout
+
+
+# -- a Fachstandard after a consultation round (decisions, consensus, merge, replies) ---------
+TODAY = dt.date(2026, 11, 21)
+
+
+@pytest.fixture
+def fs_ws(ws: Workspace, tmp_path: Path) -> Workspace:
+    """The Fachstandard (consensus of lag-fsa-msa required) after a round with YAML answers."""
+    from lafast_docs.drafts import load_draft
+    from lafast_docs.history import model_of
+    from lafast_docs.rounds import open_round
+
+    from .intake_files import fill_yaml_form
+
+    ws = copy_samples(ws, SAMPLE_FS)
+    rnd = open_round(
+        ws,
+        SAMPLE_FS,
+        deadline=dt.date(2026, 12, 20),
+        invite=["awo-sachsen", "caritas-dresden"],
+        today=TODAY,
+    )
+    blocks = model_of(load_draft(ws, SAMPLE_FS)).blocks
+    ws.blocks = blocks  # type: ignore[attr-defined]
+
+    def submit(org: str, entries: str) -> list[str]:
+        form = rnd.folder / "formulare" / org / f"{SAMPLE_FS}-runde-1-{org}.yaml"
+        path = tmp_path / f"{org}-{len(list(tmp_path.iterdir()))}.yaml"
+        path.write_bytes(fill_yaml_form(form, entries))
+        res = import_files(ws, [path])
+        assert res[0].status == "importiert", res[0].message
+        return res[0].ids
+
+    ws.submit = submit  # type: ignore[attr-defined]
+    return ws
+
+
+def lag_confirms(ws: Workspace, ids: list[str]) -> None:
+    """The LAG's consensus (required for Fachstandards in the demo configuration)."""
+    from lafast_docs.consensus import record
+
+    record(
+        ws,
+        SAMPLE_FS,
+        gremium="lag-fsa-msa",
+        date=dt.date(2026, 12, 10),
+        participants=["Selin Kaya"],
+        confirms=ids,
+    )
+
+
+def entry(rn: int, quote: str, new: str, text: str = "Bitte ändern.") -> str:
+    return (
+        f'  - rn: {rn}\n    art: inhaltlich\n    zitat: "{quote}"\n'
+        f'    anmerkung: "{text}"\n    aenderungsvorschlag: "{new}"\n'
+    )

@@ -14,57 +14,9 @@ from lafast_docs.errors import LafastError
 from lafast_docs.history import model_of
 from lafast_docs.merge import literal, merge, plan
 from lafast_docs.render import render
-from lafast_docs.rounds import open_round
 
-from .conftest import SAMPLE_FS, copy_samples, git, pdf_text
+from .conftest import SAMPLE_FS, TODAY, entry, git, lag_confirms, pdf_text
 from .intake_files import fill_yaml_form
-
-TODAY = dt.date(2026, 11, 21)
-
-
-@pytest.fixture
-def fs_ws(ws, tmp_path):
-    """The Fachstandard (consensus of lag-fsa-msa required) after a round with YAML answers."""
-    ws = copy_samples(ws, SAMPLE_FS)
-    rnd = open_round(
-        ws,
-        SAMPLE_FS,
-        deadline=dt.date(2026, 12, 20),
-        invite=["awo-sachsen", "caritas-dresden"],
-        today=TODAY,
-    )
-    blocks = model_of(load_draft(ws, SAMPLE_FS)).blocks
-    ws.blocks = blocks  # type: ignore[attr-defined]
-
-    def submit(org: str, entries: str) -> list[str]:
-        form = rnd.folder / "formulare" / org / f"{SAMPLE_FS}-runde-1-{org}.yaml"
-        path = tmp_path / f"{org}-{len(list(tmp_path.iterdir()))}.yaml"
-        path.write_bytes(fill_yaml_form(form, entries))
-        res = import_files(ws, [path])
-        assert res[0].status == "importiert", res[0].message
-        return res[0].ids
-
-    ws.submit = submit  # type: ignore[attr-defined]
-    return ws
-
-
-def lag_confirms(ws, ids: list[str]) -> None:
-    """The LAG's consensus (required for Fachstandards in the demo configuration)."""
-    record(
-        ws,
-        SAMPLE_FS,
-        gremium="lag-fsa-msa",
-        date=dt.date(2026, 12, 10),
-        participants=["Selin Kaya"],
-        confirms=ids,
-    )
-
-
-def entry(rn: int, quote: str, new: str, text: str = "Bitte ändern.") -> str:
-    return (
-        f'  - rn: {rn}\n    art: inhaltlich\n    zitat: "{quote}"\n'
-        f'    anmerkung: "{text}"\n    aenderungsvorschlag: "{new}"\n'
-    )
 
 
 def test_decisions_keep_history_and_validate(fs_ws) -> None:
