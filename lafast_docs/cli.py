@@ -584,6 +584,59 @@ def _print_comment_list(ws: Any, kurzname: str, *, as_json: bool = False, **filt
     )
 
 
+@comments.command("reply")
+@click.argument("kurzname")
+@click.option("--round", "round_id", metavar="RUNDE", help="Runde (Vorgabe: die neueste).")
+@click.option("--to", "to", metavar="ORG", help="Nur für diese Organisation.")
+@click.option(
+    "--format",
+    "-f",
+    "formats",
+    default="pdf,docx",
+    show_default=True,
+    help="Formate, mit Komma getrennt: pdf, docx.",
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False),
+    help="Zielordner. Vorgabe: build/KURZNAME/antworten-runde-N.",
+)
+@click.pass_context
+def comments_reply(
+    ctx: click.Context,
+    kurzname: str,
+    round_id: str | None,
+    to: str | None,
+    formats: str,
+    out: str | None,
+) -> None:
+    """Antwortschreiben: jeder Organisation, wie über ihre Anmerkungen entschieden wurde.
+
+    \b
+    Beispiele:  lafast comments reply mindeststandards-fsa
+                lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen
+    """
+    from lafast_docs.replies import reply
+
+    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
+    replies = reply(
+        _workspace(ctx),
+        kurzname,
+        round_id=round_id,
+        to=to,
+        formats=wanted,
+        out_dir=Path(out) if out else None,
+    )
+    for r in replies:
+        note = f" ({r.open} noch offen)" if r.open else ""
+        click.echo(f"{r.org}: {len(r.lines)} Anmerkung(en){note}")
+        for o in r.outputs:
+            click.echo(f"  {o.format.upper():5} {o.path}")
+    if any(r.open for r in replies):
+        click.echo("Hinweis: Offene Anmerkungen entscheiden mit „lafast decide KENNUNG …“.")
+
+
 @comments.command("show")
 @click.argument("kennung")
 @click.pass_context

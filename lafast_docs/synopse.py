@@ -20,7 +20,7 @@ from lafast_docs.comments.model import KIND_NAMES
 from lafast_docs.comments.submissions import iter_comments
 from lafast_docs.config import ORG_TYPE_NAMES, Workspace
 from lafast_docs.history import WORKING, align, draft_at, model_of, word_diff
-from lafast_docs.render import Output
+from lafast_docs.render import Output, tables
 from lafast_docs.textmodel import Block
 
 
@@ -145,129 +145,71 @@ def _new_html(row: Row) -> str:
     return "".join(out)
 
 
-def _cell(text: str) -> str:
-    return "<br>".join(html_lib.escape(p) for p in text.split("\n")) if text else "–"
+HEADS = ["Rn.", "Bisheriger Text", "Rückmeldungen", "Entscheidung und Begründung", "Neuer Text"]
+CAPTION = "Synopse: bisheriger Text, Rückmeldungen, Abwägung und neuer Text je Randnummer"
 
 
 def synopse_html(
     ws: Workspace, title: str, subtitle: str, rows: list[Row], ctx: dict[str, Any], doc_type: str
 ) -> str:
-    from markupsafe import Markup
-
-    from lafast_docs import resources
-    from lafast_docs.render.html import stylesheet
-
-    body = [
-        "<table class='synopse'><caption>Synopse: bisheriger Text, Rückmeldungen, Abwägung und "
-        "neuer Text je Randnummer</caption><thead><tr>"
-        "<th scope='col'>Rn.</th><th scope='col'>Bisheriger Text</th>"
-        "<th scope='col'>Rückmeldungen</th><th scope='col'>Entscheidung und Begründung</th>"
-        "<th scope='col'>Neuer Text</th></tr></thead><tbody>"
-    ]
-    for r in rows:
-        body.append(
-            f"<tr><th scope='row'>{html_lib.escape(r.label)}</th>"
-            f"<td>{_cell(r.old)}</td><td>{_cell(_comments_text(r))}</td>"
-            f"<td>{_cell(_decisions_text(r))}</td><td>{_new_html(r)}</td></tr>"
-        )
-    body.append("</tbody></table>")
-    css = stylesheet(ws, doc_type, "print.css") + Markup(
+    table = tables.html_table(
+        CAPTION,
+        HEADS,
+        [
+            (
+                r.label,
+                [
+                    tables.html_cell(r.old),
+                    tables.html_cell(_comments_text(r)),
+                    tables.html_cell(_decisions_text(r)),
+                    _new_html(r),
+                ],
+            )
+            for r in rows
+        ],
+        cls="synopse",
+    )
+    css = (
         "\n@page { size: A4 landscape; margin: 1.6cm 1.4cm 2cm 1.4cm; }\n"
         "table.synopse { font-size: 7.5pt; table-layout: fixed; }\n"
         "table.synopse th[scope=col]:nth-child(1) { width: 5%; }\n"
         "table.synopse td { hyphens: auto; }\n"
         "table.synopse tr { page-break-inside: auto; }\n"
     )
-    context = {**ctx, "title": title, "subtitle": subtitle}
-    return resources.render_text(
-        ws, doc_type, "print.html.j2", body=Markup("".join(body)), toc=[], css=css, **context
+    return tables.print_page(
+        ws, doc_type, {**ctx, "title": title, "subtitle": subtitle}, table, css
     )
 
 
+def _new_inlines(r: Row) -> list[Any]:
+    if not r.changed:
+        return [{"t": "Emph", "c": [{"t": "Str", "c": "unverändert"}]}]
+    out = []
+    for op, t in word_diff(r.old, r.new):
+        node = {"t": "Str", "c": t}
+        out.append(
+            node if op == "=" else {"t": "Strikeout" if op == "-" else "Underline", "c": [node]}
+        )
+    return out
+
+
 def _docx(ws: Workspace, rows: list[Row], ctx: dict[str, Any], doc_type: str, target: Path) -> None:
-    from lafast_docs import pandoc, resources
-    from lafast_docs.render.docx import metadata
-
-    def cell(inlines: list[Any]) -> list[Any]:
-        return [["", [], []], {"t": "AlignDefault"}, 1, 1, [{"t": "Plain", "c": inlines}]]
-
-    def text(t: str) -> list[Any]:
-        out: list[Any] = []
-        for i, part in enumerate(t.split("\n")):
-            if i:
-                out.append({"t": "LineBreak"})
-            out.append({"t": "Str", "c": part})
-        return out or [{"t": "Str", "c": "–"}]
-
-    def new_inlines(r: Row) -> list[Any]:
-        if not r.changed:
-            return [{"t": "Emph", "c": [{"t": "Str", "c": "unverändert"}]}]
-        out = []
-        for op, t in word_diff(r.old, r.new):
-            node = {"t": "Str", "c": t}
-            out.append(
-                node if op == "=" else {"t": "Strikeout" if op == "-" else "Underline", "c": [node]}
-            )
-        return out
-
-    heads = ["Rn.", "Bisheriger Text", "Rückmeldungen", "Entscheidung und Begründung", "Neuer Text"]
-    widths = [0.06, 0.24, 0.24, 0.2, 0.26]
-    head_row = [["", [], []], [cell(text(h)) for h in heads]]
-    body_rows = [
+    table = tables.docx_table(
+        "Synopse je Randnummer",
+        HEADS,
+        [0.06, 0.24, 0.24, 0.2, 0.26],
         [
-            ["", [], []],
             [
-                cell(text(r.label)),
-                cell(text(r.old)),
-                cell(text(_comments_text(r))),
-                cell(text(_decisions_text(r))),
-                cell(new_inlines(r)),
-            ],
-        ]
-        for r in rows
-    ]
-    table = {
-        "t": "Table",
-        "c": [
-            ["", [], []],
-            [None, [{"t": "Plain", "c": text("Synopse je Randnummer")}]],
-            [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": w}] for w in widths],
-            [["", [], []], [head_row]],
-            [[["", [], []], 0, [], body_rows]],
-            [["", [], []], []],
+                tables.inlines(r.label),
+                tables.inlines(r.old),
+                tables.inlines(_comments_text(r)),
+                tables.inlines(_decisions_text(r)),
+                _new_inlines(r),
+            ]
+            for r in rows
         ],
-    }
-    ast = {"pandoc-api-version": pandoc.api_version(), "meta": metadata(ctx), "blocks": [table]}
-    reference = resources.find_template(ws, doc_type, "reference.docx")
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        pandoc.ast_to("docx", ast, [f"--reference-doc={reference}"], output=tmp)
-        _landscape(tmp)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _landscape(path: Path) -> None:
-    """Turn the DOCX's page to landscape (A4 quer): swap the page size, set the orientation."""
-    import re
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
-        items = [(i, z.read(i)) for i in z.infolist()]
-    out = path.with_suffix(".quer")
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in items:
-            if info.filename == "word/document.xml":
-                xml = data.decode("utf-8")
-                xml = re.sub(
-                    r"<w:pgSz [^>]*/>",
-                    '<w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>',
-                    xml,
-                )
-                data = xml.encode("utf-8")
-            z.writestr(info, data)
-    out.replace(path)
+    )
+    tables.write_docx(ws, doc_type, ctx, [table], target, landscape=True)
 
 
 def _xlsx(rows: list[Row], target: Path, title: str) -> None:

@@ -152,3 +152,15 @@ def entry(rn: int, quote: str, new: str, text: str = "Bitte ändern.") -> str:
         f'  - rn: {rn}\n    art: inhaltlich\n    zitat: "{quote}"\n'
         f'    anmerkung: "{text}"\n    aenderungsvorschlag: "{new}"\n'
     )
+
+
+PDFCHECK = REPO.parent / "shared" / "tools" / "pdfcheck"
+
+
+def assert_pdf_ua1(path: Path) -> None:
+    """veraPDF (../shared/tools/pdfcheck) finds the PDF compliant with PDF/UA-1."""
+    proc = subprocess.run(
+        [str(PDFCHECK), str(path), "ua1"], capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "compliant=true" in proc.stdout, proc.stdout

@@ -12,10 +12,9 @@ import pytest
 from lafast_docs.errors import UnsafeContent
 from lafast_docs.render import render
 
-from .conftest import SAMPLE_FS, SAMPLE_SN, pdf_text, write_draft_body
+from .conftest import SAMPLE_FS, SAMPLE_SN, assert_pdf_ua1, pdf_text, write_draft_body
 
 REPO = Path(__file__).resolve().parent.parent
-PDFCHECK = REPO.parent / "shared" / "tools" / "pdfcheck"
 STAR_BODY = (
     "# Team\n\nSozialarbeiter*innen und Erzieher*innen arbeiten mit "
     "Dolmetscher*innen.[^1]\n\n[^1]: Auch Sprachmittler*innen und Kolleg*innen.\n"
@@ -82,14 +81,7 @@ def test_sample_pdf_has_toc_footnotes_tables_randnummern(rendered_samples) -> No
 @pytest.mark.slow
 @pytest.mark.parametrize("slug", [SAMPLE_FS, SAMPLE_SN])
 def test_sample_pdfs_pass_pdf_ua1(rendered_samples, slug) -> None:
-    proc = subprocess.run(
-        [str(PDFCHECK), str(rendered_samples[slug]["pdf"]), "ua1"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "compliant=true" in proc.stdout
+    assert_pdf_ua1(rendered_samples[slug]["pdf"])
 
 
 # -- DOCX ---------------------------------------------------------------------------------------
@@ -258,10 +250,7 @@ def test_tricky_structures_pass_pdf_ua1(ws) -> None:
         encoding="utf-8",
     )
     pdf = render(ws, "schwierig", formats=("pdf",))[0].path
-    proc = subprocess.run(
-        [str(PDFCHECK), str(pdf), "ua1"], capture_output=True, text=True, timeout=600
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_pdf_ua1(pdf)
     import pikepdf
 
     with pikepdf.open(pdf) as doc:
