@@ -894,6 +894,55 @@ def merge(ctx: click.Context, kurzname: str, dry_run: bool) -> None:
 
 @cli.command()
 @click.argument("kurzname")
+@click.option("--rn", type=int, required=True, help="Randnummer im aktuellen Text.")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@click.pass_context
+def blame(ctx: click.Context, kurzname: str, rn: int, as_json: bool) -> None:
+    """Herkunft eines Absatzes: Änderungen, Anmerkungen, Entscheidungen und Konsens.
+
+    \b
+    Beispiel:  lafast blame mindeststandards-fsa --rn 100
+    """
+    from lafast_docs.provenance import trace
+
+    t = trace(_workspace(ctx), kurzname, rn)
+    if as_json:
+        _json(t.as_data())
+        return
+    where = f", Abschnitt {t.block.section_number}" if t.block.section_number else ""
+    click.secho(f"Rn. {t.rn}{where}", bold=True)
+    click.echo(f"  „{t.block.text}“\n")
+    click.secho("Geschichte (neueste zuerst):", bold=True)
+    names = {"geaendert": "geändert", "angelegt": "angelegt", "eingefuegt": "eingefügt"}
+    for e in t.events:
+        if e.kind == "ungespeichert":
+            click.echo("  nicht gespeicherte Änderung in der Arbeitskopie")
+        else:
+            click.echo(f"  {e.date}  {e.sha[:10]}  {e.author}: {e.subject} ({names[e.kind]})")
+        if e.kind != "angelegt":
+            click.echo("    " + "".join(_word(op, text) for op, text in e.words))
+        if e.comment_ids:
+            click.echo(f"    umgesetzt: {', '.join(e.comment_ids)}")
+    if not t.events:
+        click.echo("  (noch nicht gespeichert)")
+    click.secho("\nAnmerkungen zu diesem Absatz:", bold=True)
+    for c in t.comments:
+        rn_note = f", dort Rn. {c.rn}" if c.rn else ""
+        click.echo(f"  {c.id} ({c.org}, {c.kind}; {c.round}{rn_note}): {c.text}")
+        for d in c.decisions:
+            click.echo(
+                f"    {d.at[:10]} {d.label}" + (f" – {d.reason}" if d.reason else "") + f" ({d.by})"
+            )
+        for k in c.consensus:
+            click.echo(f"    Konsens: {k}")
+        if c.merged_in:
+            click.echo(f"    übernommen mit {c.merged_in}")
+    if not t.comments:
+        click.echo("  keine")
+
+
+@cli.command()
+@click.argument("kurzname")
 @click.argument("version_a")
 @click.argument("version_b", required=False, default="arbeitskopie")
 @click.option(

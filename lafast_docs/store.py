@@ -201,6 +201,29 @@ class Store:
         )
         return [v.strip() for line in out.splitlines() for v in line.split("\0") if v.strip()]
 
+    def trailers_by_commit(self, path: Path, key: str) -> dict[str, list[str]]:
+        """For each commit in the history of `path`, the values of trailer `key` (if any)."""
+        out = self._git(
+            "log",
+            f"--format=%H%x01%(trailers:key={key},valueonly,separator=%x00)%x02",
+            "--",
+            self._rel(path),
+        )
+        result: dict[str, list[str]] = {}
+        for record in out.split("\x02"):
+            sha, _, values = record.strip().partition("\x01")
+            found = [v.strip() for v in values.split("\0") if v.strip()]
+            if sha and found:
+                result[sha] = found
+        return result
+
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        try:
+            self._git("merge-base", "--is-ancestor", older, newer)
+        except GitError:
+            return False
+        return True
+
     def identity(self) -> str:
         """Who is making a change: git's author identity, "Name <email>"."""
         try:

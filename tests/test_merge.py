@@ -234,3 +234,55 @@ def test_synopse_rows_consent_and_formats(fs_ws, tmp_path) -> None:
     sheet = load_workbook(out["xlsx"])["Synopse"]
     labels = [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert "100" in labels and "76" in labels
+
+
+def test_blame_follows_the_paragraph_through_merge_and_moves(fs_ws) -> None:
+    from click.testing import CliRunner
+
+    from lafast_docs.cli import cli
+    from lafast_docs.provenance import trace
+
+    ws = fs_ws
+    a, b = ws.submit(
+        "awo-sachsen",
+        entry(100, "mindestens drei Monaten", "mindestens sechs Monaten")
+        + entry(110, "sollen deshalb unbefristet", "müssen unbefristet"),
+    )
+    [c] = ws.submit("caritas-dresden", entry(100, "", "", text="Gut so."))
+    decide(ws, a, "teilweise", text="mindestens vier Monaten", reason="Kompromiss der LAG")
+    decide(ws, b, "angenommen")
+    decide(ws, c, "kenntnis", reason="Danke.")
+    lag_confirms(ws, [a, b])
+    merge(ws, SAMPLE_FS)
+    # a new paragraph before Rn. 100 shifts it to Rn. 101
+    doc = ws.drafts_dir / SAMPLE_FS / "document.md"
+    old_100 = ws.blocks[99].text
+    first_words = " ".join(old_100.split()[:4])
+    text = doc.read_text("utf-8")
+    at = text.index(first_words)
+    doc.write_text(text[:at] + "Ein neuer Absatz davor.\n\n" + text[at:], "utf-8")
+    ws.store.commit([doc], "Absatz ergänzt")
+
+    t = trace(ws, SAMPLE_FS, 101)
+    assert "mindestens vier Monaten" in t.block.text
+    kinds = [e.kind for e in t.events]
+    assert kinds == ["geaendert", "angelegt"]
+    merged = t.events[0]
+    assert merged.comment_ids == [a]  # b changed another paragraph
+    assert ("-", "drei") in merged.words and ("+", "vier") in merged.words
+    by_id = {x.id: x for x in t.comments}
+    assert set(by_id) == {a, c}
+    assert by_id[a].decisions[-1].decision == "teilweise"
+    assert by_id[a].consensus == ["lag-fsa-msa am 10.12.2026"]
+    assert by_id[a].merged_in == merged.sha[:10]
+    assert by_id[c].merged_in == "" and by_id[c].rn == 100
+
+    new_para = trace(ws, SAMPLE_FS, 100)
+    assert [e.kind for e in new_para.events] == ["eingefuegt"] and not new_para.comments
+
+    res = CliRunner().invoke(cli, ["-w", str(ws.root), "blame", SAMPLE_FS, "--rn", "101"])
+    assert res.exit_code == 0, res.output
+    assert f"umgesetzt: {a}" in res.output and "Konsens: lag-fsa-msa am 10.12.2026" in res.output
+    assert "teilweise angenommen – Kompromiss der LAG" in res.output
+    res = CliRunner().invoke(cli, ["-w", str(ws.root), "blame", SAMPLE_FS, "--rn", "9999"])
+    assert "Randnummer 9999" in str(res.exception)
