@@ -144,6 +144,29 @@ def decisions_and_merge(
     result.merge = merge(ws, rnd.slug)
     progress(f"Erzeuge die neue Version {result.merge.version_to} …")
     result.outputs[rnd.slug] = render(ws, rnd.slug)
+    consultation_outputs(ws, result, rnd, progress=progress)
+
+
+def consultation_outputs(
+    ws: Workspace, result: DemoResult, rnd: Any, *, progress: Callable[[str], None]
+) -> None:
+    """What the round leaves for people to read: the Synopse (internal and for publication),
+    the redline between the consulted and the new version, the answers to every organisation
+    and the disposition sheet."""
+    from lafast_docs.disposition_sheet import export
+    from lafast_docs.redline import redline
+    from lafast_docs.replies import reply
+    from lafast_docs.synopse import synopse
+
+    progress("Erzeuge Synopse, Änderungsfassung und die Antwortschreiben …")
+    outputs = synopse(ws, rnd.slug, rnd.tag, "HEAD")
+    outputs += synopse(ws, rnd.slug, rnd.tag, "HEAD", formats=("pdf",), public=True)
+    outputs += redline(ws, rnd.slug, rnd.tag, "HEAD")
+    for r in reply(ws, rnd.slug, round_id=rnd.id):
+        outputs += r.outputs
+    sheet, _n = export(ws, rnd.slug, round_id=rnd.id)
+    outputs.append(Output("xlsx", sheet, False))
+    result.outputs[f"{rnd.slug} – Beteiligungsrunde {rnd.number}"] = outputs
 
 
 def _form(rnd: Any, org: str, ext: str) -> Path:

@@ -140,7 +140,10 @@ def redline(
     ctx["title"] = f"Änderungsfassung: {draft.title}"
     out = (out_dir or ws.build_dir / slug).resolve()
     out.mkdir(parents=True, exist_ok=True)
-    stem = f"{slug}-redline-{sha_a}-{sha_b}"
+    # named after the versions when they differ (e.g. …-aenderungen-0.3-0.4), else the commits
+    version_b = draft.version if rev_b != WORKING else WORKING
+    ends = (version_a, version_b) if version_a != draft.version else (sha_a, sha_b)
+    stem = f"{slug}-aenderungen-{ends[0]}-{ends[1]}"
     results = []
     for fmt in formats:
         target = out / f"{stem}.{fmt}"

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from lafast_docs.cli import cli, main
 
-from .conftest import git
+from .conftest import git, pdf_text
 
 
 def run(args: list[str], cwd: Path | None = None) -> tuple[int, str, str]:
@@ -239,6 +239,28 @@ def test_demo_leaves_every_output_and_can_run_again(tmp_path: Path) -> None:
     assert "Version 0.3 → 0.4, 4 Änderung(en) übernommen" in out
     doc = (root / "drafts" / "mindeststandards-fsa" / "document.md").read_text("utf-8")
     assert "mindestens sechs Monaten" in doc and 'version: "0.4"' in doc
+    # Synopse, redline, answers to every organisation and the disposition sheet
+    build = root / "build" / "mindeststandards-fsa"
+    produced = {p.relative_to(build).as_posix() for p in build.rglob("*.*")}
+    for name in (
+        "mindeststandards-fsa-synopse-0.3-0.4.pdf",
+        "mindeststandards-fsa-synopse-0.3-0.4.docx",
+        "mindeststandards-fsa-synopse-0.3-0.4.xlsx",
+        "mindeststandards-fsa-synopse-0.3-0.4-oeffentlich.pdf",
+        "mindeststandards-fsa-aenderungen-0.3-0.4.pdf",
+        "mindeststandards-fsa-aenderungen-0.3-0.4.docx",
+        "mindeststandards-fsa-aenderungen-0.3-0.4.html",
+        "abwaegung-mindeststandards-fsa-runde-1.xlsx",
+        *(
+            f"antworten-runde-1/antwort-mindeststandards-fsa-runde-1-{org}.{ext}"
+            for org in ("awo-sachsen", "caritas-dresden", "diakonie-sachsen", "lag-fsa-msa")
+            for ext in ("pdf", "docx")
+        ),
+    ):
+        assert name in produced, name
+        assert str(build / name) in out
+    synopse_text = " ".join(pdf_text(build / "mindeststandards-fsa-synopse-0.3-0.4.pdf").split())
+    assert "AWO-MF-004" in synopse_text and "mindestens sechs Monaten" in synopse_text
     # a second run replaces its own folder ...
     code, _out, err = run(["demo", "vorfuehrung"], cwd=tmp_path)
     assert code == 0, err
