@@ -54,6 +54,14 @@ def analyse(draft: Draft, *, timeout: float = pandoc.DEFAULT_TIMEOUT) -> Analysi
     return Analysis(draft, textmodel.annotate(ast), checker.images)
 
 
+def source_line(draft: Draft, needle: str, start: int = 0) -> int | None:
+    """Line in the draft file of the first occurrence of `needle` in the body (from `start`)."""
+    idx = draft.body.find(needle, start) if needle else -1
+    if idx < 0:
+        return None
+    return draft.body_line + draft.body[:idx].count("\n")
+
+
 class _Checker:
     def __init__(self, draft: Draft) -> None:
         self.draft = draft
@@ -62,10 +70,7 @@ class _Checker:
         self.images: dict[str, Path] = {}
 
     def line(self, needle: str) -> int | None:
-        idx = self.draft.body.find(needle) if needle else -1
-        if idx < 0:
-            return None
-        return self.draft.body_line + self.draft.body[:idx].count("\n")
+        return source_line(self.draft, needle)
 
     def bad(self, msg: str, needle: str, *, once_per_line: bool = False) -> None:
         problem = Problem(msg, self.draft.path, self.line(needle))

@@ -1047,6 +1047,35 @@ def synopse(
 # -- outputs -----------------------------------------------------------------------------------
 @cli.command()
 @click.argument("kurzname")
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@click.pass_context
+def check(ctx: click.Context, kurzname: str, as_json: bool) -> None:
+    """Barrierefreiheit prüfen: Bilder ohne Alternativtext, übersprungene Überschriften,
+    leere oder nichtssagende Verweise, Tabellen ohne Kopfzeile.
+
+    Endgültige Fassungen (render --final) werden nur ohne solche Befunde erzeugt.
+
+    \b
+    Beispiel:  lafast check mindeststandards-fsa
+    """
+    from lafast_docs.accessibility import check as find
+    from lafast_docs.drafts import load_draft
+
+    problems = find(load_draft(_workspace(ctx), kurzname))
+    if as_json:
+        _json([{"datei": str(p.path), "zeile": p.line, "befund": p.message} for p in problems])
+    elif not problems:
+        click.echo(f"{kurzname}: keine Befunde zur Barrierefreiheit.")
+    else:
+        click.echo(f"{kurzname}: {len(problems)} Befund(e) zur Barrierefreiheit:")
+        for p in problems:
+            click.echo(f"  {p.location()}: {p.message}")
+    if problems:
+        ctx.exit(1)
+
+
+@cli.command()
+@click.argument("kurzname")
 @click.option(
     "--format",
     "-f",
