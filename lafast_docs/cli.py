@@ -1046,6 +1046,38 @@ def synopse(
 
 # -- outputs -----------------------------------------------------------------------------------
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
+@click.pass_context
+def doctor(ctx: click.Context, as_json: bool) -> None:
+    """Prüfen, ob Computer und Arbeitsbereich bereit sind; jeder Befund mit Abhilfe.
+
+    \b
+    Beispiel:  lafast doctor
+    """
+    from lafast_docs.doctor import ERROR, NOTE, diagnose
+    from lafast_docs.errors import LafastError
+
+    try:
+        ws, problem = _workspace(ctx), ""
+    except LafastError as exc:
+        ws, problem = None, exc.message
+    findings = diagnose(ws, workspace_error=problem)
+    if as_json:
+        _json([f.as_data() for f in findings])
+    else:
+        marks = {ERROR: ("FEHLER ", "red"), NOTE: ("Hinweis", "yellow")}
+        for f in findings:
+            mark, colour = marks.get(f.status, ("ok     ", "green"))
+            click.echo(click.style(mark, fg=colour, bold=True) + f"  {f.topic}: {f.detail}")
+            if f.fix:
+                click.echo(f"           Was tun: {f.fix}")
+        errors = sum(f.status == ERROR for f in findings)
+        click.echo(f"\n{errors} Fehler gefunden." if errors else "\nAlles bereit.")
+    if any(f.status == ERROR for f in findings):
+        ctx.exit(1)
+
+
+@cli.command()
 @click.argument("kurzname")
 @click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON.")
 @click.pass_context

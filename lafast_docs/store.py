@@ -224,6 +224,30 @@ class Store:
             return False
         return True
 
+    def config_value(self, key: str) -> str:
+        """A git setting as git sees it in this repository ("" when unset)."""
+        try:
+            return self._git("config", "--get", key).strip()
+        except GitError:
+            return ""
+
+    def remote_reachable(self, url: str, *, timeout: float = 10) -> str:
+        """ "" when `git ls-remote` can reach `url`, else git's (first) error line."""
+        try:
+            proc = subprocess.run(
+                ["git", "-C", str(self.root), "ls-remote", "--heads", url],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+            )
+        except subprocess.TimeoutExpired:
+            return f"keine Antwort nach {timeout:.0f} s"
+        if proc.returncode == 0:
+            return ""
+        return (proc.stderr.strip().splitlines() or ["unbekannter Fehler"])[0]
+
     def identity(self) -> str:
         """Who is making a change: git's author identity, "Name <email>"."""
         try:
@@ -246,6 +270,17 @@ class Store:
             return p.resolve().relative_to(self.root.resolve()).as_posix() or "."
         except ValueError:
             return p.as_posix()
+
+
+def git_version() -> str:
+    """The installed git's version ("" if git is missing)."""
+    try:
+        out = subprocess.run(
+            ["git", "--version"], capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False
+        ).stdout
+    except (FileNotFoundError, subprocess.TimeoutExpired):
+        return ""
+    return out.strip().removeprefix("git version ").strip()
 
 
 def _parse_log(out: str) -> list[CommitInfo]:
