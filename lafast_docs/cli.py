@@ -26,11 +26,63 @@ for _mod in ("core", "exceptions", "formatting", "decorators", "parser", "types"
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+# `lafast --help` lists the commands by stage of the workflow
+STAGES = (
+    ("Einrichten", ("init", "org", "doctor", "completion")),
+    ("Schreiben", ("new", "list", "status", "save", "log", "diff", "check", "render")),
+    ("Beteiligung", ("consult", "comments")),
+    ("Abwägung und Konsens", ("decide", "disposition", "consensus", "merge", "blame")),
+    ("Vergleichen", ("synopse", "redline")),
+    ("Freigabe und Veröffentlichung", ("signoff", "publish", "verify")),
+    ("Im Team", ("sync",)),
+    ("Ausprobieren", ("demo",)),
+)
+
+
 class Group(click.Group):
     """Commands listed in workflow order, not alphabetically."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+    def command(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        return super().command(*args, **kwargs)
+
+    def group(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("options_metavar", "[OPTIONEN]")
+        kwargs.setdefault("subcommand_metavar", "BEFEHL [ARGUMENTE]...")
+        return super().group(*args, **kwargs)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if ctx.parent is not None:  # sub-groups: one plain list
+            super().format_commands(ctx, formatter)
+            return
+        width = formatter.width - 6 - max(len(n) for n in self.commands)
+        placed: set[str] = set()
+        for title, names in (*STAGES, ("Weitere", tuple(self.commands))):
+            rows = [
+                (n, self.commands[n].get_short_help_str(width))
+                for n in names
+                if n in self.commands and n not in placed and not self.commands[n].hidden
+            ]
+            placed.update(n for n, _h in rows)
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _interactive() -> bool:
+    """Hints and progress only for a person at a terminal, never into pipes or scripts."""
+    import os
+
+    return sys.stderr.isatty() and not os.environ.get("LAFAST_QUIET")
+
+
+def _hint(text: str) -> None:
+    """One line on what usually comes next (to stderr, so piped output stays clean)."""
+    if _interactive():
+        click.echo(click.style("Als Nächstes: ", bold=True) + text, err=True)
 
 
 def _workspace(ctx: click.Context) -> Any:
@@ -57,7 +109,12 @@ def _json(data: Any) -> None:
     click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-@click.group(cls=Group, context_settings=CONTEXT)
+@click.group(
+    cls=Group,
+    context_settings=CONTEXT,
+    options_metavar="[OPTIONEN]",
+    subcommand_metavar="BEFEHL [ARGUMENTE]...",
+)
 @click.option(
     "--workspace",
     "-w",
@@ -90,8 +147,8 @@ def init(ordner: str, name: str) -> None:
 
     ws = init_workspace(Path(ordner), name=name)
     click.echo(f"Arbeitsbereich angelegt: {ws.root}")
-    click.echo(
-        f"Als Nächstes: Angaben in {ws.config.path.name} prüfen, dann "
+    _hint(
+        f"Angaben in {ws.config.path.name} prüfen (lafast doctor), dann "
         '„lafast new fachstandard --title "…"“.'
     )
 
@@ -186,7 +243,7 @@ def new(ctx: click.Context, typ: str, kurzname: str | None, title: str) -> None:
 
     d = new_draft(_workspace(ctx), typ, kurzname, title)
     click.echo(f"Angelegt: {d.path}")
-    click.echo(f'Als Nächstes: Text bearbeiten, dann „lafast save {d.slug} -m "…"“.')
+    _hint(f'Text bearbeiten, dann „lafast save {d.slug} -m "…"“.')
 
 
 def _json_or_empty(rows: list[Any], as_json: bool) -> bool:
@@ -263,6 +320,11 @@ def save(ctx: click.Context, kurzname: str, message: str) -> None:
 
     sha = save_draft(_workspace(ctx), kurzname, message)
     click.echo(f"Gespeichert als {sha[:10]}." if sha else "Keine Änderungen – nichts gespeichert.")
+    if sha:
+        _hint(
+            f"„lafast render {kurzname}“ zum Ansehen, oder „lafast consult open {kurzname} "
+            "--deadline JJJJ-MM-TT --invite alle“ für eine Beteiligungsrunde."
+        )
 
 
 @cli.command()
@@ -385,9 +447,9 @@ def consult_open(ctx: click.Context, kurzname: str, deadline: str, invite: str) 
         f"Markierung {rnd.tag}, Frist {rnd.deadline:%d.%m.%Y}."
     )
     click.echo(f"Formulare (DOCX, XLSX, YAML) je Organisation: {rnd.folder / 'formulare'}")
-    click.echo(
-        "Als Nächstes: Formulare verschicken; Antworten einlesen mit "
-        "„lafast comments import DATEI…“."
+    _hint(
+        "Jeder Organisation ihre drei Formulare aus ihrem Unterordner schicken (DOCX für Word, "
+        "XLSX für Excel, YAML); Antworten einlesen mit „lafast comments import DATEI…“."
     )
 
 
@@ -462,6 +524,10 @@ def consult_close(ctx: click.Context, kurzname: str) -> None:
 
     rnd = close_round(_workspace(ctx), kurzname)
     click.echo(f"{rnd.id} zu {kurzname} geschlossen.")
+    _hint(
+        f"über jede Anmerkung entscheiden: „lafast disposition export {kurzname}“ für die "
+        "Sitzung oder einzeln mit „lafast decide KENNUNG …“."
+    )
 
 
 @cli.group(cls=Group)
@@ -516,6 +582,11 @@ def comments_import(
             if note:
                 click.echo(f"    {note}")
     failed = [r for r in results if not r.ok]
+    if len(failed) < len(results):
+        _hint(
+            "„lafast consult status KURZNAME“ zeigt, wer noch fehlt, "
+            "„lafast comments list KURZNAME“ die Anmerkungen."
+        )
     if failed:
         click.echo(f"\n{len(failed)} von {len(results)} Datei(en) nicht eingelesen.", err=True)
         ctx.exit(1)
@@ -635,6 +706,7 @@ def comments_reply(
             click.echo(f"  {o.format.upper():5} {o.path}")
     if any(r.open for r in replies):
         click.echo("Hinweis: Offene Anmerkungen entscheiden mit „lafast decide KENNUNG …“.")
+    _hint("Die Schreiben per E-Mail an die Organisationen schicken.")
 
 
 @comments.command("show")
@@ -713,6 +785,10 @@ def decide(
         duplicate_of=duplicate_of or "",
     )
     click.echo(f"{d.comment_id}: {d.label}" + (f" – {d.reason}" if d.reason else ""))
+    _hint(
+        "die nächste Anmerkung entscheiden; sind alle entschieden, den Beschluss des Gremiums "
+        "festhalten: „lafast consensus record KURZNAME --gremium …“."
+    )
 
 
 @cli.group(cls=Group)
@@ -762,7 +838,7 @@ def disposition_export(
         target=Path(output) if output else None,
     )
     click.echo(f"{n} Anmerkungen in {path}")
-    click.echo(f"Als Nächstes: ausfüllen, dann lafast disposition import {path.name}")
+    _hint(f"in der Sitzung ausfüllen, dann „lafast disposition import {path}“.")
 
 
 @disposition.command("import")
@@ -788,6 +864,8 @@ def disposition_import(ctx: click.Context, datei: str, dry_run: bool) -> None:
         f"{result.slug}, {result.round_id}: {len(result.recorded)} Entscheidung(en) {verb}, "
         f"{result.unchanged} unverändert, {result.open} noch offen."
     )
+    if not dry_run:
+        _hint(f"den Beschluss festhalten: „lafast consensus record {result.slug} --gremium …“.")
 
 
 @cli.group(cls=Group)
@@ -846,7 +924,7 @@ def consensus_record(
         f"Konsens {rec.gremium} vom {rec.date:%d.%m.%Y}: {len(rec.confirms)} "
         f"Entscheidung(en) bestätigt ({', '.join(rec.confirms)})."
     )
-    click.echo(f"Als Nächstes: lafast merge {kurzname} --dry-run")
+    _hint(f"„lafast merge {kurzname} --dry-run“ zeigt, was übernommen würde.")
 
 
 @cli.command()
@@ -883,10 +961,15 @@ def merge(ctx: click.Context, kurzname: str, dry_run: bool) -> None:
             f"\nProbelauf: {len(result.changes)} Änderung(en) würden Version "
             f"{result.version_to} ergeben. Nichts wurde geändert."
         )
+        _hint(f"„lafast merge {kurzname}“ (ohne --dry-run) speichert die neue Version.")
     else:
         click.echo(
             f"\nVersion {result.version_to} gespeichert ({result.commit[:10]}): "
             f"{len(result.changes)} Änderung(en) übernommen."
+        )
+        _hint(
+            f"„lafast synopse {kurzname} lafast/{kurzname}/runde-N HEAD“ für das Gremium und "
+            f"„lafast comments reply {kurzname}“ für die Antwortschreiben."
         )
     if result.refused:
         ctx.exit(1)
@@ -1144,6 +1227,7 @@ def render(ctx: click.Context, kurzname: str, formats: str, out: str | None, for
     for o in outputs:
         note = " (unverändert, nicht neu erzeugt)" if o.cached else ""
         click.echo(f"{o.format.upper():5} {o.path}{note}")
+    _hint(f"„lafast check {kurzname}“ prüft die Barrierefreiheit des Textes.")
 
 
 @cli.command()
@@ -1186,6 +1270,72 @@ def demo(ordner: str) -> None:
     click.echo("\nÖffnen Sie die PDF-Dateien im PDF-Programm, die HTML-Dateien im Browser.")
 
 
+# -- shell completion --------------------------------------------------------------------------
+@cli.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh"]))
+def completion(shell: str) -> None:
+    """Befehlsergänzung mit der Tabulatortaste einrichten (auch für Kurznamen und Kennungen).
+
+    \b
+    Beispiele:  lafast completion bash >> ~/.bashrc
+                lafast completion zsh >> ~/.zshrc
+    """
+    from click.shell_completion import get_completion_class
+
+    cls = get_completion_class(shell)
+    assert cls is not None  # bash and zsh ship with click
+    click.echo(cls(cli, {}, "lafast", "_LAFAST_COMPLETE").source())
+
+
+def _complete_slugs(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    try:
+        drafts = _workspace(ctx).drafts_dir
+        return sorted(
+            p.parent.name
+            for p in drafts.glob("*/document.md")
+            if p.parent.name.startswith(incomplete)
+        )
+    except Exception:  # completion must never fail loudly
+        return []
+
+
+def _complete_comment_ids(
+    ctx: click.Context, _param: click.Parameter, incomplete: str
+) -> list[str]:
+    try:
+        from lafast_docs.comments.submissions import iter_comments
+
+        ids = {c["id"] for _s, c in iter_comments(_workspace(ctx))}
+        return sorted(i for i in ids if i.startswith(incomplete.upper()))
+    except Exception:  # completion must never fail loudly
+        return []
+
+
+def _complete_orgs(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    try:
+        orgs = _workspace(ctx).config.orgs
+        return sorted(o.id for o in orgs if o.id.startswith(incomplete))
+    except Exception:  # completion must never fail loudly
+        return []
+
+
+def _attach_completion(group: click.Group, path: str = "") -> None:
+    """Every KURZNAME argument completes slugs, KENNUNG comment ids (organisation ids under
+    `org`), --to/--org/--gremium organisation ids: also for commands added later."""
+    for name, cmd in group.commands.items():
+        if isinstance(cmd, click.Group):
+            _attach_completion(cmd, f"{path}{name} ")
+            continue
+        for param in cmd.params:
+            if param.name == "kurzname":
+                param._custom_shell_complete = _complete_slugs  # type: ignore[attr-defined]
+            elif param.name == "kennung":
+                complete = _complete_orgs if path == "org " else _complete_comment_ids
+                param._custom_shell_complete = complete  # type: ignore[attr-defined]
+            elif param.name in ("to", "org", "gremium", "from_org"):
+                param._custom_shell_complete = _complete_orgs  # type: ignore[attr-defined]
+
+
 # -- entry point -------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; one place turns errors into German messages and exit codes."""
@@ -1217,3 +1367,6 @@ def main(argv: list[str] | None = None) -> None:
         )
         traceback.print_exception(exc, file=sys.stderr)
         sys.exit(70)
+
+
+_attach_completion(cli)  # last: covers every command defined above

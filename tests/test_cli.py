@@ -48,25 +48,87 @@ class _chdir:
 def test_help_lists_commands_in_german() -> None:
     result = CliRunner().invoke(cli, ["--help"], prog_name="lafast")
     assert result.exit_code == 0
-    assert "Aufruf: lafast" in result.output and "Befehle" in result.output
+    assert "Aufruf: lafast [OPTIONEN] BEFEHL [ARGUMENTE]..." in result.output
+    assert "Schreiben:" in result.output and "Beteiligung:" in result.output
     for cmd in ("init", "org", "new", "list", "status", "save", "log", "diff", "render", "demo"):
         assert f"  {cmd} " in result.output
 
 
-def test_every_command_has_help_with_example() -> None:
-    def walk(group, prefix=""):
-        for name, cmd in group.commands.items():
-            yield prefix + name, cmd
-            if hasattr(cmd, "commands"):
-                yield from walk(cmd, prefix + name + " ")
+def walk(group, prefix=""):
+    for name, cmd in group.commands.items():
+        yield prefix + name, cmd
+        if hasattr(cmd, "commands"):
+            yield from walk(cmd, prefix + name + " ")
 
+
+def test_every_command_has_help_with_example() -> None:
     for name, cmd in walk(cli):
         assert cmd.help, name
         if not hasattr(cmd, "commands"):
-            assert "Beispiel" in cmd.help, name
+            assert "Beispiel" in cmd.help and f"lafast {name}" in cmd.help, name
         for param in cmd.params:
             if param.param_type_name == "option":
                 assert param.help, f"{name} {param.name}"
+
+
+def test_every_command_is_in_the_readme_and_in_a_stage() -> None:
+    """Docs are tests: a command missing from the README's table fails here."""
+    from lafast_docs.cli import STAGES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
+    table = readme[readme.index("## Die Befehle") :]
+    for name, cmd in walk(cli):
+        if not hasattr(cmd, "commands"):
+            assert f"`lafast {name}" in table, f"lafast {name} fehlt in README.md"
+    staged = {n for _title, names in STAGES for n in names}
+    assert set(cli.commands) <= staged, set(cli.commands) - staged
+    help_text = CliRunner().invoke(cli, ["--help"], prog_name="lafast").output
+    assert "Weitere:" not in help_text
+    for title, _names in STAGES:
+        if any(n in cli.commands for n in _names):
+            assert f"{title}:" in help_text
+
+
+def test_completion_scripts_and_values(sample_ws, monkeypatch) -> None:
+    for shell in ("bash", "zsh"):
+        code, out, _err = run(["completion", shell], cwd=sample_ws.root)
+        assert code == 0 and "_LAFAST_COMPLETE" in out
+    import subprocess
+    import sys
+
+    def complete(words: str) -> list[str]:
+        env = {
+            **__import__("os").environ,
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+            "_LAFAST_COMPLETE": "bash_complete",
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        }
+        out = subprocess.run(
+            [sys.executable, "-m", "lafast_docs"],
+            cwd=sample_ws.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return [line.split(",", 1)[1] for line in out.splitlines() if "," in line]
+
+    assert complete("lafast render m") == ["mindeststandards-fsa"]
+    assert set(complete("lafast diff ")) >= {"mindeststandards-fsa"}
+    assert complete("lafast org remove caritas") == ["caritas-dresden"]
+    assert complete("lafast comments reply x --to dia") == ["diakonie-sachsen"]
+
+
+def test_hints_only_for_a_person_at_a_terminal(ws, monkeypatch) -> None:
+    code, _out, err = run(["new", "stellungnahme", "--title", "Zur Verordnung"], cwd=ws.root)
+    assert code == 0 and "Als Nächstes" not in err  # not a terminal: no hints
+    monkeypatch.setattr("lafast_docs.cli._interactive", lambda: True)
+    doc = ws.drafts_dir / "zur-verordnung" / "document.md"
+    doc.write_text(doc.read_text("utf-8") + "\nEin neuer Absatz.\n", "utf-8")
+    code, out, err = run(["save", "zur-verordnung", "-m", "Erster Entwurf"], cwd=ws.root)
+    assert code == 0 and "Als Nächstes" not in out
+    assert "Als Nächstes: „lafast render zur-verordnung“" in err
 
 
 def test_not_in_a_workspace(tmp_path: Path) -> None:
