@@ -79,6 +79,28 @@ def _interactive() -> bool:
     return sys.stderr.isatty() and not os.environ.get("LAFAST_QUIET")
 
 
+class _progress:
+    """A progress bar on stderr for work on several items, only at a terminal; a no-op
+    otherwise. Used as `with _progress(n, label) as step: … step() …`."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.bar = (
+            click.progressbar(length=total, label=label, file=sys.stderr)
+            if total > 1 and _interactive()
+            else None
+        )
+
+    def __enter__(self) -> Any:
+        if self.bar is None:
+            return lambda: None
+        bar = self.bar.__enter__()
+        return lambda: bar.update(1)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
 def _hint(text: str) -> None:
     """One line on what usually comes next (to stderr, so piped output stays clean)."""
     if _interactive():
@@ -564,13 +586,16 @@ def comments_import(
     """
     from lafast_docs.comments.intake import import_files
 
-    results = import_files(
-        _workspace(ctx),
-        [Path(d) for d in dateien],
-        from_org=from_org,
-        round_id=round_id,
-        document=document,
-    )
+    paths = [Path(d) for d in dateien]
+    with _progress(len(paths), "Lese Rückmeldungen ein") as step:
+        results = import_files(
+            _workspace(ctx),
+            paths,
+            from_org=from_org,
+            round_id=round_id,
+            document=document,
+            progress=lambda _p: step(),
+        )
     for r in results:
         mark = {"importiert": "OK ", "bereits importiert": "== "}.get(r.status, "!! ")
         click.echo(f"{mark}{r.name}: {r.status} – {r.message}")
@@ -1339,8 +1364,12 @@ def _attach_completion(group: click.Group, path: str = "") -> None:
 # -- entry point -------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; one place turns errors into German messages and exit codes."""
+    import os
+
+    # https://no-color.org: no colours when NO_COLOR is set; the text says everything anyway
+    extra = {"color": False} if os.environ.get("NO_COLOR") else {}
     try:
-        code = cli.main(args=argv, prog_name="lafast", standalone_mode=False)
+        code = cli.main(args=argv, prog_name="lafast", standalone_mode=False, **extra)
         if isinstance(code, int) and code:  # ctx.exit(n) returns n without standalone mode
             sys.exit(code)
     except LafastError as exc:

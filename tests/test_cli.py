@@ -414,3 +414,28 @@ def test_consult_and_comments_commands(ws, tmp_path) -> None:
     code, out, _ = run(["consult", "close", SAMPLE_SN], cwd=ws.root)
     assert code == 0 and out.strip() == f"runde-1 zu {SAMPLE_SN} geschlossen."
     assert git(ws, "status", "--porcelain") == ""
+
+
+def test_no_color_and_colour_at_a_terminal(ws, monkeypatch) -> None:
+    def doctor_output() -> str:
+        runner = CliRunner()
+        with _chdir(ws.root):
+            return runner.invoke(_Main(), ["doctor"], color=True).output
+
+    assert "\x1b[" in doctor_output()  # a colour terminal gets colours ...
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = doctor_output()
+    assert "\x1b[" not in plain and "ok " in plain  # ... NO_COLOR none; the words remain
+
+
+def test_progress_for_many_files_only_at_a_terminal(ws, tmp_path, monkeypatch) -> None:
+    files = []
+    for i in range(3):
+        f = tmp_path / f"leer-{i}.txt"
+        f.write_text("nichts", "utf-8")
+        files.append(str(f))
+    code, _out, err = run(["comments", "import", *files], cwd=ws.root)
+    assert code == 1 and "Lese Rückmeldungen ein" not in err
+    monkeypatch.setattr("lafast_docs.cli._interactive", lambda: True)
+    code, _out, err = run(["comments", "import", *files], cwd=ws.root)
+    assert code == 1 and "Lese Rückmeldungen ein" in err

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,7 +153,9 @@ def import_files(
     from_org: str | None = None,
     round_id: str | None = None,
     document: str | None = None,
+    progress: Callable[[Path], None] | None = None,
 ) -> list[ImportResult]:
+    """Import every file; `progress` is called after each one (for a progress bar)."""
     results = []
     index = _Index(ws)
     for path in paths:
@@ -161,6 +164,8 @@ def import_files(
                 ws, path, from_org=from_org, round_id=round_id, document=document, index=index
             )
         )
+        if progress is not None:
+            progress(path)
     return results
 
 
