@@ -282,7 +282,9 @@ def signoff_status(ws: Workspace, slug: str, *, keyring: Keyring | None = None) 
         content_hash(parts),
         roles,
         keyring.git_signing,
-        store.is_dirty(draft.folder),
+        store.is_dirty(draft.folder)
+        or store.is_dirty(ws.templates_dir)
+        or store.is_dirty(ws.root / CONFIG_NAME),
     )
 
 
@@ -293,7 +295,10 @@ def require_complete(ws: Workspace, slug: str) -> SignoffStatus:
         return st
     problems = []
     if st.unsaved:
-        problems.append("Der Entwurf hat ungespeicherte Änderungen.")
+        problems.append(
+            "Entwurf, Vorlagen oder lafast.yaml haben ungespeicherte Änderungen; erzeugt würde "
+            "nicht die freigegebene Fassung."
+        )
     for r in st.roles:
         if r.check is None:
             problems.append(f"{r.label}: keine Freigabe.")
