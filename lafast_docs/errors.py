@@ -139,3 +139,7 @@ class NotAuthentic(LafastError):
     """`lafast verify`: the file is not what was approved and published."""
 
     exit_code = 8
+
+
+class PublishError(LafastError):
+    """Publishing refused (e.g. the same version again with other content)."""

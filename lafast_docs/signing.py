@@ -130,7 +130,7 @@ def check_pdf(data: bytes, trust_roots: tuple[Path, ...] = ()) -> PdfSignature:
             "Nach der Signatur wurde etwas an die Datei angehängt (Änderung nach dem "
             "Unterschreiben) – die Signatur deckt nicht die ganze Datei."
         )
-    if result.trusted is False:
+    if result.trusted is False and result.intact and result.valid:
         result.problems.append(
             "Das Zertifikat stammt nicht von einer der eingestellten Zertifizierungsstellen."
         )
