@@ -966,6 +966,7 @@ def demo(ordner: str) -> None:
             f"({', '.join(ch.comment_id for ch in m.changes)}); "
             f"{len(m.refused)} nicht übernommen, {len(m.not_textual)} ohne Textvorschlag."
         )
+    _print_demo_publication(result)
     click.echo("\nÖffnen Sie die PDF-Dateien im PDF-Programm, die HTML-Dateien im Browser.")
 
 
@@ -1065,6 +1066,20 @@ def signoff_show(ctx: click.Context, kurzname: str) -> None:
     _print_signoff_status(st)
     if not st.signing:
         click.echo(_UNAUTHENTICATED, err=True)
+
+
+def _print_demo_publication(result: Any) -> None:
+    for slug, final in result.final.items():
+        roles = result.workspace.config.roles
+        names = ", ".join(f"{a.name} ({roles.get(a.role, a.role)})" for a in final.status.approvals)
+        click.echo(f"\nFreigegeben: {slug} – {names}; signiert mit Demo-Schlüsseln.")
+        for o in final.outputs:
+            click.echo(f"  {o.format.upper():5} {o.path}")
+    for r in result.verified:
+        verdict = "echt" if r.authentic else "NICHT echt: " + "; ".join(r.problems)
+        click.echo(f"\n$ lafast verify {r.file}\n  {verdict}")
+    if result.site is not None:
+        click.echo(f"\nWebsite zum Öffnen im Browser: {result.site / 'index.html'}")
 
 
 def _render_final(

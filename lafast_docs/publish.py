@@ -140,7 +140,7 @@ def _public_synopse(ws: Workspace, slug: str, commit: str, folder: Path, version
     from lafast_docs.synopse import synopse
 
     rounds = sorted(
-        (r["name"] for r in ws.store.tag_records(f"lafast/{slug}/runde-")),
+        (r["name"] for r in ws.store.tag_records(f"lafast/{slug}/runde-*")),
         key=lambda n: int(n.rsplit("-", 1)[1]) if n.rsplit("-", 1)[1].isdigit() else 0,
     )
     if not rounds:

@@ -154,7 +154,8 @@ class Authority:
 
 
 def make_authority(folder: Path, *, organisation: str, password: str) -> Authority:
-    """A certificate authority and an EC (P-256) signing certificate issued by it."""
+    """A certificate authority and an EC (P-256) signing certificate issued by it; the PKCS#12
+    file is encrypted with `password` (none when empty: demo only)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -224,7 +225,9 @@ def make_authority(folder: Path, *, organisation: str, password: str) -> Authori
             key,
             cert,
             [ca],
-            serialization.BestAvailableEncryption(password.encode("utf-8")),
+            serialization.BestAvailableEncryption(password.encode("utf-8"))
+            if password
+            else serialization.NoEncryption(),
         ),
     )
     p12_path.chmod(0o600)
