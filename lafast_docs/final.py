@@ -18,6 +18,7 @@ from lafast_docs.render import FORMATS, Output
 
 FINAL_DIR = "freigegeben"
 ARCHIVE_VARIANT = "pdf/a-3a"
+ARCHIVE = "archiv"  # the Output.format of the archival PDF
 
 
 @dataclass
@@ -83,10 +84,10 @@ def render_final(
     out.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[str, Path, str]] = [
         (fmt, out / final_name(slug, draft.version, fmt), "pdf/ua-1") for fmt in formats
-    ]
+    ]  # (label, target, PDF variant); the archival copy is labelled "archiv"
     if archive:
         jobs.append(
-            ("pdf", out / final_name(slug, draft.version, "pdf", archive=True), ARCHIVE_VARIANT)
+            (ARCHIVE, out / final_name(slug, draft.version, "pdf", archive=True), ARCHIVE_VARIANT)
         )
     sign = keyring.pkcs12 is not None
     extra = {"final": True, "pkcs12": str(keyring.pkcs12 or "")}
@@ -102,7 +103,7 @@ def render_final(
 
             analysis = analyse(draft)
         _write(ws, analysis, ctx, fmt, target, variant)
-        if fmt == "pdf" and sign:
+        if fmt in ("pdf", ARCHIVE) and sign:
             from lafast_docs.signing import sign_pdf
 
             sign_pdf(
@@ -122,7 +123,7 @@ def _write(
 ) -> None:
     from lafast_docs.render import _WRITERS, html, link_texts, pdf
 
-    if fmt != "pdf":
+    if fmt not in ("pdf", ARCHIVE):
         _WRITERS[fmt](ws, analysis, ctx, target)
         return
     pdf.write_page(

@@ -26,12 +26,14 @@ from typing import Any
 from lafast_docs import resources
 from lafast_docs.config import DOC_TYPE_NAMES, DOC_TYPES, Workspace
 from lafast_docs.errors import PublishError
+from lafast_docs.render import FORMATS
 from lafast_docs.slugs import SLUG_RE
 from lafast_docs.store import atomic_write
 
 CATALOGUE = "catalogue.json"
 SUMS = "SHA256SUMS"
 CATALOGUE_FORMAT = 1
+PLURALS = {"fachstandard": "Fachstandards", "stellungnahme": "Stellungnahmen"}
 VERSION_RE = re.compile(r"^\d+(\.\d+){0,2}$")
 LABELS = {
     "pdf": ("PDF (barrierefrei)", "application/pdf"),
@@ -87,6 +89,8 @@ def publish(
     folder.mkdir(parents=True, exist_ok=True)
     copied: list[tuple[str, Path]] = []
     for out in final.outputs:
+        if out.format not in FORMATS:  # the archival copy stays in the office
+            continue
         target = folder / f"{slug}-{version}.{out.format}"
         shutil.copyfile(out.path, target)
         copied.append((out.format, target))
@@ -222,7 +226,7 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
                 for s, v in docs.items()
             ]
             documents.sort(key=lambda d: d["versions"][0]["veroeffentlicht"], reverse=True)
-            groups.append({"type": t, "name": DOC_TYPE_NAMES[t] + "e", "documents": documents})
+            groups.append({"type": t, "name": PLURALS[t], "documents": documents})
     env = _env(ws)
     common = {
         "org_name": ws.config.org_name,
