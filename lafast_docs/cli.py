@@ -241,12 +241,21 @@ def status(ctx: click.Context, as_json: bool) -> None:
         if r.unsaved:
             last += " – ungespeicherte Änderungen"
         table.append(
-            [r.slug, r.type_name, r.state_name if not r.problem else "FEHLER", r.version, last]
+            [
+                r.slug,
+                r.type_name,
+                r.state_name if not r.problem else "FEHLER",
+                r.version,
+                r.signoffs or "–",
+                last,
+            ]
         )
-    _table(["Kurzname", "Typ", "Stand", "Version", "Letzte Änderung"], table)
+    _table(["Kurzname", "Typ", "Stand", "Version", "Freigaben", "Letzte Änderung"], table)
     for r in rows:
         if r.problem:
             click.echo(r.problem, err=True)
+        for note in r.signoff_notes:
+            click.echo(f"{r.slug}: Freigabe ungültig – {note}")
 
 
 @cli.command()
