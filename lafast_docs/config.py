@@ -16,6 +16,7 @@ CONFIG_NAME = "lafast.yaml"
 CONFIG_FORMAT = 1
 DOC_TYPES = ("fachstandard", "stellungnahme")
 DOC_TYPE_NAMES = {"fachstandard": "Fachstandard", "stellungnahme": "Stellungnahme"}
+DOC_TYPE_PLURALS = {"fachstandard": "Fachstandards", "stellungnahme": "Stellungnahmen"}
 ORG_TYPES = ("traeger", "gremium")
 ORG_TYPE_NAMES = {"traeger": "Träger", "gremium": "Gremium"}
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs import resources
-from lafast_docs.config import DOC_TYPE_NAMES, DOC_TYPES, Workspace
+from lafast_docs.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES, Workspace
 from lafast_docs.errors import PublishError
 from lafast_docs.render import FORMATS
 from lafast_docs.slugs import SLUG_RE
@@ -33,7 +33,6 @@ from lafast_docs.store import atomic_write
 CATALOGUE = "catalogue.json"
 SUMS = "SHA256SUMS"
 CATALOGUE_FORMAT = 1
-PLURALS = {"fachstandard": "Fachstandards", "stellungnahme": "Stellungnahmen"}
 VERSION_RE = re.compile(r"^\d+(\.\d+){0,2}$")
 LABELS = {
     "pdf": ("PDF (barrierefrei)", "application/pdf"),
@@ -226,7 +225,7 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
                 for s, v in docs.items()
             ]
             documents.sort(key=lambda d: d["versions"][0]["veroeffentlicht"], reverse=True)
-            groups.append({"type": t, "name": PLURALS[t], "documents": documents})
+            groups.append({"type": t, "name": DOC_TYPE_PLURALS[t], "documents": documents})
     env = _env(ws)
     common = {
         "org_name": ws.config.org_name,

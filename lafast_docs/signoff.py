@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs import resources
-from lafast_docs.config import CONFIG_NAME, Person, Workspace
+from lafast_docs.config import CONFIG_NAME, DOC_TYPE_PLURALS, Person, Workspace
 from lafast_docs.drafts import load_draft, parse_draft
 from lafast_docs.errors import SignoffError
 from lafast_docs.keyring import Keyring, load_keyring
@@ -338,7 +338,7 @@ def sign_off(
     needed = cfg.approvers.get(draft.type, [])
     if role not in needed:
         raise SignoffError(
-            f"Die Rolle „{role}“ gibt {draft.type_name}e nicht frei.",
+            f"Die Rolle „{role}“ gibt {DOC_TYPE_PLURALS[draft.type]} nicht frei.",
             hint=f"Freigeben müssen: {', '.join(needed) or '(niemand)'} (lafast.yaml, "
             f"document_types: {draft.type}: approvers).",
         )
