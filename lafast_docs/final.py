@@ -121,17 +121,9 @@ def render_final(
 def _write(
     ws: Workspace, analysis: Any, ctx: dict[str, Any], fmt: str, target: Path, variant: str
 ) -> None:
-    from lafast_docs.render import _WRITERS, html, link_texts, pdf
+    from lafast_docs.render import _WRITERS, _write_pdf
 
-    if fmt not in ("pdf", ARCHIVE):
+    if fmt in ("pdf", ARCHIVE):
+        _write_pdf(ws, analysis, ctx, target, variant)
+    else:
         _WRITERS[fmt](ws, analysis, ctx, target)
-        return
-    pdf.write_page(
-        ws,
-        analysis.draft.type,
-        html.page(ws, analysis, ctx, html.PRINT),
-        target,
-        extra_roots=(analysis.draft.folder,),
-        link_texts=link_texts(analysis),
-        variant=variant,
-    )

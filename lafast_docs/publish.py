@@ -132,6 +132,9 @@ def publish(
         e for e in catalogue["dokumente"] if not (e["dokument"] == slug and e["version"] == version)
     ] + [entry]
     write_site(ws, site, catalogue, now=when)
+    tag = f"lafast/{slug}/veroeffentlicht/{version}"
+    if not ws.store.tag_records(tag):
+        ws.store.tag(tag, status.commit, f"Veröffentlicht: {slug} {version}\n\n{status.hash}")
     return PublishResult(folder, [p for _f, p in copied], entry, site)
 
 

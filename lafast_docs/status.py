@@ -50,18 +50,22 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
     if with_history and ws.drafts_dir.is_dir():  # one git call for all drafts
         dirty = {p.split("/")[1] for p in store.changed_paths(ws.drafts_dir) if p.count("/") >= 2}
     approved: set[str] = set()
+    published: set[tuple[str, str]] = set()
     if with_history:  # one git call; sign-offs are checked only for documents that have some
-        approved = {
-            r["name"].split("/")[1]
-            for r in store.tag_records("lafast/")
-            if r["name"].count("/") >= 3 and r["name"].split("/")[2] == "freigabe"
-        }
+        for r in store.tag_records("lafast/"):
+            parts = r["name"].split("/")
+            if len(parts) >= 4 and parts[2] == "freigabe":
+                approved.add(parts[1])
+            elif len(parts) == 4 and parts[2] == "veroeffentlicht":
+                published.add((parts[1], parts[3]))
     for item in list_drafts(ws):
         if isinstance(item, Draft):
             folder = item.folder
             state, summary, notes = item.state, "", ()
             if with_history:
                 state, summary, notes = _signoffs(ws, item, item.slug in approved)
+                if state == "freigegeben" and (item.slug, item.version) in published:
+                    state = "veroeffentlicht"
             rows.append(
                 DocStatus(
                     item.slug,

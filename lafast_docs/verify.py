@@ -67,13 +67,7 @@ def identify(path: Path, data: bytes) -> Identity:
             ident = Identity(m["slug"], m["version"], m["commit"], m["hash"])
     elif suffix in (".html", ".htm"):
         text = data.decode("utf-8", "replace")
-        meta = dict(re.findall(r'<meta name="lafast:(\w+)" content="([^"]*)"', text))
-        ident = Identity(
-            meta.get("dokument", ""),
-            meta.get("version", ""),
-            meta.get("commit", ""),
-            meta.get("freigabe", ""),
-        )
+        ident = _identity(dict(re.findall(r'<meta name="lafast:(\w+)" content="([^"]*)"', text)))
     elif suffix == ".docx":
         try:
             import io
@@ -82,14 +76,15 @@ def identify(path: Path, data: bytes) -> Identity:
                 xml = z.read("docProps/custom.xml").decode("utf-8", "replace")
         except (zipfile.BadZipFile, KeyError):
             return ident
-        props = dict(re.findall(r'name="lafast-([\w-]+)"[^>]*>\s*<vt:lpwstr>([^<]*)<', xml))
-        ident = Identity(
-            props.get("dokument", ""),
-            props.get("version", ""),
-            props.get("commit", ""),
-            props.get("freigabe", ""),
+        ident = _identity(
+            dict(re.findall(r'name="lafast-([\w-]+)"[^>]*>\s*<vt:lpwstr>([^<]*)<', xml))
         )
     return ident
+
+
+def _identity(props: dict[str, str]) -> Identity:
+    """From the lafast properties of an HTML page (meta) or a DOCX file (custom properties)."""
+    return Identity(*(props.get(k, "") for k in ("dokument", "version", "commit", "freigabe")))
 
 
 def verify(path: Path, *, ws: Workspace | None = None, site: Path | None = None) -> Report:

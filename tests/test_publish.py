@@ -191,6 +191,13 @@ def test_published_file_replaced_on_the_site_is_caught(chain: Chain, tmp_path: P
 
 
 # -- the site ---------------------------------------------------------------------------------
+def test_status_says_published(chain: Chain) -> None:
+    from lafast_docs.status import document_status
+
+    (row,) = document_status(chain.ws)
+    assert (row.state_name, row.signoffs) == ("Veröffentlicht", "1/1")
+
+
 def test_site_files_catalogue_sums_and_feed(chain: Chain) -> None:
     cat = json.loads((chain.site / "catalogue.json").read_text("utf-8"))
     (entry,) = cat["dokumente"]
