@@ -30,7 +30,7 @@ TOP_KEYS = (
     "remote",
     "signing",
 )
-GIT_SIGNING = ("ssh", "none")
+GIT_SIGNING = ("ssh", "openpgp", "none")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Person:
 class SigningPolicy:
     """What lafast.yaml asks for. Keys and trust lists are local (keyring.py), never here."""
 
-    git: str = "none"  # "ssh": approvals must be signed git tags
+    git: str = "none"  # "ssh" or "openpgp": approvals must be signed git tags
     pdf: bool = False  # final PDFs must carry a digital signature
 
 
@@ -315,7 +315,7 @@ def _validate_signing(cfg: Config, data: Any, bad: Any) -> None:
     if signing is None:
         return
     if not isinstance(signing, dict):
-        bad("„signing“ braucht „git: ssh|none“ und „pdf: true|false“.", data, "signing")
+        bad("„signing“ braucht „git: ssh|openpgp|none“ und „pdf: true|false“.", data, "signing")
         return
     for key in signing:
         if key not in ("git", "pdf"):
@@ -327,7 +327,7 @@ def _validate_signing(cfg: Config, data: Any, bad: Any) -> None:
             )
     git = _text(signing.get("git")) or "none"
     if git not in GIT_SIGNING:
-        bad(f"signing: „git“ muss ssh oder none sein, nicht „{git}“.", signing, "git")
+        bad(f"signing: „git“ muss ssh, openpgp oder none sein, nicht „{git}“.", signing, "git")
         git = "none"
     pdf = signing.get("pdf", False)
     if not isinstance(pdf, bool):

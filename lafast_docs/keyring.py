@@ -6,14 +6,20 @@ The local file lives in the repository's private folder (never committed, never 
 wherever an administrator keeps it, and every path in it must lie outside the working tree.
 
     git:
-      allowed_signers: /etc/lafast/allowed_signers   # ssh-keygen ALLOWED SIGNERS format
-      key: ~/.ssh/id_ed25519                          # own signing key (else user.signingkey)
+      format: ssh                                     # or openpgp (lafast.yaml's choice wins)
+      allowed_signers: /etc/lafast/allowed_signers   # ssh: ssh-keygen ALLOWED SIGNERS format;
+                                                      # openpgp: "person-id FINGERPRINT" lines
+      key: ~/.ssh/id_ed25519                          # own key: SSH key file or OpenPGP
+                                                      # fingerprint (else user.signingkey)
+      gnupghome: ~/.gnupg                             # openpgp: keyring with the public keys
     pdf:
       pkcs12: /etc/lafast/siegel.p12                  # certificate + key for PAdES
       password_env: LAFAST_PDF_PASSWORD               # environment variable with its password
       trust_roots: [/etc/lafast/ca.pem]               # CA certificates `lafast verify` trusts
 
 Principals in the allowed-signers file are the `id` (or e-mail) of a person in lafast.yaml.
+For OpenPGP the list names each person's key fingerprint(s): the keyring says a signature is
+good, the list says whose it is.
 """
 
 from __future__ import annotations
@@ -35,7 +41,9 @@ ENV_PATH = "LAFAST_LOCAL_CONFIG"
 class Keyring:
     path: Path | None  # the local file, None when there is none
     allowed_signers: Path | None = None
-    ssh_key: str | None = None
+    signing_key: str | None = None  # SSH key file or OpenPGP fingerprint
+    git_format: str = "ssh"
+    gnupghome: Path | None = None
     pkcs12: Path | None = None
     password_env: str = ""
     trust_roots: tuple[Path, ...] = field(default_factory=tuple)
@@ -51,7 +59,8 @@ class Keyring:
     def require_allowed_signers(self) -> Path:
         if self.allowed_signers is None:
             raise SigningError(
-                "Freigaben müssen signiert sein (lafast.yaml: signing: git: ssh), aber auf "
+                f"Freigaben müssen signiert sein (lafast.yaml: signing: git: {self.git_format}), "
+                "aber auf "
                 "diesem Rechner ist keine Liste der zugelassenen Schlüssel eingerichtet.",
                 hint=f"Tragen Sie in {self.path or '.git/' + LOCAL_NAME} „git: allowed_signers: "
                 "PFAD“ ein (Datei im Format von ssh-keygen, außerhalb des Arbeitsbereichs).",
@@ -80,8 +89,10 @@ def load_keyring(ws: Workspace) -> Keyring:
     """The local settings, validated in one pass (every problem with its line)."""
     policy = ws.config.signing
     path = local_path(ws)
+    required = policy.git != "none"
     if not path.is_file():
-        return Keyring(None, git_required=policy.git == "ssh", pdf_required=policy.pdf)
+        fmt = policy.git if required else "ssh"
+        return Keyring(None, git_format=fmt, git_required=required, pdf_required=policy.pdf)
     text = path.read_text("utf-8")
     data = yamlio.load(text, path=path, error=ConfigError)
     problems: list[Problem] = []
@@ -89,15 +100,19 @@ def load_keyring(ws: Workspace) -> Keyring:
     def bad(msg: str, node: Any, key: Any = None) -> None:
         problems.append(Problem(msg, path, yamlio.line_of(node, key)))
 
-    def file_entry(section: Any, key: str) -> Path | None:
+    def file_entry(section: Any, key: str, *, folder: bool = False) -> Path | None:
         raw = section.get(key)
         if raw in (None, ""):
             return None
         p = Path(str(raw)).expanduser()
         if not p.is_absolute():
             p = (path.parent / p).resolve()
-        if not p.is_file():
-            bad(f"„{key}“: die Datei {p} gibt es nicht.", section, key)
+        if not (p.is_dir() if folder else p.is_file()):
+            bad(
+                f"„{key}“: {'den Ordner' if folder else 'die Datei'} {p} gibt es nicht.",
+                section,
+                key,
+            )
             return None
         if _in_worktree(p, ws):
             bad(
@@ -118,8 +133,17 @@ def load_keyring(ws: Workspace) -> Keyring:
             bad(f"Unbekannter Eintrag „{key}“ (erlaubt: git, pdf).", data, key)
     git = data.get("git") or {}
     if isinstance(git, dict):
+        fmt = str(git.get("format") or (policy.git if required else "ssh"))
+        if fmt not in ("ssh", "openpgp"):
+            bad(f"„format“ muss ssh oder openpgp sein, nicht „{fmt}“.", git, "format")
+        values["git_format"] = policy.git if required else fmt
         values["allowed_signers"] = file_entry(git, "allowed_signers")
-        values["ssh_key"] = file_entry(git, "key")
+        if values["git_format"] == "ssh":
+            key = file_entry(git, "key")
+            values["signing_key"] = str(key) if key else None
+        else:
+            values["signing_key"] = str(git.get("key") or "") or None
+            values["gnupghome"] = file_entry(git, "gnupghome", folder=True)
     else:
         bad("„git“ braucht „allowed_signers:“ (und optional „key:“).", data, "git")
     pdf = data.get("pdf") or {}
@@ -140,14 +164,7 @@ def load_keyring(ws: Workspace) -> Keyring:
             problems=problems,
             hint=f"Korrigieren Sie die genannten Zeilen in {path}.",
         )
-    key = values.pop("ssh_key", None)
-    return Keyring(
-        path,
-        ssh_key=str(key) if key else None,
-        git_required=policy.git == "ssh",
-        pdf_required=policy.pdf,
-        **values,
-    )
+    return Keyring(path, git_required=required, pdf_required=policy.pdf, **values)
 
 
 def _in_worktree(p: Path, ws: Workspace) -> bool:

@@ -6,10 +6,9 @@ note, and the content hash: SHA-256 over the draft's folder (text, images), the 
 workspace's at that commit and the built-in ones of this lafast) and the organisation's details
 that appear in every output. Any later change to one of these voids the approval.
 
-With signing (keyring.Keyring.git_signing) each tag is signed with the approver's SSH key, and an
-approval counts only if git itself verifies the tag against the local allowed-signers list
-*restricted to the lines of the person named in the record*: the exit code of
-`git verify-tag` is the verdict, nothing is read from `user.name` or from git's text.
+With signing (keyring.Keyring.git_signing) each tag is signed with the approver's SSH or
+OpenPGP key, and an approval counts only if git itself verifies the tag for the person named in
+the record (see `verify_for`): nothing is read from `user.name` or from git's human text.
 """
 
 from __future__ import annotations
@@ -234,18 +233,38 @@ def _first_line(raw: str) -> str:
 
 
 def verify_for(ws: Workspace, tag: str, person: Person, keyring: Keyring) -> tuple[bool, str]:
-    """git's verdict on `tag` with the allowed-signers list cut down to `person`'s lines."""
+    """git's verdict on `tag`, for `person` only.
+
+    SSH: git verifies against the allowed-signers list cut down to `person`'s lines (so a good
+    signature by anybody else fails). OpenPGP: git verifies against the local keyring, and the
+    fingerprint in gpg's machine-readable VALIDSIG status line must be one of `person`'s."""
     allowed = keyring.require_allowed_signers()
     lines = signer_lines(allowed, person)
     if not lines:
         return False, f"kein Schlüssel für {person.id} in {allowed}"
+    if keyring.git_format == "openpgp":
+        ok, raw = ws.store.verify_tag(tag, fmt="openpgp", gnupghome=keyring.gnupghome)
+        mine = {fp.upper() for line in lines for fp in line.split()[1:]}
+        return ok and bool(_validsig(raw) & mine), raw
     fd, tmp = tempfile.mkstemp(prefix="lafast-signers-", suffix=".txt")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write("\n".join(lines) + "\n")
-        return ws.store.verify_tag(tag, Path(tmp))
+        return ws.store.verify_tag(tag, fmt="ssh", allowed_signers=Path(tmp))
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _validsig(raw: str) -> set[str]:
+    """Fingerprints (signing key and primary key) from `[GNUPG:] VALIDSIG` status lines."""
+    found: set[str] = set()
+    for line in raw.splitlines():
+        fields = line.split()
+        if fields[:2] == ["[GNUPG:]", "VALIDSIG"] and len(fields) >= 3:
+            found.add(fields[2].upper())
+            if len(fields) >= 12:
+                found.add(fields[11].upper())
+    return found
 
 
 def signer_lines(allowed: Path, person: Person) -> list[str]:
@@ -382,7 +401,14 @@ def sign_off(
     )
     if keyring.git_signing:
         keyring.require_allowed_signers()
-        store.signed_tag(tag, head, message, ssh_key=keyring.ssh_key)
+        store.signed_tag(
+            tag,
+            head,
+            message,
+            fmt=keyring.git_format,
+            key=keyring.signing_key,
+            gnupghome=keyring.gnupghome,
+        )
         ok, raw = verify_for(ws, tag, who, keyring)
         if not ok:
             store.delete_tag(tag)
@@ -422,7 +448,8 @@ def _approver(ws: Workspace, role: str, person: str | None, keyring: Keyring) ->
         own = own_public_key(ws, keyring)
         allowed = keyring.require_allowed_signers()
         for h in holders:
-            if own and any(own in line for line in signer_lines(allowed, h)):
+            lines = signer_lines(allowed, h)
+            if own and any(own in line.upper().split() or own in line for line in lines):
                 return h
         raise SignoffError(
             f"Ihr Signaturschlüssel gehört laut Liste der zugelassenen Schlüssel zu keiner "
@@ -439,13 +466,14 @@ def _approver(ws: Workspace, role: str, person: str | None, keyring: Keyring) ->
 
 
 def own_public_key(ws: Workspace, keyring: Keyring) -> str:
-    """The key material ("ssh-ed25519 AAAA…") of this user's signing key, for picking the
-    person; the trust decision is git's, after signing."""
-    key = keyring.ssh_key
-    if not key:
-        key = ws.store.config_value("user.signingkey")
+    """This user's signing key as it appears in the allowed-signers list: SSH key material
+    ("ssh-ed25519 AAAA…") or an OpenPGP fingerprint. Only for picking the person; the trust
+    decision is git's, after signing."""
+    key = keyring.signing_key or ws.store.config_value("user.signingkey")
     if not key:
         return ""
+    if keyring.git_format == "openpgp":
+        return key.replace(" ", "").upper()
     if key.startswith("key::"):
         key_text = key[5:]
     else:

@@ -162,35 +162,44 @@ class Store:
             ) from exc
 
     # -- sign-off tags (annotated, optionally signed) ---------------------------------------
-    def signed_tag(self, name: str, rev: str, message: str, *, ssh_key: str | None = None) -> None:
-        """An annotated tag signed by git (SSH format) with `ssh_key` or git's
-        `user.signingkey`; without a key git's own configuration decides, and fails clearly."""
-        conf = ["-c", "gpg.format=ssh"]
-        if ssh_key:
-            conf += ["-c", f"user.signingkey={ssh_key}"]
-        proc = self._run([*conf, "tag", "-s", name, rev, "-m", message])
+    def signed_tag(
+        self,
+        name: str,
+        rev: str,
+        message: str,
+        *,
+        fmt: str = "ssh",
+        key: str | None = None,
+        gnupghome: Path | None = None,
+    ) -> None:
+        """An annotated tag signed by git (`fmt` ssh or openpgp) with `key` (SSH key file or
+        OpenPGP fingerprint) or git's `user.signingkey`."""
+        conf = ["-c", f"gpg.format={fmt}"]
+        if key:
+            conf += ["-c", f"user.signingkey={key}"]
+        proc = self._run([*conf, "tag", "-s", name, rev, "-m", message], gnupghome=gnupghome)
         if proc.returncode != 0:
             raise GitError(
                 f"Die signierte Markierung {name} ließ sich nicht anlegen: "
                 f"{proc.stderr.strip()[:400]}",
-                hint="Ist ein SSH-Schlüssel eingerichtet (signing: key in der lokalen "
+                hint="Ist ein Signaturschlüssel eingerichtet (signing: key in der lokalen "
                 "Einstellung oder „git config user.signingkey“)?",
             )
 
-    def verify_tag(self, name: str, allowed_signers: Path) -> tuple[bool, str]:
-        """git's own verdict on a signed tag against `allowed_signers` (exit code), and its raw
-        output for the record. The caller decides whom the file trusts; nothing is parsed."""
-        proc = self._run(
-            [
-                "-c",
-                "gpg.format=ssh",
-                "-c",
-                f"gpg.ssh.allowedSignersFile={allowed_signers}",
-                "verify-tag",
-                "--raw",
-                name,
-            ]
-        )
+    def verify_tag(
+        self,
+        name: str,
+        *,
+        fmt: str = "ssh",
+        allowed_signers: Path | None = None,
+        gnupghome: Path | None = None,
+    ) -> tuple[bool, str]:
+        """git's own verdict on a signed tag (exit code) and its raw output (for OpenPGP the
+        machine-readable status lines). SSH: checked against `allowed_signers`."""
+        conf = ["-c", f"gpg.format={fmt}"]
+        if allowed_signers is not None:
+            conf += ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"]
+        proc = self._run([*conf, "verify-tag", "--raw", name], gnupghome=gnupghome)
         return proc.returncode == 0, (proc.stderr + proc.stdout).strip()
 
     def config_value(self, key: str) -> str:
@@ -258,7 +267,10 @@ class Store:
         )
         return _parse_log(out)
 
-    def _run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: list[str], *, gnupghome: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "GNUPGHOME": str(gnupghome)} if gnupghome else None
         try:
             return subprocess.run(
                 ["git", "-C", str(self.root), *args],
@@ -267,6 +279,7 @@ class Store:
                 timeout=GIT_TIMEOUT,
                 check=False,
                 stdin=subprocess.DEVNULL,
+                env=env,
             )
         except FileNotFoundError as exc:
             raise GitError("Das Programm git ist nicht installiert.") from exc

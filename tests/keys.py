@@ -57,3 +57,46 @@ def use(ws: Workspace, keys: Keys, signer: str, *, pdf: bool = True) -> None:
             f"  trust_roots: [{a.ca_cert}]\n"
         )
     write_local(ws, text)
+
+
+def gpg_keys(home: Path, names: list[str]) -> dict[str, str]:
+    """OpenPGP keys (ed25519, no passphrase) in a fresh keyring `home`: name -> fingerprint."""
+    import os
+
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    result = {}
+    for name in names:
+        subprocess.run(
+            [
+                "gpg",
+                "--batch",
+                "--passphrase",
+                "",
+                "--quick-gen-key",
+                f"{name} <{name}@x.invalid>",
+                "ed25519",
+                "sign",
+                "never",
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
+        out = subprocess.run(
+            ["gpg", "--batch", "--with-colons", "--list-keys", f"{name}@x.invalid"],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=env,
+        ).stdout
+        result[name] = next(ln.split(":")[9] for ln in out.splitlines() if ln.startswith("fpr"))
+    return result
+
+
+def stop_gpg_agent(home: Path) -> None:
+    import os
+
+    subprocess.run(
+        ["gpgconf", "--kill", "gpg-agent"], env={**os.environ, "GNUPGHOME": str(home)}, check=False
+    )

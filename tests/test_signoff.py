@@ -228,3 +228,77 @@ def test_signing_policy_is_validated_with_line_numbers(ws: Workspace) -> None:
         lines.index("  pdf: vielleicht") + 1,
         lines.index("  allowed_signers: x") + 1,
     }
+
+
+# -- OpenPGP ------------------------------------------------------------------------------------
+@pytest.fixture
+def gpg(tmp_path: Path):  # type: ignore[no-untyped-def]
+    from tests.keys import gpg_keys, stop_gpg_agent
+
+    home = tmp_path / "g"
+    fprs = gpg_keys(home, ["albers", "mallory"])
+    allowed = tmp_path / "openpgp_signers"
+    allowed.write_text(f"miriam-albers {fprs['albers']}\n")
+    yield home, fprs, allowed
+    stop_gpg_agent(home)
+
+
+def use_gpg(ws: Workspace, gpg, signer: str) -> None:  # type: ignore[no-untyped-def]
+    from lafast_docs.keyring import write_local
+
+    home, fprs, allowed = gpg
+    write_local(
+        ws,
+        f"git:\n  format: openpgp\n  allowed_signers: {allowed}\n  key: {fprs[signer]}\n"
+        f"  gnupghome: {home}\n",
+    )
+
+
+def test_openpgp_signed_approval(sample_ws: Workspace, gpg) -> None:  # type: ignore[no-untyped-def]
+    ws = unsigned(sample_ws)  # no policy: the local list alone switches signing on
+    use_gpg(ws, gpg, "albers")
+    r = sign_off(ws, SAMPLE_SN, "leitung")
+    assert r.authenticated and r.status.complete
+    assert r.status.roles[0].check.authenticated  # type: ignore[union-attr]
+
+
+def test_openpgp_key_not_on_the_list_is_refused(sample_ws: Workspace, gpg) -> None:  # type: ignore[no-untyped-def]
+    ws = unsigned(sample_ws)
+    use_gpg(ws, gpg, "mallory")  # a good signature, but not Miriam Albers' key
+    with pytest.raises(SignoffError, match="keiner Person mit der Rolle"):
+        sign_off(ws, SAMPLE_SN, "leitung", person="miriam-albers")
+    home, fprs, _allowed = gpg
+    # forged by hand: mallory signs a record that claims Miriam Albers
+    path = ws.store.git_dir() / "lafast-local.yaml"
+    use_gpg(ws, gpg, "albers")
+    sign_off(ws, SAMPLE_SN, "leitung")
+    tag = git(ws, "tag", "-l", "lafast/*/freigabe/*").split()[0]
+    body = git(ws, "for-each-ref", "--format=%(contents:body)", f"refs/tags/{tag}")
+    git(ws, "tag", "-d", tag)
+    import os
+    import subprocess
+
+    subprocess.run(
+        [
+            "git",
+            "-C",
+            str(ws.root),
+            "-c",
+            "gpg.format=openpgp",
+            "-c",
+            f"user.signingkey={fprs['mallory']}",
+            "tag",
+            "-s",
+            tag,
+            "HEAD",
+            "-m",
+            "Freigabe\n\n" + body,
+        ],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "GNUPGHOME": str(home)},
+    )
+    assert path.is_file()
+    check = signoff_status(ws, SAMPLE_SN).roles[0].check
+    assert check is not None and not check.valid
+    assert check.reasons[0].startswith("Die Signatur gehört nicht zu einem zugelassenen Schlüssel")
