@@ -223,7 +223,7 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
             if e["typ"] == t:
                 docs.setdefault(e["dokument"], []).append(view(e))
         if docs:
-            documents = [
+            documents: list[dict[str, Any]] = [
                 {"slug": s, "versions": sorted(v, key=_version_key, reverse=True)}
                 for s, v in docs.items()
             ]

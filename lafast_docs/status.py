@@ -61,7 +61,8 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
     for item in list_drafts(ws):
         if isinstance(item, Draft):
             folder = item.folder
-            state, summary, notes = item.state, "", ()
+            state, summary = item.state, ""
+            notes: tuple[str, ...] = ()
             if with_history:
                 state, summary, notes = _signoffs(ws, item, item.slug in approved)
                 if state == "freigegeben" and (item.slug, item.version) in published:
