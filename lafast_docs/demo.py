@@ -126,11 +126,18 @@ def make_demo_keys(ws: Workspace) -> dict[str, Any]:
     paths = {}
     for person in ws.config.people:
         key = folder / person.id
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", person.id, "-f", str(key)],
-            check=True,
-            capture_output=True,
-        )
+        try:
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", person.id, "-f", str(key)],
+                check=True,
+                capture_output=True,
+            )
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise LafastError(
+                f"Der Demo-Schlüssel für {person.name} ließ sich nicht anlegen: {exc}",
+                hint="Die Demo braucht ssh-keygen (Paket openssh-client), z. B. "
+                "„apt-get install openssh-client“.",
+            ) from exc
         pub = key.with_name(key.name + ".pub").read_text("utf-8").split()
         lines.append(f'{person.id} namespaces="git" {pub[0]} {pub[1]}')
         paths[person.id] = key
