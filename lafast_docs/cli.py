@@ -320,12 +320,21 @@ def status(ctx: click.Context, as_json: bool) -> None:
         if r.unsaved:
             last += " – ungespeicherte Änderungen"
         table.append(
-            [r.slug, r.type_name, r.state_name if not r.problem else "FEHLER", r.version, last]
+            [
+                r.slug,
+                r.type_name,
+                r.state_name if not r.problem else "FEHLER",
+                r.version,
+                r.signoffs or "–",
+                last,
+            ]
         )
-    _table(["Kurzname", "Typ", "Stand", "Version", "Letzte Änderung"], table)
+    _table(["Kurzname", "Typ", "Stand", "Version", "Freigaben", "Letzte Änderung"], table)
     for r in rows:
         if r.problem:
             click.echo(r.problem, err=True)
+        for note in r.signoff_notes:
+            click.echo(f"{r.slug}: Freigabe ungültig – {note}")
 
 
 @cli.command()
@@ -1231,14 +1240,35 @@ def check(ctx: click.Context, kurzname: str, as_json: bool) -> None:
     help="Zielordner. Vorgabe: build/KURZNAME im Arbeitsbereich.",
 )
 @click.option("--force", is_flag=True, help="Neu erzeugen, auch wenn sich nichts geändert hat.")
+@click.option(
+    "--final",
+    is_flag=True,
+    help="Endgültige, freigegebene Fassung (mit Freigabe-Block, "
+    "signiert); nur mit gültigen Freigaben.",
+)
+@click.option("--archive", is_flag=True, help="Mit --final: zusätzlich eine Archiv-PDF (PDF/A-3a).")
 @click.pass_context
-def render(ctx: click.Context, kurzname: str, formats: str, out: str | None, force: bool) -> None:
+def render(
+    ctx: click.Context,
+    kurzname: str,
+    formats: str,
+    out: str | None,
+    force: bool,
+    final: bool,
+    archive: bool,
+) -> None:
     """PDF (barrierefrei), DOCX und HTML eines Entwurfs erzeugen.
 
     \b
     Beispiele:  lafast render mindeststandards-fsa
                 lafast render mindeststandards-fsa --format pdf --out ~/Schreibtisch
+                lafast render mindeststandards-fsa --final --archive
     """
+    if final or archive:
+        if not final:
+            raise click.UsageError("--archive gibt es nur zusammen mit --final.")
+        _render_final(ctx, kurzname, formats, out, archive, force)
+        return
     from lafast_docs.render import parse_formats
     from lafast_docs.render import render as do_render
 
@@ -1292,6 +1322,7 @@ def demo(ordner: str) -> None:
             f"({', '.join(ch.comment_id for ch in m.changes)}); "
             f"{len(m.refused)} nicht übernommen, {len(m.not_textual)} ohne Textvorschlag."
         )
+    _print_demo_publication(result)
     click.echo("\nÖffnen Sie die PDF-Dateien im PDF-Programm, die HTML-Dateien im Browser.")
 
 
@@ -1359,6 +1390,231 @@ def _attach_completion(group: click.Group, path: str = "") -> None:
                 param._custom_shell_complete = complete  # type: ignore[attr-defined]
             elif param.name in ("to", "org", "gremium", "from_org"):
                 param._custom_shell_complete = _complete_orgs  # type: ignore[attr-defined]
+
+
+# -- sign-off, final versions, publishing, verification ----------------------------------------
+class _SignoffGroup(Group):
+    """`lafast signoff SLUG --as ROLE` and `lafast signoff status SLUG` side by side."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["erteilen", *args]
+        return super().parse_args(ctx, args)
+
+
+@cli.group(cls=_SignoffGroup)
+def signoff() -> None:
+    """Freigabe: eine gespeicherte Fassung freigeben oder den Stand der Freigaben zeigen.
+
+    \b
+    Beispiele:  lafast signoff mindeststandards-fsa --as leitung --note "Vorstand 2.12."
+                lafast signoff status mindeststandards-fsa
+    """
+
+
+@signoff.command("erteilen")
+@click.argument("kurzname")
+@click.option("--as", "role", required=True, metavar="ROLLE", help="Rolle, z. B. leitung.")
+@click.option(
+    "--person",
+    metavar="KENNUNG",
+    help="Wer freigibt (nur nötig ohne Signatur, wenn mehrere Personen die Rolle haben).",
+)
+@click.option("--note", default="", help="Bemerkung zur Freigabe.")
+@click.pass_context
+def signoff_grant(
+    ctx: click.Context, kurzname: str, role: str, person: str | None, note: str
+) -> None:
+    """Die gespeicherte Fassung in einer Rolle freigeben.
+
+    \b
+    Beispiel:  lafast signoff mindeststandards-fsa --as leitung
+    """
+    from lafast_docs.signoff import sign_off
+
+    r = sign_off(_workspace(ctx), kurzname, role, person=person, note=note)
+    a = r.approval
+    click.echo(
+        f"Freigabe erteilt: {a.name} als {_workspace(ctx).config.roles.get(a.role, a.role)}, "
+        f"Version {a.version}, Fassung {a.commit[:10]} ({a.tag})."
+    )
+    if r.authenticated:
+        click.echo("Die Freigabe ist mit Ihrem Schlüssel signiert und von git geprüft.")
+    else:
+        click.echo(_UNAUTHENTICATED, err=True)
+    _print_signoff_status(r.status)
+
+
+_UNAUTHENTICATED = (
+    "Hinweis: Freigaben sind nicht authentifiziert – es ist keine Signatur eingerichtet; "
+    "wer git bedienen kann, kann eine Freigabe vortäuschen. Einrichten: README, „Freigabe“."
+)
+
+
+def _print_signoff_status(st: Any) -> None:
+    for r in st.roles:
+        if r.check is None:
+            click.echo(f"  {r.label}: fehlt")
+            continue
+        a = r.check.approval
+        how = " (signiert, geprüft)" if r.check.authenticated else ""
+        state = "gültig" if r.check.valid else "UNGÜLTIG"
+        click.echo(f"  {r.label}: {state} – {a.name}, {a.date:%d.%m.%Y %H:%M}{how}")
+        for reason in r.check.reasons:
+            click.echo(f"      {reason}")
+    if st.unsaved:
+        click.echo(
+            "  Ungespeicherte Änderungen: Sie gelten erst nach dem Speichern – und heben "
+            "dann die Freigaben auf."
+        )
+    click.echo(
+        "Stand: freigegeben." if st.complete else f"Stand: noch nicht freigegeben ({st.summary()})."
+    )
+
+
+@signoff.command("status")
+@click.argument("kurzname")
+@click.pass_context
+def signoff_show(ctx: click.Context, kurzname: str) -> None:
+    """Welche Freigaben vorliegen, welche fehlen und warum eine ungültig ist.
+
+    \b
+    Beispiel:  lafast signoff status mindeststandards-fsa
+    """
+    from lafast_docs.signoff import signoff_status
+
+    st = signoff_status(_workspace(ctx), kurzname)
+    click.echo(f"Freigaben für {kurzname}, Version {st.version} (geprüft an {st.commit[:10]}):")
+    _print_signoff_status(st)
+    if not st.signing:
+        click.echo(_UNAUTHENTICATED, err=True)
+
+
+def _print_demo_publication(result: Any) -> None:
+    for slug, final in result.final.items():
+        roles = result.workspace.config.roles
+        names = ", ".join(f"{a.name} ({roles.get(a.role, a.role)})" for a in final.status.approvals)
+        click.echo(f"\nFreigegeben: {slug} – {names}; signiert mit Demo-Schlüsseln.")
+        for o in final.outputs:
+            click.echo(f"  {o.format.upper():5} {o.path}")
+    for r in result.verified:
+        verdict = "echt" if r.authentic else "NICHT echt: " + "; ".join(r.problems)
+        click.echo(f"\n$ lafast verify {r.file}\n  {verdict}")
+    if result.site is not None:
+        click.echo(f"\nWebsite zum Öffnen im Browser: {result.site / 'index.html'}")
+
+
+def _render_final(
+    ctx: click.Context, kurzname: str, formats: str, out: str | None, archive: bool, force: bool
+) -> None:
+    from lafast_docs.final import render_final
+    from lafast_docs.render import parse_formats
+
+    result = render_final(
+        _workspace(ctx),
+        kurzname,
+        formats=parse_formats(formats),
+        out_dir=Path(out) if out else None,
+        archive=archive,
+        force=force,
+    )
+    for o in result.outputs:
+        note = " (unverändert, nicht neu erzeugt)" if o.cached else ""
+        click.echo(f"{o.format.upper():5} {o.path}{note}")
+    click.echo(
+        "Endgültige Fassung: "
+        + ", ".join(f"{a.name} ({a.date:%d.%m.%Y})" for a in result.status.approvals)
+        + (". PDF digital signiert." if result.signed else ". PDF ohne digitale Signatur.")
+    )
+    if not result.authenticated:
+        click.echo(_UNAUTHENTICATED, err=True)
+
+
+@cli.command()
+@click.argument("kurzname")
+@click.option(
+    "--site",
+    required=True,
+    metavar="ORDNER",
+    type=click.Path(file_okay=False),
+    help="Ordner der Website (wird angelegt).",
+)
+@click.option(
+    "--synopse",
+    "with_synopse",
+    is_flag=True,
+    help="Auch die Synopse veröffentlichen (nur Rückmeldungen mit Einwilligung).",
+)
+@click.pass_context
+def publish(ctx: click.Context, kurzname: str, site: str, with_synopse: bool) -> None:
+    """Freigegebene Fassung veröffentlichen: PDF, DOCX, HTML, Übersicht, Feed, Prüfsummen.
+
+    \b
+    Beispiel:  lafast publish mindeststandards-fsa --site ~/website/veroeffentlichungen
+    """
+    from lafast_docs.publish import publish as do_publish
+
+    r = do_publish(_workspace(ctx), kurzname, Path(site), synopse=with_synopse)
+    click.echo(f"Veröffentlicht: {r.entry['titel']}, Version {r.entry['version']}")
+    for f in r.files:
+        click.echo(f"  {f}")
+    click.echo(f"Übersicht: {r.site / 'index.html'} (dazu feed.atom, catalogue.json, SHA256SUMS)")
+
+
+@cli.command()
+@click.argument("datei", type=click.Path(dir_okay=False))
+@click.option(
+    "--site",
+    metavar="ORDNER",
+    type=click.Path(file_okay=False),
+    help="Website-Ordner mit catalogue.json (Vorgabe: neben oder über der Datei).",
+)
+@click.pass_context
+def verify(ctx: click.Context, datei: str, site: str | None) -> None:
+    """Prüfen, ob eine Datei die freigegebene und veröffentlichte Fassung ist.
+
+    Rückgabewert 0: echt; 8: nicht echt (verändert, nachträglich ergänzt, nicht freigegeben).
+
+    \b
+    Beispiel:  lafast verify ~/Downloads/mindeststandards-fsa-1.0.pdf
+    """
+    from lafast_docs.errors import NotAuthentic, Problem, WorkspaceNotFound
+    from lafast_docs.verify import verify as do_verify
+
+    try:
+        ws = _workspace(ctx)
+    except WorkspaceNotFound:
+        ws = None
+    r = do_verify(Path(datei), ws=ws, site=Path(site) if site else None)
+    i = r.identity
+    click.echo(f"Datei: {r.file}\nSHA-256: {r.sha256}")
+    if i.slug:
+        click.echo(f"Dokument: {i.slug}, Version {i.version}, Fassung {i.commit}")
+    for s in r.signoffs:
+        state = "gültig" if s["gueltig"] else "UNGÜLTIG"
+        how = ", signiert und geprüft" if s["signiert"] else ""
+        click.echo(f"Freigabe: {s['name']} ({s['rolle']}, {s['datum']:%d.%m.%Y}) – {state}{how}")
+    if ws is None:
+        click.echo("Freigaben nicht geprüft (kein Arbeitsbereich).")
+    if r.pdf is not None and r.pdf.signed:
+        p = r.pdf
+        click.echo(
+            f"PDF-Signatur: {'gültig' if p.intact and p.valid else 'UNGÜLTIG'}, "
+            f"{'deckt die ganze Datei' if p.whole_file else 'deckt NICHT die ganze Datei'}; "
+            f"{p.signer}" + (f", {p.signed_at:%d.%m.%Y %H:%M}" if p.signed_at else "")
+        )
+    if r.catalogue:
+        text = {"stimmt": "stimmt überein", "abweichend": "WEICHT AB", "fehlt": "nicht verzeichnet"}
+        click.echo(f"Katalog ({r.catalogue_path}): {text[r.catalogue]}")
+    for n in r.notes:
+        click.echo(f"Hinweis: {n}")
+    if not r.authentic:
+        raise NotAuthentic(
+            "Die Datei ist NICHT echt:",
+            problems=[Problem(p) for p in r.problems],
+            hint="Laden Sie die Datei erneut von der Website der Fachstelle.",
+        )
+    click.echo("Ergebnis: echt – die Datei ist die freigegebene Fassung.")
 
 
 # -- entry point -------------------------------------------------------------------------------

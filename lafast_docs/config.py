@@ -16,10 +16,21 @@ CONFIG_NAME = "lafast.yaml"
 CONFIG_FORMAT = 1
 DOC_TYPES = ("fachstandard", "stellungnahme")
 DOC_TYPE_NAMES = {"fachstandard": "Fachstandard", "stellungnahme": "Stellungnahme"}
+DOC_TYPE_PLURALS = {"fachstandard": "Fachstandards", "stellungnahme": "Stellungnahmen"}
 ORG_TYPES = ("traeger", "gremium")
 ORG_TYPE_NAMES = {"traeger": "Träger", "gremium": "Gremium"}
 EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
-TOP_KEYS = ("format", "organisation", "roles", "people", "document_types", "address_book", "remote")
+TOP_KEYS = (
+    "format",
+    "organisation",
+    "roles",
+    "people",
+    "document_types",
+    "address_book",
+    "remote",
+    "signing",
+)
+GIT_SIGNING = ("ssh", "openpgp", "none")
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,14 @@ class Person:
     email: str = ""
 
 
+@dataclass(frozen=True)
+class SigningPolicy:
+    """What lafast.yaml asks for. Keys and trust lists are local (keyring.py), never here."""
+
+    git: str = "none"  # "ssh" or "openpgp": approvals must be signed git tags
+    pdf: bool = False  # final PDFs must carry a digital signature
+
+
 @dataclass
 class Config:
     path: Path
@@ -53,6 +72,13 @@ class Config:
     consensus: dict[str, list[str]] = field(default_factory=dict)  # type -> required Gremien
     orgs: list[Org] = field(default_factory=list)
     remote: str = ""
+    signing: SigningPolicy = field(default_factory=SigningPolicy)
+
+    def person(self, person_id: str) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
+
+    def holders(self, role: str) -> list[Person]:
+        return [p for p in self.people if role in p.roles]
 
     def org(self, org_id: str) -> Org | None:
         return next((o for o in self.orgs if o.id == org_id), None)
@@ -281,6 +307,33 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
                     "consensus",
                 )
     cfg.remote = _text(data.get("remote"))
+    _validate_signing(cfg, data, bad)
+
+
+def _validate_signing(cfg: Config, data: Any, bad: Any) -> None:
+    signing = data.get("signing")
+    if signing is None:
+        return
+    if not isinstance(signing, dict):
+        bad("„signing“ braucht „git: ssh|openpgp|none“ und „pdf: true|false“.", data, "signing")
+        return
+    for key in signing:
+        if key not in ("git", "pdf"):
+            bad(
+                f"signing: unbekannter Eintrag „{key}“ (erlaubt: git, pdf). Schlüssel und "
+                "Listen gehören in die lokale Datei .git/lafast-local.yaml.",
+                signing,
+                key,
+            )
+    git = _text(signing.get("git")) or "none"
+    if git not in GIT_SIGNING:
+        bad(f"signing: „git“ muss ssh, openpgp oder none sein, nicht „{git}“.", signing, "git")
+        git = "none"
+    pdf = signing.get("pdf", False)
+    if not isinstance(pdf, bool):
+        bad("signing: „pdf“ muss true oder false sein.", signing, "pdf")
+        pdf = False
+    cfg.signing = SigningPolicy(git, pdf)
 
 
 def _text(value: Any) -> str:

@@ -29,6 +29,9 @@ class DemoResult:
     consulted: str = ""  # the slug that went through a consultation round
     imports: list[Any] = field(default_factory=list)
     merge: Any = None
+    final: dict[str, Any] = field(default_factory=dict)  # slug -> final.FinalResult
+    site: Path | None = None
+    verified: list[Any] = field(default_factory=list)  # verify.Report per published PDF
 
 
 def prepare_folder(target: Path) -> None:
@@ -68,7 +71,102 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
         progress(f"Erzeuge PDF, DOCX und HTML für „{slug}“ …")
         result.outputs[slug] = render(ws, slug)
     consultation(ws, result, progress=progress)
+    publication(ws, result, slugs, progress=progress)
     return result
+
+
+def publication(
+    ws: Workspace,
+    result: DemoResult,
+    slugs: list[str],
+    *,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> None:
+    """Demo keys, sign-offs by every required role, signed final PDFs, the website, verify."""
+    from lafast_docs.drafts import load_draft
+    from lafast_docs.final import render_final
+    from lafast_docs.publish import publish
+    from lafast_docs.signoff import sign_off
+    from lafast_docs.verify import verify
+
+    progress("Lege Demo-Schlüssel an (SSH je freigebender Person, Zertifikat für die PDF) …")
+    keys = make_demo_keys(ws)
+    for slug in slugs:
+        doc_type = load_draft(ws, slug, editable=False).type
+        for role in ws.config.approvers.get(doc_type, []):
+            person = ws.config.holders(role)[0]
+            use_key(ws, keys, person.id)
+            progress(f"Freigabe „{slug}“ durch {person.name} ({role}) …")
+            sign_off(ws, slug, role, note="Demo-Freigabe")
+        progress(f"Erzeuge die endgültige, signierte Fassung von „{slug}“ …")
+        result.final[slug] = render_final(ws, slug, archive=slug == slugs[-1])
+    site = ws.build_dir / "website"
+    for slug in slugs:
+        progress(f"Veröffentliche „{slug}“ in {site} …")
+        published = publish(ws, slug, site, synopse=slug == result.consulted)
+        pdf = next(
+            f
+            for f in published.files
+            if f.name.endswith(f"{slug}-{published.entry['version']}.pdf")
+        )
+        result.verified.append(verify(pdf, ws=ws))
+    result.site = site
+
+
+def make_demo_keys(ws: Workspace) -> dict[str, Any]:
+    """SSH keys for the approvers and a small certificate authority, kept in the repository's
+    private folder (.git, never committed), and the local settings that point at them."""
+    import subprocess
+
+    from lafast_docs.signing import make_authority
+
+    folder = ws.store.git_dir() / "lafast-demo-schluessel"
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    paths = {}
+    for person in ws.config.people:
+        key = folder / person.id
+        try:
+            subprocess.run(
+                ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", person.id, "-f", str(key)],
+                check=True,
+                capture_output=True,
+            )
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise LafastError(
+                f"Der Demo-Schlüssel für {person.name} ließ sich nicht anlegen: {exc}",
+                hint="Die Demo braucht ssh-keygen (Paket openssh-client), z. B. "
+                "„apt-get install openssh-client“.",
+            ) from exc
+        pub = key.with_name(key.name + ".pub").read_text("utf-8").split()
+        lines.append(f'{person.id} namespaces="git" {pub[0]} {pub[1]}')
+        paths[person.id] = key
+    allowed = folder / "allowed_signers"
+    atomic_write(allowed, "\n".join(lines) + "\n")
+    authority = make_authority(folder, organisation=ws.config.org_name, password="")
+    return {
+        "folder": folder,
+        "allowed": allowed,
+        "keys": paths,
+        "authority": authority,
+    }
+
+
+def use_key(ws: Workspace, keys: dict[str, Any], person_id: str) -> None:
+    """Local settings as on `person_id`'s own computer (each approver signs with own key)."""
+    from lafast_docs.keyring import write_local
+
+    a = keys["authority"]
+    write_local(
+        ws,
+        "# Von „lafast demo“ angelegt: Demo-Schlüssel, nur für die Vorführung.\n"
+        "git:\n"
+        f"  allowed_signers: {keys['allowed']}\n"
+        f"  key: {keys['keys'][person_id]}\n"
+        "pdf:\n"
+        f"  pkcs12: {a.pkcs12}\n"
+        f"  trust_roots: [{a.ca_cert}]\n",
+    )
 
 
 def consultation(

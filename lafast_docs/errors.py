@@ -6,7 +6,8 @@ text and an exit code in one place (`cli.main`); nothing else prints tracebacks 
 Exit codes (documented in README.md):
   0 success, 1 general user error, 2 wrong command-line usage (click),
   3 no workspace / broken configuration, 4 problem in a draft, 5 rendering failed,
-  6 git failed, 70 internal error (a bug: please report).
+  6 git failed, 7 sign-off missing, void or refused, 8 a file is not authentic (verify),
+  70 internal error (a bug: please report).
 """
 
 from __future__ import annotations
@@ -120,3 +121,25 @@ class GitError(LafastError):
 
 class RevisionNotFound(GitError):
     """A version named by the user does not exist."""
+
+
+class SignoffError(LafastError):
+    """A sign-off is missing, void, or refused (unsigned, unknown key, wrong person)."""
+
+    exit_code = 7
+
+
+class SigningError(LafastError):
+    """A key or certificate for signing is missing, unreadable or unusable."""
+
+    exit_code = 7
+
+
+class NotAuthentic(LafastError):
+    """`lafast verify`: the file is not what was approved and published."""
+
+    exit_code = 8
+
+
+class PublishError(LafastError):
+    """Publishing refused (e.g. the same version again with other content)."""

@@ -161,6 +161,129 @@ class Store:
                 hint="Gibt es sie schon? „git tag -l“ zeigt alle.",
             ) from exc
 
+    # -- sign-off tags (annotated, optionally signed) ---------------------------------------
+    def signed_tag(
+        self,
+        name: str,
+        rev: str,
+        message: str,
+        *,
+        fmt: str = "ssh",
+        key: str | None = None,
+        gnupghome: Path | None = None,
+    ) -> None:
+        """An annotated tag signed by git (`fmt` ssh or openpgp) with `key` (SSH key file or
+        OpenPGP fingerprint) or git's `user.signingkey`."""
+        conf = ["-c", f"gpg.format={fmt}"]
+        if key:
+            conf += ["-c", f"user.signingkey={key}"]
+        proc = self._run([*conf, "tag", "-s", name, rev, "-m", message], gnupghome=gnupghome)
+        if proc.returncode != 0:
+            raise GitError(
+                f"Die signierte Markierung {name} ließ sich nicht anlegen: "
+                f"{proc.stderr.strip()[:400]}",
+                hint="Ist ein Signaturschlüssel eingerichtet (signing: key in der lokalen "
+                "Einstellung oder „git config user.signingkey“)?",
+            )
+
+    def verify_tag(
+        self,
+        name: str,
+        *,
+        fmt: str = "ssh",
+        allowed_signers: Path | None = None,
+        gnupghome: Path | None = None,
+    ) -> tuple[bool, str]:
+        """git's own verdict on a signed tag (exit code) and its raw output (for OpenPGP the
+        machine-readable status lines). SSH: checked against `allowed_signers`."""
+        conf = ["-c", f"gpg.format={fmt}"]
+        if allowed_signers is not None:
+            conf += ["-c", f"gpg.ssh.allowedSignersFile={allowed_signers}"]
+        proc = self._run([*conf, "verify-tag", "--raw", name], gnupghome=gnupghome)
+        return proc.returncode == 0, (proc.stderr + proc.stdout).strip()
+
+    def config_value(self, key: str) -> str:
+        """A git configuration value (repository, then global), '' when unset."""
+        return self._run(["config", "--get", key]).stdout.strip()
+
+    def delete_tag(self, name: str) -> None:
+        self._git("tag", "-d", name)
+
+    def tag_records(self, prefix: str) -> list[dict[str, str]]:
+        """Annotated tags under refs/tags/`prefix`: name, target commit, tagger date, subject,
+        body and signature block (empty when unsigned)."""
+        fields = [
+            "%(refname:strip=2)",
+            "%(objecttype)",
+            "%(*objectname)",
+            "%(taggerdate:iso-strict)",
+            "%(contents:subject)",
+            "%(contents:body)",
+            "%(contents:signature)",
+        ]
+        out = self._git(
+            "for-each-ref", "--format=" + "%00".join(fields) + "%01", f"refs/tags/{prefix}"
+        )
+        keys = ("name", "type", "commit", "date", "subject", "body", "signature")
+        return [
+            dict(zip(keys, rec.strip("\n").split("\0"), strict=True))
+            for rec in out.split("\x01")
+            if rec.strip()
+        ]
+
+    def files_at(self, rev: str, path: Path) -> dict[str, bytes]:
+        """Every file below `path` at `rev` (repository-relative name -> bytes), two git calls."""
+        sha = self.resolve(rev)
+        listing = self._git("ls-tree", "-r", "-z", "--full-tree", sha, "--", self._rel(path))
+        entries = [e.split("\t", 1) for e in listing.split("\0") if e]
+        blobs = [(head.split()[2], name) for head, name in entries if head.split()[1] == "blob"]
+        if not blobs:
+            return {}
+        proc = subprocess.run(
+            ["git", "-C", str(self.root), "cat-file", "--batch"],
+            input="".join(f"{b}\n" for b, _ in blobs).encode(),
+            capture_output=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+        if proc.returncode != 0:
+            raise GitError(f"git cat-file ist fehlgeschlagen: {proc.stderr.decode()[:300]}")
+        data, pos, result = proc.stdout, 0, {}
+        for _blob, name in blobs:
+            header_end = data.index(b"\n", pos)
+            size = int(data[pos:header_end].split()[2])
+            result[name] = data[header_end + 1 : header_end + 1 + size]
+            pos = header_end + 1 + size + 1
+        return result
+
+    def commits_between(self, old: str, new: str, paths: list[Path]) -> list[CommitInfo]:
+        """Commits after `old` up to `new` that touch `paths` (newest first)."""
+        out = self._git(
+            "log",
+            "--format=%H%x00%h%x00%an%x00%aI%x00%s",
+            f"{old}..{new}",
+            "--",
+            *(self._rel(p) for p in paths),
+        )
+        return _parse_log(out)
+
+    def _run(
+        self, args: list[str], *, gnupghome: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "GNUPGHOME": str(gnupghome)} if gnupghome else None
+        try:
+            return subprocess.run(
+                ["git", "-C", str(self.root), *args],
+                capture_output=True,
+                text=True,
+                timeout=GIT_TIMEOUT,
+                check=False,
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        except FileNotFoundError as exc:
+            raise GitError("Das Programm git ist nicht installiert.") from exc
+
     # -- history ---------------------------------------------------------------------------
     def log(self, path: Path, *, limit: int = 200) -> list[CommitInfo]:
         out = self._git(
@@ -224,13 +347,6 @@ class Store:
             return False
         return True
 
-    def config_value(self, key: str) -> str:
-        """A git setting as git sees it in this repository ("" when unset)."""
-        try:
-            return self._git("config", "--get", key).strip()
-        except GitError:
-            return ""
-
     def remote_reachable(self, url: str, *, timeout: float = 10) -> str:
         """ "" when `git ls-remote` can reach `url`, else git's (first) error line."""
         try:
@@ -247,6 +363,12 @@ class Store:
         if proc.returncode == 0:
             return ""
         return (proc.stderr.strip().splitlines() or ["unbekannter Fehler"])[0]
+
+    def git_dir(self) -> Path:
+        """The repository's private folder (`.git`): never committed, never pushed."""
+        out = self._git("rev-parse", "--git-common-dir").strip()
+        p = Path(out)
+        return p if p.is_absolute() else (self.root / p).resolve()
 
     def identity(self) -> str:
         """Who is making a change: git's author identity, "Name <email>"."""

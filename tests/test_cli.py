@@ -323,6 +323,18 @@ def test_demo_leaves_every_output_and_can_run_again(tmp_path: Path) -> None:
         assert str(build / name) in out
     synopse_text = " ".join(pdf_text(build / "mindeststandards-fsa-synopse-0.3-0.4.pdf").split())
     assert "AWO-MF-004" in synopse_text and "mindestens sechs Monaten" in synopse_text
+    # sign-offs with demo keys, signed final PDFs, the website; verify says authentic
+    assert (
+        "Freigegeben: mindeststandards-fsa – Dr. Miriam Albers (Leitung der Landesfachstelle)"
+        in out
+    )
+    assert out.count("\n  echt\n") == 2
+    site = root / "build" / "website"
+    assert f"Website zum Öffnen im Browser: {site / 'index.html'}" in out
+    pdf = site / "fachstandard" / "mindeststandards-fsa" / "0.4" / "mindeststandards-fsa-0.4.pdf"
+    code, out, err = run(["verify", str(pdf)], cwd=root)
+    assert code == 0, err
+    assert "PDF-Signatur: gültig, deckt die ganze Datei" in out and "Ergebnis: echt" in out
     # a second run replaces its own folder ...
     code, _out, err = run(["demo", "vorfuehrung"], cwd=tmp_path)
     assert code == 0, err

@@ -67,7 +67,7 @@ def render(
     return [Output(f, targets[f], f not in todo) for f in formats]
 
 
-def _write_pdf(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-untyped-def]
+def _write_pdf(ws, analysis, ctx, target: Path, variant: str = "pdf/ua-1") -> None:  # type: ignore[no-untyped-def]
     from lafast_docs.render import html, pdf
 
     pdf.write_page(
@@ -77,6 +77,7 @@ def _write_pdf(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-unty
         target,
         extra_roots=(analysis.draft.folder,),
         link_texts=link_texts(analysis),
+        variant=variant,
     )
 
 

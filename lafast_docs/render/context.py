@@ -90,4 +90,8 @@ def document_context(ws: Workspace, draft: Draft, edition: Edition) -> dict[str,
         "org_address": cfg.org_address,
         "org_website": cfg.org_website,
         "funding_note": cfg.funding_note,
+        # set by a final render (render.final_context): sign-off block and identification
+        "final": False,
+        "signoffs": [],
+        "freigabe": "",
     }

@@ -37,6 +37,12 @@ def title_lines(ctx: dict[str, Any]) -> list[str]:
         lines.append(f"Bezug: {ctx['bezug_titel']}{datum}")
     if ctx["frist"]:
         lines.append(f"Frist: {ctx['frist']}")
+    if ctx.get("final"):
+        lines.append(f"Fassung: {ctx['commit']}")
+        lines.append(
+            "Freigegeben: "
+            + "; ".join(f"{s['name']} ({s['role']}, {s['date']})" for s in ctx["signoffs"])
+        )
     lines.append(ctx["org_name"])
     return lines
 
@@ -72,6 +78,7 @@ def metadata(ctx: dict[str, Any]) -> dict[str, Node]:
         "lafast-typ": ctx["type"],
         "lafast-dokument": ctx["slug"],
         "lafast-commit": ctx["commit"] or "nicht gespeichert",
+        "lafast-freigabe": ctx.get("freigabe", ""),
     }
     meta: dict[str, Node] = {k: {"t": "MetaString", "c": v} for k, v in fields.items() if v}
     if ctx["authors"]:

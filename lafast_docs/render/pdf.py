@@ -81,9 +81,16 @@ def _german(message: str) -> str:
 
 
 def write_pdf(
-    html: str, target: Path, *, base: Path, allowed_roots: list[Path], link_texts: dict[str, str]
+    html: str,
+    target: Path,
+    *,
+    base: Path,
+    allowed_roots: list[Path],
+    link_texts: dict[str, str],
+    variant: str = "pdf/ua-1",
 ) -> None:
-    """Render `html` to `target` (PDF/UA-1). Refused resources fail the render."""
+    """Render `html` to `target` (PDF/UA-1, or e.g. PDF/A-3a for an archival copy). Refused
+    resources fail the render."""
     import weasyprint
 
     from lafast_docs.render import pdfpost
@@ -95,7 +102,7 @@ def write_pdf(
     propagate, logger.propagate = logger.propagate, False
     try:
         doc = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
-        pdf = doc.write_pdf(pdf_variant="pdf/ua-1", uncompressed_pdf=False)
+        pdf = doc.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
     except Exception as exc:  # WeasyPrint raises many kinds; all mean "could not render"
         raise RenderError(
             f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {exc}",
@@ -128,6 +135,7 @@ def write_page(
     *,
     extra_roots: tuple[Path, ...] = (),
     link_texts: dict[str, str] | None = None,
+    variant: str = "pdf/ua-1",
 ) -> None:
     """`write_pdf` for a page built from the type's templates: resources may come from the
     template folders and `extra_roots` (the draft's folder), nothing else."""
@@ -135,5 +143,10 @@ def write_page(
 
     dirs = resources.template_dirs(ws, doc_type)
     write_pdf(
-        html, target, base=dirs[0], allowed_roots=[*extra_roots, *dirs], link_texts=link_texts or {}
+        html,
+        target,
+        base=dirs[0],
+        allowed_roots=[*extra_roots, *dirs],
+        link_texts=link_texts or {},
+        variant=variant,
     )
