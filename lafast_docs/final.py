@@ -80,6 +80,7 @@ def render_final(
             "„password_env: VARIABLE“ ein.",
         )
     draft, ctx = final_context(ws, slug, status)
+    _require_accessible(draft)
     out = (out_dir or ws.build_dir / slug / FINAL_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[str, Path, str]] = [
@@ -116,6 +117,21 @@ def render_final(
         cache.record(out, target, key)
         outputs.append(Output(fmt, target, False))
     return FinalResult(outputs, status, sign, status.signing)
+
+
+def _require_accessible(draft: Any) -> None:
+    """A final version goes to the public: it must not have accessibility findings."""
+    from lafast_docs.accessibility import check
+    from lafast_docs.errors import DraftError
+
+    problems = check(draft)
+    if problems:
+        raise DraftError(
+            f"„{draft.slug}“ ist nicht barrierefrei genug für eine endgültige Fassung "
+            f"({len(problems)} Befund(e)):",
+            problems=problems,
+            hint=f"Die Stellen ändern, speichern und neu freigeben (lafast check {draft.slug}).",
+        )
 
 
 def _write(

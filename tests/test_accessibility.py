@@ -78,3 +78,24 @@ def test_samples_have_no_findings(sample_ws) -> None:
         assert check(load_draft(sample_ws, slug)) == []
     res = CliRunner().invoke(cli, ["-w", str(sample_ws.root), "check", SAMPLE_SN, "--json"])
     assert res.exit_code == 0 and res.output.strip() == "[]"
+
+
+def test_final_render_refuses_findings(sample_ws) -> None:
+    import pytest
+
+    from lafast_docs.errors import DraftError
+    from lafast_docs.final import render_final
+    from lafast_docs.signoff import sign_off
+
+    from .test_signoff import edit, unsigned
+
+    ws = unsigned(sample_ws)
+    edit(ws, SAMPLE_SN, "Die Verordnung steht [hier](https://example.org/vo).")
+    sign_off(ws, SAMPLE_SN, "leitung")
+    with pytest.raises(DraftError) as err:
+        render_final(ws, SAMPLE_SN, formats=("pdf",))
+    text = err.value.render()
+    assert "nicht barrierefrei genug" in text and "Verweistext „hier“" in text
+    assert not (ws.build_dir / SAMPLE_SN / "freigegeben").exists() or not any(
+        (ws.build_dir / SAMPLE_SN / "freigegeben").iterdir()
+    )
