@@ -107,17 +107,20 @@ def _rebase(ws: Workspace, onto: str) -> list[str]:
     """Rebase; join concurrent decisions; abort with an explanation on any other conflict."""
     store = ws.store
     joined: list[str] = []
-    conflicts = store.rebase(onto)
-    while conflicts:
-        others = [c for c in conflicts if Path(c).name != "abwaegung.yaml"]
-        if others:
-            explanation = _explain(ws, onto, others)
-            store.rebase_abort()
-            raise explanation
-        for path in conflicts:
-            _join_decisions(ws, path)
-            joined.append(path)
-        conflicts = store.rebase(onto, resume=True)
+    local = store.head()
+    try:
+        conflicts = store.rebase(onto)
+        while conflicts:
+            others = [c for c in conflicts if Path(c).name != "abwaegung.yaml"]
+            if others:
+                raise _explain(ws, local, onto, others)
+            for path in conflicts:
+                _join_decisions(ws, path)
+                joined.append(path)
+            conflicts = store.rebase(onto, resume=True)
+    except BaseException:
+        store.rebase_abort()  # never leave a half-rebased workspace behind
+        raise
     return joined
 
 
@@ -127,7 +130,7 @@ def _join_decisions(ws: Workspace, path: str) -> None:
     from lafast_docs.store import atomic_write
 
     sides = [ws.store.conflict_side(path, stage) for stage in (2, 3)]
-    datas = [yamlio.load(s, error=LafastError, fast=True) if s else {} for s in sides]
+    datas = [yamlio.load(s, path=Path(path), error=SyncError, fast=True) if s else {} for s in sides]
     base = next((d for d in datas if isinstance(d, dict) and d), {})
     merged: dict[str, list[dict[str, Any]]] = {}
     for data in datas:
@@ -155,11 +158,11 @@ def _join_decisions(ws: Workspace, path: str) -> None:
     ws.store.stage(path)
 
 
-def _explain(ws: Workspace, onto: str, paths: list[str]) -> SyncConflict:
+def _explain(ws: Workspace, local: str, onto: str, paths: list[str]) -> SyncConflict:
     store = ws.store
     lines = []
     for path in paths[:5]:
-        theirs = store.commits_between("HEAD", onto, path)
+        theirs = store.commits_between(local, onto, path)
         who = ", ".join(sorted({c.author for c in theirs})) or "jemand anderes"
         lines.append(f"{path}: auch geändert von {who}")
     draft = next((p for p in paths if p.startswith("drafts/")), paths[0])
