@@ -162,8 +162,21 @@ def decide(
         ws.store.identity(),
         dt.datetime.now().astimezone().isoformat(timespec="seconds"),
     )
-    decisions.setdefault(comment["id"], []).append(entry)
+    history = decisions.setdefault(comment["id"], [])
+    if history and _same(history[-1], entry):  # a rerun (e.g. after a crash) records it once
+        return history[-1]
+    history.append(entry)
     path = _write(folder, decisions, sub.data["document"], sub.data["round"])
     if commit:
         ws.store.commit([path], f"Abwägung {comment['id']}: {entry.label}")
     return entry
+
+
+def _same(a: Decision, b: Decision) -> bool:
+    return (a.decision, a.reason, a.text, a.duplicate_of, a.by) == (
+        b.decision,
+        b.reason,
+        b.text,
+        b.duplicate_of,
+        b.by,
+    )
