@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from lafast_docs import pandoc, textmodel
+from lafast_docs import limits, pandoc, textmodel
 from lafast_docs.drafts import Draft
 from lafast_docs.errors import Problem, UnsafeContent
 
@@ -40,6 +40,7 @@ class Analysis:
 
 def analyse(draft: Draft, *, timeout: float = pandoc.DEFAULT_TIMEOUT) -> Analysis:
     """Parse, check and annotate `draft`; raises UnsafeContent listing every problem."""
+    limits.check_source(draft.body, draft.path, first_line=draft.body_line)
     ast = pandoc.markdown_to_ast(textmodel.protect_gender_star(draft.body), timeout=timeout)
     checker = _Checker(draft)
     textmodel.walk(ast["blocks"], checker.visit)

@@ -14,8 +14,8 @@ from lafast_docs.comments.intake import import_files
 from lafast_docs.comments.submissions import list_submissions
 from lafast_docs.rounds import open_round
 
-from .conftest import SAMPLE_SN, copy_samples, git
-from .intake_files import fill_xlsx_form, fill_yaml_form, rezip
+from ..conftest import SAMPLE_SN, copy_samples, git
+from ..intake_files import fill_xlsx_form, fill_yaml_form, rezip
 
 DEADLINE = dt.date(2026, 12, 15)
 
