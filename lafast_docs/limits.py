@@ -88,7 +88,7 @@ def run_limited(fn: Callable[[], Any], *, what: str, limit: float | None = None)
         code = 0
         try:
             os.close(read_fd)
-            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
             want = _address_space() + CHILD_MEMORY
             if hard == resource.RLIM_INFINITY or want < hard:
                 resource.setrlimit(resource.RLIMIT_AS, (want, hard))
@@ -125,7 +125,7 @@ def run_limited(fn: Callable[[], Any], *, what: str, limit: float | None = None)
                 chunks.append(chunk)
     finally:
         os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
+        os.waitpid(pid, 0)
     if not chunks:
         raise RenderError(
             f"{what} ist abgestürzt (zu wenig Arbeitsspeicher oder ein Programmfehler).",

@@ -240,7 +240,12 @@ class Store:
         if self.remote_head(url, branch) is None:
             return None
         proc = self._git_net(
-            "fetch", "-q", "--no-write-fetch-head", "--", url, f"+refs/heads/{branch}:{ref}",
+            "fetch",
+            "-q",
+            "--no-write-fetch-head",
+            "--",
+            url,
+            f"+refs/heads/{branch}:{ref}",
             "+refs/tags/*:refs/tags/*",
         )
         if proc.returncode != 0:
@@ -250,7 +255,12 @@ class Store:
     def push(self, url: str, branch: str) -> bool:
         """Push the branch and lafast's tags; False when the remote has moved on (retry)."""
         proc = self._git_net(
-            "push", "-q", "--porcelain", "--", url, f"HEAD:refs/heads/{branch}",
+            "push",
+            "-q",
+            "--porcelain",
+            "--",
+            url,
+            f"HEAD:refs/heads/{branch}",
             "refs/tags/*:refs/tags/*",
         )
         if proc.returncode == 0:

@@ -130,7 +130,9 @@ def _join_decisions(ws: Workspace, path: str) -> None:
     from lafast_docs.store import atomic_write
 
     sides = [ws.store.conflict_side(path, stage) for stage in (2, 3)]
-    datas = [yamlio.load(s, path=Path(path), error=SyncError, fast=True) if s else {} for s in sides]
+    datas = [
+        yamlio.load(s, path=Path(path), error=SyncError, fast=True) if s else {} for s in sides
+    ]
     base = next((d for d in datas if isinstance(d, dict) and d), {})
     merged: dict[str, list[dict[str, Any]]] = {}
     for data in datas:
@@ -183,4 +185,3 @@ def _explain(ws: Workspace, local: str, onto: str, paths: list[str]) -> SyncConf
             "Abbrechen geht jederzeit mit  git merge --abort  – auch dann geht nichts verloren."
         ),
     )
-

@@ -23,9 +23,12 @@ from .test_cli import run
 def rnd_ws(ws):
     ws = copy_samples(ws, SAMPLE_SN)
     ws.rnd = open_round(  # type: ignore[attr-defined]
-        ws, SAMPLE_SN, deadline=dt.date(2026, 12, 15), invite=["awo-sachsen"],
+        ws,
+        SAMPLE_SN,
+        deadline=dt.date(2026, 12, 15),
+        invite=["awo-sachsen"],
         today=dt.date(2026, 11, 21),
-    )  # fmt: skip
+    )
     return ws
 
 
@@ -41,10 +44,21 @@ def test_twenty_concurrent_imports_give_twenty_commits(rnd_ws, tmp_path) -> None
         f.write_bytes(fill_yaml_form(form, f'  - rn: 2\n    anmerkung: "Anmerkung Nummer {i}."\n'))
         procs.append(
             subprocess.Popen(
-                [sys.executable, "-m", "lafast_docs", "-w", str(ws.root), "comments", "import",
-                 str(f)],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            )  # fmt: skip
+                [
+                    sys.executable,
+                    "-m",
+                    "lafast_docs",
+                    "-w",
+                    str(ws.root),
+                    "comments",
+                    "import",
+                    str(f),
+                ],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
         )
     results = [(p.wait(300), *p.communicate()) for p in procs]
     assert [r[0] for r in results] == [0] * 20, [r[2] for r in results if r[0]]
@@ -82,10 +96,15 @@ def test_busy_workspace_gives_a_clear_message_and_changes_nothing(ws, monkeypatc
 def test_stale_lock_of_a_killed_process_is_taken_over(ws) -> None:
     path = lock_path(ws.root)
     path.parent.mkdir(parents=True, exist_ok=True)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
-    path.write_text(json.dumps({"pid": int(dead), "command": "render x", "since": "2026-11-21T10:00:00"}))
-    code, out, err = run(["-w", str(ws.root), "new", "stellungnahme", "--title", "Neu"])
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    stale = {"pid": int(dead), "command": "render x", "since": "2026-11-21T10:00:00"}
+    path.write_text(json.dumps(stale))
+    code, _out, err = run(["-w", str(ws.root), "new", "stellungnahme", "--title", "Neu"])
     assert code == 0, err
     assert err.startswith(
         f"Verwaiste Sperre von „lafast render x“ (Prozess {dead}, seit 10:00:00 Uhr) aufgehoben"

@@ -108,9 +108,12 @@ def scenarios(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
         # import: a round on the Stellungnahme, two returned YAML forms in one command
         sn = copy_samples(init_workspace(base / "import"), SAMPLE_SN)
         rnd = open_round(
-            sn, SAMPLE_SN, deadline=dt.date(2026, 12, 15),
-            invite=["awo-sachsen", "diakonie-sachsen"], today=dt.date(2026, 11, 21),
-        )  # fmt: skip
+            sn,
+            SAMPLE_SN,
+            deadline=dt.date(2026, 12, 15),
+            invite=["awo-sachsen", "diakonie-sachsen"],
+            today=dt.date(2026, 11, 21),
+        )
         for org in ("awo-sachsen", "diakonie-sachsen"):
             form = rnd.folder / "formulare" / org / f"{SAMPLE_SN}-runde-1-{org}.yaml"
             (inbox / f"{org}.yaml").write_bytes(
@@ -119,9 +122,12 @@ def scenarios(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
         # merge (and decide): the Fachstandard with an imported, accepted, confirmed proposal
         fs = copy_samples(init_workspace(base / "merge"), SAMPLE_FS)
         rnd = open_round(
-            fs, SAMPLE_FS, deadline=dt.date(2026, 12, 20), invite=["awo-sachsen"],
+            fs,
+            SAMPLE_FS,
+            deadline=dt.date(2026, 12, 20),
+            invite=["awo-sachsen"],
             today=dt.date(2026, 11, 21),
-        )  # fmt: skip
+        )
         form = rnd.folder / "formulare" / "awo-sachsen" / f"{SAMPLE_FS}-runde-1-awo-sachsen.yaml"
         (inbox / "fs.yaml").write_bytes(
             fill_yaml_form(
@@ -135,9 +141,13 @@ def scenarios(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
         shutil.copytree(fs.root, base / "decide")
         decide(fs, ids[0], "angenommen")
         record(
-            fs, SAMPLE_FS, gremium="lag-fsa-msa", date=dt.date(2026, 12, 10),
-            participants=["Selin Kaya"], confirms=[ids[0]],
-        )  # fmt: skip
+            fs,
+            SAMPLE_FS,
+            gremium="lag-fsa-msa",
+            date=dt.date(2026, 12, 10),
+            participants=["Selin Kaya"],
+            confirms=[ids[0]],
+        )
         # render: a small draft rendered once, then changed and saved
         rw = init_workspace(base / "render")
         write_draft_body(rw, "kurz", "# Ziel\n\nErste Fassung des Textes.\n")
@@ -148,12 +158,19 @@ def scenarios(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
     finally:
         mp.undo()
     return {
-        "import": (sn.root, ["comments", "import", str(inbox / "awo-sachsen.yaml"),
-                             str(inbox / "diakonie-sachsen.yaml")]),
+        "import": (
+            sn.root,
+            [
+                "comments",
+                "import",
+                str(inbox / "awo-sachsen.yaml"),
+                str(inbox / "diakonie-sachsen.yaml"),
+            ],
+        ),
         "decide": (base / "decide", ["decide", ids[1], "--noted", "--reason", "Gesehen."]),
         "merge": (fs.root, ["merge", SAMPLE_FS]),
         "render": (rw.root, ["render", "kurz", "--format", "pdf,html"]),
-    }  # fmt: skip
+    }
 
 
 @pytest.mark.parametrize("command", ["import", "decide", "merge", "render"])
@@ -201,4 +218,3 @@ def git_status(root: Path) -> str:
     return subprocess.check_output(
         ["git", "-C", str(root), "status", "--porcelain", "--ignored=no"], text=True
     )
-

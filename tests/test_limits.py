@@ -26,11 +26,23 @@ MEASURE = (
 
 def lafast_measured(root, *args: str) -> tuple[int, int, str]:
     out = subprocess.run(
-        [sys.executable, "-c", MEASURE, sys.executable, "-m", "lafast_docs", "-w", str(root),
-         *args],
-        capture_output=True, text=True, timeout=120, check=True,
+        [
+            sys.executable,
+            "-c",
+            MEASURE,
+            sys.executable,
+            "-m",
+            "lafast_docs",
+            "-w",
+            str(root),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
         env={**os.environ, **GIT_ENV, "PYTHONPATH": str(REPO)},
-    ).stdout  # fmt: skip
+    ).stdout
     peak, code, err = out.split("\n", 2)
     return int(code), int(peak) // 1024, err
 
@@ -42,11 +54,13 @@ NESTED_INDENTED_10K = "".join("  " * i + "- x\n" for i in range(10_000))  # 100 
 
 @pytest.mark.parametrize(
     ("body", "where"),
-    [(NESTED_INLINE, "9: Listen oder Zitate sind zu tief verschachtelt (Ebene 10000"),
-     (NESTED_INDENTED, "39: Listen oder Zitate sind zu tief verschachtelt (Ebene 31"),
-     (NESTED_INDENTED_10K, " Der Entwurf ist zu groß (100.0 MB Text")],
+    [
+        (NESTED_INLINE, "9: Listen oder Zitate sind zu tief verschachtelt (Ebene 10000"),
+        (NESTED_INDENTED, "39: Listen oder Zitate sind zu tief verschachtelt (Ebene 31"),
+        (NESTED_INDENTED_10K, " Der Entwurf ist zu groß (100.0 MB Text"),
+    ],
     ids=["inline", "indented", "indented-10000"],
-)  # fmt: skip
+)
 def test_ten_thousand_nested_list_levels(ws, body, where) -> None:
     write_draft_body(ws, "tief", "# Liste\n\n" + body)
     code, peak_mb, err = lafast_measured(ws.root, "render", "tief")
@@ -74,8 +88,12 @@ def test_weasyprint_is_stopped_at_its_time_limit(ws) -> None:
     env = {**os.environ, **GIT_ENV, "PYTHONPATH": str(REPO), "LAFAST_RENDER_TIMEOUT": "3"}
     proc = subprocess.run(
         [sys.executable, "-m", "lafast_docs", "-w", str(ws.root), "render", "lang", "-f", "pdf"],
-        capture_output=True, text=True, timeout=120, env=env, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 5
     assert proc.stderr.startswith(
         "Fehler: WeasyPrint (PDF) hat nach 3 Sekunden nicht fertig gerechnet und wurde abgebrochen."

@@ -55,8 +55,14 @@ def two_clones(ws, tmp_path: Path, url: str | None = None):
 
 
 def form(ws, org: str) -> Path:
-    return ws.root / "comments" / SAMPLE_SN / "runde-1" / "formulare" / org / (
-        f"{SAMPLE_SN}-runde-1-{org}.yaml"
+    return (
+        ws.root
+        / "comments"
+        / SAMPLE_SN
+        / "runde-1"
+        / "formulare"
+        / org
+        / (f"{SAMPLE_SN}-runde-1-{org}.yaml")
     )
 
 
@@ -87,7 +93,8 @@ def test_imports_and_decisions_of_two_clones_never_conflict(ws, tmp_path) -> Non
         assert_clean(w)
     assert git(a, "rev-parse", "HEAD") == git(b, "rev-parse", "HEAD")
     # Both decide on different comments of the same round (one abwaegung.yaml) at once.
-    ids = {s.org: s.comments[0]["id"] for s in list_submissions(a.root / "comments" / SAMPLE_SN / "runde-1")}
+    subs = list_submissions(a.root / "comments" / SAMPLE_SN / "runde-1")
+    ids = {s.org: s.comments[0]["id"] for s in subs}
     decide(a, ids["awo-sachsen"], "abgelehnt", reason="Nicht im Auftrag.")
     decide(b, ids["diakonie-sachsen"], "angenommen")
     decide(b, ids["awo-sachsen"], "kenntnis", reason="Von B gesehen.")
@@ -133,9 +140,10 @@ def test_same_text_changed_twice_explains_and_changes_nothing(ws, tmp_path) -> N
     assert git(b, "rev-parse", "HEAD") == head  # nothing rebased, nothing lost
     assert "Fassung von B." in (b.root / "drafts" / SAMPLE_SN / "document.md").read_text("utf-8")
     assert_clean(b)
-    assert git(a, "ls-remote", str(tmp_path / "remote.git"), "main").split()[0] == git(
-        a, "rev-parse", "HEAD"
-    ).strip()
+    assert (
+        git(a, "ls-remote", str(tmp_path / "remote.git"), "main").split()[0]
+        == git(a, "rev-parse", "HEAD").strip()
+    )
 
 
 def test_sync_without_remote_or_with_unsaved_changes(ws, tmp_path) -> None:
@@ -164,12 +172,19 @@ def git_daemon(tmp_path):
     port = free_port()
     proc = subprocess.Popen(
         [
-            "git", "daemon", "--reuseaddr", "--export-all", "--enable=receive-pack",
-            "--listen=127.0.0.1", f"--port={port}", f"--base-path={served}", str(served),
+            "git",
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            "--listen=127.0.0.1",
+            f"--port={port}",
+            f"--base-path={served}",
+            str(served),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
     url = f"git://127.0.0.1:{port}/fachstelle.git"
     for _ in range(200):  # wait until it accepts connections
         if subprocess.run(["git", "ls-remote", url], capture_output=True).returncode == 0:

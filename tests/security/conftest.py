@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -46,7 +47,7 @@ def secrets(tmp_path: Path) -> dict[str, Path]:
 
 
 class _Counter(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         type(self).hits.append(self.path)
@@ -76,6 +77,8 @@ def leaked(root: Path) -> list[str]:
     return [
         str(p)
         for p in root.rglob("*")
-        if p.is_file() and not p.is_symlink() and ".git" not in p.parts
+        if p.is_file()
+        and not p.is_symlink()
+        and ".git" not in p.parts
         and SECRET.encode() in p.read_bytes()
     ]

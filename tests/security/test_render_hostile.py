@@ -15,7 +15,7 @@ from lafast_docs.render import render
 from lafast_docs.render.pdf import write_pdf
 
 from ..conftest import write_draft_body
-from .conftest import SECRET, leaked
+from .conftest import leaked
 
 SVG_WITH = (
     '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" '
