@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import DraftError, RenderError
+from lafast_docs.errors import RenderError, TooComplex
 
 MAX_SOURCE = 2 * 1024 * 1024  # bytes of Markdown; a 100-page standard has about 300 KB
 MAX_NESTING = 30  # list and quote levels
@@ -32,10 +32,6 @@ DEFAULT_TIMEOUT = 120.0
 PANDOC_HEAP = "1500m"
 CHILD_MEMORY = 3 * 1024**3  # address space added for WeasyPrint's child process
 _MARKERS = re.compile(r"(?:[-*+]|\d{1,9}[.)]|>)(?:[ \t]+|$)")
-
-
-class TooComplex(DraftError):
-    """The draft exceeds a size or nesting limit."""
 
 
 def timeout() -> float:

@@ -23,15 +23,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from lafast_docs import journal
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import WorkspaceBusy
 
 DEFAULT_WAIT = 120.0
-
-
-class WorkspaceBusy(LafastError):
-    """Another lafast command holds the workspace lock."""
-
-    exit_code = 7
 
 
 def lock_path(root: Path) -> Path:

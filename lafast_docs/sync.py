@@ -15,20 +15,10 @@ from typing import Any
 
 from lafast_docs import yamlio
 from lafast_docs.config import Workspace
-from lafast_docs.errors import LafastError, Problem
+from lafast_docs.errors import LafastError, Problem, SyncConflict, SyncError
 
 PUSH_TRIES = 3
 TRACKING = "refs/remotes/lafast/"
-
-
-class SyncError(LafastError):
-    """Sharing through the remote is not possible right now."""
-
-    exit_code = 6
-
-
-class SyncConflict(SyncError):
-    """Two people changed the same text; nothing was changed locally."""
 
 
 @dataclass

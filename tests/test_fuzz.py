@@ -88,7 +88,9 @@ def test_csv(rows, sep) -> None:
     intake(text.encode("utf-16", "surrogatepass"), "tabelle.csv")
 
 
-cells = st.one_of(st.none(), st.integers(-5, 10**6), st.floats(allow_nan=True), st.text(max_size=40))
+cells = st.one_of(
+    st.none(), st.integers(-5, 10**6), st.floats(allow_nan=True), st.text(max_size=40)
+)
 
 
 @settings(max_examples=25)
