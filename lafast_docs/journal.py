@@ -195,6 +195,13 @@ def recover(root: Path, store: Store) -> list[str]:
     store.clear_stale_git_locks()
     commit = data.get("commit")
     writes = list(data.get("writes") or [])
+    if data.get("command") == "sync":
+        # A sync killed during its rebase: git's own abort restores branch and files; the
+        # journaled writes were made inside the rebase and must not be replayed over it.
+        if store.rebase_in_progress():
+            store.rebase_abort()
+            notes.append("  halb fertiger Abgleich mit dem gemeinsamen Archiv zurückgesetzt")
+        commit, writes = None, []
     if commit:
         sha = store.commit([root / p for p in commit["paths"]], commit["message"])
         if sha:

@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 
 from lafast_docs.comments.intake import import_files
-from lafast_docs.consensus import record
 from lafast_docs.disposition import decide
 from lafast_docs.journal import POINTS
 from lafast_docs.render import render
@@ -29,6 +28,7 @@ from lafast_docs.workspace import init_workspace
 
 from .conftest import GIT_ENV, REPO, SAMPLE_FS, SAMPLE_SN, copy_samples, write_draft_body
 from .intake_files import fill_yaml_form
+from .test_merge import lag_confirms
 
 pytestmark = pytest.mark.slow
 STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d\d:\d\d|Z)?")
@@ -140,14 +140,7 @@ def scenarios(tmp_path_factory) -> dict[str, tuple[Path, list[str]]]:
         ids = import_files(fs, [inbox / "fs.yaml"])[0].ids
         shutil.copytree(fs.root, base / "decide")
         decide(fs, ids[0], "angenommen")
-        record(
-            fs,
-            SAMPLE_FS,
-            gremium="lag-fsa-msa",
-            date=dt.date(2026, 12, 10),
-            participants=["Selin Kaya"],
-            confirms=[ids[0]],
-        )
+        lag_confirms(fs, [ids[0]])
         # render: a small draft rendered once, then changed and saved
         rw = init_workspace(base / "render")
         write_draft_body(rw, "kurz", "# Ziel\n\nErste Fassung des Textes.\n")

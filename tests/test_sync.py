@@ -4,9 +4,11 @@ a real git transport (git daemon on 127.0.0.1), not only a folder path."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,7 +20,7 @@ from lafast_docs.config import find_workspace
 from lafast_docs.disposition import decide, load
 from lafast_docs.rounds import open_round
 
-from .conftest import SAMPLE_SN, copy_samples, git
+from .conftest import GIT_ENV, REPO, SAMPLE_SN, copy_samples, git
 from .intake_files import fill_yaml_form
 from .test_cli import run
 
@@ -212,3 +214,35 @@ def test_sync_over_git_daemon(ws, tmp_path, git_daemon) -> None:
     assert git(b, "tag", "-l") == git(a, "tag", "-l") != ""
     assert run(["-w", str(a.root), "sync"])[1].startswith("Alles aktuell")
     assert_clean(a)
+
+
+def test_sync_killed_in_the_middle_of_its_rebase(ws, tmp_path) -> None:
+    """Killed while joining decisions: the next command puts the clone back, sync then works."""
+    a, b = two_clones(ws, tmp_path)
+    import_files(a, [returned(a, tmp_path, "awo-sachsen", "Eine Anmerkung.")])
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    assert run(["-w", str(b.root), "sync"])[0] == 0
+    cid = list_submissions(b.root / "comments" / SAMPLE_SN / "runde-1")[0].comments[0]["id"]
+    decide(a, cid, "abgelehnt", reason="A lehnt ab.")
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    decide(b, cid, "kenntnis", reason="B nimmt zur Kenntnis.")
+    head = git(b, "rev-parse", "HEAD")
+    killed = subprocess.run(
+        [sys.executable, "-m", "lafast_docs", "-w", str(b.root), "sync"],
+        env={**os.environ, **GIT_ENV, "PYTHONPATH": str(REPO), "LAFAST_CRASH_AT": "write-replaced"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert killed.returncode == -9
+    assert (b.root / ".git" / "rebase-merge").exists()  # the half-rebased state it left
+    code, _out, err = run(
+        ["-w", str(b.root), "org", "add", "neu", "--name", "Neu", "--type", "traeger"]
+    )
+    assert code == 0, err
+    assert "halb fertiger Abgleich mit dem gemeinsamen Archiv zurückgesetzt" in err
+    assert git(b, "rev-parse", "HEAD~1") == head  # back on the branch, plus the org commit
+    assert run(["-w", str(b.root), "sync"])[0] == 0
+    decisions = load(b.root / "comments" / SAMPLE_SN / "runde-1")[cid]
+    assert [d.decision for d in decisions] == ["abgelehnt", "kenntnis"]
+    assert_clean(b)
