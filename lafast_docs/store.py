@@ -273,6 +273,10 @@ class Store:
         left, right = self._git("rev-list", "--left-right", "--count", f"HEAD...{ref}").split()
         return int(left), int(right)
 
+    def count(self) -> int:
+        """Number of commits in the current branch."""
+        return int(self._git("rev-list", "--count", "HEAD").strip() or 0)
+
     def tracked_changes(self) -> list[str]:
         out = self._git("status", "--porcelain", "--untracked-files=no", "-z")
         return [e[3:] for e in out.split("\0") if len(e) > 3]

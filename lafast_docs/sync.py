@@ -81,7 +81,7 @@ def sync(ws: Workspace) -> SyncResult:
             elif behind:
                 store.fast_forward(TRACKING + branch)
             result.pulled = max(result.pulled, behind)
-        ahead = store.ahead_behind(TRACKING + branch)[0] if remote_sha else 1
+        ahead = store.ahead_behind(TRACKING + branch)[0] if remote_sha else store.count()
         if not ahead:
             return result
         if store.push(url, branch):

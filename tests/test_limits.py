@@ -124,7 +124,9 @@ def test_pandoc_heap_limit(monkeypatch) -> None:
 
 
 def test_weasyprint_memory_limit(ws, monkeypatch) -> None:
-    monkeypatch.setattr(limits, "CHILD_MEMORY", 64 * 1024 * 1024)
+    write_draft_body(ws, "warm", "Ein kurzer Text.\n")
+    render(ws, "warm", formats=("pdf",))  # WeasyPrint and fonts already loaded in this process
+    monkeypatch.setattr(limits, "CHILD_MEMORY", 1024 * 1024)  # 1 MB more than the parent has
     rows = "\n".join(f"| Zeile {i} | Wert {i} |" for i in range(300))
     write_draft_body(ws, "speicher", "# T\n\n| A | B |\n|---|---|\n" + rows + "\n\nTable: T\n")
     with pytest.raises(RenderError) as err:
