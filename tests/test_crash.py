@@ -175,6 +175,7 @@ def test_kill_at_every_point_then_rerun(scenarios, tmp_path, command) -> None:
     done = lafast(reference, *args, LAFAST_CRASH_TRACE=str(trace))
     assert done.returncode == 0, done.stderr
     points = trace.read_text().split()
+    print(f"{command}: {len(points)} crash points: {' '.join(points)}")  # shown with -s
     assert {p.split(":")[0] for p in points} >= {"write-replaced", "command-done"}
     assert {p.split(":")[0] for p in points} <= set(POINTS)
     old, new = files(pristine), files(reference)
