@@ -13,6 +13,7 @@ Three layers:
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import pickle
 import re
@@ -84,6 +85,7 @@ def run_limited(fn: Callable[[], Any], *, what: str, limit: float | None = None)
         code = 0
         try:
             os.close(read_fd)
+            faulthandler.disable()  # a C library failing under the limit: no dump, just exit
             _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
             want = _address_space() + CHILD_MEMORY
             if hard == resource.RLIM_INFINITY or want < hard:
