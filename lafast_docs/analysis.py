@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from lafast_docs import pandoc, textmodel
+from lafast_docs import limits, pandoc, textmodel
 from lafast_docs.drafts import Draft
 from lafast_docs.errors import Problem, UnsafeContent
 
@@ -27,6 +27,13 @@ IMAGE_TYPES = {
     ".webp": "image/webp",
 }
 LINK_SCHEMES = ("http", "https", "mailto")
+# Front-matter keys with which pandoc would read files (lafast never hands the front matter to
+# pandoc; refused anyway so that nobody believes a bibliography or include works).
+PATH_KEYS = {
+    "bibliography", "csl", "citation-abbreviations", "include-before", "include-after",
+    "include-in-header", "header-includes", "include-before-body", "include-after-body",
+    "css", "template", "reference-doc", "epub-cover-image", "resource-path", "abbreviations",
+}  # fmt: skip
 ALLOWED_ATTRS = {"width", "height", "lang", "custom-style"}
 _WITH_ATTR = {"Div", "Span", "Image", "Link", "CodeBlock", "Code", "Table"}
 
@@ -40,6 +47,15 @@ class Analysis:
 
 def analyse(draft: Draft, *, timeout: float = pandoc.DEFAULT_TIMEOUT) -> Analysis:
     """Parse, check and annotate `draft`; raises UnsafeContent listing every problem."""
+    limits.check_source(draft.body, draft.path, first_line=draft.body_line)
+    path_keys = sorted(str(k) for k in draft.meta if str(k).lower() in PATH_KEYS)
+    if path_keys:
+        raise UnsafeContent(
+            f"Die Angaben „{', '.join(path_keys)}“ im Kopf des Entwurfs sind nicht erlaubt: "
+            "lafast liest keine weiteren Dateien ein.",
+            path=draft.path,
+            hint="Entfernen Sie diese Zeilen. Literaturangaben schreiben Sie als Fußnoten.",
+        )
     ast = pandoc.markdown_to_ast(textmodel.protect_gender_star(draft.body), timeout=timeout)
     checker = _Checker(draft)
     textmodel.walk(ast["blocks"], checker.visit)

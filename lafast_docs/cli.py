@@ -37,10 +37,59 @@ STAGES = (
     ("Im Team", ("sync",)),
     ("Ausprobieren", ("demo",)),
 )
+# Commands that write files or commits: each runs under the workspace lock with crash recovery
+# and a warning when the shared remote has newer commits (lock.state_change). Add new
+# state-changing commands here, by their path without "lafast".
+STATE_CHANGING = frozenset(
+    {
+        "org add", "org remove", "new", "save", "consult open", "consult close",
+        "comments import", "comments reply", "decide", "consensus record", "merge", "render",
+        "redline", "synopse", "signoff erteilen", "publish", "disposition import",
+        "disposition export",
+        "sync",
+    }
+)  # fmt: skip
+
+
+class Command(click.Command):
+    """A command; the state-changing ones run inside `lock.state_change` (one place for all)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        names = []
+        c: click.Context | None = ctx
+        while c is not None and c.parent is not None:
+            names.append(c.info_name or "")
+            c = c.parent
+        path = " ".join(reversed(names))
+        if path not in STATE_CHANGING:
+            return super().invoke(ctx)
+        from lafast_docs.lock import state_change
+
+        ws = _workspace(ctx)
+        say = lambda m: click.echo(m, err=True)  # noqa: E731
+        with state_change(ws.root, path, store=ws.store, say=say):
+            if path != "sync":
+                _warn_if_behind(ws)
+            return super().invoke(ctx)
+
+
+def _warn_if_behind(ws: Any) -> None:
+    if not ws.config.remote:
+        return
+    from lafast_docs.sync import behind_remote
+
+    if behind_remote(ws):
+        click.echo(
+            "Achtung: Im gemeinsamen Archiv gibt es neuere Änderungen von Kolleg*innen. Holen "
+            "Sie sie bald mit „lafast sync“, sonst kann es beim Übertragen Konflikte geben.",
+            err=True,
+        )
 
 
 class Group(click.Group):
     """Commands listed in workflow order, not alphabetically."""
+
+    command_class = Command
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
@@ -1615,6 +1664,29 @@ def verify(ctx: click.Context, datei: str, site: str | None) -> None:
             hint="Laden Sie die Datei erneut von der Website der Fachstelle.",
         )
     click.echo("Ergebnis: echt – die Datei ist die freigegebene Fassung.")
+
+
+# -- sharing -----------------------------------------------------------------------------------
+@cli.command()
+@click.pass_context
+def sync(ctx: click.Context) -> None:
+    """Mit dem gemeinsamen Archiv abgleichen: holen, eigene Fassungen anfügen, übertragen.
+
+    Das Archiv steht in lafast.yaml unter „remote“. Haben zwei Personen dieselbe Textstelle
+    geändert, bricht lafast ab, ohne etwas zu verändern, und erklärt, was zu tun ist.
+
+    \b
+    Beispiel:  lafast sync
+    """
+    from lafast_docs.sync import sync as run_sync
+
+    r = run_sync(_workspace(ctx))
+    if not r.pulled and not r.pushed:
+        click.echo(f"Alles aktuell: Ihr Arbeitsbereich und {r.remote} sind gleich.")
+        return
+    click.echo(f"Abgeglichen mit {r.remote}: {r.pulled} Fassung(en) geholt, {r.pushed} übertragen.")
+    for path in r.joined:
+        click.echo(f"  Entscheidungen beider Seiten zusammengeführt: {path}")
 
 
 # -- entry point -------------------------------------------------------------------------------

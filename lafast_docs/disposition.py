@@ -173,7 +173,10 @@ def decide(
     folder = sub.path.parent
     decisions = load(folder)
     entry = make(ws, comment["id"], decision, reason, text, duplicate_of)
-    decisions.setdefault(comment["id"], []).append(entry)
+    history = decisions.setdefault(comment["id"], [])
+    if history and history[-1].same_as(entry) and history[-1].by == entry.by:
+        return history[-1]  # a rerun (e.g. after a crash) records it once
+    history.append(entry)
     path = _write(folder, decisions, sub.data["document"], sub.data["round"])
     if commit:
         ws.store.commit([path], f"Abwägung {comment['id']}: {entry.label}")

@@ -6,8 +6,9 @@ text and an exit code in one place (`cli.main`); nothing else prints tracebacks 
 Exit codes (documented in README.md):
   0 success, 1 general user error, 2 wrong command-line usage (click),
   3 no workspace / broken configuration, 4 problem in a draft, 5 rendering failed,
-  6 git failed, 7 sign-off missing, void or refused, 8 a file is not authentic (verify),
-  70 internal error (a bug: please report).
+  6 git failed (also: lafast sync could not share), 7 sign-off missing, void or refused,
+  8 a file is not authentic (verify), 9 the workspace is busy (another lafast command holds
+  its lock), 70 internal error (a bug: please report).
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ class UnsafeContent(DraftError):
     """The draft asks for something that is not allowed (raw HTML, outside files)."""
 
 
+class TooComplex(DraftError):
+    """The draft exceeds a size or nesting limit (limits.py)."""
+
+
 class RenderError(LafastError):
     """pandoc or WeasyPrint failed."""
 
@@ -143,3 +148,17 @@ class NotAuthentic(LafastError):
 
 class PublishError(LafastError):
     """Publishing refused (e.g. the same version again with other content)."""
+
+
+class SyncError(GitError):
+    """Sharing through the remote is not possible right now."""
+
+
+class SyncConflict(SyncError):
+    """Two people changed the same text; nothing was changed locally."""
+
+
+class WorkspaceBusy(LafastError):
+    """Another lafast command holds the workspace lock."""
+
+    exit_code = 9

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lafast_docs import limits
 from lafast_docs.errors import RenderError, ToolMissing
 
 MIN_VERSION = (3, 1, 6)
@@ -87,16 +88,28 @@ def run(
     raw = data.encode("utf-8") if isinstance(data, str) else data
     try:
         proc = subprocess.run(
-            [exe, "--sandbox", *args], input=raw, capture_output=True, timeout=timeout, check=False
+            [exe, "+RTS", f"-M{limits.PANDOC_HEAP}", "-RTS", "--sandbox", *args],
+            input=raw,
+            capture_output=True,
+            timeout=min(timeout, limits.timeout()),
+            check=False,
         )
     except subprocess.TimeoutExpired as exc:
         raise RenderError(
-            f"{what} hat nach {timeout:.0f} Sekunden nicht geantwortet und wurde abgebrochen.",
+            f"{what} hat nach {min(timeout, limits.timeout()):.0f} Sekunden nicht geantwortet "
+            "und wurde abgebrochen.",
             hint="Das Dokument ist vermutlich zu groß oder zu tief verschachtelt; teilen Sie es "
             "auf oder vereinfachen Sie Listen und Tabellen.",
         ) from exc
     if proc.returncode != 0:
         err = proc.stderr.decode("utf-8", "replace").strip()
+        if "Heap exhausted" in err:
+            raise RenderError(
+                f"{what} brauchte mehr Arbeitsspeicher als erlaubt ({limits.PANDOC_HEAP}B) und "
+                "wurde abgebrochen.",
+                hint="Das Dokument ist zu groß; teilen Sie es auf oder vereinfachen Sie große "
+                "Tabellen.",
+            )
         raise RenderError(
             f"{what} ist fehlgeschlagen: {err[:800]}",
             hint="Prüfen Sie die genannte Stelle im Entwurf.",

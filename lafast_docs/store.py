@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lafast_docs import journal
 from lafast_docs.errors import GitError, RevisionNotFound
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -27,6 +28,9 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     """Write `data` to `path` so that readers see either the old or the new file, never half."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
+    jour = journal.active()
+    if jour is not None:
+        jour.record_write(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, _mode_for(path))
@@ -38,6 +42,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    journal.crash_point("write-replaced")
 
 
 def _mode_for(path: Path) -> int:
@@ -129,16 +134,34 @@ class Store:
         or '' when nothing changed. `known_changed` skips that check for callers that have just
         written new files (one git call less per commit, which counts in bulk imports)."""
         rels = [self._rel(p) for p in paths]
+        jour = journal.active()
+        if jour is not None:  # written down before git runs: a killed command is finished later
+            jour.begin_commit(rels, message)
         self._git_write("add", "--all", "--", *rels)
+        journal.crash_point("commit-added")
         if (
             not allow_empty
             and not known_changed
             and not self._git("diff", "--cached", "--name-only", "--", *rels).strip()
         ):
+            if jour is not None:
+                jour.end_commit()
             return ""
         extra = ["--allow-empty"] if allow_empty else []
         self._git_write("commit", "-q", "-m", message, *extra, "--", *rels)
+        journal.crash_point("commit-done")
+        if jour is not None:
+            jour.end_commit()
         return self._git("rev-parse", "HEAD").strip() if want_sha else "(gespeichert)"
+
+    def clear_stale_git_locks(self) -> None:
+        """Remove git's own lock files left by a killed lafast process. Only called under the
+        workspace lock after a killed command was found, so no lafast git is running."""
+        for name in ("index.lock", "HEAD.lock"):
+            (self.root / ".git" / name).unlink(missing_ok=True)
+        heads = self.root / ".git" / "refs" / "heads"
+        for lock in heads.rglob("*.lock") if heads.is_dir() else []:
+            lock.unlink(missing_ok=True)
 
     def _git_write(self, *args: str) -> None:
         try:
@@ -283,6 +306,148 @@ class Store:
             )
         except FileNotFoundError as exc:
             raise GitError("Das Programm git ist nicht installiert.") from exc
+
+    # -- sharing through a remote (see sync.py) ---------------------------------------------
+    def _git_net(self, *args: str, timeout: float = GIT_TIMEOUT) -> subprocess.CompletedProcess:
+        """git talking to a remote: never asks for a password on the terminal, time-limited."""
+        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
+        try:
+            return subprocess.run(
+                ["git", "-C", str(self.root), *args],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+                env=env,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise GitError(
+                f"Das gemeinsame Archiv hat nach {timeout:.0f} Sekunden nicht geantwortet."
+            ) from exc
+
+    def current_branch(self) -> str:
+        return self._git("symbolic-ref", "--short", "-q", "HEAD").strip() or "main"
+
+    def head(self) -> str:
+        try:
+            return self._git("rev-parse", "--verify", "-q", "HEAD").strip()
+        except GitError:
+            return ""
+
+    def remote_head(self, url: str, branch: str, *, timeout: float = 10) -> str | None:
+        """The sha of `branch` in the remote (None: branch missing); GitError if unreachable."""
+        proc = self._git_net("ls-remote", "--", url, f"refs/heads/{branch}", timeout=timeout)
+        if proc.returncode != 0:
+            raise GitError(f"Das gemeinsame Archiv {url} ist nicht erreichbar: {proc.stderr[:300]}")
+        return proc.stdout.split()[0] if proc.stdout.strip() else None
+
+    def contains(self, sha: str) -> bool:
+        """Is commit `sha` known here and part of the current branch's history?"""
+        known = subprocess.run(
+            ["git", "-C", str(self.root), "cat-file", "-e", f"{sha}^{{commit}}"],
+            capture_output=True,
+            check=False,
+        )
+        if known.returncode != 0:
+            return False
+        anc = subprocess.run(
+            ["git", "-C", str(self.root), "merge-base", "--is-ancestor", sha, "HEAD"],
+            capture_output=True,
+            check=False,
+        )
+        return anc.returncode == 0
+
+    def fetch(self, url: str, branch: str) -> str | None:
+        """Fetch `branch` (and all tags) into refs/remotes/lafast/; returns its sha or None."""
+        ref = f"refs/remotes/lafast/{branch}"
+        if self.remote_head(url, branch) is None:
+            return None
+        proc = self._git_net(
+            "fetch",
+            "-q",
+            "--no-write-fetch-head",
+            "--",
+            url,
+            f"+refs/heads/{branch}:{ref}",
+            "+refs/tags/*:refs/tags/*",
+        )
+        if proc.returncode != 0:
+            raise GitError(f"Holen aus {url} ist fehlgeschlagen: {proc.stderr.strip()[:400]}")
+        return self._git("rev-parse", ref).strip()
+
+    def push(self, url: str, branch: str) -> bool:
+        """Push the branch and lafast's tags; False when the remote has moved on (retry)."""
+        proc = self._git_net(
+            "push",
+            "-q",
+            "--porcelain",
+            "--",
+            url,
+            f"HEAD:refs/heads/{branch}",
+            "refs/tags/*:refs/tags/*",
+        )
+        if proc.returncode == 0:
+            return True
+        if "rejected" in proc.stdout or "non-fast-forward" in proc.stderr + proc.stdout:
+            return False
+        raise GitError(f"Übertragen nach {url} ist fehlgeschlagen: {proc.stderr.strip()[:400]}")
+
+    def ahead_behind(self, ref: str) -> tuple[int, int]:
+        left, right = self._git("rev-list", "--left-right", "--count", f"HEAD...{ref}").split()
+        return int(left), int(right)
+
+    def count(self) -> int:
+        """Number of commits in the current branch."""
+        return int(self._git("rev-list", "--count", "HEAD").strip() or 0)
+
+    def tracked_changes(self) -> list[str]:
+        out = self._git("status", "--porcelain", "--untracked-files=no", "-z")
+        return [e[3:] for e in out.split("\0") if len(e) > 3]
+
+    def rebase_in_progress(self) -> bool:
+        git = self.root / ".git"
+        return (git / "rebase-merge").exists() or (git / "rebase-apply").exists()
+
+    def rebase(self, onto: str, *, resume: bool = False) -> list[str]:
+        """Start (or continue) a rebase; returns the conflicted paths ([] = done)."""
+        args = ("rebase", "--continue") if resume else ("rebase", "-q", onto)
+        proc = subprocess.run(
+            ["git", "-C", str(self.root), "-c", "core.editor=true", *args],
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
+            env={**os.environ, "GIT_EDITOR": "true"},
+        )
+        if proc.returncode == 0:
+            return []
+        conflicts = self._git("diff", "--name-only", "--diff-filter=U", "-z").split("\0")
+        conflicts = [c for c in conflicts if c]
+        if not conflicts:
+            self.rebase_abort()
+            raise GitError(f"git rebase ist fehlgeschlagen: {(proc.stderr or proc.stdout)[:400]}")
+        return conflicts
+
+    def rebase_abort(self) -> None:
+        if self.rebase_in_progress():
+            self._git("rebase", "--abort")
+
+    def conflict_side(self, path: str, stage: int) -> str | None:
+        try:
+            return self._git("show", f":{stage}:{path}")
+        except GitError:
+            return None
+
+    def stage(self, path: str) -> None:
+        self._git("add", "--", path)
+
+    def fast_forward(self, ref: str) -> None:
+        self._git_write("merge", "-q", "--ff-only", ref)
+
+    def commits_on_path(self, a: str, b: str, path: str) -> list[CommitInfo]:
+        """Commits after `a` up to `b` touching the repository-relative `path`."""
+        out = self._git("log", "--format=%H%x00%h%x00%an%x00%aI%x00%s", f"{a}..{b}", "--", path)
+        return _parse_log(out)
 
     # -- history ---------------------------------------------------------------------------
     def log(self, path: Path, *, limit: int = 200) -> list[CommitInfo]:

@@ -173,10 +173,17 @@ def read_csv(data: bytes) -> RawSubmission:
             break
         except UnicodeDecodeError:
             continue
+    else:  # found by tests/test_fuzz.py: bytes that are neither UTF-8 nor Windows-1252
+        raise safety.Rejected(
+            "Die CSV-Datei hat eine unbekannte Zeichenkodierung.",
+            hint="Bitten Sie darum, sie als „CSV UTF-8“ zu speichern oder die Excel-Tabelle "
+            "(.xlsx) zu schicken.",
+        )
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
+        dialect: type[csv.Dialect] = csv.Sniffer().sniff(text[:4096], delimiters=";,\t")
     except csv.Error:
-        dialect = csv.excel
+        # a subclass: setting the delimiter on csv.excel itself would change it process-wide
+        dialect = type("Guessed", (csv.excel,), {})
         dialect.delimiter = ";" if text.count(";") > text.count(",") else ","
     try:
         rows = list(csv.reader(io.StringIO(text), dialect))

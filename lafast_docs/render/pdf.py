@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
+from lafast_docs import limits
 from lafast_docs.errors import RenderError, UnsafeContent
 
 MIME_OVERRIDES = {
@@ -95,33 +96,40 @@ def write_pdf(
 
     from lafast_docs.render import pdfpost
 
-    fetcher = safe_fetcher(allowed_roots)
-    logger = logging.getLogger("weasyprint")
-    handler = _Collect()
-    logger.addHandler(handler)
-    propagate, logger.propagate = logger.propagate, False
-    try:
-        doc = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
-        pdf = doc.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
-    except Exception as exc:  # WeasyPrint raises many kinds; all mean "could not render"
+    def produce() -> tuple[bytes | None, list[str], list[str], str]:
+        fetcher = safe_fetcher(allowed_roots)
+        logger = logging.getLogger("weasyprint")
+        handler = _Collect()
+        logger.addHandler(handler)
+        propagate, logger.propagate = logger.propagate, False
+        try:
+            doc = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+            pdf = doc.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
+            return pdf, fetcher.refused, handler.errors, ""
+        except Exception as exc:  # WeasyPrint raises many kinds; all mean "could not render"
+            return None, fetcher.refused, handler.errors, str(exc)[:1000]
+        finally:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+
+    # In a child process with a time and memory limit: a pathological document cannot hang.
+    pdf, refused, errors, failure = limits.run_limited(produce, what="WeasyPrint (PDF)")
+    if failure and not refused:
         raise RenderError(
-            f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {exc}",
+            f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {failure}",
             hint="Prüfen Sie eigene Vorlagen unter templates/; sonst melden Sie "
             "den Fehler mit dem Entwurf.",
-        ) from exc
-    finally:
-        logger.removeHandler(handler)
-        logger.propagate = propagate
-    if handler.errors and not fetcher.refused:
+        )
+    if errors and not refused:
         raise RenderError(
             "WeasyPrint konnte die PDF-Datei nicht vollständig erzeugen: "
-            + "; ".join(_german(m) for m in handler.errors[:5]),
+            + "; ".join(_german(m) for m in errors[:5]),
             hint="Prüfen Sie die genannte Datei (z. B. ein beschädigtes Bild neu speichern).",
         )
-    if fetcher.refused:
+    if refused:
         raise UnsafeContent(
             "Beim Erzeugen der PDF-Datei wurde auf Dateien außerhalb der erlaubten Ordner "
-            "zugegriffen: " + ", ".join(fetcher.refused[:5]),
+            "zugegriffen: " + ", ".join(refused[:5]),
             hint="Bilder und Schriften müssen im Ordner des Entwurfs oder der Vorlage liegen.",
         )
     pdfpost.finish(pdf, target, link_texts=link_texts)

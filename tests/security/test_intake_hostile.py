@@ -14,8 +14,8 @@ from lafast_docs.comments.intake import import_files
 from lafast_docs.comments.submissions import list_submissions
 from lafast_docs.rounds import open_round
 
-from .conftest import SAMPLE_SN, copy_samples, git
-from .intake_files import fill_xlsx_form, fill_yaml_form, rezip
+from ..conftest import SAMPLE_SN, copy_samples, git
+from ..intake_files import fill_xlsx_form, fill_yaml_form, rezip
 
 DEADLINE = dt.date(2026, 12, 15)
 
@@ -143,13 +143,52 @@ def test_hostile_office_files(rnd_ws, tmp_path, case) -> None:
     assert_refused(rnd_ws, tmp_path, f"{case}.docx", make(rnd_ws), reason)
 
 
+def xlsx_form(ws) -> bytes:
+    return fill_xlsx_form(form(ws, "xlsx"), [[1, "", "inhaltlich", "x", "", ""]])
+
+
+XLSX_CASES = {
+    "zip-bombe": (
+        lambda ws: rezip(xlsx_form(ws), add={"xl/media/null.bin": b"\0" * 30_000_000}),
+        "Zip-Bombe",
+    ),
+    "pfad-hoch": (lambda ws: rezip(xlsx_form(ws), add={"../x.xml": b"<a/>"}), "unzulässigen Pfad"),
+    "makro": (
+        lambda ws: rezip(xlsx_form(ws), add={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0"}),
+        "Makros",
+    ),
+    "dtd-entitaeten": (lambda ws: with_dtd(xlsx_form(ws), "xl/workbook.xml"), "Dokumenttyp"),
+}
+
+
+def with_dtd(data: bytes, part: str) -> bytes:
+    """An entity expansion ("billion laughs" in small) declared in a real part of the file."""
+    body = zipfile.ZipFile(io.BytesIO(data)).read(part)
+    decl, _, rest = body.partition(b"?>")
+    dtd = b'<!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    return rezip(data, replace={part: decl + b"?>" + dtd + rest})
+
+
+@pytest.mark.parametrize("case", sorted(XLSX_CASES))
+def test_hostile_xlsx_files(rnd_ws, tmp_path, case) -> None:
+    make, reason = XLSX_CASES[case]
+    assert_refused(rnd_ws, tmp_path, f"{case}.xlsx", make(rnd_ws), reason)
+
+
 YAML_CASES = {
     "python-objekt": (
         '  - rn: 1\n    anmerkung: !!python/object/apply:os.system ["id"]\n',
         "Typangaben",
     ),
     "eigener-tag": ("  - rn: 1\n    anmerkung: !geheim x\n", "Typangaben"),
-    "alias-bombe": ('  - rn: 1\n    anmerkung: &a "x"\n  - rn: 2\n    anmerkung: *a\n', "Verweise"),
+    "alias": ('  - rn: 1\n    anmerkung: &a "x"\n  - rn: 2\n    anmerkung: *a\n', "Verweise"),
+    "alias-bombe": (  # "billion laughs": nine levels of nine aliases each
+        "  - rn: 1\n    anmerkung: x\n    l0: &l0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        + "".join(
+            f"    l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 9) + "]\n" for i in range(1, 9)
+        ),
+        "Verweise",
+    ),
     "tiefe": ("  - rn: 1\n    anmerkung: " + "[" * 1000 + "]" * 1000 + "\n", "verschachtelt"),
     "doppelt": ('  - rn: 1\n    rn: 2\n    anmerkung: "x"\n', "fehlerhaft"),
     "unbekannter-schluessel": (
@@ -186,6 +225,12 @@ def test_too_large_file_is_not_even_read(rnd_ws, tmp_path) -> None:
         "rechnung\u202eexcod.yaml",
         "CON.yaml",
         "x" * 250 + ".yaml",
+        "y" * 300,
+        ".git",
+        ".Git/hooks/post-commit.yaml",
+        "..\\..\\windows\\system32.yaml",
+        "NUL",
+        "com1.yaml",
     ],
 )
 def test_file_names_are_never_paths(rnd_ws, tmp_path, name) -> None:

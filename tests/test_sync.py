@@ -1,0 +1,248 @@
+"""Several staff, one repository: a real bare remote, two real clones, `lafast sync`; once over
+a real git transport (git daemon on 127.0.0.1), not only a folder path."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lafast_docs.comments.intake import import_files
+from lafast_docs.comments.submissions import list_submissions
+from lafast_docs.config import find_workspace
+from lafast_docs.disposition import decide, load
+from lafast_docs.rounds import open_round
+
+from .conftest import GIT_ENV, REPO, SAMPLE_SN, copy_samples, git
+from .intake_files import fill_yaml_form
+from .test_cli import run
+
+
+def set_remote(ws, url: str) -> None:
+    cfg = ws.root / "lafast.yaml"
+    text = cfg.read_text("utf-8")
+    cfg.write_text(text.replace('remote: ""', f'remote: "{url}"'), "utf-8")
+    git(ws, "commit", "-qam", "Gemeinsames Archiv eingetragen")
+    ws.config = find_workspace(explicit=ws.root).config
+
+
+def clone(url: str, target: Path):
+    subprocess.run(["git", "clone", "-q", url, str(target)], check=True, capture_output=True)
+    return find_workspace(explicit=target)
+
+
+def two_clones(ws, tmp_path: Path, url: str | None = None):
+    """Clone A (with an open round) pushes to a new bare remote; clone B is cloned from it."""
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    a = copy_samples(ws, SAMPLE_SN)
+    set_remote(a, url or str(bare))
+    open_round(
+        a,
+        SAMPLE_SN,
+        deadline=dt.date(2026, 12, 15),
+        invite=["awo-sachsen", "diakonie-sachsen"],
+        today=dt.date(2026, 11, 21),
+    )
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    b = clone(url or str(bare), tmp_path / "kollegin")
+    return a, b
+
+
+def form(ws, org: str) -> Path:
+    return (
+        ws.root
+        / "comments"
+        / SAMPLE_SN
+        / "runde-1"
+        / "formulare"
+        / org
+        / (f"{SAMPLE_SN}-runde-1-{org}.yaml")
+    )
+
+
+def returned(ws, tmp_path: Path, org: str, text: str) -> Path:
+    path = tmp_path / f"eingang-{org}.yaml"
+    path.write_bytes(fill_yaml_form(form(ws, org), f'  - rn: 1\n    anmerkung: "{text}"\n'))
+    return path
+
+
+def assert_clean(ws) -> None:
+    assert git(ws, "status", "--porcelain") == ""
+    assert not (ws.root / ".git" / "rebase-merge").exists()
+    assert not (ws.root / ".git" / "lafast" / "journal.json").exists()
+
+
+def test_imports_and_decisions_of_two_clones_never_conflict(ws, tmp_path) -> None:
+    a, b = two_clones(ws, tmp_path)
+    import_files(a, [returned(a, tmp_path, "awo-sachsen", "Von A eingelesen.")])
+    import_files(b, [returned(b, tmp_path, "diakonie-sachsen", "Von B eingelesen.")])
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    code, out, err = run(["-w", str(b.root), "sync"])
+    assert code == 0, err
+    assert out.startswith("Abgeglichen mit ") and "1 Fassung(en) geholt, 1 übertragen" in out
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    for w in (a, b):
+        subs = list_submissions(w.root / "comments" / SAMPLE_SN / "runde-1")
+        assert sorted(s.org for s in subs) == ["awo-sachsen", "diakonie-sachsen"]
+        assert_clean(w)
+    assert git(a, "rev-parse", "HEAD") == git(b, "rev-parse", "HEAD")
+    # Both decide on different comments of the same round (one abwaegung.yaml) at once.
+    subs = list_submissions(a.root / "comments" / SAMPLE_SN / "runde-1")
+    ids = {s.org: s.comments[0]["id"] for s in subs}
+    decide(a, ids["awo-sachsen"], "abgelehnt", reason="Nicht im Auftrag.")
+    decide(b, ids["diakonie-sachsen"], "angenommen")
+    decide(b, ids["awo-sachsen"], "kenntnis", reason="Von B gesehen.")
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    code, out, err = run(["-w", str(b.root), "sync"])
+    assert code == 0, err
+    assert "Entscheidungen beider Seiten zusammengeführt" in out
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    for w in (a, b):
+        decisions = load(w.root / "comments" / SAMPLE_SN / "runde-1")
+        assert [d.decision for d in decisions[ids["awo-sachsen"]]] == ["abgelehnt", "kenntnis"]
+        assert [d.decision for d in decisions[ids["diakonie-sachsen"]]] == ["angenommen"]
+        assert_clean(w)
+
+
+def edit_first_paragraph(ws, text: str) -> None:
+    doc = ws.root / "drafts" / SAMPLE_SN / "document.md"
+    body = doc.read_text("utf-8")
+    head, sep, rest = body.partition("\n---\n")
+    paras = rest.split("\n\n")
+    i = next(i for i, p in enumerate(paras) if p.strip() and not p.lstrip().startswith("#"))
+    paras[i] = text
+    doc.write_text(head + sep + "\n\n".join(paras), "utf-8")
+
+
+def test_same_text_changed_twice_explains_and_changes_nothing(ws, tmp_path) -> None:
+    a, b = two_clones(ws, tmp_path)
+    edit_first_paragraph(a, "Fassung von A.")
+    assert run(["-w", str(a.root), "save", SAMPLE_SN, "-m", "A ändert"])[0] == 0
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    edit_first_paragraph(b, "Fassung von B.")
+    code, _out, err = run(["-w", str(b.root), "save", SAMPLE_SN, "-m", "B ändert"])
+    assert code == 0
+    assert "Achtung: Im gemeinsamen Archiv gibt es neuere Änderungen" in err
+    head = git(b, "rev-parse", "HEAD")
+    code, out, err = run(["-w", str(b.root), "sync"])
+    assert code == 6 and out == ""
+    assert err.startswith(
+        "Fehler: Sie und eine Kollegin oder ein Kollege haben dieselbe Textstelle geändert"
+    )
+    assert f"drafts/{SAMPLE_SN}/document.md: auch geändert von Test Referentin" in err
+    assert "git merge lafast/main" in err and "lafast sync" in err
+    assert git(b, "rev-parse", "HEAD") == head  # nothing rebased, nothing lost
+    assert "Fassung von B." in (b.root / "drafts" / SAMPLE_SN / "document.md").read_text("utf-8")
+    assert_clean(b)
+    assert (
+        git(a, "ls-remote", str(tmp_path / "remote.git"), "main").split()[0]
+        == git(a, "rev-parse", "HEAD").strip()
+    )
+
+
+def test_sync_without_remote_or_with_unsaved_changes(ws, tmp_path) -> None:
+    code, _out, err = run(["-w", str(ws.root), "sync"])
+    assert code == 6
+    assert err.startswith("Fehler: In lafast.yaml ist kein gemeinsames Archiv („remote“)")
+    a, _b = two_clones(ws, tmp_path)
+    edit_first_paragraph(a, "Ungespeichert.")
+    code, _out, err = run(["-w", str(a.root), "sync"])
+    assert code == 6 and "noch nicht gespeichert" in err and "lafast save" in err
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def git_daemon(tmp_path):
+    """A real `git daemon` on 127.0.0.1 serving tmp_path/served, pushes allowed."""
+    served = tmp_path / "served"
+    served.mkdir()
+    bare = served / "fachstelle.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            "git",
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            "--listen=127.0.0.1",
+            f"--port={port}",
+            f"--base-path={served}",
+            str(served),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"git://127.0.0.1:{port}/fachstelle.git"
+    for _ in range(200):  # wait until it accepts connections
+        if subprocess.run(["git", "ls-remote", url], capture_output=True).returncode == 0:
+            break
+        time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_sync_over_git_daemon(ws, tmp_path, git_daemon) -> None:
+    a, b = two_clones(ws, tmp_path, git_daemon)
+    assert shutil.which("git")
+    import_files(b, [returned(b, tmp_path, "diakonie-sachsen", "Über git://")])
+    code, out, err = run(["-w", str(b.root), "sync"])
+    assert (code, err) == (0, "")
+    assert out == f"Abgeglichen mit {git_daemon}: 0 Fassung(en) geholt, 1 übertragen.\n"
+    code, _out, err = run(["-w", str(a.root), "org", "list"])  # read-only: no remote check
+    assert "Achtung" not in err
+    code, out, _err = run(["-w", str(a.root), "sync"])
+    assert out == f"Abgeglichen mit {git_daemon}: 1 Fassung(en) geholt, 0 übertragen.\n"
+    subs = list_submissions(a.root / "comments" / SAMPLE_SN / "runde-1")
+    assert [s.org for s in subs] == ["diakonie-sachsen"]
+    # the round's tag (the consulted version) travels too
+    assert git(b, "tag", "-l") == git(a, "tag", "-l") != ""
+    assert run(["-w", str(a.root), "sync"])[1].startswith("Alles aktuell")
+    assert_clean(a)
+
+
+def test_sync_killed_in_the_middle_of_its_rebase(ws, tmp_path) -> None:
+    """Killed while joining decisions: the next command puts the clone back, sync then works."""
+    a, b = two_clones(ws, tmp_path)
+    import_files(a, [returned(a, tmp_path, "awo-sachsen", "Eine Anmerkung.")])
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    assert run(["-w", str(b.root), "sync"])[0] == 0
+    cid = list_submissions(b.root / "comments" / SAMPLE_SN / "runde-1")[0].comments[0]["id"]
+    decide(a, cid, "abgelehnt", reason="A lehnt ab.")
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    decide(b, cid, "kenntnis", reason="B nimmt zur Kenntnis.")
+    head = git(b, "rev-parse", "HEAD")
+    killed = subprocess.run(
+        [sys.executable, "-m", "lafast_docs", "-w", str(b.root), "sync"],
+        env={**os.environ, **GIT_ENV, "PYTHONPATH": str(REPO), "LAFAST_CRASH_AT": "write-replaced"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert killed.returncode == -9
+    assert (b.root / ".git" / "rebase-merge").exists()  # the half-rebased state it left
+    code, _out, err = run(
+        ["-w", str(b.root), "org", "add", "neu", "--name", "Neu", "--type", "traeger"]
+    )
+    assert code == 0, err
+    assert "halb fertiger Abgleich mit dem gemeinsamen Archiv zurückgesetzt" in err
+    assert git(b, "rev-parse", "HEAD~1") == head  # back on the branch, plus the org commit
+    assert run(["-w", str(b.root), "sync"])[0] == 0
+    decisions = load(b.root / "comments" / SAMPLE_SN / "runde-1")[cid]
+    assert [d.decision for d in decisions] == ["abgelehnt", "kenntnis"]
+    assert_clean(b)
