@@ -6,17 +6,20 @@ Each check returns one `Finding`: "ok", "hinweis" (works, but worth knowing) or 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from lafast_docs.config import Workspace
 
 OK, NOTE, ERROR = "ok", "hinweis", "fehler"
 MIN_WEASYPRINT = 70
+WARN_DAYS = 60  # a signing certificate that ends sooner is reported
 FONTS = ("DejaVu Sans", "DejaVu Sans Mono")  # what the built-in templates use
 
 
@@ -186,6 +189,93 @@ def _workspace_state(ws: Workspace) -> Finding:
     return Finding("Arbeitsbereich", OK, f"{ws.root}, alles gespeichert")
 
 
+def _signing_git(ws: Workspace) -> Finding:
+    from lafast_docs.errors import LafastError
+    from lafast_docs.keyring import load_keyring
+
+    topic = "Signierte Freigaben"
+    try:
+        keys = load_keyring(ws)
+    except LafastError as exc:
+        return Finding(topic, ERROR, exc.message, exc.hint or "")
+    if not keys.git_signing:
+        return Finding(
+            topic,
+            NOTE,
+            "nicht eingerichtet: Freigaben sind nicht authentifiziert",
+            "Schlüssel und Liste der zugelassenen Schlüssel in .git/lafast-local.yaml eintragen "
+            "(README, „Freigabe“).",
+        )
+    if keys.allowed_signers is None or not keys.allowed_signers.is_file():
+        return Finding(
+            topic,
+            ERROR,
+            "die Liste der zugelassenen Schlüssel fehlt",
+            "In .git/lafast-local.yaml „git: allowed_signers: PFAD“ eintragen.",
+        )
+    if not keys.signing_key:
+        return Finding(
+            topic,
+            NOTE,
+            "kein eigener Signaturschlüssel: Sie können Freigaben prüfen, aber nicht erteilen",
+            "In .git/lafast-local.yaml „git: key: PFAD (oder Fingerabdruck)“ eintragen.",
+        )
+    if keys.git_format == "ssh" and not Path(keys.signing_key).expanduser().is_file():
+        return Finding(
+            topic,
+            ERROR,
+            f"der Schlüssel {keys.signing_key} fehlt",
+            "Pfad in .git/lafast-local.yaml prüfen oder mit ssh-keygen einen Schlüssel anlegen.",
+        )
+    return Finding(topic, OK, f"{keys.git_format}, Liste {keys.allowed_signers}")
+
+
+def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
+    from lafast_docs.errors import LafastError
+    from lafast_docs.keyring import load_keyring
+
+    topic = "Zertifikat für PDF-Signaturen"
+    try:
+        keys = load_keyring(ws)
+    except LafastError as exc:
+        return Finding(topic, ERROR, exc.message, exc.hint or "")
+    if keys.pkcs12 is None:
+        status = ERROR if keys.pdf_required else NOTE
+        return Finding(
+            topic,
+            status,
+            "nicht eingerichtet"
+            + (" (lafast.yaml verlangt signierte PDF-Dateien)" if keys.pdf_required else ""),
+            "In .git/lafast-local.yaml „pdf: pkcs12: PFAD“ und „password_env: VARIABLE“ eintragen.",
+        )
+    try:
+        from cryptography.hazmat.primitives.serialization import pkcs12
+
+        _key, cert, _more = pkcs12.load_key_and_certificates(
+            keys.pkcs12.read_bytes(), keys.pdf_password()
+        )
+    except (LafastError, ValueError, OSError) as exc:
+        detail = exc.message if isinstance(exc, LafastError) else str(exc)
+        return Finding(
+            topic,
+            ERROR,
+            f"{keys.pkcs12} lässt sich nicht öffnen: {detail}",
+            f"Kennwort in {keys.password_env or 'der Umgebungsvariable'} und Datei prüfen.",
+        )
+    if cert is None:
+        return Finding(topic, ERROR, f"{keys.pkcs12} enthält kein Zertifikat", "")
+    ends = cert.not_valid_after_utc.date()
+    left = (ends - (today or dt.date.today())).days
+    if left < WARN_DAYS:
+        return Finding(
+            topic,
+            ERROR,
+            f"läuft am {ends:%d.%m.%Y} ab" if left >= 0 else f"abgelaufen am {ends:%d.%m.%Y}",
+            "Rechtzeitig ein neues Zertifikat beantragen und in .git/lafast-local.yaml eintragen.",
+        )
+    return Finding(topic, OK, f"{keys.pkcs12.name}, gültig bis {ends:%d.%m.%Y}")
+
+
 ENVIRONMENT: tuple[Callable[[], Finding], ...] = (
     _installation,
     _python,
@@ -195,7 +285,13 @@ ENVIRONMENT: tuple[Callable[[], Finding], ...] = (
     _git,
     _java,
 )
-WORKSPACE: tuple[Callable[[Workspace], Finding], ...] = (_workspace_state, _identity, _remote)
+WORKSPACE: tuple[Callable[[Workspace], Finding], ...] = (
+    _workspace_state,
+    _identity,
+    _remote,
+    _signing_git,
+    _signing_pdf,
+)
 
 
 def diagnose(ws: Workspace | None, *, workspace_error: str = "") -> list[Finding]:

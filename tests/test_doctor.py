@@ -71,3 +71,31 @@ def test_outside_a_workspace(tmp_path: Path) -> None:
     code, out, _err = run(["doctor"], cwd=tmp_path)
     assert "Arbeitsbereich: Hier" in out and "lafast init ORDNER" in out
     assert code == 0, out  # everything installed here: no errors outside a workspace
+
+
+def test_signing_keys_and_certificate_expiry(sample_ws, tmp_path, monkeypatch) -> None:
+    import datetime as dt
+
+    from lafast_docs.doctor import _signing_git, _signing_pdf
+
+    from .keys import PASSWORD_ENV, make_keys, use
+
+    ws = sample_ws  # the demo configuration asks for SSH-signed approvals and signed PDFs
+    assert _signing_git(ws).status == ERROR and "allowed_signers" in _signing_git(ws).fix
+    assert _signing_pdf(ws).status == ERROR and "pkcs12" in _signing_pdf(ws).fix
+
+    keys = make_keys(tmp_path / "schluessel", allowed={"miriam-albers": "albers"})
+    use(ws, keys, "albers")
+    monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    assert _signing_git(ws).status == OK
+    missing_pw = _signing_pdf(ws)
+    assert missing_pw.status == ERROR and PASSWORD_ENV in missing_pw.detail
+    monkeypatch.setenv(PASSWORD_ENV, "geheim")
+    assert _signing_pdf(ws).status == OK and "gültig bis" in _signing_pdf(ws).detail
+    # the test certificate runs 825 days: 800 days from now it is about to end
+    soon = _signing_pdf(ws, today=dt.date.today() + dt.timedelta(days=800))
+    assert soon.status == ERROR and soon.detail.startswith("läuft am ")
+    gone = _signing_pdf(ws, today=dt.date.today() + dt.timedelta(days=900))
+    assert gone.status == ERROR and gone.detail.startswith("abgelaufen am ")
+    keys.key("albers").unlink()
+    assert _signing_git(ws).status == ERROR
