@@ -1273,7 +1273,8 @@ def check(ctx: click.Context, kurzname: str, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("kurzname")
+@click.argument("kurzname", nargs=-1)
+@click.option("--all", "all_", is_flag=True, help="Alle Entwürfe des Arbeitsbereichs.")
 @click.option(
     "--format",
     "-f",
@@ -1299,39 +1300,48 @@ def check(ctx: click.Context, kurzname: str, as_json: bool) -> None:
 @click.pass_context
 def render(
     ctx: click.Context,
-    kurzname: str,
+    kurzname: tuple[str, ...],
+    all_: bool,
     formats: str,
     out: str | None,
     force: bool,
     final: bool,
     archive: bool,
 ) -> None:
-    """PDF (barrierefrei), DOCX und HTML eines Entwurfs erzeugen.
+    """PDF (barrierefrei), DOCX und HTML eines oder mehrerer Entwürfe erzeugen.
 
     \b
     Beispiele:  lafast render mindeststandards-fsa
                 lafast render mindeststandards-fsa --format pdf --out ~/Schreibtisch
+                lafast render --all
                 lafast render mindeststandards-fsa --final --archive
     """
+    if all_ == bool(kurzname):
+        raise click.UsageError("Geben Sie einen oder mehrere KURZNAMEN an oder --all.")
+    if all_:
+        found = _workspace(ctx).drafts_dir.glob("*/document.md")
+        kurzname = tuple(sorted(p.parent.name for p in found))
     if final or archive:
         if not final:
             raise click.UsageError("--archive gibt es nur zusammen mit --final.")
-        _render_final(ctx, kurzname, formats, out, archive, force)
+        for slug in kurzname:
+            _render_final(ctx, slug, formats, out, archive, force)
         return
     from lafast_docs.render import parse_formats
     from lafast_docs.render import render as do_render
 
-    outputs = do_render(
-        _workspace(ctx),
-        kurzname,
-        formats=parse_formats(formats),
-        out_dir=Path(out) if out else None,
-        force=force,
-    )
-    for o in outputs:
-        note = " (unverändert, nicht neu erzeugt)" if o.cached else ""
-        click.echo(f"{o.format.upper():5} {o.path}{note}")
-    _hint(f"„lafast check {kurzname}“ prüft die Barrierefreiheit des Textes.")
+    wanted = parse_formats(formats)
+    ws = _workspace(ctx)
+    with _progress(len(kurzname), "Erzeuge Dokumente") as step:
+        for slug in kurzname:
+            outputs = do_render(
+                ws, slug, formats=wanted, out_dir=Path(out) if out else None, force=force
+            )
+            for o in outputs:
+                note = " (unverändert, nicht neu erzeugt)" if o.cached else ""
+                click.echo(f"{o.format.upper():5} {o.path}{note}")
+            step()
+    _hint(f"„lafast check {kurzname[0]}“ prüft die Barrierefreiheit des Textes.")
 
 
 @cli.command()

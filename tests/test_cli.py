@@ -457,3 +457,14 @@ def test_progress_for_many_files_only_at_a_terminal(ws, tmp_path, monkeypatch) -
     monkeypatch.setattr("lafast_docs.cli._interactive", lambda: True)
     code, _out, err = run(["comments", "import", *files], cwd=ws.root)
     assert code == 1 and "Lese Rückmeldungen ein" in err
+
+
+def test_render_several_documents_with_progress(sample_ws, monkeypatch) -> None:
+    monkeypatch.setattr("lafast_docs.cli._interactive", lambda: True)
+    code, out, err = run(["render", "--all", "--format", "html"], cwd=sample_ws.root)
+    assert code == 0, err
+    assert "Erzeuge Dokumente" in err  # the progress bar's label, on stderr only
+    for slug in ("mindeststandards-fsa", "stellungnahme-verordnung-unterbringung"):
+        assert str(sample_ws.build_dir / slug / f"{slug}.html") in out
+    code, _out, err = run(["render"], cwd=sample_ws.root)
+    assert code == 2 and "KURZNAMEN an oder --all" in err
