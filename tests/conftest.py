@@ -164,3 +164,29 @@ def assert_pdf_ua1(path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "compliant=true" in proc.stdout, proc.stdout
+
+
+def libreoffice_convert(src: Path, to: str, outdir: Path) -> Path:
+    """Convert `src` with LibreOffice (headless, own profile); returns the written file.
+    `to` is a filter spec such as "docx", "xlsx:Calc MS Excel 2007 XML" or "txt:Text…"."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice fehlt: apt-get install libreoffice-writer-nogui (.ci/run)"
+    outdir.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(
+        [
+            soffice,
+            "--headless",
+            f"-env:UserInstallation=file://{outdir}/.lo-profile",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(outdir),
+            str(src),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    out = outdir / f"{src.stem}.{to.split(':')[0]}"
+    assert out.is_file(), proc.stdout + proc.stderr
+    return out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +12,7 @@ from lafast_docs.disposition import decide, load
 from lafast_docs.disposition_sheet import export, import_sheet
 from lafast_docs.errors import LafastError
 
-from .conftest import SAMPLE_FS, entry, git
+from .conftest import SAMPLE_FS, entry, git, libreoffice_convert
 
 
 @pytest.fixture
@@ -82,25 +80,7 @@ def test_xlsx_round_trip_through_libreoffice(three, tmp_path) -> None:
     sheet.cell(_row(sheet, c1), dup).value = a1.lower()
     sheet.cell(_row(sheet, c1), reason).value = "Gleicher Punkt wie die AWO."
     wb.save(path)
-    soffice = shutil.which("soffice")
-    assert soffice, "LibreOffice is needed (apt-get install libreoffice-writer-nogui)"
-    out = tmp_path / "lo"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(out),
-            str(path),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=180,
-    )
-    saved = out / "sitzung.xlsx"
+    saved = libreoffice_convert(path, "xlsx:Calc MS Excel 2007 XML", tmp_path / "lo")
     assert any("teilweise angenommen" in f for f in _dropdowns(_sheet(saved)[1]).values())
 
     before = git(ws, "rev-list", "--count", "HEAD")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import zipfile
 from pathlib import Path
 
@@ -12,7 +10,14 @@ import pytest
 from lafast_docs.errors import UnsafeContent
 from lafast_docs.render import render
 
-from .conftest import SAMPLE_FS, SAMPLE_SN, assert_pdf_ua1, pdf_text, write_draft_body
+from .conftest import (
+    SAMPLE_FS,
+    SAMPLE_SN,
+    assert_pdf_ua1,
+    libreoffice_convert,
+    pdf_text,
+    write_draft_body,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 STAR_BODY = (
@@ -108,26 +113,8 @@ def test_sample_docx_styles_and_properties(rendered_samples) -> None:
 
 @pytest.mark.slow
 def test_docx_opens_in_libreoffice(rendered_samples, tmp_path) -> None:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice fehlt: apt-get install libreoffice-writer-nogui (.ci/run)"
     src = rendered_samples[SAMPLE_SN]["docx"]
-    proc = subprocess.run(
-        [
-            soffice,
-            "--headless",
-            f"-env:UserInstallation=file://{tmp_path}/lo",
-            "--convert-to",
-            "txt:Text (encoded):UTF8",
-            "--outdir",
-            str(tmp_path),
-            str(src),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    out = tmp_path / (src.stem + ".txt")
-    assert out.is_file(), proc.stdout + proc.stderr
+    out = libreoffice_convert(src, "txt:Text (encoded):UTF8", tmp_path)
     text = out.read_text("utf-8-sig")
     assert "Sozialarbeiter*innen" in text or "Klient*innen" in text
     assert "Vorbemerkung" in text
