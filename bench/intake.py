@@ -37,18 +37,27 @@ from lafast_docs.rounds import open_round  # noqa: E402
 
 
 def yaml_submission(rnd, org: str, blocks, rng: random.Random, n: int) -> str:  # type: ignore[no-untyped-def]
-    lines = ['format: "lafast-rueckmeldung/1"', f'dokument: "{rnd.slug}"',
-             f'runde: "{rnd.id}"', f'organisation: "{org}"', "einwilligung: intern",
-             "anmerkungen:"]
+    lines = [
+        'format: "lafast-rueckmeldung/1"',
+        f'dokument: "{rnd.slug}"',
+        f'runde: "{rnd.id}"',
+        f'organisation: "{org}"',
+        "einwilligung: intern",
+        "anmerkungen:",
+    ]
     for i in range(n):
         b = rng.choice(blocks)
         words = b.text.split()
         start = rng.randrange(max(1, len(words) - 6))
-        quote = " ".join(words[start:start + 6])
+        quote = " ".join(words[start : start + 6])
         if i % 10 == 9 and len(quote) > 12:  # a typo: exact search fails, fuzzy finds it
             quote = quote[:5] + quote[6:]
-        lines += [f"  - rn: {b.rn}", "    art: inhaltlich", f"    zitat: {json.dumps(quote)}",
-                  f'    anmerkung: "Anmerkung {i} zu Rn. {b.rn}"']
+        lines += [
+            f"  - rn: {b.rn}",
+            "    art: inhaltlich",
+            f"    zitat: {json.dumps(quote)}",
+            f'    anmerkung: "Anmerkung {i} zu Rn. {b.rn}"',
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -72,8 +81,13 @@ def main() -> None:
 
         for org in orgs[: args.files]:
             add_org(ws, org, name=f"Träger {org}", type="traeger")
-        rnd = open_round(ws, SLUG, deadline=dt.date.today() + dt.timedelta(days=30),
-                         invite=orgs[:2], today=dt.date.today())
+        rnd = open_round(
+            ws,
+            SLUG,
+            deadline=dt.date.today() + dt.timedelta(days=30),
+            invite=orgs[:2],
+            today=dt.date.today(),
+        )
         blocks = model_of(load_draft(ws, SLUG)).blocks
         inbox = tmpdir / "eingang"
         inbox.mkdir()
@@ -98,8 +112,12 @@ def main() -> None:
         for i in range(args.docx):
             b = blocks[(i * 7) % len(blocks)]
             words = [w for w in b.text.split() if len(w) > 6] or b.text.split()
-            data = docx_with_changes(form, comment_on=words[0], comment=f"Kommentar {i}",
-                                     replace=(words[-1], f"ersetzt{i}"))
+            data = docx_with_changes(
+                form,
+                comment_on=words[0],
+                comment=f"Kommentar {i}",
+                replace=(words[-1], f"ersetzt{i}"),
+            )
             p = inbox / f"form-{i}.docx"
             p.write_bytes(data)
             docs.append(p)
@@ -116,11 +134,15 @@ def main() -> None:
         t = time.perf_counter()
         docx_results = import_files(ws, docs, from_org=orgs[1])
         t_docx_import = time.perf_counter() - t
-    print(f"YAML  {ok} Dateien, {n_comments} Anmerkungen ({stale} veraltet): {t_yaml:.2f} s "
-          f"(target <= 5 s)")
-    print(f"DOCX  lesen {t_read:.2f} s / bare pandoc {t_bare:.2f} s -> ratio "
-          f"{t_read / t_bare:.2f} (target <= 1.5); vollständiger Import mit Ablage und Commit "
-          f"{t_docx_import:.2f} s für {len(docx_results)} Dateien")
+    print(
+        f"YAML  {ok} Dateien, {n_comments} Anmerkungen ({stale} veraltet): {t_yaml:.2f} s "
+        f"(target <= 5 s)"
+    )
+    print(
+        f"DOCX  lesen {t_read:.2f} s / bare pandoc {t_bare:.2f} s -> ratio "
+        f"{t_read / t_bare:.2f} (target <= 1.5); vollständiger Import mit Ablage und Commit "
+        f"{t_docx_import:.2f} s für {len(docx_results)} Dateien"
+    )
 
 
 if __name__ == "__main__":
