@@ -57,6 +57,14 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
     store = ws.store
     atomic_write(target / MARKER, "Von „lafast demo“ angelegt; wird beim nächsten Lauf ersetzt.\n")
     shutil.copyfile(resources.data_dir() / "demo" / CONFIG_NAME, target / CONFIG_NAME)
+    if shutil.which("ssh-keygen") is None:
+        progress(
+            "Hinweis: ssh-keygen fehlt (Paket openssh-client); die Demo gibt ohne signierte "
+            "Freigaben frei."
+        )
+        config = target / CONFIG_NAME
+        text = config.read_text("utf-8")
+        atomic_write(config, text.replace("signing:\n  git: ssh\n", "signing:\n  git: none\n"))
     ws.config = load_config(target / CONFIG_NAME)
     samples = resources.sample_drafts()
     slugs = sorted(p.parent.name for p in samples.glob("*/document.md"))
@@ -124,7 +132,8 @@ def make_demo_keys(ws: Workspace) -> dict[str, Any]:
     folder.mkdir(parents=True, exist_ok=True)
     lines = []
     paths = {}
-    for person in ws.config.people:
+    people = ws.config.people if ws.config.signing.git == "ssh" else []
+    for person in people:
         key = folder / person.id
         try:
             subprocess.run(
@@ -141,8 +150,9 @@ def make_demo_keys(ws: Workspace) -> dict[str, Any]:
         pub = key.with_name(key.name + ".pub").read_text("utf-8").split()
         lines.append(f'{person.id} namespaces="git" {pub[0]} {pub[1]}')
         paths[person.id] = key
-    allowed = folder / "allowed_signers"
-    atomic_write(allowed, "\n".join(lines) + "\n")
+    allowed = folder / "allowed_signers" if lines else None
+    if allowed is not None:
+        atomic_write(allowed, "\n".join(lines) + "\n")
     authority = make_authority(folder, organisation=ws.config.org_name, password="")
     return {
         "folder": folder,
@@ -157,13 +167,14 @@ def use_key(ws: Workspace, keys: dict[str, Any], person_id: str) -> None:
     from lafast_docs.keyring import write_local
 
     a = keys["authority"]
+    git = (
+        f"git:\n  allowed_signers: {keys['allowed']}\n  key: {keys['keys'][person_id]}\n"
+        if keys["allowed"] is not None
+        else ""
+    )
     write_local(
         ws,
-        "# Von „lafast demo“ angelegt: Demo-Schlüssel, nur für die Vorführung.\n"
-        "git:\n"
-        f"  allowed_signers: {keys['allowed']}\n"
-        f"  key: {keys['keys'][person_id]}\n"
-        "pdf:\n"
+        "# Von „lafast demo“ angelegt: Demo-Schlüssel, nur für die Vorführung.\n" + git + "pdf:\n"
         f"  pkcs12: {a.pkcs12}\n"
         f"  trust_roots: [{a.ca_cert}]\n",
     )

@@ -468,3 +468,21 @@ def test_render_several_documents_with_progress(sample_ws, monkeypatch) -> None:
         assert str(sample_ws.build_dir / slug / f"{slug}.html") in out
     code, _out, err = run(["render"], cwd=sample_ws.root)
     assert code == 2 and "KURZNAMEN an oder --all" in err
+
+
+@pytest.mark.slow
+def test_demo_without_ssh_keygen_still_finishes(tmp_path, monkeypatch) -> None:
+    """A fresh machine with Python and git only: no ssh-keygen, so no signed approvals."""
+    import os
+    import shutil
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    os.symlink(shutil.which("git"), bin_dir / "git")
+    monkeypatch.setenv("PATH", str(bin_dir))
+    code, out, err = run(["demo", "ohne-ssh"], cwd=tmp_path)
+    assert code == 0, err
+    assert "ssh-keygen fehlt" in err
+    assert out.count("Ergebnis: echt") == 2 or out.count("\n  echt\n") == 2
+    config = (tmp_path / "ohne-ssh" / "lafast.yaml").read_text("utf-8")
+    assert "signing:\n  git: none\n" in config
