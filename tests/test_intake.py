@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -319,3 +321,71 @@ def test_word_reply_threads_become_replies(rnd_ws, tmp_path) -> None:
             "text": "Sehe ich auch so.",
         }
     ]
+
+
+def _choose_consent(docx: bytes, label: str) -> bytes:
+    """What a Word user does: pick an entry of the consent drop-down (content control)."""
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    doc = Document(io.BytesIO(docx))
+    [sdt] = [
+        s
+        for s in doc.element.body.iter(qn("w:sdt"))
+        if s.find(f"{qn('w:sdtPr')}/{qn('w:tag')}").get(qn("w:val")) == "lafast-einwilligung"
+    ]
+    [text] = list(sdt.iter(qn("w:t")))
+    text.text = label
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
+
+
+def test_consent_from_the_word_and_excel_forms(rnd_ws, tmp_path) -> None:
+    from lafast_docs.comments.model import CONSENT_LABELS
+
+    ws = rnd_ws
+    b = ws.blocks[2]
+    # Word: the drop-down left alone means intern; a choice is read back
+    plain = form(ws, "awo-sachsen", "docx").read_bytes()
+    assert "lafast-einwilligung" in zipfile.ZipFile(io.BytesIO(plain)).read(
+        "word/document.xml"
+    ).decode("utf-8")
+    chosen = docx_with_changes(
+        write(tmp_path, "awo-form.docx", _choose_consent(plain, CONSENT_LABELS["oeffentlich"])),
+        comment_on=words(ws.blocks[5].text, 1, 3),
+        comment="Bitte präziser.",
+        replace=(words(ws.blocks[6].text, 0, 2), "Neuer Anfang"),
+    )
+    res = import_files(ws, [write(tmp_path, "awo.docx", chosen)])
+    assert res[0].status == "importiert", res[0].message
+    # Excel: the "Angaben" sheet has the consent drop-down and the contact
+    from openpyxl import load_workbook
+
+    wb = load_workbook(form(ws, "lag-fsa-msa", "xlsx"))
+    details = wb["Angaben"]
+    assert details["B1"].value == CONSENT_LABELS["intern"]
+    assert any("B1" in str(dv.sqref) for dv in details.data_validations.dataValidation)
+    details["B1"] = CONSENT_LABELS["anonymisiert"]
+    details["B2"] = "Selin Kaya"
+    wb["Anmerkungen"].append([b.rn, "", "inhaltlich", "Zu unbestimmt.", "", ""])
+    wb.save(tmp_path / "lag.xlsx")
+    res = import_files(ws, [tmp_path / "lag.xlsx"])
+    assert res[0].status == "importiert", res[0].message
+    subs = {s.org: s for s in list_submissions(ws.rnd.folder)}
+    assert subs["awo-sachsen"].data["consent"] == "oeffentlich"
+    assert subs["lag-fsa-msa"].data["consent"] == "anonymisiert"
+    assert subs["lag-fsa-msa"].data["contact"]["name"] == "Selin Kaya"
+
+
+@pytest.mark.slow
+def test_consent_survives_libreoffice(rnd_ws, tmp_path) -> None:
+    """The Word form opened and saved by LibreOffice keeps the drop-down and its choice."""
+    from lafast_docs.comments.intake_docx import read_docx
+    from lafast_docs.comments.model import CONSENT_LABELS
+
+    ws = rnd_ws
+    plain = form(ws, "caritas-dresden", "docx").read_bytes()
+    chosen = write(tmp_path, "caritas.docx", _choose_consent(plain, CONSENT_LABELS["anonymisiert"]))
+    saved = libreoffice_convert(chosen, "docx:MS Word 2007 XML", tmp_path / "lo")
+    assert read_docx(saved.read_bytes()).consent == "anonymisiert"

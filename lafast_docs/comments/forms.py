@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from lafast_docs.comments.model import CONSENT_LABELS, CONSENT_TAG
 from lafast_docs.config import Org, Workspace
 from lafast_docs.drafts import Draft
 from lafast_docs.render.context import german_date
@@ -29,6 +30,8 @@ KIND_LABELS = {
 }
 XLSX_COLUMNS = ("Rn.", "Abschnitt", "Art", "Anmerkung", "Änderungsvorschlag", "Begründung")
 XLSX_ROWS = 300  # prepared rows with drop-downs and validation
+# the "Angaben" sheet of the XLSX form: label in column A, the answer in column B
+XLSX_DETAILS = ("Einwilligung zur Veröffentlichung", "Ansprechperson", "E-Mail")
 FORM_FORMAT = "lafast-rueckmeldung/1"
 
 
@@ -89,6 +92,26 @@ def instructions(draft: Draft, rnd: Round, org_name: str) -> list[str]:
     ]
 
 
+CONSENT_QUESTION = "Darf Ihre Rückmeldung veröffentlicht werden (z. B. in der Synopse)?"
+
+
+def consent_control() -> str:
+    """A Word drop-down (content control) for the consent, read back by the DOCX intake."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    items = "".join(
+        f"<w:listItem w:displayText={quoteattr(label)} w:value={quoteattr(key)}/>"
+        for key, label in CONSENT_LABELS.items()
+    )
+    return (
+        f'<w:p><w:r><w:t xml:space="preserve">{escape(CONSENT_QUESTION)} Bitte wählen: </w:t>'
+        '</w:r><w:sdt><w:sdtPr><w:alias w:val="Einwilligung zur Veröffentlichung"/>'
+        f'<w:tag w:val="{CONSENT_TAG}"/><w:dropDownList>{items}</w:dropDownList></w:sdtPr>'
+        f"<w:sdtContent><w:r><w:t>{escape(CONSENT_LABELS['intern'])}</w:t></w:r>"
+        "</w:sdtContent></w:sdt></w:p>"
+    )
+
+
 def _write_docx_form(
     ws: Workspace,
     analysis,
@@ -114,6 +137,7 @@ def _write_docx_form(
             ],
         },
         *paras,
+        {"t": "RawBlock", "c": ["openxml", consent_control()]},
         {"t": "RawBlock", "c": ["openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>']},
     ]
     write_docx(
@@ -181,6 +205,28 @@ def write_xlsx_form(draft: Draft, rnd: Round, org: Org, blocks: list[Block], tar
     text.column_dimensions["C"].width = 100
     text.protection.sheet = True
 
+    details = wb.create_sheet("Angaben")
+    details.column_dimensions["A"].width = 36
+    details.column_dimensions["B"].width = 60
+    for label in XLSX_DETAILS:
+        details.append([label, ""])
+        details.cell(details.max_row, 1).font = bold
+        details.cell(details.max_row, 2).protection = unlocked
+    details["B1"] = CONSENT_LABELS["intern"]
+    consent = DataValidation(
+        type="list",
+        formula1='"' + ",".join(CONSENT_LABELS.values()) + '"',
+        allow_blank=False,
+        showErrorMessage=True,
+        errorTitle="Einwilligung",
+        error="Bitte aus der Liste wählen.",
+    )
+    details.add_data_validation(consent)
+    consent.add("B1")
+    details.append([])
+    details.append(["Darf Ihre Rückmeldung veröffentlicht werden (z. B. in der Synopse)?"])
+    details.protection.sheet = True
+
     info = wb.create_sheet("Hinweise")
     info.column_dimensions["A"].width = 110
     for line in [
@@ -188,6 +234,8 @@ def write_xlsx_form(draft: Draft, rnd: Round, org: Org, blocks: list[Block], tar
         "Eine Zeile je Anmerkung im Blatt „Anmerkungen“. Rn. = Randnummer des Absatzes "
         "(siehe Blatt „Text“), Art = grundsätzlich, inhaltlich oder redaktionell.",
         "Änderungsvorschlag: die neue Formulierung. Begründung: warum.",
+        "Im Blatt „Angaben“: ob Ihre Rückmeldung veröffentlicht werden darf (z. B. in der "
+        "Synopse) und wer Ansprechperson für Rückfragen ist.",
         "Die Kopfzeile ist geschützt; bitte keine Spalten einfügen oder umbenennen.",
     ]:
         info.append([line])

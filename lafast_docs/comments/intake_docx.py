@@ -19,7 +19,14 @@ from typing import Any
 
 from lafast_docs import pandoc
 from lafast_docs.comments import safety
-from lafast_docs.comments.model import RawComment, RawSubmission, normalise_kind
+from lafast_docs.comments.model import (
+    CONSENT_TAG,
+    CONSENTS,
+    RawComment,
+    RawSubmission,
+    normalise_consent,
+    normalise_kind,
+)
 from lafast_docs.textmodel import WRAPPERS, Node, inlines_text
 
 CONTEXT = 32
@@ -58,7 +65,29 @@ def read_docx(data: bytes) -> RawSubmission:
         round=meta.get("lafast-runde", ""),
         org=meta.get("lafast-eingeladen", ""),
         version=meta.get("lafast-version", ""),
+        consent=_consent(zf),
     )
+
+
+def _consent(zf: Any) -> str:
+    """The choice in the form's consent drop-down (a content control tagged by lafast)."""
+    try:
+        root = safety.parse_xml(zf.read("word/document.xml"))
+    except KeyError:
+        return ""
+    w = NS["w"]
+    for sdt in root.iter(f"{{{w}}}sdt"):
+        tag = sdt.find("w:sdtPr/w:tag", NS)
+        values = {
+            item.get(f"{{{w}}}value")
+            for item in sdt.findall("w:sdtPr/w:dropDownList/w:listItem", NS)
+        }
+        # Word keeps the tag; LibreOffice drops it but keeps the list with our values
+        if (tag is not None and tag.get(f"{{{w}}}val") == CONSENT_TAG) or values == set(CONSENTS):
+            content = sdt.find("w:sdtContent", NS)
+            text = "".join(content.itertext()) if content is not None else ""
+            return normalise_consent(text)
+    return ""
 
 
 def _custom_props(zf: Any) -> dict[str, str]:

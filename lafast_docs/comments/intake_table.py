@@ -11,7 +11,12 @@ import io
 from typing import Any
 
 from lafast_docs.comments import safety
-from lafast_docs.comments.model import RawComment, RawSubmission, normalise_kind
+from lafast_docs.comments.model import (
+    RawComment,
+    RawSubmission,
+    normalise_consent,
+    normalise_kind,
+)
 
 COLUMNS = {
     "rn": ("rn", "rn.", "randnummer", "randnr", "randnr."),
@@ -155,6 +160,15 @@ def read_xlsx(data: bytes) -> RawSubmission:
         }
         sheet = wb["Anmerkungen"] if "Anmerkungen" in wb.sheetnames else wb.worksheets[0]
         rows = [list(r) for r in sheet.iter_rows(max_row=MAX_ROWS + 2, values_only=True)]
+        details = (
+            {
+                str(r[0]).strip(): r[1]
+                for r in wb["Angaben"].iter_rows(max_row=20, max_col=2, values_only=True)
+                if r and len(r) > 1 and r[0]
+            }
+            if "Angaben" in wb.sheetnames
+            else {}
+        )
     finally:
         wb.close()
     if not rows:
@@ -163,7 +177,14 @@ def read_xlsx(data: bytes) -> RawSubmission:
     comments, problems = _rows_to_comments(
         rows[1:], cols, first_row=2, label=f"Tabelle „{sheet.title}“"
     )
-    return _finish("xlsx", comments, problems, meta)
+    raw = _finish("xlsx", comments, problems, meta)
+    raw.consent = normalise_consent(details.get("Einwilligung zur Veröffentlichung"))
+    contact = {
+        key: str(details.get(label) or "").strip()[:300]
+        for key, label in (("name", "Ansprechperson"), ("email", "E-Mail"))
+    }
+    raw.contact = {k: v for k, v in contact.items() if v}
+    return raw
 
 
 def read_csv(data: bytes) -> RawSubmission:

@@ -17,6 +17,13 @@ from lafast_docs.errors import LafastError
 SUBMISSION_FORMAT = "lafast-submission/1"
 KINDS = ("grundsaetzlich", "inhaltlich", "redaktionell")
 CONSENTS = ("oeffentlich", "anonymisiert", "intern")
+CONSENT_TAG = "lafast-einwilligung"  # the tag of the consent drop-down in the Word form
+# how the Word and Excel forms offer the consent (first word decides when read back)
+CONSENT_LABELS = {
+    "intern": "intern – nur für die Fachstelle und die Gremien",
+    "anonymisiert": "anonymisiert – veröffentlichen ohne Namen der Organisation",
+    "oeffentlich": "öffentlich – veröffentlichen mit Namen der Organisation",
+}
 KIND_NAMES = {
     "grundsaetzlich": "grundsätzlich",
     "inhaltlich": "inhaltlich",
@@ -54,6 +61,13 @@ class RawSubmission:
     consent: str = ""
     contact: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # notes on empty rows etc.
+
+
+def normalise_consent(value: Any) -> str:
+    """ "öffentlich – …", "Anonymisiert", "oeffentlich" -> the consent key ("" if unknown)."""
+    words = str(value or "").strip().lower().replace("ö", "oe").split()
+    first = words[0].strip("–-:,.") if words else ""
+    return first if first in CONSENTS else ""
 
 
 def normalise_kind(value: Any) -> str:
