@@ -167,8 +167,13 @@ def use_key(ws: Workspace, keys: dict[str, Any], person_id: str) -> None:
     from lafast_docs.keyring import write_local
 
     a = keys["authority"]
+    roles = "".join(
+        f"    {role}: [{', '.join(p.id for p in ws.config.holders(role))}]\n"
+        for role in ws.config.roles
+    )
     git = (
         f"git:\n  allowed_signers: {keys['allowed']}\n  key: {keys['keys'][person_id]}\n"
+        f"  roles:\n{roles}"
         if keys["allowed"] is not None
         else ""
     )

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lafast_docs.config import Workspace
 
@@ -189,6 +190,14 @@ def _workspace_state(ws: Workspace) -> Finding:
     return Finding("Arbeitsbereich", OK, f"{ws.root}, alles gespeichert")
 
 
+def _described(exc: Any) -> str:
+    """An error's message with its listed problems (line numbers included)."""
+    found = "; ".join(
+        f"{p.location()}: {p.message}" if p.location() else p.message for p in exc.problems
+    )
+    return f"{exc.message} {found}".strip()
+
+
 def _signing_git(ws: Workspace) -> Finding:
     from lafast_docs.errors import LafastError
     from lafast_docs.keyring import load_keyring
@@ -197,7 +206,7 @@ def _signing_git(ws: Workspace) -> Finding:
     try:
         keys = load_keyring(ws)
     except LafastError as exc:
-        return Finding(topic, ERROR, exc.message, exc.hint or "")
+        return Finding(topic, ERROR, _described(exc), exc.hint or "")
     if not keys.git_signing:
         return Finding(
             topic,
@@ -227,7 +236,17 @@ def _signing_git(ws: Workspace) -> Finding:
             f"der Schlüssel {keys.signing_key} fehlt",
             "Pfad in .git/lafast-local.yaml prüfen oder mit ssh-keygen einen Schlüssel anlegen.",
         )
-    return Finding(topic, OK, f"{keys.git_format}, Liste {keys.allowed_signers}")
+    if keys.roles is None:
+        return Finding(
+            topic,
+            NOTE,
+            f"{keys.git_format}, Liste {keys.allowed_signers}; die Rollen sind nicht auf "
+            "diesem Rechner festgelegt: wer einen zugelassenen Schlüssel hat, könnte sich per "
+            "Commit an lafast.yaml eine Rolle geben",
+            "In .git/lafast-local.yaml unter git: „roles: {leitung: [personenkennung], …}“ "
+            "eintragen.",
+        )
+    return Finding(topic, OK, f"{keys.git_format}, Liste {keys.allowed_signers}, Rollen festgelegt")
 
 
 def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
@@ -238,7 +257,7 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
     try:
         keys = load_keyring(ws)
     except LafastError as exc:
-        return Finding(topic, ERROR, exc.message, exc.hint or "")
+        return Finding(topic, ERROR, _described(exc), exc.hint or "")
     if keys.pkcs12 is None:
         status = ERROR if keys.pdf_required else NOTE
         return Finding(

@@ -47,6 +47,9 @@ class Keyring:
     pkcs12: Path | None = None
     password_env: str = ""
     trust_roots: tuple[Path, ...] = field(default_factory=tuple)
+    # role -> person ids allowed to approve in it, pinned on this machine ("git: roles:");
+    # None: the roles in lafast.yaml count (which a commit could change)
+    roles: dict[str, tuple[str, ...]] | None = None
     git_required: bool = False  # lafast.yaml asks for signed approvals
     pdf_required: bool = False  # lafast.yaml asks for signed final PDFs
 
@@ -132,6 +135,18 @@ def load_keyring(ws: Workspace) -> Keyring:
         if key not in ("git", "pdf"):
             bad(f"Unbekannter Eintrag „{key}“ (erlaubt: git, pdf).", data, key)
     git = data.get("git") or {}
+    pdf = data.get("pdf") or {}
+    for section, name, known in (
+        (git, "git", ("format", "allowed_signers", "key", "gnupghome", "roles")),
+        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots")),
+    ):
+        for key in section if isinstance(section, dict) else ():
+            if key not in known:
+                bad(
+                    f"Unbekannter Eintrag „{key}“ unter {name} (erlaubt: {', '.join(known)}).",
+                    section,
+                    key,
+                )
     if isinstance(git, dict):
         fmt = str(git.get("format") or (policy.git if required else "ssh"))
         if fmt not in ("ssh", "openpgp"):
@@ -144,9 +159,9 @@ def load_keyring(ws: Workspace) -> Keyring:
         else:
             values["signing_key"] = str(git.get("key") or "") or None
             values["gnupghome"] = file_entry(git, "gnupghome", folder=True)
+        values["roles"] = _roles(git, bad)
     else:
         bad("„git“ braucht „allowed_signers:“ (und optional „key:“).", data, "git")
-    pdf = data.get("pdf") or {}
     if isinstance(pdf, dict):
         values["pkcs12"] = file_entry(pdf, "pkcs12")
         values["password_env"] = str(pdf.get("password_env") or "")
@@ -165,6 +180,19 @@ def load_keyring(ws: Workspace) -> Keyring:
             hint=f"Korrigieren Sie die genannten Zeilen in {path}.",
         )
     return Keyring(path, git_required=required, pdf_required=policy.pdf, **values)
+
+
+def _roles(git: Any, bad: Any) -> dict[str, tuple[str, ...]] | None:
+    """`roles: {leitung: [miriam-albers], …}`: who may approve in which role, on this machine."""
+    raw = git.get("roles")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in raw.values()
+    ):
+        bad("„roles“: je Rolle eine Liste von Personenkennungen (leitung: [name]).", git, "roles")
+        return None
+    return {str(role): tuple(people) for role, people in raw.items()}
 
 
 def _in_worktree(p: Path, ws: Workspace) -> bool:

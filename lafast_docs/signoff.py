@@ -198,6 +198,9 @@ def check(ws: Workspace, a: Approval, keyring: Keyring, parts: dict[str, str], h
         c.refuse(f"{a.name} ({a.person}) steht nicht (mehr) unter „people“ in lafast.yaml.")
     elif a.role not in person.roles:
         c.refuse(f"{person.name} hat die Rolle „{cfg.roles.get(a.role, a.role)}“ nicht (mehr).")
+    pinned = pinned_refusal(keyring, a.role, a.person)
+    if pinned:
+        c.refuse(pinned)
     if keyring.git_signing:
         if not a.signed:
             c.refuse(
@@ -225,6 +228,20 @@ def check(ws: Workspace, a: Approval, keyring: Keyring, parts: dict[str, str], h
             reason += f" – in {shown}{more}"
         c.refuse(reason + ".")
     return c
+
+
+def pinned_refusal(keyring: Keyring, role: str, person_id: str) -> str:
+    """Why `person_id` may not approve as `role` by this machine's pinned roles ("" if fine)."""
+    if keyring.roles is None:
+        return ""
+    allowed = keyring.roles.get(role, ())
+    if person_id in allowed:
+        return ""
+    return (
+        f"Nach der Rollenliste dieses Rechners (git: roles in {keyring.path}) darf "
+        f"{person_id} nicht als „{role}“ freigeben"
+        + (f" (zugelassen: {', '.join(allowed)})." if allowed else " (niemand eingetragen).")
+    )
 
 
 def _first_line(raw: str) -> str:
@@ -370,6 +387,12 @@ def sign_off(
         )
     keyring = load_keyring(ws)
     who = _approver(ws, role, person, keyring)
+    refusal = pinned_refusal(keyring, role, who.id)
+    if refusal:
+        raise SignoffError(
+            refusal + "; die Freigabe wurde nicht gespeichert.",
+            hint="Die Rollenliste pflegt die Administration in der lokalen Einstellung.",
+        )
     head = store.resolve("HEAD")
     parts = content_parts(ws, slug, head)
     digest = content_hash(parts)

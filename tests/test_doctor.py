@@ -87,6 +87,10 @@ def test_signing_keys_and_certificate_expiry(sample_ws, tmp_path, monkeypatch) -
     keys = make_keys(tmp_path / "schluessel", allowed={"miriam-albers": "albers"})
     use(ws, keys, "albers")
     monkeypatch.delenv(PASSWORD_ENV, raising=False)
+    assert _signing_git(ws).status == NOTE and "roles:" in _signing_git(ws).fix
+    local = ws.store.git_dir() / "lafast-local.yaml"
+    pinned = "git:\n  roles:\n    leitung: [miriam-albers]\n"
+    local.write_text(local.read_text("utf-8").replace("git:\n", pinned), "utf-8")
     assert _signing_git(ws).status == OK
     missing_pw = _signing_pdf(ws)
     assert missing_pw.status == ERROR and PASSWORD_ENV in missing_pw.detail
@@ -97,5 +101,9 @@ def test_signing_keys_and_certificate_expiry(sample_ws, tmp_path, monkeypatch) -
     assert soon.status == ERROR and soon.detail.startswith("läuft am ")
     gone = _signing_pdf(ws, today=dt.date.today() + dt.timedelta(days=900))
     assert gone.status == ERROR and gone.detail.startswith("abgelaufen am ")
+    local.write_text(local.read_text("utf-8").replace("pdf:\n", "pdf:\n  farbe: rot\n"), "utf-8")
+    typo = _signing_pdf(ws)
+    assert typo.status == ERROR and "Unbekannter Eintrag „farbe“ unter pdf" in typo.detail
+    local.write_text(local.read_text("utf-8").replace("  farbe: rot\n", ""), "utf-8")
     keys.key("albers").unlink()
     assert _signing_git(ws).status == ERROR

@@ -302,3 +302,39 @@ def test_openpgp_key_not_on_the_list_is_refused(sample_ws: Workspace, gpg) -> No
     check = signoff_status(ws, SAMPLE_SN).roles[0].check
     assert check is not None and not check.valid
     assert check.reasons[0].startswith("Die Signatur gehört nicht zu einem zugelassenen Schlüssel")
+
+
+def test_roles_pinned_on_this_machine_beat_a_commit_to_lafast_yaml(
+    sample_ws: Workspace, keys: Keys
+) -> None:
+    """Selin Kaya's key is on the list (as LAG speaker). She gives herself the role Leitung by
+    a commit to lafast.yaml and signs as Leitung: without pinned roles git's check passes; the
+    roles pinned in the local file refuse it."""
+    ws = sample_ws
+    path = ws.root / "lafast.yaml"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("roles: [lag-sprecher]", "roles: [lag-sprecher, leitung]"))
+    ws.config = load_config(path)
+    ws.store.commit([path], "Rollen ergänzt")
+    use(ws, keys, "kaya", pdf=False)
+    r = sign_off(ws, SAMPLE_FS, "leitung", person="selin-kaya")
+    assert r.authenticated  # the hole: a valid key plus a self-given role
+
+    from lafast_docs.keyring import local_path
+
+    local = local_path(ws)
+    local.write_text(
+        local.read_text("utf-8")
+        + "  roles:\n    leitung: [miriam-albers]\n    lag-sprecher: [selin-kaya]\n",
+        "utf-8",
+    )
+    st = signoff_status(ws, SAMPLE_FS)
+    leitung = next(x for x in st.roles if x.role == "leitung")
+    assert not leitung.valid
+    assert "darf selin-kaya nicht als „leitung“ freigeben" in leitung.check.reasons[0]  # type: ignore[union-attr]
+    with pytest.raises(SignoffError, match="zugelassen: miriam-albers"):
+        sign_off(ws, SAMPLE_FS, "leitung", person="selin-kaya")
+    git(ws, "tag", "-d", r.approval.tag)  # the office removes the void approval
+    use(ws, keys, "albers", pdf=False)
+    local.write_text(local.read_text("utf-8") + "  roles:\n    leitung: [miriam-albers]\n", "utf-8")
+    assert sign_off(ws, SAMPLE_FS, "leitung").authenticated
