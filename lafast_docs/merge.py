@@ -90,6 +90,18 @@ def _words_pattern(text: str) -> str:
     return _WS.join(re.escape(w) for w in text.split())
 
 
+_MARKUP = r"[*_`\[\]~^]*"  # emphasis, code, link brackets, strike, super/subscript
+
+
+def _found_with_markup(body: str, old: str) -> bool:
+    """Is `old` in the source when inline markup between and around its words is ignored?"""
+    words = old.split()
+    if not words:
+        return False
+    pattern = (_MARKUP + _WS + _MARKUP).join(re.escape(w) for w in words)
+    return re.search(_MARKUP + pattern + _MARKUP, body) is not None
+
+
 def _find(body: str, old: str, prefix: str, suffix: str) -> tuple[list[tuple[int, int]], str]:
     """Spans of `old` in `body`; with several, those whose surroundings match the context."""
     if old.strip():
@@ -188,7 +200,10 @@ def plan(ws: Workspace, slug: str) -> MergePlan:
         spans, why = _find(body, old, anchor.get("prefix", ""), anchor.get("suffix", ""))
         if len(spans) != 1:
             reason = (
-                "die Textstelle steht nicht mehr im aktuellen Text"
+                "die Textstelle ist im Text formatiert (fett, kursiv oder ein Verweis); lafast "
+                "übernimmt nur reinen Text, damit die Formatierung nicht verloren geht"
+                if not spans and _found_with_markup(body, old)
+                else "die Textstelle steht nicht mehr im aktuellen Text"
                 if not spans
                 else "die Textstelle steht mehrfach im Text und ist nicht eindeutig"
             )

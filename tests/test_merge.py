@@ -116,6 +116,20 @@ def test_overlap_and_stale_are_refused_the_rest_applied(fs_ws) -> None:
     assert git(ws, "status", "--porcelain") == ""
 
 
+def test_formatted_text_is_refused_with_the_reason(fs_ws) -> None:
+    """„soll bezeichnet den Regelfall“ is „**soll** bezeichnet den Regelfall“ in the source."""
+    ws = fs_ws
+    rn = next(b.rn for b in ws.blocks if b.text.startswith("soll bezeichnet den Regelfall"))
+    [cid] = ws.submit(
+        "awo-sachsen", entry(rn, "soll bezeichnet den Regelfall", "soll bezeichnet die Regel")
+    )
+    decide(ws, cid, "angenommen")
+    lag_confirms(ws, [cid])
+    [refusal] = plan(ws, SAMPLE_FS).refused
+    assert "im Text formatiert (fett, kursiv oder ein Verweis)" in refusal.reason
+    assert "von Hand" in refusal.hint
+
+
 def test_literal_escapes_markup() -> None:
     assert literal("<script>x</script>") == r"\<script\>x\</script\>"
     assert literal("[x](javascript:alert(1))") == r"\[x\](javascript:alert(1))"
