@@ -37,6 +37,24 @@ STAGES = (
     ("Im Team", ("sync",)),
     ("Ausprobieren", ("demo",)),
 )
+# one line per command in `lafast --help` (the first sentence of the help is often longer)
+SHORT_HELP = {
+    "doctor": "Computer und Arbeitsbereich prüfen, jeder Befund mit Abhilfe.",
+    "completion": "Ergänzung mit der Tabulatortaste einrichten (bash, zsh).",
+    "status": "Stand aller Dokumente: Version, Freigaben, letzte Änderung.",
+    "check": "Barrierefreiheit des Textes prüfen.",
+    "render": "PDF, DOCX und HTML erzeugen (auch endgültig und signiert).",
+    "decide": "Über eine Anmerkung entscheiden (Abwägung).",
+    "merge": "Angenommene Vorschläge mit Konsens übernehmen (neue Version).",
+    "blame": "Herkunft eines Absatzes: Änderungen, Anmerkungen, Konsens.",
+    "synopse": "Synopse: alter Text, Rückmeldungen, Abwägung, neuer Text.",
+    "redline": "Änderungsfassung zwischen zwei Versionen.",
+    "signoff": "Fassung freigeben oder den Stand der Freigaben zeigen.",
+    "publish": "Freigegebene Fassung auf der Website veröffentlichen.",
+    "verify": "Prüfen, ob eine Datei die freigegebene Fassung ist.",
+    "sync": "Mit dem gemeinsamen Archiv abgleichen (holen, übertragen).",
+    "demo": "Alles an Beispielen vorführen.",
+}
 # Commands that write files or commits: each runs under the workspace lock with crash recovery
 # and a warning when the shared remote has newer commits (lock.state_change). Add new
 # state-changing commands here, by their path without "lafast".
@@ -1737,3 +1755,5 @@ def main(argv: list[str] | None = None) -> None:
 
 
 _attach_completion(cli)  # last: covers every command defined above
+for _name, _text in SHORT_HELP.items():
+    cli.commands[_name].short_help = _text
