@@ -291,7 +291,7 @@ def _returned_docx(ws: Workspace, rnd: Any, spec: dict[str, Any], inbox: Path) -
     """The Word form as a commenter returns it: comments and tracked changes, written by
     pandoc's DOCX writer from insertion/deletion/comment spans."""
     from lafast_docs.analysis import analyse
-    from lafast_docs.comments.forms import form_meta
+    from lafast_docs.comments.forms import consent_control, form_meta
     from lafast_docs.drafts import load_draft
     from lafast_docs.render.context import Edition, document_context
     from lafast_docs.render.docx import write_docx
@@ -321,12 +321,14 @@ def _returned_docx(ws: Workspace, rnd: Any, spec: dict[str, Any], inbox: Path) -
             inlines = _mark(inlines, kind, quote, text, who, i)
         _replace_block_text(analysis.model.ast["blocks"], rn, inlines)
     target = inbox / f"Rückmeldung {org.name[:20]}.docx"
+    consent = consent_control(str(spec.get("einwilligung") or "intern"))  # the chosen entry
     write_docx(
         ws,
         analysis,
         document_context(ws, draft, Edition(rnd.opened, "")),
         target,
         extra_meta=form_meta(draft, rnd, org),
+        front=[{"t": "RawBlock", "c": ["openxml", consent]}],
         toc=False,
     )
     return target
@@ -383,7 +385,10 @@ def _replace_block_text(blocks: list[Any], rn: int, inlines: list[Any]) -> bool:
 def _returned_xlsx(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
     from openpyxl import load_workbook
 
+    from lafast_docs.comments.model import CONSENT_LABELS
+
     wb = load_workbook(_form(rnd, spec["org"], "xlsx"))
+    wb["Angaben"]["B1"] = CONSENT_LABELS[str(spec.get("einwilligung") or "intern")]
     sheet = wb["Anmerkungen"]
     for r, row in enumerate(spec["zeilen"], start=2):
         for c, value in enumerate(row, start=1):

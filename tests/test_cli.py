@@ -329,6 +329,12 @@ def test_demo_leaves_every_output_and_can_run_again(tmp_path: Path) -> None:
         assert str(build / name) in out
     synopse_text = " ".join(pdf_text(build / "mindeststandards-fsa-synopse-0.3-0.4.pdf").split())
     assert "AWO-MF-004" in synopse_text and "mindestens sechs Monaten" in synopse_text
+    # consent chosen in the Word drop-down and the Excel sheet: AWO by name, the LAG anonymised
+    public = " ".join(
+        pdf_text(build / "mindeststandards-fsa-synopse-0.3-0.4-oeffentlich.pdf").split()
+    )
+    assert "AWO Landesverband Sachsen" in public and "Gremium A" in public
+    assert "Landesarbeitsgemeinschaft" not in public
     # sign-offs with demo keys, signed final PDFs, the website; verify says authentic
     assert (
         "Freigegeben: mindeststandards-fsa – Dr. Miriam Albers (Leitung der Landesfachstelle)"

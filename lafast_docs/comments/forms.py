@@ -95,7 +95,7 @@ def instructions(draft: Draft, rnd: Round, org_name: str) -> list[str]:
 CONSENT_QUESTION = "Darf Ihre Rückmeldung veröffentlicht werden (z. B. in der Synopse)?"
 
 
-def consent_control() -> str:
+def consent_control(chosen: str = "intern") -> str:
     """A Word drop-down (content control) for the consent, read back by the DOCX intake."""
     from xml.sax.saxutils import escape, quoteattr
 
@@ -107,7 +107,7 @@ def consent_control() -> str:
         f'<w:p><w:r><w:t xml:space="preserve">{escape(CONSENT_QUESTION)} Bitte wählen: </w:t>'
         '</w:r><w:sdt><w:sdtPr><w:alias w:val="Einwilligung zur Veröffentlichung"/>'
         f'<w:tag w:val="{CONSENT_TAG}"/><w:dropDownList>{items}</w:dropDownList></w:sdtPr>'
-        f"<w:sdtContent><w:r><w:t>{escape(CONSENT_LABELS['intern'])}</w:t></w:r>"
+        f"<w:sdtContent><w:r><w:t>{escape(CONSENT_LABELS[chosen])}</w:t></w:r>"
         "</w:sdtContent></w:sdt></w:p>"
     )
 
