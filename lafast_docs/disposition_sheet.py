@@ -15,7 +15,6 @@ Exporting YAML onto an earlier export of the same round updates it in place: the
 
 from __future__ import annotations
 
-import io
 import re
 import textwrap
 from dataclasses import dataclass
@@ -152,11 +151,12 @@ def export(
 
 def _write_xlsx(slug: str, round_id: str, rows: list[Entry], target: Path) -> None:
     from openpyxl import Workbook
-    from openpyxl.packaging.custom import StringProperty
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
+
+    from lafast_docs.comments.forms import custom_property, save_workbook
 
     wb = Workbook()
     sheet = wb.active
@@ -238,14 +238,9 @@ def _write_xlsx(slug: str, round_id: str, rows: list[Entry], target: Path) -> No
         ("lafast-dokument", slug),
         ("lafast-runde", round_id),
     ):
-        wb.custom_doc_props.append(StringProperty(name=key, value=value))
+        custom_property(wb, key, value)
     wb.security = WorkbookProtection(lockStructure=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        wb.save(tmp)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    save_workbook(wb, target)
 
 
 def _col(header: str) -> int:
@@ -494,28 +489,19 @@ def _text(value: Any, where: str) -> str:
 
 
 def _read_xlsx(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
-    from openpyxl import load_workbook
+    from lafast_docs.comments.intake_table import lafast_properties, open_workbook
 
     zf = safety.open_zip(data)
     safety.check_office_parts(zf)
     if "xl/workbook.xml" not in zf.namelist():
         raise LafastError("Das ist keine Excel-Datei.", path=path)
+    wb = open_workbook(
+        data,
+        path=path,
+        hint="Exportieren Sie die Tabelle neu mit „lafast disposition export“.",
+    )
     try:
-        wb = load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True, keep_vba=False, keep_links=False
-        )
-    except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise LafastError(
-            "Die Excel-Datei lässt sich nicht lesen.",
-            path=path,
-            hint="Exportieren Sie die Tabelle neu mit „lafast disposition export“.",
-        ) from exc
-    try:
-        meta = {
-            p.name: str(p.value)
-            for p in getattr(wb, "custom_doc_props", [])
-            if str(p.name).startswith("lafast-")
-        }
+        meta = lafast_properties(wb)
         if meta.get("lafast-format") != SHEET_FORMAT or SHEET not in wb.sheetnames:
             raise LafastError(
                 "Das ist keine Abwägungstabelle von lafast.",

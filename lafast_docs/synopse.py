@@ -216,6 +216,8 @@ def _xlsx(rows: list[Row], target: Path, title: str) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from lafast_docs.comments.forms import save_workbook
+
     wb = Workbook()
     ws = wb.active
     ws.title = "Synopse"
@@ -249,9 +251,7 @@ def _xlsx(rows: list[Row], target: Path, title: str) -> None:
             c.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     wb.properties.title = title
-    tmp = target.with_name(f".{target.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(target)
+    save_workbook(wb, target)
 
 
 SYNOPSE_FORMATS = ("pdf", "docx", "xlsx")

@@ -242,17 +242,24 @@ def write_xlsx_form(draft: Draft, rnd: Round, org: Org, blocks: list[Block], tar
         info.cell(info.max_row, 1).alignment = Alignment(wrap_text=True)
 
     for key, value in form_meta(draft, rnd, org).items():
-        _custom_prop(wb, key, value)
+        custom_property(wb, key, value)
     wb.security = WorkbookProtection(lockStructure=True)
-    tmp = target.with_name(f".{target.name}.tmp")
-    wb.save(tmp)
-    tmp.replace(target)
+    save_workbook(wb, target)
 
 
-def _custom_prop(wb, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
+def custom_property(wb, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
     from openpyxl.packaging.custom import StringProperty
 
     wb.custom_doc_props.append(StringProperty(name=key, value=value))
+
+
+def save_workbook(wb, target: Path) -> None:  # type: ignore[no-untyped-def]
+    """Write an openpyxl workbook like every other file: atomically, through the journal."""
+    import io
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    atomic_write(target, buf.getvalue())
 
 
 def yaml_form(draft: Draft, rnd: Round, org: Org, org_name: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 from lafast_docs.comments import safety
@@ -140,24 +141,34 @@ def _finish(
     )
 
 
-def read_xlsx(data: bytes) -> RawSubmission:
+def open_workbook(data: bytes, *, hint: str, path: Path | None = None) -> Any:
+    """The workbook read-only, values only, without macros or external links; a file openpyxl
+    cannot read is `safety.Rejected` with `hint`."""
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(
+        return load_workbook(
             io.BytesIO(data), read_only=True, data_only=True, keep_vba=False, keep_links=False
         )
     except Exception as exc:  # openpyxl raises many kinds for broken files
         raise safety.Rejected(
-            "Die Excel-Datei lässt sich nicht lesen.",
-            hint="Bitten Sie um eine neu gespeicherte .xlsx-Datei.",
+            "Die Excel-Datei lässt sich nicht lesen.", path=path, hint=hint
         ) from exc
+
+
+def lafast_properties(wb: Any) -> dict[str, str]:
+    """The workbook's custom document properties written by lafast (`lafast-…`)."""
+    return {
+        p.name: str(p.value)
+        for p in getattr(wb, "custom_doc_props", [])
+        if str(p.name).startswith("lafast-")
+    }
+
+
+def read_xlsx(data: bytes) -> RawSubmission:
+    wb = open_workbook(data, hint="Bitten Sie um eine neu gespeicherte .xlsx-Datei.")
     try:
-        meta = {
-            p.name: str(p.value)
-            for p in getattr(wb, "custom_doc_props", [])
-            if str(p.name).startswith("lafast-")
-        }
+        meta = lafast_properties(wb)
         sheet = wb["Anmerkungen"] if "Anmerkungen" in wb.sheetnames else wb.worksheets[0]
         rows = [list(r) for r in sheet.iter_rows(max_row=MAX_ROWS + 2, values_only=True)]
         details = (
