@@ -515,16 +515,9 @@ class Store:
     def remote_reachable(self, url: str, *, timeout: float = 10) -> str:
         """ "" when `git ls-remote` can reach `url`, else git's (first) error line."""
         try:
-            proc = subprocess.run(
-                ["git", "-C", str(self.root), "ls-remote", "--heads", url],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-                env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-            )
-        except subprocess.TimeoutExpired:
-            return f"keine Antwort nach {timeout:.0f} s"
+            proc = self._git_net("ls-remote", "--heads", "--", url, timeout=timeout)
+        except GitError as exc:  # no answer in time
+            return exc.message
         if proc.returncode == 0:
             return ""
         return (proc.stderr.strip().splitlines() or ["unbekannter Fehler"])[0]
