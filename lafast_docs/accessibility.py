@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from lafast_docs import textmodel
-from lafast_docs.analysis import analyse, source_line
+from lafast_docs.analysis import Analysis, analyse, source_line
 from lafast_docs.drafts import Draft
 from lafast_docs.errors import Problem
 
@@ -35,7 +35,12 @@ VAGUE_LINK_TEXTS = {
 
 def check(draft: Draft) -> list[Problem]:
     """Every accessibility finding of `draft` (safety problems raise as in rendering)."""
-    analysis = analyse(draft)
+    return findings(analyse(draft))
+
+
+def findings(analysis: Analysis) -> list[Problem]:
+    """Every accessibility finding of an analysed draft."""
+    draft = analysis.draft
     finder = _Finder(draft)
     textmodel.walk(analysis.model.ast["blocks"], finder.visit)
     for before, h in zip([None, *analysis.model.headings], analysis.model.headings, strict=False):

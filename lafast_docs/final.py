@@ -66,6 +66,7 @@ def render_final(
     archive: bool = False,
     force: bool = False,
 ) -> FinalResult:
+    from lafast_docs.analysis import analyse
     from lafast_docs.keyring import load_keyring
     from lafast_docs.render import cache
     from lafast_docs.signoff import require_complete
@@ -80,7 +81,8 @@ def render_final(
             "„password_env: VARIABLE“ ein.",
         )
     draft, ctx = final_context(ws, slug, status)
-    _require_accessible(draft)
+    analysis = analyse(draft)  # once: for the accessibility gate and every output
+    _require_accessible(analysis)
     out = (out_dir or ws.build_dir / slug / FINAL_DIR).resolve()
     out.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[str, Path, str]] = [
@@ -92,17 +94,12 @@ def render_final(
         )
     sign = keyring.pkcs12 is not None
     extra = {"final": True, "pkcs12": str(keyring.pkcs12 or "")}
-    analysis = None
     outputs = []
     for fmt, target, variant in jobs:
         key = cache.cache_key(ws, draft, {**ctx, **extra, "variant": variant}, fmt)
         if not force and cache.is_fresh(out, target, key):
             outputs.append(Output(fmt, target, True))
             continue
-        if analysis is None:
-            from lafast_docs.analysis import analyse
-
-            analysis = analyse(draft)
         _write(ws, analysis, ctx, fmt, target, variant)
         if fmt in ("pdf", ARCHIVE) and sign:
             from lafast_docs.signing import sign_pdf
@@ -119,12 +116,13 @@ def render_final(
     return FinalResult(outputs, status, sign, status.signing)
 
 
-def _require_accessible(draft: Any) -> None:
+def _require_accessible(analysis: Any) -> None:
     """A final version goes to the public: it must not have accessibility findings."""
-    from lafast_docs.accessibility import check
+    from lafast_docs.accessibility import findings
     from lafast_docs.errors import DraftError
 
-    problems = check(draft)
+    draft = analysis.draft
+    problems = findings(analysis)
     if problems:
         raise DraftError(
             f"„{draft.slug}“ ist nicht barrierefrei genug für eine endgültige Fassung "
