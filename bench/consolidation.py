@@ -32,17 +32,17 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from render import SLUG, make_workspace, median_time  # noqa: E402
 
-from lafast_docs import disposition  # noqa: E402
-from lafast_docs.comments.intake import import_files  # noqa: E402
-from lafast_docs.config import add_org, find_workspace  # noqa: E402
-from lafast_docs.consensus import record  # noqa: E402
-from lafast_docs.drafts import load_draft  # noqa: E402
-from lafast_docs.history import model_of  # noqa: E402
-from lafast_docs.merge import _words_pattern, merge, plan  # noqa: E402
-from lafast_docs.render import render  # noqa: E402
-from lafast_docs.rounds import open_round  # noqa: E402
-from lafast_docs.store import Store  # noqa: E402
-from lafast_docs.synopse import synopse  # noqa: E402
+from lafast_docs.consultation.intake.importer import import_files  # noqa: E402
+from lafast_docs.consultation.rounds import open_round  # noqa: E402
+from lafast_docs.decisions import disposition  # noqa: E402
+from lafast_docs.decisions.consensus import record  # noqa: E402
+from lafast_docs.decisions.merge import _words_pattern, merge, plan  # noqa: E402
+from lafast_docs.outputs.document import render  # noqa: E402
+from lafast_docs.outputs.synopse import synopse  # noqa: E402
+from lafast_docs.storage.git import Store  # noqa: E402
+from lafast_docs.text.drafts import load_draft  # noqa: E402
+from lafast_docs.text.history import model_of  # noqa: E402
+from lafast_docs.workspace.config import add_org, find_workspace  # noqa: E402
 
 ORGS = 30
 

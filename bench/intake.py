@@ -28,12 +28,12 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from render import SLUG, make_workspace  # noqa: E402
 
-from lafast_docs import pandoc  # noqa: E402
-from lafast_docs.comments.intake import import_files  # noqa: E402
-from lafast_docs.config import find_workspace  # noqa: E402
-from lafast_docs.drafts import load_draft  # noqa: E402
-from lafast_docs.history import model_of  # noqa: E402
-from lafast_docs.rounds import open_round  # noqa: E402
+from lafast_docs.consultation.intake.importer import import_files  # noqa: E402
+from lafast_docs.consultation.rounds import open_round  # noqa: E402
+from lafast_docs.external import pandoc  # noqa: E402
+from lafast_docs.text.drafts import load_draft  # noqa: E402
+from lafast_docs.text.history import model_of  # noqa: E402
+from lafast_docs.workspace.config import find_workspace  # noqa: E402
 
 
 def yaml_submission(rnd, org: str, blocks, rng: random.Random, n: int) -> str:  # type: ignore[no-untyped-def]
@@ -77,7 +77,7 @@ def main() -> None:
         root = make_workspace(tmpdir / "ws", 60)
         ws = find_workspace(explicit=root)
         orgs = [f"traeger-{i:03d}" for i in range(args.files)]
-        from lafast_docs.config import add_org
+        from lafast_docs.workspace.config import add_org
 
         for org in orgs[: args.files]:
             add_org(ws, org, name=f"Träger {org}", type="traeger")
@@ -125,7 +125,7 @@ def main() -> None:
         for p in docs:
             pandoc.run(["-f", "docx", "--track-changes=all", "-t", "json"], p.read_bytes())
         t_bare = time.perf_counter() - t
-        from lafast_docs.comments.intake_docx import read_docx
+        from lafast_docs.consultation.intake.docx import read_docx
 
         t = time.perf_counter()
         for p in docs:

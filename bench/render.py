@@ -27,13 +27,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lafast_docs import pandoc  # noqa: E402
-from lafast_docs.config import CONFIG_NAME, load_config  # noqa: E402
-from lafast_docs.drafts import load_draft  # noqa: E402
-from lafast_docs.render import render  # noqa: E402
-from lafast_docs.store import Store  # noqa: E402
-from lafast_docs.textmodel import protect_gender_star  # noqa: E402
-from lafast_docs.workspace import init_workspace  # noqa: E402
+from lafast_docs.external import pandoc  # noqa: E402
+from lafast_docs.outputs.document import render  # noqa: E402
+from lafast_docs.storage.git import Store  # noqa: E402
+from lafast_docs.text.drafts import load_draft  # noqa: E402
+from lafast_docs.text.textmodel import protect_gender_star  # noqa: E402
+from lafast_docs.workspace.config import CONFIG_NAME, load_config  # noqa: E402
+from lafast_docs.workspace.create import init_workspace  # noqa: E402
 
 SLUG = "bench-fachstandard"
 
@@ -75,7 +75,7 @@ def main() -> None:
     os.environ.setdefault("GIT_COMMITTER_EMAIL", "bench@lafast.invalid")
     import weasyprint
 
-    from lafast_docs.config import find_workspace
+    from lafast_docs.workspace.config import find_workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)

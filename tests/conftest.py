@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from lafast_docs import resources
-from lafast_docs.comments.intake import import_files
-from lafast_docs.config import CONFIG_NAME, Workspace, load_config
-from lafast_docs.workspace import init_workspace
+from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.external import resources
+from lafast_docs.workspace.config import CONFIG_NAME, Workspace, load_config
+from lafast_docs.workspace.create import init_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_FS = "mindeststandards-fsa"
@@ -55,7 +55,7 @@ def sample_ws(ws: Workspace) -> Workspace:
 @pytest.fixture(scope="session")
 def rendered_samples(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Path]]:
     """Both samples rendered once in every format (rendering 20 pages takes seconds)."""
-    from lafast_docs.render import render
+    from lafast_docs.outputs.document import render
 
     mp = pytest.MonkeyPatch()
     for key, value in GIT_ENV.items():
@@ -104,9 +104,9 @@ TODAY = dt.date(2026, 11, 21)
 @pytest.fixture
 def fs_ws(ws: Workspace, tmp_path: Path) -> Workspace:
     """The Fachstandard (consensus of lag-fsa-msa required) after a round with YAML answers."""
-    from lafast_docs.drafts import load_draft
-    from lafast_docs.history import model_of
-    from lafast_docs.rounds import open_round
+    from lafast_docs.consultation.rounds import open_round
+    from lafast_docs.text.drafts import load_draft
+    from lafast_docs.text.history import model_of
 
     from .intake_files import fill_yaml_form
 
@@ -135,7 +135,7 @@ def fs_ws(ws: Workspace, tmp_path: Path) -> Workspace:
 
 def lag_confirms(ws: Workspace, ids: list[str]) -> None:
     """The LAG's consensus (required for Fachstandards in the demo configuration)."""
-    from lafast_docs.consensus import record
+    from lafast_docs.decisions.consensus import record
 
     record(
         ws,

@@ -7,9 +7,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from lafast_docs.config import Workspace
-from lafast_docs.keyring import write_local
-from lafast_docs.signing import Authority, make_authority
+from lafast_docs.release.keyring import write_local
+from lafast_docs.release.signing import Authority, make_authority
+from lafast_docs.workspace.config import Workspace
 
 PASSWORD_ENV = "LAFAST_TEST_PDF_PW"
 

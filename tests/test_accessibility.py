@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from lafast_docs.accessibility import check
 from lafast_docs.cli import cli
-from lafast_docs.drafts import load_draft
+from lafast_docs.text.accessibility import check
+from lafast_docs.text.drafts import load_draft
 
 from .conftest import SAMPLE_FS, SAMPLE_SN, write_draft_body
 
@@ -84,8 +84,8 @@ def test_final_render_refuses_findings(sample_ws) -> None:
     import pytest
 
     from lafast_docs.errors import DraftError
-    from lafast_docs.final import render_final
-    from lafast_docs.signoff import sign_off
+    from lafast_docs.release.final import render_final
+    from lafast_docs.release.signoff import sign_off
 
     from .test_signoff import edit, unsigned
 

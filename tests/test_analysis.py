@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from lafast_docs.analysis import analyse
-from lafast_docs.drafts import load_draft
 from lafast_docs.errors import UnsafeContent
+from lafast_docs.text.analysis import analyse
+from lafast_docs.text.drafts import load_draft
 
 from .conftest import write_draft_body
 

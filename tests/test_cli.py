@@ -349,7 +349,7 @@ def test_demo_leaves_every_output_and_can_run_again(tmp_path: Path) -> None:
     assert "PDF-Signatur: gültig, deckt die ganze Datei" in out and "Ergebnis: echt" in out
     # a second run replaces its own folder (the step before a run; a whole second demo would
     # cost another minute) ...
-    from lafast_docs.demo import prepare_folder
+    from lafast_docs.office.demo import prepare_folder
 
     prepare_folder(root)
     assert not root.exists()

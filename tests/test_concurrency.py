@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from lafast_docs.comments.submissions import list_submissions
-from lafast_docs.lock import holder, lock_path, workspace_lock
-from lafast_docs.rounds import open_round
+from lafast_docs.consultation.rounds import open_round
+from lafast_docs.consultation.submissions import list_submissions
+from lafast_docs.storage.lock import holder, lock_path, workspace_lock
 
 from .conftest import GIT_ENV, REPO, SAMPLE_SN, copy_samples, git
 from .intake_files import fill_yaml_form

@@ -2,15 +2,15 @@ from pathlib import Path
 
 import pytest
 
-from lafast_docs.config import (
+from lafast_docs.errors import ConfigError, LafastError, WorkspaceNotFound
+from lafast_docs.workspace.config import (
     CONFIG_NAME,
     add_org,
     find_workspace,
     load_config,
     remove_org,
 )
-from lafast_docs.errors import ConfigError, LafastError, WorkspaceNotFound
-from lafast_docs.workspace import init_workspace
+from lafast_docs.workspace.create import init_workspace
 
 from .conftest import git
 

@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from lafast_docs.drafts import load_draft
+from lafast_docs.consultation.rounds import close_round, list_rounds, open_round, round_status
 from lafast_docs.errors import LafastError
-from lafast_docs.rounds import close_round, list_rounds, open_round, round_status
+from lafast_docs.text.drafts import load_draft
 
 from .conftest import SAMPLE_SN, copy_samples, git
 
@@ -110,7 +110,7 @@ def test_status_overdue_and_close(sn_ws) -> None:
 
 
 def test_failure_while_writing_forms_leaves_nothing_behind(sn_ws, monkeypatch) -> None:
-    from lafast_docs.comments import forms
+    from lafast_docs.consultation import forms
 
     ws = sn_ws
     before = (ws.drafts_dir / SAMPLE_SN / "document.md").read_bytes()

@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from lafast_docs.comments.intake import import_files
-from lafast_docs.disposition import decide
-from lafast_docs.journal import POINTS
-from lafast_docs.render import render
-from lafast_docs.rounds import open_round
-from lafast_docs.workspace import init_workspace
+from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.consultation.rounds import open_round
+from lafast_docs.decisions.disposition import decide
+from lafast_docs.outputs.document import render
+from lafast_docs.storage.journal import POINTS
+from lafast_docs.workspace.create import init_workspace
 
 from .conftest import GIT_ENV, REPO, SAMPLE_FS, SAMPLE_SN, copy_samples, write_draft_body
 from .intake_files import fill_yaml_form

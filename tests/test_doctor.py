@@ -8,9 +8,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from lafast_docs import pandoc
-from lafast_docs.config import load_config
-from lafast_docs.doctor import ERROR, NOTE, OK, diagnose
+from lafast_docs.external import pandoc
+from lafast_docs.office.doctor import ERROR, NOTE, OK, diagnose
+from lafast_docs.workspace.config import load_config
 
 from .test_cli import run
 
@@ -76,7 +76,7 @@ def test_outside_a_workspace(tmp_path: Path) -> None:
 def test_signing_keys_and_certificate_expiry(sample_ws, tmp_path, monkeypatch) -> None:
     import datetime as dt
 
-    from lafast_docs.doctor import _signing_git, _signing_pdf
+    from lafast_docs.office.doctor import _signing_git, _signing_pdf
 
     from .keys import PASSWORD_ENV, make_keys, use
 

@@ -2,8 +2,8 @@ import datetime as dt
 
 import pytest
 
-from lafast_docs.drafts import list_drafts, load_draft, new_draft, save_draft, write_draft
 from lafast_docs.errors import DraftError, DraftExists, DraftNotFound, SlugError
+from lafast_docs.text.drafts import list_drafts, load_draft, new_draft, save_draft, write_draft
 
 from .conftest import git, write_draft_body
 

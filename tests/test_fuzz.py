@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lafast_docs.comments import safety
-from lafast_docs.comments.anchor import anchor
-from lafast_docs.comments.intake import detect, read
-from lafast_docs.comments.model import RawComment
+from lafast_docs.consultation.anchor import anchor
+from lafast_docs.consultation.intake import safety
+from lafast_docs.consultation.intake.importer import detect, read
+from lafast_docs.consultation.model import RawComment
 from lafast_docs.errors import LafastError
 
 settings.register_profile(
@@ -156,9 +156,9 @@ def test_zip_like_garbage(tail) -> None:
 
 @pytest.fixture(scope="module")
 def blocks():
-    from lafast_docs import resources
-    from lafast_docs.drafts import parse_draft
-    from lafast_docs.history import model_of
+    from lafast_docs.external import resources
+    from lafast_docs.text.drafts import parse_draft
+    from lafast_docs.text.history import model_of
 
     slug = "stellungnahme-verordnung-unterbringung"
     path = resources.sample_drafts() / slug / "document.md"

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from lafast_docs.comments.intake import import_files
-from lafast_docs.comments.submissions import list_submissions
-from lafast_docs.drafts import load_draft
-from lafast_docs.history import model_of
-from lafast_docs.rounds import open_round
+from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.consultation.rounds import open_round
+from lafast_docs.consultation.submissions import list_submissions
+from lafast_docs.text.drafts import load_draft
+from lafast_docs.text.history import model_of
 
 from .conftest import SAMPLE_SN, copy_samples, git, libreoffice_convert
 from .intake_files import docx_with_changes, eml_with, fill_xlsx_form, fill_yaml_form
@@ -254,7 +254,7 @@ def test_docx_made_by_libreoffice(rnd_ws, tmp_path) -> None:
 
 def test_every_stored_submission_matches_the_published_schema(rnd_ws, tmp_path) -> None:
     ws = rnd_ws
-    from lafast_docs.comments.model import validate
+    from lafast_docs.consultation.model import validate
 
     yaml_data = fill_yaml_form(
         form(ws, "awo-sachsen", "yaml"),
@@ -342,7 +342,7 @@ def _choose_consent(docx: bytes, label: str) -> bytes:
 
 
 def test_consent_from_the_word_and_excel_forms(rnd_ws, tmp_path) -> None:
-    from lafast_docs.comments.model import CONSENT_LABELS
+    from lafast_docs.consultation.model import CONSENT_LABELS
 
     ws = rnd_ws
     b = ws.blocks[2]
@@ -381,8 +381,8 @@ def test_consent_from_the_word_and_excel_forms(rnd_ws, tmp_path) -> None:
 @pytest.mark.slow
 def test_consent_survives_libreoffice(rnd_ws, tmp_path) -> None:
     """The Word form opened and saved by LibreOffice keeps the drop-down and its choice."""
-    from lafast_docs.comments.intake_docx import read_docx
-    from lafast_docs.comments.model import CONSENT_LABELS
+    from lafast_docs.consultation.intake.docx import read_docx
+    from lafast_docs.consultation.model import CONSENT_LABELS
 
     ws = rnd_ws
     plain = form(ws, "caritas-dresden", "docx").read_bytes()

@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from lafast_docs import limits, pandoc
 from lafast_docs.errors import RenderError
-from lafast_docs.render import render
+from lafast_docs.external import limits, pandoc
+from lafast_docs.outputs.document import render
 
 from .conftest import GIT_ENV, REPO, write_draft_body
 

@@ -6,14 +6,14 @@ import datetime as dt
 
 import pytest
 
-from lafast_docs.comments.intake import import_files
-from lafast_docs.consensus import record
-from lafast_docs.disposition import decide, load
-from lafast_docs.drafts import load_draft
+from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.decisions.consensus import record
+from lafast_docs.decisions.disposition import decide, load
+from lafast_docs.decisions.merge import literal, merge, plan
 from lafast_docs.errors import LafastError
-from lafast_docs.history import model_of
-from lafast_docs.merge import literal, merge, plan
-from lafast_docs.render import render
+from lafast_docs.outputs.document import render
+from lafast_docs.text.drafts import load_draft
+from lafast_docs.text.history import model_of
 
 from .conftest import SAMPLE_FS, TODAY, entry, git, lag_confirms, pdf_text
 from .intake_files import fill_yaml_form
@@ -160,8 +160,8 @@ def test_hostile_accepted_proposal_is_plain_text_everywhere(fs_ws) -> None:
 
 
 def test_redline_between_round_and_merged_version(fs_ws, tmp_path) -> None:
-    from lafast_docs.comments.intake_docx import read_docx
-    from lafast_docs.redline import redline
+    from lafast_docs.consultation.intake.docx import read_docx
+    from lafast_docs.outputs.redline import redline
 
     ws = fs_ws
     [cid] = ws.submit(
@@ -202,7 +202,7 @@ def test_synopse_rows_consent_and_formats(fs_ws, tmp_path) -> None:
 
     from openpyxl import load_workbook
 
-    from lafast_docs.synopse import build_rows, synopse
+    from lafast_docs.outputs.synopse import build_rows, synopse
 
     ws = fs_ws
     [a] = ws.submit(
@@ -254,7 +254,7 @@ def test_blame_follows_the_paragraph_through_merge_and_moves(fs_ws) -> None:
     from click.testing import CliRunner
 
     from lafast_docs.cli import cli
-    from lafast_docs.provenance import trace
+    from lafast_docs.decisions.provenance import trace
 
     ws = fs_ws
     a, b = ws.submit(

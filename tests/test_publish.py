@@ -20,14 +20,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lafast_docs.config import Workspace
-from lafast_docs.drafts import save_draft
 from lafast_docs.errors import PublishError, SlugError
-from lafast_docs.final import render_final
-from lafast_docs.publish import publish
-from lafast_docs.signing import check_pdf
-from lafast_docs.signoff import sign_off
-from lafast_docs.workspace import init_workspace
+from lafast_docs.release.final import render_final
+from lafast_docs.release.publish import publish
+from lafast_docs.release.signing import check_pdf
+from lafast_docs.release.signoff import sign_off
+from lafast_docs.text.drafts import save_draft
+from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace.create import init_workspace
 from tests.conftest import GIT_ENV, REPO, SAMPLE_SN, copy_samples, pdf_text
 from tests.keys import PASSWORD_ENV, Keys, make_keys, use
 from tests.test_cli import _Main
@@ -108,7 +108,7 @@ def test_pyhanko_cli_reports_intact_and_whole_file(chain: Chain) -> None:
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
-    from lafast_docs.signing import _load_cert
+    from lafast_docs.release.signing import _load_cert
 
     with chain.pdf.open("rb") as fh:
         sig = PdfFileReader(fh).embedded_signatures[0]
@@ -192,7 +192,7 @@ def test_published_file_replaced_on_the_site_is_caught(chain: Chain, tmp_path: P
 
 # -- the site ---------------------------------------------------------------------------------
 def test_status_says_published(chain: Chain) -> None:
-    from lafast_docs.status import document_status
+    from lafast_docs.office.status import document_status
 
     (row,) = document_status(chain.ws)
     assert (row.state_name, row.signoffs) == ("Veröffentlicht", "1/1")
@@ -275,7 +275,7 @@ def test_hostile_titles_are_escaped_and_slugs_are_checked(
     cfg = ws.root / "lafast.yaml"
     cfg_text = cfg.read_text("utf-8")
     cfg.write_text(cfg_text.replace("signing:\n  git: ssh\n  pdf: true\n", ""), "utf-8")
-    from lafast_docs.config import load_config
+    from lafast_docs.workspace.config import load_config
 
     ws.config = load_config(cfg)
     ws.store.commit([path, cfg], "Titel")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lafast_docs.errors import UnsafeContent
-from lafast_docs.render import render
+from lafast_docs.outputs.document import render
 
 from .conftest import (
     SAMPLE_FS,
@@ -264,8 +264,8 @@ def test_broken_image_is_a_clear_render_error(ws) -> None:
 
 
 def test_missing_or_old_pandoc_is_a_clear_error(ws, tmp_path, monkeypatch) -> None:
-    from lafast_docs import pandoc
     from lafast_docs.errors import ToolMissing
+    from lafast_docs.external import pandoc
 
     fake = tmp_path / "pandoc"
     fake.write_text("#!/bin/sh\necho 'pandoc 2.9.2'\n")
@@ -285,8 +285,8 @@ def test_missing_or_old_pandoc_is_a_clear_error(ws, tmp_path, monkeypatch) -> No
 
 
 def test_pandoc_failure_is_a_clear_error(ws) -> None:
-    from lafast_docs import pandoc
     from lafast_docs.errors import RenderError
+    from lafast_docs.external import pandoc
 
     with pytest.raises(RenderError, match=r"pandoc \(Markdown lesen\) ist fehlgeschlagen"):
         pandoc.run(["-f", "keinformat"], "x", what="pandoc (Markdown lesen)")

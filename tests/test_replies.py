@@ -8,9 +8,9 @@ import pytest
 from click.testing import CliRunner
 
 from lafast_docs.cli import cli
-from lafast_docs.disposition import decide
+from lafast_docs.decisions.disposition import decide
 from lafast_docs.errors import LafastError
-from lafast_docs.replies import reply
+from lafast_docs.outputs.replies import reply
 
 from .conftest import SAMPLE_FS, assert_pdf_ua1, entry, pdf_text
 
@@ -99,8 +99,8 @@ def test_cli_reply_to_one_organisation(answered) -> None:
 
 @pytest.mark.slow
 def test_reply_synopse_and_redline_pdfs_pass_pdf_ua1(answered, tmp_path) -> None:
-    from lafast_docs.redline import redline
-    from lafast_docs.synopse import synopse
+    from lafast_docs.outputs.redline import redline
+    from lafast_docs.outputs.synopse import synopse
 
     ws = answered
     [r] = reply(ws, SAMPLE_FS, to="awo-sachsen", formats=("pdf",), out_dir=tmp_path)

@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from lafast_docs.cli import main
-from lafast_docs.config import Workspace, load_config
-from lafast_docs.drafts import save_draft
 from lafast_docs.errors import ConfigError, SignoffError
-from lafast_docs.signoff import sign_off, signoff_status
-from lafast_docs.status import document_status
+from lafast_docs.office.status import document_status
+from lafast_docs.release.signoff import sign_off, signoff_status
+from lafast_docs.text.drafts import save_draft
+from lafast_docs.workspace.config import Workspace, load_config
 from tests.conftest import SAMPLE_FS, SAMPLE_SN, git
 from tests.keys import Keys, make_keys, use
 from tests.test_cli import _Main
@@ -140,7 +140,7 @@ def test_right_key_wrong_role_is_refused(sample_ws: Workspace, keys: Keys) -> No
 
 def _forge(ws: Workspace, keys: Keys, *, claim: str, signer: str | None, role: str) -> str:
     """A tag written by hand with git, claiming `claim` approved; signed by `signer`'s key."""
-    from lafast_docs.signoff import content_hash, content_parts
+    from lafast_docs.release.signoff import content_hash, content_parts
 
     head = ws.store.resolve("HEAD")
     parts = content_parts(ws, SAMPLE_FS, head)
@@ -244,7 +244,7 @@ def gpg(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def use_gpg(ws: Workspace, gpg, signer: str) -> None:  # type: ignore[no-untyped-def]
-    from lafast_docs.keyring import write_local
+    from lafast_docs.release.keyring import write_local
 
     home, fprs, allowed = gpg
     write_local(
@@ -320,7 +320,7 @@ def test_roles_pinned_on_this_machine_beat_a_commit_to_lafast_yaml(
     r = sign_off(ws, SAMPLE_FS, "leitung", person="selin-kaya")
     assert r.authenticated  # the hole: a valid key plus a self-given role
 
-    from lafast_docs.keyring import local_path
+    from lafast_docs.release.keyring import local_path
 
     local = local_path(ws)
     local.write_text(

@@ -1,5 +1,5 @@
-from lafast_docs import pandoc
-from lafast_docs.textmodel import annotate, protect_gender_star
+from lafast_docs.external import pandoc
+from lafast_docs.text.textmodel import annotate, protect_gender_star
 
 
 def model(md: str):

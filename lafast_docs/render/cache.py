@@ -16,10 +16,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from lafast_docs import __version__, resources
-from lafast_docs.config import Workspace
-from lafast_docs.drafts import Draft
-from lafast_docs.store import atomic_write
+from lafast_docs import __version__
+from lafast_docs.external import resources
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.text.drafts import Draft
+from lafast_docs.workspace.config import Workspace
 
 MANIFEST = ".lafast-cache.json"
 

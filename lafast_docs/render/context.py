@@ -6,8 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from lafast_docs.config import Workspace
-from lafast_docs.drafts import STATE_NAMES, Draft
+from lafast_docs.text.drafts import STATE_NAMES, Draft
+from lafast_docs.workspace.config import Workspace
 
 MONTHS = (
     "Januar",

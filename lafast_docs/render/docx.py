@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lafast_docs import pandoc, resources
-from lafast_docs.analysis import Analysis
-from lafast_docs.config import Workspace
+from lafast_docs.external import pandoc, resources
 from lafast_docs.render import markup
-from lafast_docs.textmodel import Node, walk
+from lafast_docs.text.analysis import Analysis
+from lafast_docs.text.textmodel import Node, walk
+from lafast_docs.workspace.config import Workspace
 
 
 def _para(text: str) -> Node:

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from lafast_docs import pandoc, resources
-from lafast_docs.analysis import Analysis
-from lafast_docs.config import Workspace
+from lafast_docs.external import pandoc, resources
 from lafast_docs.render import markup
-from lafast_docs.textmodel import Heading
+from lafast_docs.text.analysis import Analysis
+from lafast_docs.text.textmodel import Heading
+from lafast_docs.workspace.config import Workspace
 
 PANDOC_HTML_ARGS = ["--shift-heading-level-by=1", "--wrap=none", "--html-q-tags"]
 

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.analysis import IMAGE_TYPES, Analysis
-from lafast_docs.textmodel import Node, walk
+from lafast_docs.text.analysis import IMAGE_TYPES, Analysis
+from lafast_docs.text.textmodel import Node, walk
 
 Marker = Callable[[str], list[Node]]
 

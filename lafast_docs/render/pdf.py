@@ -10,8 +10,8 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
-from lafast_docs import limits
 from lafast_docs.errors import RenderError, UnsafeContent
+from lafast_docs.external import limits
 
 MIME_OVERRIDES = {
     ".svg": "image/svg+xml",
@@ -147,7 +147,7 @@ def write_page(
 ) -> None:
     """`write_pdf` for a page built from the type's templates: resources may come from the
     template folders and `extra_roots` (the draft's folder), nothing else."""
-    from lafast_docs import resources
+    from lafast_docs.external import resources
 
     dirs = resources.template_dirs(ws, doc_type)
     write_pdf(

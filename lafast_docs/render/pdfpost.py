@@ -19,7 +19,7 @@ from typing import Any
 def finish(pdf: bytes, target: Path, *, link_texts: dict[str, str]) -> None:
     import pikepdf
 
-    from lafast_docs.store import atomic_write
+    from lafast_docs.storage.files import atomic_write
 
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         _fix_links(doc, link_texts)

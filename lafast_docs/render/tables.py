@@ -11,7 +11,7 @@ import html as html_lib
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.config import Workspace
+from lafast_docs.workspace.config import Workspace
 
 Node = dict[str, Any]
 _NO_ATTR: list[Any] = ["", [], []]
@@ -90,7 +90,7 @@ def write_docx(
     landscape: bool = False,
 ) -> None:
     """Blocks -> DOCX with the type's reference document and the title metadata of `ctx`."""
-    from lafast_docs import pandoc, resources
+    from lafast_docs.external import pandoc, resources
     from lafast_docs.render.docx import metadata
 
     ast = {"pandoc-api-version": pandoc.api_version(), "meta": metadata(ctx), "blocks": blocks}
@@ -133,7 +133,7 @@ def print_page(
     """A whole print page (the type's print template and stylesheet) around `body_html`."""
     from markupsafe import Markup
 
-    from lafast_docs import resources
+    from lafast_docs.external import resources
     from lafast_docs.render.html import stylesheet
 
     css = stylesheet(ws, doc_type, "print.css") + Markup(extra_css)

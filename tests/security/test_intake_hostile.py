@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from lafast_docs.comments.intake import import_files
-from lafast_docs.comments.submissions import list_submissions
-from lafast_docs.rounds import open_round
+from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.consultation.rounds import open_round
+from lafast_docs.consultation.submissions import list_submissions
 
 from ..conftest import SAMPLE_SN, copy_samples, git
 from ..intake_files import fill_xlsx_form, fill_yaml_form, rezip
@@ -237,7 +237,7 @@ def test_file_names_are_never_paths(rnd_ws, tmp_path, name) -> None:
     data = fill_yaml_form(form(rnd_ws, "yaml"), '  - rn: 1\n    anmerkung: "x"\n')
     src = tmp_path / "datei.yaml"
     src.write_bytes(data)
-    from lafast_docs.comments.intake import import_bytes
+    from lafast_docs.consultation.intake.importer import import_bytes
 
     res = import_bytes(rnd_ws, data, name)
     assert res[0].status == "importiert", res[0].message

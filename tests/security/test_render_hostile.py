@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lafast_docs.errors import UnsafeContent
-from lafast_docs.render import render
+from lafast_docs.outputs.document import render
 from lafast_docs.render.pdf import write_pdf
 
 from ..conftest import write_draft_body

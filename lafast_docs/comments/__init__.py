@@ -1,1 +1,0 @@
-"""Comments: forms for invitees, intake of returned files, anchoring, storage."""

@@ -1,0 +1,1 @@
+"""Consultation rounds: forms, submissions, anchoring, views; intake/ reads returned files."""

@@ -1,0 +1,302 @@
+"""Comment forms per invitee: DOCX (comment in Word), XLSX (comment table), YAML.
+
+Every form carries who it is for: DOCX and XLSX in their custom document properties
+(`lafast-dokument`, `lafast-version`, `lafast-runde`, `lafast-eingeladen`), YAML in its fields.
+A returned file therefore identifies itself on import.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lafast_docs.consultation.model import CONSENT_LABELS, CONSENT_TAG
+from lafast_docs.render.context import german_date
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.text.drafts import Draft
+from lafast_docs.text.textmodel import Block
+from lafast_docs.workspace.config import Org, Workspace
+
+if TYPE_CHECKING:  # pragma: no cover
+    from lafast_docs.consultation.rounds import Round
+
+KINDS = ("grundsaetzlich", "inhaltlich", "redaktionell")
+KIND_LABELS = {
+    "grundsaetzlich": "grundsätzlich",
+    "inhaltlich": "inhaltlich",
+    "redaktionell": "redaktionell",
+}
+XLSX_COLUMNS = ("Rn.", "Abschnitt", "Art", "Anmerkung", "Änderungsvorschlag", "Begründung")
+XLSX_ROWS = 300  # prepared rows with drop-downs and validation
+# the "Angaben" sheet of the XLSX form: label in column A, the answer in column B
+XLSX_DETAILS = ("Einwilligung zur Veröffentlichung", "Ansprechperson", "E-Mail")
+FORM_FORMAT = "lafast-rueckmeldung/1"
+
+
+def form_meta(draft: Draft, rnd: Round, org: Org) -> dict[str, str]:
+    return {
+        "lafast-dokument": draft.slug,
+        "lafast-version": draft.version,
+        "lafast-runde": rnd.id,
+        "lafast-eingeladen": org.id,
+        "lafast-formular": FORM_FORMAT,
+    }
+
+
+def form_name(draft: Draft, rnd: Round, org: Org, ext: str) -> str:
+    return f"{draft.slug}-{rnd.id}-{org.id}.{ext}"
+
+
+def write_forms(
+    ws: Workspace,
+    draft: Draft,
+    rnd: Round,
+    orgs: list[Org],
+    *,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> list[Path]:
+    from lafast_docs.render.context import Edition, document_context
+    from lafast_docs.text.analysis import analyse
+
+    analysis = analyse(draft)
+    ctx = document_context(ws, draft, Edition(rnd.opened, ""))
+    written = []
+    for org in orgs:
+        progress(f"Formulare für {org.name} …")
+        folder = rnd.folder / "formulare" / org.id
+        folder.mkdir(parents=True, exist_ok=True)
+        docx_path = folder / form_name(draft, rnd, org, "docx")
+        _write_docx_form(ws, analysis, ctx, rnd, org, docx_path)
+        xlsx_path = folder / form_name(draft, rnd, org, "xlsx")
+        write_xlsx_form(draft, rnd, org, analysis.model.blocks, xlsx_path)
+        yaml_path = folder / form_name(draft, rnd, org, "yaml")
+        atomic_write(yaml_path, yaml_form(draft, rnd, org, ws.config.org_name))
+        written += [docx_path, xlsx_path, yaml_path]
+    return written
+
+
+def instructions(draft: Draft, rnd: Round, org_name: str) -> list[str]:
+    return [
+        f"Beteiligungsrunde {rnd.number} zum {draft.type_name} „{draft.title}“, "
+        f"Version {draft.version}.",
+        f"Bitte senden Sie Ihre Rückmeldung bis zum {german_date(rnd.deadline)} an die {org_name}.",
+        "So kommentieren Sie in Word: Schalten Sie unter „Überprüfen“ die Funktion "
+        "„Änderungen nachverfolgen“ ein. Ändern Sie den Text direkt, wo Sie eine andere "
+        "Formulierung vorschlagen, und fügen Sie Kommentare (Überprüfen → Neuer Kommentar) "
+        "für Anmerkungen und Begründungen ein. Jeder Absatz trägt vorne eine Randnummer; bitte "
+        "löschen Sie diese Nummern nicht.",
+        "Speichern Sie die Datei als .docx und senden Sie sie zurück. Bitte nicht als PDF.",
+        "Sie können stattdessen auch die beigefügte Tabelle (.xlsx) ausfüllen.",
+    ]
+
+
+CONSENT_QUESTION = "Darf Ihre Rückmeldung veröffentlicht werden (z. B. in der Synopse)?"
+
+
+def consent_control(chosen: str = "intern") -> str:
+    """A Word drop-down (content control) for the consent, read back by the DOCX intake."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    items = "".join(
+        f"<w:listItem w:displayText={quoteattr(label)} w:value={quoteattr(key)}/>"
+        for key, label in CONSENT_LABELS.items()
+    )
+    return (
+        f'<w:p><w:r><w:t xml:space="preserve">{escape(CONSENT_QUESTION)} Bitte wählen: </w:t>'
+        '</w:r><w:sdt><w:sdtPr><w:alias w:val="Einwilligung zur Veröffentlichung"/>'
+        f'<w:tag w:val="{CONSENT_TAG}"/><w:dropDownList>{items}</w:dropDownList></w:sdtPr>'
+        f"<w:sdtContent><w:r><w:t>{escape(CONSENT_LABELS[chosen])}</w:t></w:r>"
+        "</w:sdtContent></w:sdt></w:p>"
+    )
+
+
+def _write_docx_form(
+    ws: Workspace,
+    analysis,
+    ctx,
+    rnd: Round,
+    org: Org,  # type: ignore[no-untyped-def]
+    target: Path,
+) -> None:
+    from lafast_docs.render.docx import write_docx
+
+    draft = analysis.draft
+    paras = [
+        {"t": "Para", "c": [{"t": "Str", "c": line}]}
+        for line in instructions(draft, rnd, ws.config.org_name)
+    ]
+    cover = [
+        {
+            "t": "Header",
+            "c": [
+                1,
+                ["hinweise", ["unnumbered"], []],
+                [{"t": "Str", "c": f"Hinweise für {org.name}"}],
+            ],
+        },
+        *paras,
+        {"t": "RawBlock", "c": ["openxml", consent_control()]},
+        {"t": "RawBlock", "c": ["openxml", '<w:p><w:r><w:br w:type="page"/></w:r></w:p>']},
+    ]
+    write_docx(
+        ws, analysis, ctx, target, extra_meta=form_meta(draft, rnd, org), front=cover, toc=False
+    )
+
+
+def write_xlsx_form(draft: Draft, rnd: Round, org: Org, blocks: list[Block], target: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill, Protection
+    from openpyxl.workbook.protection import WorkbookProtection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Anmerkungen"
+    ws.append(list(XLSX_COLUMNS))
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="E8EEF4")
+    for cell in ws[1]:
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for col, width in zip("ABCDEF", (8, 22, 16, 50, 50, 40), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A2"
+    unlocked = Protection(locked=False)
+    for row in ws.iter_rows(min_row=2, max_row=XLSX_ROWS + 1, max_col=len(XLSX_COLUMNS)):
+        for cell in row:
+            cell.protection = unlocked
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    last = XLSX_ROWS + 1
+    kinds = DataValidation(
+        type="list",
+        formula1='"' + ",".join(KIND_LABELS.values()) + '"',
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Art der Anmerkung",
+        error="Bitte wählen: grundsätzlich, inhaltlich oder redaktionell.",
+    )
+    rn = DataValidation(
+        type="whole",
+        operator="between",
+        formula1="1",
+        formula2=str(max(len(blocks), 1)),
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="Randnummer",
+        error=f"Randnummern gehen von 1 bis {len(blocks)}.",
+    )
+    ws.add_data_validation(kinds)
+    ws.add_data_validation(rn)
+    kinds.add(f"C2:C{last}")
+    rn.add(f"A2:A{last}")
+    ws.protection.sheet = True
+    ws.protection.formatRows = False
+    ws.protection.formatColumns = False
+
+    text = wb.create_sheet("Text")
+    text.append(["Rn.", "Abschnitt", "Text der Fassung " + draft.version])
+    for cell in text[1]:
+        cell.font, cell.fill = bold, fill
+    for b in blocks:
+        text.append([b.rn, f"{b.section_number} {b.section_title}".strip(), b.text])
+    text.column_dimensions["B"].width = 30
+    text.column_dimensions["C"].width = 100
+    text.protection.sheet = True
+
+    details = wb.create_sheet("Angaben")
+    details.column_dimensions["A"].width = 36
+    details.column_dimensions["B"].width = 60
+    for label in XLSX_DETAILS:
+        details.append([label, ""])
+        details.cell(details.max_row, 1).font = bold
+        details.cell(details.max_row, 2).protection = unlocked
+    details["B1"] = CONSENT_LABELS["intern"]
+    consent = DataValidation(
+        type="list",
+        formula1='"' + ",".join(CONSENT_LABELS.values()) + '"',
+        allow_blank=False,
+        showErrorMessage=True,
+        errorTitle="Einwilligung",
+        error="Bitte aus der Liste wählen.",
+    )
+    details.add_data_validation(consent)
+    consent.add("B1")
+    details.append([])
+    details.append(["Darf Ihre Rückmeldung veröffentlicht werden (z. B. in der Synopse)?"])
+    details.protection.sheet = True
+
+    info = wb.create_sheet("Hinweise")
+    info.column_dimensions["A"].width = 110
+    for line in [
+        *instructions(draft, rnd, "Fachstelle")[:2],
+        "Eine Zeile je Anmerkung im Blatt „Anmerkungen“. Rn. = Randnummer des Absatzes "
+        "(siehe Blatt „Text“), Art = grundsätzlich, inhaltlich oder redaktionell.",
+        "Änderungsvorschlag: die neue Formulierung. Begründung: warum.",
+        "Im Blatt „Angaben“: ob Ihre Rückmeldung veröffentlicht werden darf (z. B. in der "
+        "Synopse) und wer Ansprechperson für Rückfragen ist.",
+        "Die Kopfzeile ist geschützt; bitte keine Spalten einfügen oder umbenennen.",
+    ]:
+        info.append([line])
+        info.cell(info.max_row, 1).alignment = Alignment(wrap_text=True)
+
+    for key, value in form_meta(draft, rnd, org).items():
+        custom_property(wb, key, value)
+    wb.security = WorkbookProtection(lockStructure=True)
+    save_workbook(wb, target)
+
+
+def custom_property(wb, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl.packaging.custom import StringProperty
+
+    wb.custom_doc_props.append(StringProperty(name=key, value=value))
+
+
+def save_workbook(wb, target: Path) -> None:  # type: ignore[no-untyped-def]
+    """Write an openpyxl workbook like every other file: atomically, through the journal."""
+    import io
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    atomic_write(target, buf.getvalue())
+
+
+def yaml_form(draft: Draft, rnd: Round, org: Org, org_name: str) -> str:
+    q = json.dumps  # JSON strings are valid YAML double-quoted scalars
+
+    return f"""\
+# Rückmeldeformular – {draft.type_name} „{draft.title}“, Version {draft.version}
+# Beteiligungsrunde {rnd.number}, Frist: {german_date(rnd.deadline)}, für: {org.name}
+#
+# So geht's: Tragen Sie unter „anmerkungen“ je Anmerkung einen Block ein (mit „- rn:“ beginnen).
+# Zeilen mit # sind Erläuterungen. Text in Anführungszeichen setzen. Bitte senden Sie die Datei
+# an die {org_name} zurück.
+
+# Diese Angaben bitte nicht ändern:
+format: {q(FORM_FORMAT)}
+dokument: {q(draft.slug)}
+version: {q(draft.version)}
+runde: {q(rnd.id)}
+organisation: {q(org.id)}
+
+# Darf Ihre Rückmeldung veröffentlicht werden (z. B. in der Synopse)?
+#   oeffentlich  – ja, mit Namen Ihrer Organisation
+#   anonymisiert – ja, aber ohne Namen (z. B. „Träger A“)
+#   intern       – nein, nur für die Fachstelle und die Gremien
+einwilligung: intern
+
+# Wer ist Ansprechperson für Rückfragen?
+kontakt:
+  name: ""
+  email: ""
+
+anmerkungen:
+  # Beispiel – bitte ersetzen:
+  - rn: 1                       # Randnummer des Absatzes
+    art: inhaltlich             # grundsaetzlich, inhaltlich oder redaktionell
+    zitat: ""                   # optional: die Textstelle, auf die Sie sich beziehen
+    anmerkung: ""               # Ihre Anmerkung
+    aenderungsvorschlag: ""     # optional: neue Formulierung der Textstelle
+    begruendung: ""             # optional: warum
+"""

@@ -1,0 +1,1 @@
+"""Intake of returned comment files: one reader per format, registered by extension."""

@@ -1,0 +1,437 @@
+"""`lafast comments import`: detect, check, read, anchor, store, commit – one file at a time.
+
+No comment is ever lost or applied: the original is kept byte for byte, tracked changes become
+proposals, and a file that is refused goes to the round's quarantine folder with the reason.
+One broken file does not stop the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.consultation.anchor import anchor
+from lafast_docs.consultation.intake import safety
+from lafast_docs.consultation.model import (
+    CONSENTS,
+    SUBMISSION_FORMAT,
+    RawSubmission,
+    doc_code,
+    org_code,
+)
+from lafast_docs.consultation.submissions import iter_comments, list_submissions
+from lafast_docs.errors import LafastError
+from lafast_docs.storage import yamlio
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.workspace.config import Workspace
+
+FORMATS = ("docx", "xlsx", "csv", "yaml", "eml")
+
+
+@dataclass
+class ImportResult:
+    name: str
+    status: str  # "importiert", "bereits importiert", "abgelehnt", "fehler"
+    message: str = ""
+    path: Path | None = None
+    ids: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("importiert", "bereits importiert")
+
+
+class NeedsSubmitter(LafastError):
+    """The file does not say who sent it."""
+
+
+class _Index:
+    """What one import run reads once: rounds, stored submissions, used ids, consulted texts.
+
+    Importing many files would otherwise re-read every earlier submission and re-parse the
+    consulted version for each file (quadratic work)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.rounds: dict[str, list[Any]] = {}
+        self.subs: dict[Path, list[Any]] = {}
+        self.counters: dict[str, int] = {}
+        self.scanned: set[str] = set()
+        self.blocks: dict[tuple[str, str], list[Any]] = {}
+
+    def rounds_of(self, slug: str) -> list[Any]:
+        from lafast_docs.consultation.rounds import list_rounds
+
+        if slug not in self.rounds:
+            self.rounds[slug] = list_rounds(self.ws, slug)
+        return self.rounds[slug]
+
+    def submissions(self, folder: Path) -> list[Any]:
+        if folder not in self.subs:
+            self.subs[folder] = list_submissions(folder)
+        return self.subs[folder]
+
+    def next_number(self, slug: str, code: str) -> int:
+        """The highest number used so far for `code` (e.g. AWO-MF) in the document."""
+        if slug not in self.scanned:  # one pass over all stored comments of the document
+            self.scanned.add(slug)
+            for _s, c in iter_comments(self.ws, slug):
+                prefix, _, number = c["id"].rpartition("-")
+                self.counters[prefix] = max(self.counters.get(prefix, 0), int(number))
+        return self.counters.get(code, 0)
+
+    def consulted_blocks(self, slug: str, commit: str) -> list[Any]:
+        from lafast_docs.text.history import draft_at, model_of
+
+        if (slug, commit) not in self.blocks:
+            self.blocks[slug, commit] = model_of(draft_at(self.ws, slug, commit)).blocks
+        return self.blocks[slug, commit]
+
+
+def detect(data: bytes, name: str) -> str:
+    lower = name.lower()
+    if data[:4] == b"PK\x03\x04":
+        zf = safety.open_zip(data)
+        names = set(zf.namelist())
+        if "word/document.xml" in names:
+            return "docx"
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        raise safety.Rejected(
+            "Das ist weder eine Word- noch eine Excel-Datei.",
+            hint="Erlaubt sind .docx, .xlsx, .csv, .yaml und .eml.",
+        )
+    if lower.endswith(".eml"):
+        return "eml"
+    if lower.endswith(".csv"):
+        return "csv"
+    if lower.endswith((".yaml", ".yml")):
+        return "yaml"
+    head = data[:2048].decode("utf-8", "replace")
+    if re.search(r"(?mi)^(from|received|mime-version|subject):", head):
+        return "eml"
+    if re.search(r"(?m)^format:\s*[\"']?lafast-rueckmeldung", head):
+        return "yaml"
+    raise safety.Rejected(
+        f"Unbekanntes Dateiformat „{Path(name).suffix or name}“.",
+        hint="Erlaubt sind .docx, .xlsx, .csv, .yaml und .eml. Word-Dateien "
+        "bitte als .docx (nicht .doc oder .pdf) speichern lassen.",
+    )
+
+
+def read(fmt: str, data: bytes) -> RawSubmission:
+    if fmt == "yaml":
+        from lafast_docs.consultation.intake.yaml import read_yaml
+
+        return read_yaml(data)
+    if fmt == "xlsx":
+        from lafast_docs.consultation.intake.table import read_xlsx
+
+        return read_xlsx(data)
+    if fmt == "csv":
+        from lafast_docs.consultation.intake.table import read_csv
+
+        return read_csv(data)
+    if fmt == "docx":
+        from lafast_docs.consultation.intake.docx import read_docx
+
+        return read_docx(data)
+    raise AssertionError(fmt)
+
+
+def import_files(
+    ws: Workspace,
+    paths: list[Path],
+    *,
+    from_org: str | None = None,
+    round_id: str | None = None,
+    document: str | None = None,
+    progress: Callable[[Path], None] | None = None,
+) -> list[ImportResult]:
+    """Import every file; `progress` is called after each one (for a progress bar)."""
+    results = []
+    index = _Index(ws)
+    for path in paths:
+        results.extend(
+            import_path(
+                ws, path, from_org=from_org, round_id=round_id, document=document, index=index
+            )
+        )
+        if progress is not None:
+            progress(path)
+    return results
+
+
+def import_path(ws: Workspace, path: Path, **opts: Any) -> list[ImportResult]:
+    name = path.name
+    try:
+        size = path.stat().st_size
+        if size > safety.MAX_FILE:  # refused before reading; only the note is kept
+            return [
+                _quarantine(
+                    ws,
+                    b"",
+                    name,
+                    safety.Rejected(
+                        f"Die Datei ist zu groß ({size / 1e6:.1f} MB, erlaubt sind "
+                        f"{safety.MAX_FILE / 1e6:.0f} MB).",
+                        hint="Bitten Sie um eine kleinere Datei, z. B. ohne eingebettete Bilder.",
+                    ),
+                    **opts,
+                )
+            ]
+        data = path.read_bytes()
+    except OSError as exc:
+        return [ImportResult(name, "fehler", f"Datei nicht lesbar: {exc.strerror}")]
+    return import_bytes(ws, data, name, **opts)
+
+
+def import_bytes(
+    ws: Workspace,
+    data: bytes,
+    name: str,
+    *,
+    from_org: str | None = None,
+    round_id: str | None = None,
+    document: str | None = None,
+    via: str = "",
+    contact: dict[str, str] | None = None,
+    index: _Index | None = None,
+) -> list[ImportResult]:
+    index = index or _Index(ws)
+    try:
+        safety.check_size(data)
+        fmt = detect(data, name)
+        if fmt == "eml":
+            from lafast_docs.consultation.intake.eml import import_eml
+
+            return import_eml(
+                ws,
+                data,
+                name,
+                from_org=from_org,
+                round_id=round_id,
+                document=document,
+                index=index,
+            )
+        if fmt in ("docx", "xlsx"):
+            safety.check_office_parts(safety.open_zip(data))
+        raw = read(fmt, data)
+    except safety.Rejected as exc:
+        return [_quarantine(ws, data, name, exc, round_id=round_id, document=document)]
+    try:
+        return [
+            _store(
+                ws,
+                raw,
+                data,
+                name,
+                from_org=from_org,
+                round_id=round_id,
+                document=document,
+                via=via,
+                contact=contact or {},
+                index=index,
+            )
+        ]
+    except NeedsSubmitter as exc:
+        return [ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""])]
+    except LafastError as exc:
+        return [ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""])]
+
+
+def _target_round(
+    ws: Workspace,
+    raw_doc: str,
+    raw_round: str,
+    *,
+    round_id: str | None,
+    document: str | None,
+    index: _Index | None = None,
+):  # type: ignore[no-untyped-def]
+    from lafast_docs.consultation.rounds import find_round
+
+    index = index or _Index(ws)
+    slug = raw_doc or document
+    if not slug:
+        candidates = [
+            d.name
+            for d in sorted(ws.comments_dir.glob("*"))
+            if d.is_dir() and any(r.is_open for r in index.rounds_of(d.name))
+        ]
+        if len(candidates) != 1:
+            raise LafastError(
+                "Die Datei sagt nicht, zu welchem Dokument sie gehört.",
+                hint="Geben Sie es an: --document KURZNAME",
+            )
+        slug = candidates[0]
+    return find_round(ws, slug, raw_round or round_id, rounds=index.rounds_of(slug))
+
+
+def _store(
+    ws: Workspace,
+    raw: RawSubmission,
+    data: bytes,
+    name: str,
+    *,
+    from_org: str | None,
+    round_id: str | None,
+    document: str | None,
+    via: str,
+    contact: dict[str, str],
+    index: _Index,
+) -> ImportResult:
+    from lafast_docs.consultation.submissions import Stored
+
+    rnd = _target_round(
+        ws, raw.document, raw.round, round_id=round_id, document=document, index=index
+    )
+    org_id = raw.org or from_org
+    if not org_id:
+        raise NeedsSubmitter(
+            f"„{name}“ sagt nicht, von wem die Rückmeldung stammt.",
+            hint="Geben Sie die Organisation an: --from KENNUNG (siehe „lafast org list“).",
+        )
+    org = ws.config.org(org_id)
+    if org is None:
+        raise LafastError(
+            f"„{org_id}“ steht nicht im Adressbuch.",
+            hint=f"Erst aufnehmen: lafast org add {org_id} --name … --type …",
+        )
+    sha = hashlib.sha256(data).hexdigest()
+    stored = index.submissions(rnd.folder)
+    for sub in stored:
+        if sub.data["source"]["sha256"] == sha:
+            return ImportResult(
+                name,
+                "bereits importiert",
+                f"schon am {sub.received[:10]} importiert ({sub.path.name}); nichts geändert",
+                sub.path,
+                [c["id"] for c in sub.comments],
+            )
+    blocks = index.consulted_blocks(rnd.slug, rnd.commit)
+    n = 1 + sum(1 for s in stored if s.org == org.id)
+    base = f"{org.id}-{n}"
+    ext = raw.format
+    original = f"originale/{base}-{sha[:12]}.{ext}"
+    code = f"{org_code(org.id, [o.id for o in ws.config.orgs])}-{doc_code(rnd.slug)}"
+    counter = index.next_number(rnd.slug, code)
+    comments = []
+    for rc in raw.comments:
+        counter += 1
+        entry: dict[str, Any] = {
+            "id": f"{code}-{counter:03d}",
+            "kind": rc.kind or "inhaltlich",
+            "text": rc.text,
+            "proposal": {"old": rc.proposal[0], "new": rc.proposal[1]} if rc.proposal else None,
+            "rationale": rc.rationale,
+            "anchor": anchor(rc, blocks, rnd.commit),
+            "origin": rc.origin,
+        }
+        if rc.author:
+            entry["author"] = rc.author
+        if rc.date:
+            entry["date"] = rc.date
+        if rc.replies:
+            entry["replies"] = rc.replies
+        comments.append(entry)
+    contact_all = {**contact, **raw.contact}
+    record: dict[str, Any] = {
+        "format": SUBMISSION_FORMAT,
+        "document": rnd.slug,
+        "round": rnd.id,
+        "version": rnd.version,
+        "commit": rnd.commit,
+        "org": org.id,
+        "org_name": org.name,
+        "contact": contact_all,
+        "consent": raw.consent if raw.consent in CONSENTS else "intern",
+        "received": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        "source": {
+            "file": original,
+            "sha256": sha,
+            "format": ext,
+            "name": _safe_label(name),
+            **({"via": via} if via else {}),
+        },
+        "comments": comments,
+    }
+    # The record is built here from checked input; tests/test_intake.py validates every
+    # stored file against schemas/submission.schema.json (too slow to repeat per file).
+    target = rnd.folder / f"{base}.yaml"
+    atomic_write(rnd.folder / original, data)
+    atomic_write(
+        target,
+        "# Rückmeldung – von lafast eingelesen. Original: "
+        + original
+        + "\n"
+        + yamlio.dump(record, fast=True),
+    )
+    ws.store.commit(
+        [target, rnd.folder / original],
+        f"Rückmeldung von {org.name} zu {rnd.slug} ({rnd.id}) eingelesen: "
+        f"{len(comments)} Anmerkung(en)",
+        known_changed=True,
+        want_sha=False,
+    )
+    stored.append(Stored(target, record))
+    index.counters[code] = counter
+    stale = [c["id"] for c in comments if c["anchor"]["state"] == "veraltet"]
+    return ImportResult(
+        name,
+        "importiert",
+        f"{len(comments)} Anmerkung(en) von {org.name}",
+        target,
+        [c["id"] for c in comments],
+        stale,
+        raw.skipped,
+    )
+
+
+def _safe_label(name: str) -> str:
+    """The sender's file name, for display only (never used as a path)."""
+    cleaned = "".join(ch for ch in name if ch.isprintable() and ch not in "\u202e\u202d\u200f")
+    return cleaned[:120]
+
+
+def _quarantine(
+    ws: Workspace,
+    data: bytes,
+    name: str,
+    exc: safety.Rejected,
+    *,
+    round_id: str | None = None,
+    document: str | None = None,
+    **_ignored: Any,
+) -> ImportResult:
+    """Keep a refused file for inspection in the round's quarantine (or the workspace's)."""
+    try:
+        folder = _target_round(ws, "", "", round_id=round_id, document=document).folder
+    except LafastError:
+        folder = ws.comments_dir
+    sha = hashlib.sha256(data).hexdigest()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    qdir = folder / "quarantaene"
+    bin_path = qdir / f"{stamp}-{sha[:12]}.bin"
+    note = qdir / f"{stamp}-{sha[:12]}.txt"
+    if data:
+        atomic_write(bin_path, data)
+    atomic_write(
+        note,
+        f"Datei: {_safe_label(name)}\nSHA-256: {sha}\nGrund: {exc.message}\n"
+        f"Was tun: {exc.hint or '-'}\n",
+    )
+    ws.store.commit(
+        [bin_path, note] if data else [note],
+        f"Rückmeldung abgelehnt und in Quarantäne: {_safe_label(name)[:60]}",
+    )
+    return ImportResult(
+        name, "abgelehnt", exc.message, bin_path if data else note, notes=[exc.hint or ""]
+    )

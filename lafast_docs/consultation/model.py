@@ -1,0 +1,152 @@
+"""Comments as read from a returned file (`RawSubmission`) and as stored (a schema-checked dict).
+
+Stored submissions are YAML files in the format `lafast-submission/1`, validated against
+`schemas/submission.schema.json` before every write.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from lafast_docs.errors import LafastError
+from lafast_docs.external import resources
+
+SUBMISSION_FORMAT = "lafast-submission/1"
+KINDS = ("grundsaetzlich", "inhaltlich", "redaktionell")
+CONSENTS = ("oeffentlich", "anonymisiert", "intern")
+CONSENT_TAG = "lafast-einwilligung"  # the tag of the consent drop-down in the Word form
+# how the Word and Excel forms offer the consent (first word decides when read back)
+CONSENT_LABELS = {
+    "intern": "intern – nur für die Fachstelle und die Gremien",
+    "anonymisiert": "anonymisiert – veröffentlichen ohne Namen der Organisation",
+    "oeffentlich": "öffentlich – veröffentlichen mit Namen der Organisation",
+}
+KIND_NAMES = {
+    "grundsaetzlich": "grundsätzlich",
+    "inhaltlich": "inhaltlich",
+    "redaktionell": "redaktionell",
+}
+
+
+@dataclass
+class RawComment:
+    """One comment or proposed change as found in a returned file, before anchoring."""
+
+    text: str = ""
+    kind: str = ""
+    quote: str = ""  # the commented or changed text, exactly as in the consulted version
+    prefix: str = ""
+    suffix: str = ""
+    rn: int | None = None
+    section: str = ""
+    proposal: tuple[str, str] | None = None  # (old, new); insertion: old == ""
+    rationale: str = ""
+    author: str = ""
+    date: str = ""
+    replies: list[dict[str, str]] = field(default_factory=list)
+    origin: str = ""
+
+
+@dataclass
+class RawSubmission:
+    format: str  # docx, xlsx, csv, yaml
+    comments: list[RawComment]
+    document: str = ""
+    round: str = ""
+    org: str = ""
+    version: str = ""
+    consent: str = ""
+    contact: dict[str, str] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)  # notes on empty rows etc.
+
+
+def normalise_consent(value: Any) -> str:
+    """ "öffentlich – …", "Anonymisiert", "oeffentlich" -> the consent key ("" if unknown)."""
+    words = str(value or "").strip().lower().replace("ö", "oe").split()
+    first = words[0].strip("–-:,.") if words else ""
+    return first if first in CONSENTS else ""
+
+
+def normalise_kind(value: Any) -> str:
+    text = str(value or "").strip().lower().replace("ä", "ae")
+    return text if text in KINDS else ""
+
+
+@functools.cache
+def schema(name: str) -> dict[str, Any]:
+    path = resources.data_dir() / "schemas" / name
+    return json.loads(path.read_text("utf-8"))
+
+
+@functools.cache
+def _validator(schema_name: str) -> Any:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(schema(schema_name))
+
+
+def validate(data: Any, schema_name: str) -> list[str]:
+    """Problems of `data` against a shipped JSON Schema, as readable German-ish paths."""
+    validator = _validator(schema_name)
+    problems = []
+    for err in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in err.absolute_path) or "(Datei)"
+        problems.append(f"{where}: {_german(err)}")
+    return problems
+
+
+def _german(err: Any) -> str:
+    v = err.validator
+    if v == "required":
+        return f"Pflichtangabe fehlt ({err.message.split(' ')[0]})"
+    if v == "additionalProperties":
+        return f"unbekannter Eintrag ({err.message.split('(')[-1].rstrip(')')})"
+    if v in ("type",):
+        return f"falsche Art von Wert: {err.instance!r:.60} (erwartet: {err.validator_value})"
+    if v in ("enum", "const"):
+        allowed = err.validator_value if v == "enum" else [err.validator_value]
+        return (
+            f"„{err.instance}“ ist nicht erlaubt (möglich: "
+            + ", ".join(str(a) for a in allowed if a is not None)
+            + ")"
+        )
+    if v == "maxLength":
+        return f"Text zu lang (höchstens {err.validator_value} Zeichen)"
+    if v in ("minimum", "maximum"):
+        return f"Zahl {err.instance} außerhalb des erlaubten Bereichs"
+    if v == "pattern":
+        return f"„{err.instance!s:.60}“ hat nicht die erwartete Form"
+    if v == "maxItems":
+        return f"zu viele Einträge (höchstens {err.validator_value})"
+    return err.message
+
+
+def require_valid(data: Any, schema_name: str, *, what: str) -> None:
+    problems = validate(data, schema_name)
+    if problems:
+        from lafast_docs.errors import Problem
+
+        raise LafastError(
+            f"{what} entspricht nicht dem Format:", problems=[Problem(p) for p in problems[:20]]
+        )
+
+
+def org_code(org_id: str, all_org_ids: list[str]) -> str:
+    """AWO for awo-sachsen; AWOS/AWOL when awo-sachsen and awo-leipzig both exist."""
+    parts = org_id.split("-")
+    first = parts[0].upper()[:10]
+    clash = [o for o in all_org_ids if o != org_id and o.split("-")[0] == parts[0]]
+    if not clash:
+        return first
+    return (first + "".join(p[0] for p in parts[1:]).upper())[:12] or first
+
+
+def doc_code(slug: str) -> str:
+    """MF for mindeststandards-fsa, SVU for stellungnahme-verordnung-unterbringung."""
+    parts = slug.split("-")
+    if len(parts) == 1:
+        return slug[:3].upper()
+    return "".join(p[0] for p in parts)[:4].upper()

@@ -1,0 +1,314 @@
+"""Consultation rounds (Beteiligungsrunden): open, status, close.
+
+A round lives in `comments/<slug>/runde-N/`:
+  runde.yaml              what was consulted (version, commit, tag), deadline, invitees
+  formulare/<org>/…       the forms sent to each invitee (DOCX, XLSX, YAML)
+  <org>-<n>.yaml          one normalised submission per imported file (comments/intake.py)
+  originale/…             the returned files, byte for byte
+  quarantaene/…           rejected files with the reason
+Opening a round sets the draft's state to `konsultation`, commits, and tags that commit
+`lafast/<slug>/runde-N`: the consulted version is frozen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.errors import LafastError
+from lafast_docs.storage import yamlio
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.text.drafts import load_draft, write_draft
+from lafast_docs.workspace.config import Org, Workspace
+
+ROUND_FILE = "runde.yaml"
+ROUND_FORMAT = "lafast-runde/1"
+GROUPS = {
+    "alle": ("traeger", "gremium"),
+    "all": ("traeger", "gremium"),
+    "alle-gremien": ("gremium",),
+    "all-gremien": ("gremium",),
+    "alle-traeger": ("traeger",),
+    "all-traeger": ("traeger",),
+}
+
+
+@dataclass
+class Round:
+    slug: str
+    id: str  # "runde-1"
+    number: int
+    version: str
+    commit: str
+    tag: str
+    opened: dt.date
+    deadline: dt.date
+    invitees: list[str]
+    closed: dt.date | None = None
+    folder: Path = field(default=Path())
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "format": ROUND_FORMAT,
+            "document": self.slug,
+            "round": self.id,
+            "number": self.number,
+            "version": self.version,
+            "tag": self.tag,
+            "opened": self.opened,
+            "deadline": self.deadline,
+            "closed": self.closed,
+            "invitees": list(self.invitees),
+        }
+
+
+def round_dir(ws: Workspace, slug: str, round_id: str) -> Path:
+    return ws.comments_dir / slug / round_id
+
+
+def load_round(ws: Workspace, path: Path) -> Round:
+    """Read runde.yaml; the consulted commit comes from the round's tag (it cannot be inside
+    the commit it names)."""
+    from lafast_docs.errors import DraftError
+
+    data = yamlio.load(path.read_text("utf-8"), path=path, error=DraftError, fast=True)
+    try:
+        return Round(
+            slug=str(data["document"]),
+            id=str(data["round"]),
+            number=int(data["number"]),
+            version=str(data["version"]),
+            commit=ws.store.resolve(str(data["tag"])),
+            tag=str(data["tag"]),
+            opened=data["opened"],
+            deadline=data["deadline"],
+            invitees=[str(x) for x in data.get("invitees") or []],
+            closed=data.get("closed"),
+            folder=path.parent,
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LafastError(
+            f"Die Rundendatei ist beschädigt: {exc}",
+            path=path,
+            hint="Stellen Sie sie mit git aus einer früheren Fassung wieder her.",
+        ) from exc
+
+
+def list_rounds(ws: Workspace, slug: str) -> list[Round]:
+    base = ws.comments_dir / slug
+    if not base.is_dir():
+        return []
+    rounds = [load_round(ws, p / ROUND_FILE) for p in base.iterdir() if (p / ROUND_FILE).is_file()]
+    return sorted(rounds, key=lambda r: r.number)
+
+
+def find_round(
+    ws: Workspace, slug: str, round_id: str | None = None, *, rounds: list[Round] | None = None
+) -> Round:
+    """The named round, else the newest one."""
+    rounds = list_rounds(ws, slug) if rounds is None else rounds
+    if not rounds:
+        raise LafastError(
+            f"Für „{slug}“ gibt es noch keine Beteiligungsrunde.",
+            hint=f"Eröffnen mit: lafast consult open {slug} --deadline JJJJ-MM-TT "
+            "--invite ORGANISATION",
+        )
+    if round_id is None:
+        return rounds[-1]
+    wanted = round_id if round_id.startswith("runde-") else f"runde-{round_id}"
+    for r in rounds:
+        if r.id == wanted:
+            return r
+    raise LafastError(
+        f"Die Runde „{round_id}“ gibt es für „{slug}“ nicht.",
+        hint="Vorhandene Runden: " + ", ".join(r.id for r in rounds),
+    )
+
+
+def resolve_invitees(ws: Workspace, invite: list[str]) -> list[Org]:
+    """Organisation ids and groups (`alle-gremien`, `alle-traeger`, `alle`) -> address book."""
+    chosen: dict[str, Org] = {}
+    unknown = []
+    for item in (x.strip() for x in invite):
+        if not item:
+            continue
+        if item in GROUPS:
+            for o in ws.config.orgs:
+                if o.type in GROUPS[item]:
+                    chosen[o.id] = o
+        elif (o := ws.config.org(item)) is not None:
+            chosen[o.id] = o
+        else:
+            unknown.append(item)
+    if unknown:
+        raise LafastError(
+            f"Nicht im Adressbuch: {', '.join(unknown)}.",
+            hint="„lafast org list“ zeigt alle Kennungen; Gruppen: "
+            + ", ".join(sorted({k for k in GROUPS if not k.startswith("all-")})),
+        )
+    if not chosen:
+        raise LafastError(
+            "Niemand eingeladen.",
+            hint="Geben Sie --invite awo-sachsen,lag-fsa-msa oder --invite alle-gremien an.",
+        )
+    return list(chosen.values())
+
+
+def open_round(
+    ws: Workspace,
+    slug: str,
+    *,
+    deadline: dt.date,
+    invite: list[str],
+    today: dt.date | None = None,
+    progress: Callable[[str], None] = lambda _m: None,
+) -> Round:
+    """Freeze the current version, open round N+1 and write the forms (one commit, one tag)."""
+    today = today or dt.date.today()
+    draft = load_draft(ws, slug)
+    store = ws.store
+    if store.is_dirty(draft.folder):
+        raise LafastError(
+            f"„{slug}“ hat ungespeicherte Änderungen.",
+            hint=f'Erst speichern: lafast save {slug} -m "…"',
+        )
+    if deadline < today:
+        raise LafastError(
+            f"Die Frist {deadline:%d.%m.%Y} liegt in der Vergangenheit.",
+            hint="Geben Sie ein künftiges Datum an: --deadline JJJJ-MM-TT",
+        )
+    rounds = list_rounds(ws, slug)
+    if rounds and rounds[-1].is_open:
+        raise LafastError(
+            f"Die {rounds[-1].id} für „{slug}“ ist noch offen.",
+            hint=f"Erst schließen: lafast consult close {slug}",
+        )
+    orgs = resolve_invitees(ws, invite)
+    number = (rounds[-1].number + 1) if rounds else 1
+    rid = f"runde-{number}"
+    folder = round_dir(ws, slug, rid)
+    original = draft.path.read_bytes()
+    try:
+        rnd = _freeze(ws, draft, rid, number, deadline, orgs, today, folder, progress)
+    except BaseException:  # leave nothing half-written: the draft as it was, no round folder
+        atomic_write(draft.path, original)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    store.tag(rnd.tag, rnd.commit, f"Beteiligungsrunde {number} zu {slug}, Version {rnd.version}")
+    return rnd
+
+
+def _freeze(
+    ws: Workspace,
+    draft: Any,
+    rid: str,
+    number: int,
+    deadline: dt.date,
+    orgs: list[Org],
+    today: dt.date,
+    folder: Path,
+    progress: Callable[[str], None],
+) -> Round:
+    from lafast_docs.consultation import forms
+
+    slug = draft.slug
+    if draft.state != "konsultation":
+        draft.set("state", "konsultation")
+        write_draft(draft)
+    consulted = load_draft(ws, slug)
+    rnd = Round(
+        slug,
+        rid,
+        number,
+        consulted.version,
+        "",
+        f"lafast/{slug}/{rid}",
+        today,
+        deadline,
+        [o.id for o in orgs],
+        folder=folder,
+    )
+    forms.write_forms(ws, consulted, rnd, orgs, progress=progress)
+    atomic_write(folder / ROUND_FILE, _round_text(rnd))
+    rnd.commit = ws.store.commit(
+        [draft.folder, folder],
+        f"Beteiligungsrunde {number} zu „{draft.title}“ eröffnet (Frist {deadline:%d.%m.%Y})",
+    )
+    return rnd
+
+
+def _round_text(rnd: Round) -> str:
+    return (
+        "# Beteiligungsrunde – von lafast geschrieben, bitte nicht von Hand ändern.\n"
+        + yamlio.dump(rnd.as_data())
+    )
+
+
+@dataclass(frozen=True)
+class InviteeStatus:
+    org: str
+    name: str
+    submissions: int
+    last_received: str
+
+    @property
+    def answered(self) -> bool:
+        return self.submissions > 0
+
+
+def round_status(
+    ws: Workspace, slug: str, round_id: str | None = None, *, today: dt.date | None = None
+) -> tuple[Round, list[InviteeStatus], bool]:
+    """Who answered, who is missing; the flag says whether the deadline has passed."""
+    from lafast_docs.consultation.submissions import list_submissions
+
+    rnd = find_round(ws, slug, round_id)
+    subs = list_submissions(rnd.folder)
+    rows = []
+    for org_id in rnd.invitees:
+        mine = [s for s in subs if s.org == org_id]
+        org = ws.config.org(org_id)
+        rows.append(
+            InviteeStatus(
+                org_id,
+                org.name if org else org_id,
+                len(mine),
+                max((s.received for s in mine), default=""),
+            )
+        )
+    extra = sorted({s.org for s in subs} - set(rnd.invitees))
+    for org_id in extra:  # answers from organisations that were not invited are kept too
+        mine = [s for s in subs if s.org == org_id]
+        org = ws.config.org(org_id)
+        rows.append(
+            InviteeStatus(
+                org_id, org.name if org else org_id, len(mine), max(s.received for s in mine)
+            )
+        )
+    overdue = (today or dt.date.today()) > rnd.deadline
+    return rnd, rows, overdue
+
+
+def close_round(ws: Workspace, slug: str, *, today: dt.date | None = None) -> Round:
+    rounds = list_rounds(ws, slug)
+    if not rounds or not rounds[-1].is_open:
+        raise LafastError(f"Für „{slug}“ ist keine Beteiligungsrunde offen.")
+    rnd = rounds[-1]
+    rnd.closed = today or dt.date.today()
+    atomic_write(rnd.folder / ROUND_FILE, _round_text(rnd))
+    draft = load_draft(ws, slug)
+    paths = [rnd.folder / ROUND_FILE]
+    if draft.state == "konsultation":
+        draft.set("state", "abstimmung")
+        write_draft(draft)
+        paths.append(draft.path)
+    ws.store.commit(paths, f"Beteiligungsrunde {rnd.number} zu „{draft.title}“ geschlossen")
+    return rnd

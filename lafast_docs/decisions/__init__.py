@@ -1,0 +1,1 @@
+"""Decisions on comments: disposition, the disposition sheet, consensus, merge, provenance."""

@@ -1,0 +1,220 @@
+"""Disposition (Abwägung): a decision with a reason on every comment, with its history.
+
+Stored per round in `comments/<slug>/<round>/abwaegung.yaml` (format `lafast-abwaegung/1`):
+for every comment id the list of decisions in the order they were made; the last one counts.
+Changing a decision appends, it never overwrites.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.consultation.model import require_valid, validate
+from lafast_docs.consultation.submissions import find_comment
+from lafast_docs.errors import LafastError, Problem
+from lafast_docs.storage import yamlio
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.workspace.config import Workspace
+
+FILE = "abwaegung.yaml"
+FORMAT = "lafast-abwaegung/1"
+SCHEMA = "abwaegung.schema.json"
+DECISIONS = {
+    "angenommen": "angenommen",
+    "teilweise": "teilweise angenommen",
+    "abgelehnt": "abgelehnt",
+    "zurueckgestellt": "zurückgestellt",
+    "doppelung": "Doppelung",
+    "zurueckgezogen": "zurückgezogen",
+    "kenntnis": "zur Kenntnis genommen",
+}
+APPLY = ("angenommen", "teilweise")  # decisions whose proposals are merged into the text
+
+
+@dataclass(frozen=True)
+class Decision:
+    comment_id: str
+    decision: str
+    reason: str
+    text: str  # for "teilweise": the wording that is accepted instead of the proposal
+    duplicate_of: str
+    by: str
+    at: str
+    via: str = ""  # where a bulk decision came from, e.g. "abwaegung.xlsx, Zeile 7"
+
+    @property
+    def label(self) -> str:
+        label = DECISIONS[self.decision]
+        return f"{label} {self.duplicate_of}" if self.duplicate_of else label
+
+    def as_data(self) -> dict[str, Any]:
+        data = {"decision": self.decision, "reason": self.reason, "by": self.by, "at": self.at}
+        if self.text:
+            data["text"] = self.text
+        if self.duplicate_of:
+            data["duplicate_of"] = self.duplicate_of
+        if self.via:
+            data["via"] = self.via
+        return data
+
+    def same_as(self, other: Decision) -> bool:
+        """The same decision, whoever made it when."""
+        return (self.decision, self.reason, self.text, self.duplicate_of) == (
+            other.decision,
+            other.reason,
+            other.text,
+            other.duplicate_of,
+        )
+
+
+def _path(round_folder: Path) -> Path:
+    return round_folder / FILE
+
+
+def load(round_folder: Path) -> dict[str, list[Decision]]:
+    path = _path(round_folder)
+    if not path.is_file():
+        return {}
+    data = yamlio.load(path.read_text("utf-8"), path=path, error=LafastError, fast=True)
+    problems = validate(data, SCHEMA)
+    if problems:
+        raise LafastError(
+            "Die Abwägungsdatei entspricht nicht ihrem Format.",
+            path=path,
+            problems=[Problem(p) for p in problems[:10]],
+            hint="Stellen Sie sie mit git aus einer früheren Fassung wieder her "
+            "(„git checkout -- DATEI“); ändern Sie sie nur mit lafast.",
+        )
+    result: dict[str, list[Decision]] = {}
+    for cid, entries in (data.get("decisions") or {}).items():
+        result[str(cid)] = [
+            Decision(
+                str(cid),
+                str(e["decision"]),
+                str(e.get("reason") or ""),
+                str(e.get("text") or ""),
+                str(e.get("duplicate_of") or ""),
+                str(e.get("by") or ""),
+                str(e.get("at") or ""),
+                str(e.get("via") or ""),
+            )
+            for e in entries
+        ]
+    return result
+
+
+def current(round_folder: Path) -> dict[str, Decision]:
+    return {cid: entries[-1] for cid, entries in load(round_folder).items() if entries}
+
+
+def _write(
+    round_folder: Path, decisions: dict[str, list[Decision]], slug: str, round_id: str
+) -> Path:
+    path = _path(round_folder)
+    data = {
+        "format": FORMAT,
+        "document": slug,
+        "round": round_id,
+        "decisions": {
+            cid: [d.as_data() for d in entries] for cid, entries in sorted(decisions.items())
+        },
+    }
+    require_valid(data, SCHEMA, what=f"Die Abwägung ({path.name})")
+    atomic_write(
+        path,
+        "# Abwägung – von lafast geschrieben; ändern mit „lafast decide“ oder "
+        "„lafast disposition import“.\n" + yamlio.dump(data, fast=True),
+    )
+    return path
+
+
+def validate_decision(decision: str, *, reason: str, text: str, duplicate_of: str) -> None:
+    if decision not in DECISIONS:
+        raise LafastError(
+            f"Unbekannte Entscheidung „{decision}“.", hint="Möglich: " + ", ".join(DECISIONS)
+        )
+    if decision != "angenommen" and not reason.strip():
+        raise LafastError(
+            "Die Begründung fehlt.",
+            hint='Geben Sie --reason "…" an (nur bei „angenommen“ nicht nötig).',
+        )
+    if decision == "teilweise" and not text.strip():
+        raise LafastError(
+            "Bei „teilweise angenommen“ fehlt die übernommene Formulierung.",
+            hint='Geben Sie sie mit --text "…" an.',
+        )
+    if decision == "doppelung" and not duplicate_of.strip():
+        raise LafastError(
+            "Bei einer Doppelung fehlt die Kennung der anderen Anmerkung.",
+            hint="Geben Sie --duplicate-of KENNUNG an.",
+        )
+
+
+def decide(
+    ws: Workspace,
+    comment_id: str,
+    decision: str,
+    *,
+    reason: str = "",
+    text: str = "",
+    duplicate_of: str = "",
+    commit: bool = True,
+) -> Decision:
+    """Record one decision (appended to the comment's history) and commit."""
+    validate_decision(decision, reason=reason, text=text, duplicate_of=duplicate_of)
+    sub, comment = find_comment(ws, comment_id)
+    if duplicate_of:
+        find_comment(ws, duplicate_of)  # must exist
+        if duplicate_of.upper() == comment["id"]:
+            raise LafastError("Eine Anmerkung kann keine Doppelung ihrer selbst sein.")
+    folder = sub.path.parent
+    decisions = load(folder)
+    entry = make(ws, comment["id"], decision, reason, text, duplicate_of)
+    history = decisions.setdefault(comment["id"], [])
+    if history and history[-1].same_as(entry) and history[-1].by == entry.by:
+        return history[-1]  # a rerun (e.g. after a crash) records it once
+    history.append(entry)
+    path = _write(folder, decisions, sub.data["document"], sub.data["round"])
+    if commit:
+        ws.store.commit([path], f"Abwägung {comment['id']}: {entry.label}")
+    return entry
+
+
+def make(
+    ws: Workspace,
+    comment_id: str,
+    decision: str,
+    reason: str = "",
+    text: str = "",
+    duplicate_of: str = "",
+    via: str = "",
+) -> Decision:
+    """A new decision by the current user, now."""
+    return Decision(
+        comment_id,
+        decision,
+        reason.strip(),
+        text.strip(),
+        duplicate_of.strip().upper(),
+        ws.store.identity(),
+        dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        via,
+    )
+
+
+def append(
+    ws: Workspace, round_folder: Path, entries: list[Decision], *, message: str
+) -> Path | None:
+    """Append several decisions to one round's file in one commit (the bulk path)."""
+    if not entries:
+        return None
+    decisions = load(round_folder)
+    for entry in entries:
+        decisions.setdefault(entry.comment_id, []).append(entry)
+    rnd = round_folder.name
+    path = _write(round_folder, decisions, round_folder.parent.name, rnd)
+    ws.store.commit([path], message)
+    return path

@@ -1,0 +1,1 @@
+"""External tools and limits: pandoc, resource limits, packaged resources."""

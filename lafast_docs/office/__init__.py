@@ -1,0 +1,1 @@
+"""Across all stages: status of all documents, doctor, the demo."""

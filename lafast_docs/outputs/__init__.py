@@ -1,0 +1,1 @@
+"""Output products: the document, redline, Synopse and reply letters."""

@@ -1,0 +1,247 @@
+"""`lafast comments reply`: for each organisation that answered in a round, a German letter
+(PDF/UA and DOCX) that says how each of its comments was decided, and why.
+
+Every comment gets a line, also the ones not decided yet ("noch offen"), so the letter never
+silently drops anything. Text from the organisation's own file is shown as literal text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as html_lib
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.consultation.submissions import Stored, list_submissions
+from lafast_docs.decisions import disposition
+from lafast_docs.errors import LafastError
+from lafast_docs.render import tables
+from lafast_docs.render.context import german_date
+from lafast_docs.render.pipeline import Output
+from lafast_docs.workspace.config import Workspace
+
+FORMATS = ("pdf", "docx")
+OPEN = "noch offen"
+HEADS = ["Kennung", "Rn.", "Ihre Anmerkung", "Entscheidung", "Begründung"]
+
+
+@dataclass(frozen=True)
+class Line:
+    id: str
+    rn: str
+    comment: str
+    decision: str
+    reason: str
+
+
+@dataclass
+class Reply:
+    org: str
+    org_name: str
+    lines: list[Line]
+    received: list[str]
+    outputs: list[Output] = field(default_factory=list)
+
+    @property
+    def open(self) -> int:
+        return sum(1 for x in self.lines if x.decision == OPEN)
+
+
+def _comment_text(c: dict[str, Any]) -> str:
+    parts = [str(c.get("text") or "")]
+    p = c.get("proposal")
+    if p:
+        if p.get("old") and p.get("new"):
+            parts.append(f"Vorschlag: „{p['old']}“ → „{p['new']}“")
+        elif p.get("old"):
+            parts.append(f"Vorschlag: „{p['old']}“ streichen")
+        else:
+            parts.append(f"Vorschlag: „{p['new']}“")
+    return "\n".join(x for x in parts if x)
+
+
+def _line(c: dict[str, Any], d: disposition.Decision | None) -> Line:
+    rn = c["anchor"].get("rn")
+    reason = ""
+    if d is not None:
+        reason = d.reason
+        if d.text:
+            reason = (reason + "\n" if reason else "") + f"Übernommen wird: „{d.text}“"
+    return Line(
+        str(c["id"]),
+        str(rn) if rn else "–",
+        _comment_text(c),
+        d.label if d else OPEN,
+        reason,
+    )
+
+
+def collect(ws: Workspace, folder: Path, only: str | None = None) -> list[Reply]:
+    """One reply per organisation with submissions in the round folder."""
+    decided = disposition.current(folder)
+    by_org: dict[str, list[Stored]] = {}
+    for sub in list_submissions(folder):
+        by_org.setdefault(sub.org, []).append(sub)
+    if only is not None and only not in by_org:
+        raise LafastError(
+            f"Von „{only}“ gibt es in {folder.name} keine Rückmeldung.",
+            hint="Rückmeldungen kamen von: " + (", ".join(sorted(by_org)) or "niemandem"),
+        )
+    replies = []
+    for org_id, subs in sorted(by_org.items()):
+        if only is not None and org_id != only:
+            continue
+        org = ws.config.org(org_id)
+        name = org.name if org else str(subs[0].data.get("org_name") or org_id)
+        lines = [_line(c, decided.get(c["id"])) for s in subs for c in s.comments]
+        received = sorted({s.received[:10] for s in subs})
+        replies.append(Reply(org_id, name, lines, received))
+    return replies
+
+
+def _summary(reply: Reply) -> str:
+    counts = Counter(x.decision for x in reply.lines)
+    return ", ".join(f"{label}: {n}" for label, n in counts.most_common())
+
+
+def _dates(reply: Reply) -> str:
+    return " und ".join(german_date(dt.date.fromisoformat(d)) for d in reply.received if d)
+
+
+def _letter(reply: Reply, title: str, version: str, round_no: int) -> list[str]:
+    """The paragraphs before the table."""
+    n = len(reply.lines)
+    out = [
+        "Sehr geehrte Damen und Herren,",
+        f"vielen Dank für Ihre Rückmeldung vom {_dates(reply)} zum Entwurf „{title}“ "
+        f"(Version {version}, Beteiligungsrunde {round_no}). Wir haben "
+        + ("Ihre Anmerkung" if n == 1 else f"jede Ihrer {n} Anmerkungen")
+        + " geprüft. Die Tabelle zeigt, wie wir entschieden haben und warum.",
+        f"Im Überblick: {_summary(reply)}.",
+    ]
+    if reply.open:
+        out.append(
+            f"Über {reply.open} Anmerkung(en) ist noch nicht entschieden; "
+            "wir informieren Sie, sobald das geschehen ist."
+        )
+    return out
+
+
+def _closing(org_name: str) -> list[str]:
+    return ["Mit freundlichen Grüßen", org_name]
+
+
+def _html_body(reply: Reply, intro: list[str], closing: list[str]) -> str:
+    def paras(items: list[str]) -> str:
+        return "".join(f"<p>{html_lib.escape(t)}</p>" for t in items)
+
+    table = tables.html_table(
+        "Ihre Anmerkungen und unsere Entscheidungen",
+        HEADS,
+        [
+            (
+                x.id,
+                [
+                    html_lib.escape(x.rn),
+                    tables.html_cell(x.comment),
+                    html_lib.escape(x.decision),
+                    tables.html_cell(x.reason),
+                ],
+            )
+            for x in reply.lines
+        ],
+        cls="antwort",
+    )
+    return paras(intro) + "<h2>Unsere Entscheidungen im Einzelnen</h2>" + table + paras(closing)
+
+
+def _docx_blocks(reply: Reply, intro: list[str], closing: list[str]) -> list[tables.Node]:
+    table = tables.docx_table(
+        "Ihre Anmerkungen und unsere Entscheidungen",
+        HEADS,
+        [0.14, 0.06, 0.38, 0.14, 0.28],
+        [
+            [tables.inlines(t) for t in (x.id, x.rn, x.comment, x.decision, x.reason)]
+            for x in reply.lines
+        ],
+    )
+    return [
+        *(tables.para(t) for t in intro),
+        tables.heading(2, "Unsere Entscheidungen im Einzelnen"),
+        table,
+        *(tables.para(t) for t in closing),
+    ]
+
+
+CSS = (
+    "\ntable.antwort { font-size: 8.5pt; table-layout: fixed; }\n"
+    "table.antwort th[scope=col]:nth-child(1) { width: 15%; }\n"
+    "table.antwort th[scope=col]:nth-child(2) { width: 6%; }\n"
+    "table.antwort th[scope=col]:nth-child(4) { width: 16%; }\n"
+    "table.antwort th[scope=row] { white-space: nowrap; }\n"
+    "table.antwort td { hyphens: manual; }\n"
+)
+
+
+def reply(
+    ws: Workspace,
+    slug: str,
+    *,
+    round_id: str | None = None,
+    to: str | None = None,
+    formats: tuple[str, ...] = FORMATS,
+    out_dir: Path | None = None,
+    today: dt.date | None = None,
+) -> list[Reply]:
+    from lafast_docs.consultation.rounds import find_round
+    from lafast_docs.render import pdf
+    from lafast_docs.render.context import Edition, document_context
+    from lafast_docs.text.drafts import load_draft
+    from lafast_docs.text.slugs import slugify
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise LafastError("Unbekanntes Format.", hint="Möglich: pdf, docx.")
+    draft = load_draft(ws, slug)
+    rnd = find_round(ws, slug, round_id)
+    replies = collect(ws, rnd.folder, to)
+    if not replies:
+        raise LafastError(
+            f"In {rnd.id} von „{slug}“ ist noch keine Rückmeldung eingegangen.",
+            hint="Rückmeldungen einlesen mit „lafast comments import DATEI“.",
+        )
+    today = today or dt.date.today()
+    base = document_context(ws, draft, Edition(today, rnd.commit))
+    out = (out_dir or ws.build_dir / slug / f"antworten-{rnd.id}").resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    for r in replies:
+        org = ws.config.org(r.org)
+        ctx = {
+            **base,
+            "title": f"Ihre Rückmeldung zum Entwurf „{draft.title}“",
+            "subtitle": f"Ergebnis der Abwägung, Beteiligungsrunde {rnd.number}",
+            "type_name": "Antwort auf eine Rückmeldung",
+            "version": rnd.version,
+            "state_name": f"Beteiligungsrunde {rnd.number}",
+            "adressat": r.org_name + (f", {org.contact}" if org and org.contact else ""),
+            "bezug_titel": f"Ihre Rückmeldung vom {_dates(r)}",
+            "bezug_datum": "",
+            "frist": "",
+            "geltungsbereich": "",
+            "authors": [],
+            "keywords": [],
+        }
+        intro = _letter(r, draft.title, rnd.version, rnd.number)
+        closing = _closing(ws.config.org_name)
+        stem = f"antwort-{slug}-{rnd.id}-{slugify(r.org) or 'organisation'}"
+        for fmt in formats:
+            target = out / f"{stem}.{fmt}"
+            if fmt == "pdf":
+                page = tables.print_page(ws, draft.type, ctx, _html_body(r, intro, closing), CSS)
+                pdf.write_page(ws, draft.type, page, target)
+            else:
+                tables.write_docx(ws, draft.type, ctx, _docx_blocks(r, intro, closing), target)
+            r.outputs.append(Output(fmt, target, False))
+    return replies

@@ -1,0 +1,297 @@
+"""`lafast synopse`: the side-by-side table of a consultation (old text | comments | decision |
+new text), as PDF (landscape, accessible), DOCX (a real Word table) and XLSX.
+
+One row per Randnummer that changed between the two versions or was commented, plus one row
+for comments on the whole document. Organisations that asked for anonymity appear as
+"Träger A", "Gremium B"; with `public=True` (for publication) submissions marked `intern` are
+left out. Contact details never appear.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.consultation.model import KIND_NAMES
+from lafast_docs.consultation.submissions import iter_comments
+from lafast_docs.decisions import disposition
+from lafast_docs.render import tables
+from lafast_docs.render.pipeline import Output
+from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
+from lafast_docs.text.textmodel import Block
+from lafast_docs.workspace.config import ORG_TYPE_NAMES, Workspace
+
+
+@dataclass
+class Row:
+    rn_old: int | None
+    rn_new: int | None
+    section: str
+    old: str
+    new: str
+    changed: bool
+    comments: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        if self.rn_old is None and self.rn_new is None:
+            return "allgemein"
+        if self.rn_old and self.rn_new and self.rn_old != self.rn_new:
+            return f"{self.rn_old} → {self.rn_new}"
+        return str(self.rn_old or self.rn_new)
+
+
+def _who(sub: Any, ws: Workspace, aliases: dict[str, str]) -> str:
+    if sub.data["consent"] != "anonymisiert":
+        return str(sub.data.get("org_name") or sub.org)
+    if sub.org not in aliases:
+        org = ws.config.org(sub.org)
+        kind = ORG_TYPE_NAMES.get(org.type if org else "traeger", "Träger")
+        n = sum(1 for v in aliases.values() if v.startswith(kind))
+        aliases[sub.org] = f"{kind} {string.ascii_uppercase[n % 26]}"
+    return aliases[sub.org]
+
+
+def build_rows(
+    ws: Workspace, slug: str, rev_a: str, rev_b: str, *, public: bool = False
+) -> list[Row]:
+    old = model_of(draft_at(ws, slug, rev_a)).blocks
+    new = model_of(draft_at(ws, slug, rev_b)).blocks
+    rows: dict[tuple[str, int], Row] = {}
+    general = Row(None, None, "", "", "", False)
+    old_to_new: dict[int, Block | None] = {}
+    for kind, o, n in align(old, new):
+        if o is not None:
+            old_to_new[o.rn] = n
+        if kind == "geaendert" and o is not None and n is not None:
+            rows["a", o.rn] = Row(o.rn, n.rn, n.section_number, o.text, n.text, True)
+        elif kind == "entfallen" and o is not None:
+            rows["a", o.rn] = Row(o.rn, None, o.section_number, o.text, "", True)
+        elif kind == "neu" and n is not None:
+            rows["b", n.rn] = Row(None, n.rn, n.section_number, "", n.text, True)
+    decided: dict[str, disposition.Decision] = {}
+    aliases: dict[str, str] = {}
+    folders = set()
+    for sub, _c in iter_comments(ws, slug):
+        folders.add(sub.path.parent)
+    for folder in folders:
+        decided.update(disposition.current(folder))
+    for sub, c in iter_comments(ws, slug):
+        if public and sub.data["consent"] == "intern":
+            continue
+        d = decided.get(c["id"])
+        entry = {
+            "id": c["id"],
+            "who": _who(sub, ws, aliases),
+            "kind": KIND_NAMES[c["kind"]],
+            "text": c.get("text") or "",
+            "proposal": (
+                f"„{c['proposal']['old']}“ → „{c['proposal']['new']}“"
+                if c.get("proposal") and c["proposal"]["old"]
+                else f"Vorschlag: „{c['proposal']['new']}“"
+                if c.get("proposal")
+                else ""
+            ),
+            "decision": d.label if d else "noch offen",
+            "reason": (d.reason + (f" Übernommen: „{d.text}“" if d and d.text else ""))
+            if d
+            else "",
+        }
+        rn = c["anchor"].get("rn")
+        if not rn or rn > len(old):
+            general.comments.append(entry)
+            continue
+        row = rows.get(("a", rn))
+        if row is None:
+            o = old[rn - 1]
+            n = old_to_new.get(rn)
+            row = rows["a", rn] = Row(
+                rn, n.rn if n else None, o.section_number, o.text, n.text if n else "", False
+            )
+        row.comments.append(entry)
+    ordered = sorted(rows.items(), key=lambda kv: (kv[1].rn_old or 0, kv[1].rn_new or 0))
+    return ([general] if general.comments else []) + [r for _k, r in ordered]
+
+
+# -- outputs ------------------------------------------------------------------------------------
+def _comments_text(row: Row) -> str:
+    parts = []
+    for c in row.comments:
+        bits = [f"{c['who']} ({c['kind']}, {c['id']})"]
+        if c["text"]:
+            bits.append(c["text"])
+        if c["proposal"]:
+            bits.append(c["proposal"])
+        parts.append(": ".join(bits[:2]) + ("; " + bits[2] if len(bits) > 2 else ""))
+    return "\n\n".join(parts)
+
+
+def _decisions_text(row: Row) -> str:
+    return "\n\n".join(
+        f"{c['id']}: {c['decision']}" + (f" – {c['reason']}" if c["reason"] else "")
+        for c in row.comments
+    )
+
+
+def _new_html(row: Row) -> str:
+    if not row.changed:
+        return "<em>unverändert</em>"
+    out = []
+    for op, text in word_diff(row.old, row.new):
+        t = html_lib.escape(text)
+        out.append(t if op == "=" else f"<del>{t}</del>" if op == "-" else f"<ins>{t}</ins>")
+    return "".join(out)
+
+
+HEADS = ["Rn.", "Bisheriger Text", "Rückmeldungen", "Entscheidung und Begründung", "Neuer Text"]
+CAPTION = "Synopse: bisheriger Text, Rückmeldungen, Abwägung und neuer Text je Randnummer"
+
+
+def synopse_html(
+    ws: Workspace, title: str, subtitle: str, rows: list[Row], ctx: dict[str, Any], doc_type: str
+) -> str:
+    table = tables.html_table(
+        CAPTION,
+        HEADS,
+        [
+            (
+                r.label,
+                [
+                    tables.html_cell(r.old),
+                    tables.html_cell(_comments_text(r)),
+                    tables.html_cell(_decisions_text(r)),
+                    _new_html(r),
+                ],
+            )
+            for r in rows
+        ],
+        cls="synopse",
+    )
+    css = (
+        "\n@page { size: A4 landscape; margin: 1.6cm 1.4cm 2cm 1.4cm; }\n"
+        "table.synopse { font-size: 7.5pt; table-layout: fixed; }\n"
+        "table.synopse th[scope=col]:nth-child(1) { width: 5%; }\n"
+        "table.synopse td { hyphens: auto; }\n"
+        "table.synopse tr { page-break-inside: auto; }\n"
+    )
+    return tables.print_page(
+        ws, doc_type, {**ctx, "title": title, "subtitle": subtitle}, table, css
+    )
+
+
+def _new_inlines(r: Row) -> list[Any]:
+    if not r.changed:
+        return [{"t": "Emph", "c": [{"t": "Str", "c": "unverändert"}]}]
+    out = []
+    for op, t in word_diff(r.old, r.new):
+        node = {"t": "Str", "c": t}
+        out.append(
+            node if op == "=" else {"t": "Strikeout" if op == "-" else "Underline", "c": [node]}
+        )
+    return out
+
+
+def _docx(ws: Workspace, rows: list[Row], ctx: dict[str, Any], doc_type: str, target: Path) -> None:
+    table = tables.docx_table(
+        "Synopse je Randnummer",
+        HEADS,
+        [0.06, 0.24, 0.24, 0.2, 0.26],
+        [
+            [
+                tables.inlines(r.label),
+                tables.inlines(r.old),
+                tables.inlines(_comments_text(r)),
+                tables.inlines(_decisions_text(r)),
+                _new_inlines(r),
+            ]
+            for r in rows
+        ],
+    )
+    tables.write_docx(ws, doc_type, ctx, [table], target, landscape=True)
+
+
+def _xlsx(rows: list[Row], target: Path, title: str) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from lafast_docs.consultation.forms import save_workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Synopse"
+    ws.append(
+        [
+            "Rn.",
+            "Abschnitt",
+            "Bisheriger Text",
+            "Rückmeldungen",
+            "Entscheidung und Begründung",
+            "Neuer Text",
+        ]
+    )
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for r in rows:
+        ws.append(
+            [
+                r.label,
+                r.section,
+                r.old,
+                _comments_text(r),
+                _decisions_text(r),
+                r.new if r.changed else "unverändert",
+            ]
+        )
+    for col, width in zip("ABCDEF", (8, 10, 50, 50, 40, 50), strict=True):
+        ws.column_dimensions[col].width = width
+    for row in ws.iter_rows(min_row=2):
+        for c in row:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    wb.properties.title = title
+    save_workbook(wb, target)
+
+
+SYNOPSE_FORMATS = ("pdf", "docx", "xlsx")
+
+
+def synopse(
+    ws: Workspace,
+    slug: str,
+    rev_a: str,
+    rev_b: str = WORKING,
+    *,
+    formats: tuple[str, ...] = SYNOPSE_FORMATS,
+    out_dir: Path | None = None,
+    public: bool = False,
+) -> list[Output]:
+    from lafast_docs.render import pdf
+    from lafast_docs.render.context import document_context, edition_of
+    from lafast_docs.text.drafts import load_draft
+
+    draft = load_draft(ws, slug)
+    rows = build_rows(ws, slug, rev_a, rev_b, public=public)
+    va, vb = draft_at(ws, slug, rev_a).version, draft_at(ws, slug, rev_b).version
+    title = f"Synopse: {draft.title}"
+    subtitle = f"Version {va} → Version {vb}" + (
+        " – Fassung zur Veröffentlichung" if public else " – interne Fassung"
+    )
+    ctx = document_context(ws, draft, edition_of(ws, draft))
+    out = (out_dir or ws.build_dir / slug).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"{slug}-synopse-{va}-{vb}" + ("-oeffentlich" if public else "")
+    results = []
+    for fmt in formats:
+        target = out / f"{stem}.{fmt}"
+        if fmt == "pdf":
+            page = synopse_html(ws, title, subtitle, rows, ctx, draft.type)
+            pdf.write_page(ws, draft.type, page, target)
+        elif fmt == "docx":
+            _docx(ws, rows, {**ctx, "title": title, "subtitle": subtitle}, draft.type, target)
+        elif fmt == "xlsx":
+            _xlsx(rows, target, title)
+        results.append(Output(fmt, target, False))
+    return results

@@ -1,0 +1,1 @@
+"""Release: sign-off, keys, signatures, final documents, publication and verification."""

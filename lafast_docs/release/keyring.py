@@ -1,0 +1,209 @@
+"""This machine's keys and trust lists: `.git/lafast-local.yaml` (or `$LAFAST_LOCAL_CONFIG`).
+
+Why not lafast.yaml: anything committed can be changed by a plain commit. Whoever may commit
+could otherwise add their own key to the list of allowed signers, or point the list elsewhere.
+The local file lives in the repository's private folder (never committed, never pushed) or
+wherever an administrator keeps it, and every path in it must lie outside the working tree.
+
+    git:
+      format: ssh                                     # or openpgp (lafast.yaml's choice wins)
+      allowed_signers: /etc/lafast/allowed_signers   # ssh: ssh-keygen ALLOWED SIGNERS format;
+                                                      # openpgp: "person-id FINGERPRINT" lines
+      key: ~/.ssh/id_ed25519                          # own key: SSH key file or OpenPGP
+                                                      # fingerprint (else user.signingkey)
+      gnupghome: ~/.gnupg                             # openpgp: keyring with the public keys
+    pdf:
+      pkcs12: /etc/lafast/siegel.p12                  # certificate + key for PAdES
+      password_env: LAFAST_PDF_PASSWORD               # environment variable with its password
+      trust_roots: [/etc/lafast/ca.pem]               # CA certificates `lafast verify` trusts
+
+Principals in the allowed-signers file are the `id` (or e-mail) of a person in lafast.yaml.
+For OpenPGP the list names each person's key fingerprint(s): the keyring says a signature is
+good, the list says whose it is.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.errors import ConfigError, Problem, SigningError
+from lafast_docs.storage import yamlio
+from lafast_docs.workspace.config import Workspace
+
+LOCAL_NAME = "lafast-local.yaml"
+ENV_PATH = "LAFAST_LOCAL_CONFIG"
+
+
+@dataclass(frozen=True)
+class Keyring:
+    path: Path | None  # the local file, None when there is none
+    allowed_signers: Path | None = None
+    signing_key: str | None = None  # SSH key file or OpenPGP fingerprint
+    git_format: str = "ssh"
+    gnupghome: Path | None = None
+    pkcs12: Path | None = None
+    password_env: str = ""
+    trust_roots: tuple[Path, ...] = field(default_factory=tuple)
+    # role -> person ids allowed to approve in it, pinned on this machine ("git: roles:");
+    # None: the roles in lafast.yaml count (which a commit could change)
+    roles: dict[str, tuple[str, ...]] | None = None
+    git_required: bool = False  # lafast.yaml asks for signed approvals
+    pdf_required: bool = False  # lafast.yaml asks for signed final PDFs
+
+    @property
+    def git_signing(self) -> bool:
+        """Approvals are signed tags: the policy asks for it or a trust list is set up here
+        (a commit that drops the policy cannot switch verification off on this machine)."""
+        return self.git_required or self.allowed_signers is not None
+
+    def require_allowed_signers(self) -> Path:
+        if self.allowed_signers is None:
+            raise SigningError(
+                f"Freigaben müssen signiert sein (lafast.yaml: signing: git: {self.git_format}), "
+                "aber auf "
+                "diesem Rechner ist keine Liste der zugelassenen Schlüssel eingerichtet.",
+                hint=f"Tragen Sie in {self.path or '.git/' + LOCAL_NAME} „git: allowed_signers: "
+                "PFAD“ ein (Datei im Format von ssh-keygen, außerhalb des Arbeitsbereichs).",
+            )
+        return self.allowed_signers
+
+    def pdf_password(self) -> bytes | None:
+        if not self.password_env:
+            return None
+        value = os.environ.get(self.password_env)
+        if value is None:
+            raise SigningError(
+                f"Das Kennwort des Zertifikats fehlt: die Umgebungsvariable "
+                f"{self.password_env} ist nicht gesetzt.",
+                hint=f"Setzen Sie sie vor dem Aufruf, z. B. „export {self.password_env}=…“.",
+            )
+        return value.encode("utf-8")
+
+
+def local_path(ws: Workspace) -> Path:
+    env = os.environ.get(ENV_PATH)
+    return Path(env).expanduser() if env else ws.store.git_dir() / LOCAL_NAME
+
+
+def load_keyring(ws: Workspace) -> Keyring:
+    """The local settings, validated in one pass (every problem with its line)."""
+    policy = ws.config.signing
+    path = local_path(ws)
+    required = policy.git != "none"
+    if not path.is_file():
+        fmt = policy.git if required else "ssh"
+        return Keyring(None, git_format=fmt, git_required=required, pdf_required=policy.pdf)
+    text = path.read_text("utf-8")
+    data = yamlio.load(text, path=path, error=ConfigError)
+    problems: list[Problem] = []
+
+    def bad(msg: str, node: Any, key: Any = None) -> None:
+        problems.append(Problem(msg, path, yamlio.line_of(node, key)))
+
+    def file_entry(section: Any, key: str, *, folder: bool = False) -> Path | None:
+        raw = section.get(key)
+        if raw in (None, ""):
+            return None
+        p = Path(str(raw)).expanduser()
+        if not p.is_absolute():
+            p = (path.parent / p).resolve()
+        if not (p.is_dir() if folder else p.is_file()):
+            bad(
+                f"„{key}“: {'den Ordner' if folder else 'die Datei'} {p} gibt es nicht.",
+                section,
+                key,
+            )
+            return None
+        if _in_worktree(p, ws):
+            bad(
+                f"„{key}“: {p} liegt im Arbeitsbereich; dort könnte jede*r sie mit einem "
+                "Commit ändern. Legen Sie die Datei außerhalb ab.",
+                section,
+                key,
+            )
+            return None
+        return p
+
+    values: dict[str, Any] = {}
+    if not isinstance(data, dict):
+        bad("Die Datei muss aus Abschnitten „git:“ und „pdf:“ bestehen.", data)
+        data = {}
+    for key in data:
+        if key not in ("git", "pdf"):
+            bad(f"Unbekannter Eintrag „{key}“ (erlaubt: git, pdf).", data, key)
+    git = data.get("git") or {}
+    pdf = data.get("pdf") or {}
+    for section, name, known in (
+        (git, "git", ("format", "allowed_signers", "key", "gnupghome", "roles")),
+        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots")),
+    ):
+        for key in section if isinstance(section, dict) else ():
+            if key not in known:
+                bad(
+                    f"Unbekannter Eintrag „{key}“ unter {name} (erlaubt: {', '.join(known)}).",
+                    section,
+                    key,
+                )
+    if isinstance(git, dict):
+        fmt = str(git.get("format") or (policy.git if required else "ssh"))
+        if fmt not in ("ssh", "openpgp"):
+            bad(f"„format“ muss ssh oder openpgp sein, nicht „{fmt}“.", git, "format")
+        values["git_format"] = policy.git if required else fmt
+        values["allowed_signers"] = file_entry(git, "allowed_signers")
+        if values["git_format"] == "ssh":
+            key = file_entry(git, "key")
+            values["signing_key"] = str(key) if key else None
+        else:
+            values["signing_key"] = str(git.get("key") or "") or None
+            values["gnupghome"] = file_entry(git, "gnupghome", folder=True)
+        values["roles"] = _roles(git, bad)
+    else:
+        bad("„git“ braucht „allowed_signers:“ (und optional „key:“).", data, "git")
+    if isinstance(pdf, dict):
+        values["pkcs12"] = file_entry(pdf, "pkcs12")
+        values["password_env"] = str(pdf.get("password_env") or "")
+        roots = pdf.get("trust_roots") or []
+        if not isinstance(roots, list):
+            bad("„trust_roots“ muss eine Liste von Dateien sein.", pdf, "trust_roots")
+            roots = []
+        found = [file_entry({"trust_roots": r}, "trust_roots") for r in roots]
+        values["trust_roots"] = tuple(p for p in found if p is not None)
+    else:
+        bad("„pdf“ braucht „pkcs12:“ und „password_env:“.", data, "pdf")
+    if problems:
+        raise ConfigError(
+            f"{path.name} enthält {len(problems)} Fehler:",
+            problems=problems,
+            hint=f"Korrigieren Sie die genannten Zeilen in {path}.",
+        )
+    return Keyring(path, git_required=required, pdf_required=policy.pdf, **values)
+
+
+def _roles(git: Any, bad: Any) -> dict[str, tuple[str, ...]] | None:
+    """`roles: {leitung: [miriam-albers], …}`: who may approve in which role, on this machine."""
+    raw = git.get("roles")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) for x in v) for v in raw.values()
+    ):
+        bad("„roles“: je Rolle eine Liste von Personenkennungen (leitung: [name]).", git, "roles")
+        return None
+    return {str(role): tuple(people) for role, people in raw.items()}
+
+
+def _in_worktree(p: Path, ws: Workspace) -> bool:
+    real, root = p.resolve(), ws.root.resolve()
+    return real.is_relative_to(root) and not real.is_relative_to(ws.store.git_dir())
+
+
+def write_local(ws: Workspace, text: str) -> Path:
+    """Write the local settings (used by the demo and by administrators' scripts)."""
+    from lafast_docs.storage.files import atomic_write
+
+    path = local_path(ws)
+    atomic_write(path, text)
+    return path

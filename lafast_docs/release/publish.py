@@ -1,0 +1,281 @@
+"""`lafast publish SLUG --site DIR`: approved final versions onto a static website folder.
+
+Layout (every path made of generated ASCII slugs and version numbers, never of titles):
+
+    DIR/index.html                      accessible German overview, by type, newest first
+    DIR/feed.atom                       Atom feed of all publications
+    DIR/catalogue.json                  every published version with files and SHA-256
+    DIR/SHA256SUMS                      `sha256sum -c` compatible list of every file
+    DIR/<type>/<slug>/<version>/<slug>-<version>.{pdf,docx,html}[, …-synopse.pdf]
+
+Earlier versions stay where they are; publishing the same version again with other content is
+refused (a new content needs a new version number).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.errors import PublishError
+from lafast_docs.external import resources
+from lafast_docs.render.pipeline import FORMATS
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.text.slugs import SLUG_RE
+from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES, Workspace
+
+CATALOGUE = "catalogue.json"
+SUMS = "SHA256SUMS"
+CATALOGUE_FORMAT = 1
+VERSION_RE = re.compile(r"^\d+(\.\d+){0,2}$")
+LABELS = {
+    "pdf": ("PDF (barrierefrei)", "application/pdf"),
+    "docx": (
+        "Word (DOCX)",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    "html": ("Webseite (HTML)", "text/html"),
+    "synopse": ("Synopse (PDF)", "application/pdf"),
+}
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    folder: Path
+    files: list[Path]
+    entry: dict[str, Any]
+    site: Path
+
+
+def publish(
+    ws: Workspace,
+    slug: str,
+    site: Path,
+    *,
+    synopse: bool = False,
+    now: dt.datetime | None = None,
+) -> PublishResult:
+    from lafast_docs.release.final import render_final
+
+    final = render_final(ws, slug)
+    status = final.status
+    from lafast_docs.text.drafts import load_draft
+
+    draft = load_draft(ws, slug, editable=False)
+    version = draft.version
+    if not SLUG_RE.match(slug) or not VERSION_RE.match(version) or draft.type not in DOC_TYPES:
+        raise PublishError(f"Kurzname „{slug}“ oder Version „{version}“ ist nicht zulässig.")
+    site = site.resolve()
+    catalogue = load_catalogue(site)
+    old = next(
+        (e for e in catalogue["dokumente"] if e["dokument"] == slug and e["version"] == version),
+        None,
+    )
+    if old is not None and old["freigabe"] != status.hash:
+        raise PublishError(
+            f"Version {version} von „{slug}“ ist schon mit anderem Inhalt veröffentlicht.",
+            hint="Erhöhen Sie „version“ im Kopf des Entwurfs, speichern Sie, holen Sie die "
+            "Freigaben erneut ein und veröffentlichen Sie dann.",
+        )
+    rel_folder = f"{draft.type}/{slug}/{version}"
+    folder = site / rel_folder
+    folder.mkdir(parents=True, exist_ok=True)
+    copied: list[tuple[str, Path]] = []
+    for out in final.outputs:
+        if out.format not in FORMATS:  # the archival copy stays in the office
+            continue
+        target = folder / f"{slug}-{version}.{out.format}"
+        shutil.copyfile(out.path, target)
+        copied.append((out.format, target))
+    if synopse:
+        copied.append(("synopse", _public_synopse(ws, slug, status.commit, folder, version)))
+    when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
+    from lafast_docs.render.context import edition_of
+
+    edition = edition_of(ws, draft)
+    entry = {
+        "dokument": slug,
+        "typ": draft.type,
+        "titel": draft.title,
+        "version": version,
+        "stand": edition.stand.isoformat(),
+        "commit": edition.commit,
+        "freigabe": status.hash,
+        "freigaben": [
+            {
+                "name": a.name,
+                "rolle": ws.config.roles.get(a.role, a.role),
+                "datum": a.date.date().isoformat(),
+                "signiert": a.signed,
+            }
+            for a in status.approvals
+        ],
+        "pdf_signiert": final.signed,
+        "veroeffentlicht": when.isoformat(),
+        "dateien": [
+            {
+                "format": fmt,
+                "pfad": f"{rel_folder}/{path.name}",
+                "sha256": sha256_file(path),
+                "bytes": path.stat().st_size,
+            }
+            for fmt, path in copied
+        ],
+    }
+    catalogue["dokumente"] = [
+        e for e in catalogue["dokumente"] if not (e["dokument"] == slug and e["version"] == version)
+    ] + [entry]
+    write_site(ws, site, catalogue, now=when)
+    tag = f"lafast/{slug}/veroeffentlicht/{version}"
+    if not ws.store.tag_records(tag):
+        ws.store.tag(tag, status.commit, f"Veröffentlicht: {slug} {version}\n\n{status.hash}")
+    return PublishResult(folder, [p for _f, p in copied], entry, site)
+
+
+def _public_synopse(ws: Workspace, slug: str, commit: str, folder: Path, version: str) -> Path:
+    """The Synopse from the last consultation round to the approved commit, with only
+    submissions whose authors consented to publication."""
+    import tempfile
+
+    from lafast_docs.outputs.synopse import synopse
+
+    rounds = sorted(
+        (r["name"] for r in ws.store.tag_records(f"lafast/{slug}/runde-*")),
+        key=lambda n: int(n.rsplit("-", 1)[1]) if n.rsplit("-", 1)[1].isdigit() else 0,
+    )
+    if not rounds:
+        raise PublishError(
+            f"Zu „{slug}“ gab es keine Beteiligungsrunde; eine Synopse gibt es daher nicht.",
+            hint="Veröffentlichen Sie ohne --synopse.",
+        )
+    with tempfile.TemporaryDirectory(prefix="lafast-synopse-") as tmp:
+        outs = synopse(
+            ws, slug, rounds[-1], commit, formats=("pdf",), out_dir=Path(tmp), public=True
+        )
+        target = folder / f"{slug}-{version}-synopse.pdf"
+        shutil.copyfile(outs[0].path, target)
+    return target
+
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_catalogue(site: Path) -> dict[str, Any]:
+    path = site / CATALOGUE
+    if not path.is_file():
+        return {"format": CATALOGUE_FORMAT, "dokumente": []}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except ValueError as exc:
+        raise PublishError(
+            f"{path} ist beschädigt: {exc}",
+            path=path,
+            hint="Stellen Sie die Datei aus der Sicherung wieder her; lafast überschreibt "
+            "sie nicht ungeprüft.",
+        ) from exc
+    if not isinstance(data, dict) or not isinstance(data.get("dokumente"), list):
+        raise PublishError(f"{path} ist kein Katalog von lafast.", path=path)
+    return data
+
+
+def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.datetime) -> None:
+    """(Re)write catalogue.json, SHA256SUMS, index.html and feed.atom from the catalogue."""
+    from lafast_docs.render.context import german_date
+
+    entries = sorted(catalogue["dokumente"], key=lambda e: e["veroeffentlicht"], reverse=True)
+    catalogue.update(
+        format=CATALOGUE_FORMAT,
+        herausgeber=ws.config.org_name,
+        aktualisiert=now.isoformat(),
+        dokumente=entries,
+    )
+    atomic_write(site / CATALOGUE, json.dumps(catalogue, ensure_ascii=False, indent=2) + "\n")
+    sums = sorted((f["pfad"], f["sha256"]) for e in entries for f in e["dateien"])
+    atomic_write(site / SUMS, "".join(f"{h}  {p}\n" for p, h in sums))
+
+    def view(e: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **e,
+            "typ_name": DOC_TYPE_NAMES.get(e["typ"], e["typ"]),
+            "stand_text": german_date(dt.date.fromisoformat(e["stand"])),
+            "dateien": [
+                {
+                    **f,
+                    "bezeichnung": LABELS[f["format"]][0],
+                    "mime": LABELS[f["format"]][1],
+                    "groesse": _size(int(f["bytes"])),
+                }
+                for f in e["dateien"]
+            ],
+        }
+
+    groups = []
+    for t in DOC_TYPES:
+        docs: dict[str, list[dict[str, Any]]] = {}
+        for e in entries:
+            if e["typ"] == t:
+                docs.setdefault(e["dokument"], []).append(view(e))
+        if docs:
+            documents: list[dict[str, Any]] = [
+                {"slug": s, "versions": sorted(v, key=_version_key, reverse=True)}
+                for s, v in docs.items()
+            ]
+            documents.sort(key=lambda d: d["versions"][0]["veroeffentlicht"], reverse=True)
+            groups.append({"type": t, "name": DOC_TYPE_PLURALS[t], "documents": documents})
+    env = _env(ws)
+    common = {
+        "org_name": ws.config.org_name,
+        "org_address": ws.config.org_address,
+        "updated": now.isoformat(),
+        "updated_text": german_date(now.date()),
+    }
+    atomic_write(
+        site / "index.html",
+        env.get_template("index.html.j2").render(
+            groups=groups, any_signed=any(e.get("pdf_signiert") for e in entries), **common
+        ),
+    )
+    website = ws.config.org_website.rstrip("/")
+    atomic_write(
+        site / "feed.atom",
+        env.get_template("feed.atom.j2").render(
+            entries=[view(e) for e in entries],
+            base=website + "/" if website.startswith("https://") else "",
+            feed_id=f"urn:lafast:{_feed_slug(ws)}",
+            **common,
+        ),
+    )
+
+
+def _version_key(e: dict[str, Any]) -> tuple[int, ...]:
+    return tuple(int(x) for x in str(e["version"]).split("."))
+
+
+def _feed_slug(ws: Workspace) -> str:
+    from lafast_docs.text.slugs import slugify
+
+    return slugify(ws.config.org_short or ws.config.org_name) or "fachstelle"
+
+
+def _size(n: int) -> str:
+    if n < 1024 * 1024:
+        return f"{max(1, round(n / 1024))} KB"
+    return f"{n / 1024 / 1024:.1f} MB".replace(".", ",")
+
+
+def _env(ws: Workspace) -> Any:
+    import jinja2
+
+    dirs = [ws.templates_dir / "site", resources.builtin_templates() / "site"]
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in dirs if d.is_dir()]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )

@@ -1,0 +1,1 @@
+"""Storage: git (the only code that runs git), atomic files, crash journal, lock, YAML."""

@@ -1,0 +1,1 @@
+"""Team work: synchronising with the shared remote."""

@@ -1,0 +1,1 @@
+"""The text: drafts, the text model (Randnummern, gender star), analysis, history, accessibility."""

@@ -1,0 +1,1 @@
+"""The workspace: its configuration (lafast.yaml), address book and creation."""
