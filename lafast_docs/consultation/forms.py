@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from xml.sax.saxutils import escape, quoteattr
 
 from lafast_docs.consultation.model import CONSENT_LABELS, CONSENT_TAG, Round
 from lafast_docs.render.context import Edition, document_context, german_date
@@ -93,6 +92,8 @@ CONSENT_QUESTION = "Darf Ihre Rückmeldung veröffentlicht werden (z. B. in der 
 
 def consent_control(chosen: str = "intern") -> str:
     """A Word drop-down (content control) for the consent, read back by the DOCX intake."""
+    from xml.sax.saxutils import escape, quoteattr  # here: it imports urllib.request (~50 ms)
+
     items = "".join(
         f"<w:listItem w:displayText={quoteattr(label)} w:value={quoteattr(key)}/>"
         for key, label in CONSENT_LABELS.items()
