@@ -162,3 +162,66 @@ class WorkspaceBusy(LafastError):
     """Another lafast command holds the workspace lock."""
 
     exit_code = 9
+
+
+# -- consultation --------------------------------------------------------------------------------
+
+
+class Rejected(LafastError):
+    """A returned file was refused; it goes to the round's quarantine folder."""
+
+
+class NeedsSubmitter(LafastError):
+    """A returned file does not say who sent it."""
+
+
+class NeedsDocument(LafastError):
+    """A returned file does not say which document it answers (and no single round is open)."""
+
+
+class OrgUnknown(LafastError):
+    """An organisation is not in the address book."""
+
+
+class NoInvitees(LafastError):
+    """A round would be opened without anyone invited."""
+
+
+class UnsavedChanges(LafastError):
+    """The draft has changes that are not saved yet."""
+
+
+class DeadlineInPast(LafastError):
+    """A round's deadline lies in the past."""
+
+
+class RoundError(LafastError):
+    """A consultation round cannot be found, read, opened or closed as asked."""
+
+
+class RoundNotFound(RoundError):
+    """No such consultation round (or none yet) for the document."""
+
+
+class RoundFileBroken(RoundError):
+    """A round's runde.yaml is damaged."""
+
+
+class RoundStillOpen(RoundError):
+    """A new round cannot open while the previous one is open."""
+
+
+class NoOpenRound(RoundError):
+    """There is no open round to close."""
+
+
+class SubmissionBroken(LafastError):
+    """A stored submission file cannot be read."""
+
+
+class CommentNotFound(LafastError):
+    """No stored comment with this id."""
+
+
+class SchemaViolation(LafastError):
+    """Data does not match its JSON Schema."""

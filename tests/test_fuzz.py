@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from lafast_docs.consultation.anchor import anchor
 from lafast_docs.consultation.intake import safety
-from lafast_docs.consultation.intake.importer import detect, read
+from lafast_docs.consultation.intake.registry import detect, read
 from lafast_docs.consultation.model import RawComment
 from lafast_docs.errors import LafastError
 

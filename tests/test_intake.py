@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.consultation.intake.registry import READERS
+from lafast_docs.consultation.model import schema
 from lafast_docs.consultation.rounds import open_round
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.text.drafts import load_draft
@@ -271,6 +273,14 @@ def test_every_stored_submission_matches_the_published_schema(rnd_ws, tmp_path) 
     assert len(subs) == 2
     for sub in subs:
         assert validate(sub.data, "submission.schema.json") == []
+
+
+def test_the_published_schema_names_every_registered_format() -> None:
+    """A new reader's name is stored as `source.format`: the schema must allow it."""
+    source = schema("submission.schema.json")["properties"]["source"]["properties"]
+    assert source["format"]["enum"] == [r.name for r in READERS], (
+        "intake/registry.py and schemas/submission.schema.json (source.format) disagree"
+    )
 
 
 def test_word_reply_threads_become_replies(rnd_ws, tmp_path) -> None:

@@ -10,17 +10,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from lafast_docs.consultation.model import CONSENT_LABELS, CONSENT_TAG
-from lafast_docs.render.context import german_date
+from lafast_docs.consultation.model import CONSENT_LABELS, CONSENT_TAG, Round
+from lafast_docs.render.context import Edition, document_context, german_date
+from lafast_docs.render.docx import write_docx
 from lafast_docs.storage.files import atomic_write
+from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import Draft
 from lafast_docs.text.textmodel import Block
 from lafast_docs.workspace.config import Org, Workspace
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lafast_docs.consultation.rounds import Round
 
 KINDS = ("grundsaetzlich", "inhaltlich", "redaktionell")
 KIND_LABELS = {
@@ -57,9 +55,6 @@ def write_forms(
     *,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> list[Path]:
-    from lafast_docs.render.context import Edition, document_context
-    from lafast_docs.text.analysis import analyse
-
     analysis = analyse(draft)
     ctx = document_context(ws, draft, Edition(rnd.opened, ""))
     written = []
@@ -97,7 +92,7 @@ CONSENT_QUESTION = "Darf Ihre Rückmeldung veröffentlicht werden (z. B. in der 
 
 def consent_control(chosen: str = "intern") -> str:
     """A Word drop-down (content control) for the consent, read back by the DOCX intake."""
-    from xml.sax.saxutils import escape, quoteattr
+    from xml.sax.saxutils import escape, quoteattr  # here: it imports urllib.request (~50 ms)
 
     items = "".join(
         f"<w:listItem w:displayText={quoteattr(label)} w:value={quoteattr(key)}/>"
@@ -120,8 +115,6 @@ def _write_docx_form(
     org: Org,  # type: ignore[no-untyped-def]
     target: Path,
 ) -> None:
-    from lafast_docs.render.docx import write_docx
-
     draft = analysis.draft
     paras = [
         {"t": "Para", "c": [{"t": "Str", "c": line}]}

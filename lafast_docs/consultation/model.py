@@ -1,4 +1,5 @@
-"""Comments as read from a returned file (`RawSubmission`) and as stored (a schema-checked dict).
+"""The consultation's data: a round (`Round`), comments as read from a returned file
+(`RawSubmission`, made by an intake `Reader`) and as stored (a schema-checked dict).
 
 Stored submissions are YAML files in the format `lafast-submission/1`, validated against
 `schemas/submission.schema.json` before every write.
@@ -6,12 +7,16 @@ Stored submissions are YAML files in the format `lafast-submission/1`, validated
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import Problem, SchemaViolation
 from lafast_docs.external import resources
 
 SUBMISSION_FORMAT = "lafast-submission/1"
@@ -29,6 +34,44 @@ KIND_NAMES = {
     "inhaltlich": "inhaltlich",
     "redaktionell": "redaktionell",
 }
+
+
+ROUND_FORMAT = "lafast-runde/1"
+
+
+@dataclass
+class Round:
+    """One consultation round of a document, as kept in `comments/<slug>/runde-N/runde.yaml`."""
+
+    slug: str
+    id: str  # "runde-1"
+    number: int
+    version: str
+    commit: str
+    tag: str
+    opened: dt.date
+    deadline: dt.date
+    invitees: list[str]
+    closed: dt.date | None = None
+    folder: Path = field(default=Path())
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed is None
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "format": ROUND_FORMAT,
+            "document": self.slug,
+            "round": self.id,
+            "number": self.number,
+            "version": self.version,
+            "tag": self.tag,
+            "opened": self.opened,
+            "deadline": self.deadline,
+            "closed": self.closed,
+            "invitees": list(self.invitees),
+        }
 
 
 @dataclass
@@ -52,7 +95,10 @@ class RawComment:
 
 @dataclass
 class RawSubmission:
-    format: str  # docx, xlsx, csv, yaml
+    """What every intake reader returns: the comments of one returned file, and what the file
+    says about itself (document, round, sender, consent)."""
+
+    format: str  # the reader's name (intake/registry.py), kept as the stored `source.format`
     comments: list[RawComment]
     document: str = ""
     round: str = ""
@@ -61,6 +107,42 @@ class RawSubmission:
     consent: str = ""
     contact: dict[str, str] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)  # notes on empty rows etc.
+
+
+@dataclass
+class Envelope:
+    """What a container (an e-mail) holds: files to import one by one, and who sent them."""
+
+    via: str  # how the files arrived, kept with each submission
+    contact: dict[str, str]
+    attachments: list[tuple[str, bytes]]  # (file name as sent, content)
+    tag: str  # the kept container is named `<first submission>-<tag>-<sha>.<extension>`
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One intake format, registered in intake/registry.py (pelican's readers, in small).
+
+    A reader either `read`s a file into a `RawSubmission`, or `unpack`s a container into an
+    `Envelope` of files for the other readers (then it is given the readers an attachment may
+    be for). It is recognised by its Office zip part (`zip_part`; the zip is checked by
+    `safety` first), else by its file extension, else by its first 2 KB (`sniff`)."""
+
+    name: str  # docx, xlsx, … : the stored `source.format`
+    label: str  # how the office calls it: Word, Excel, …
+    file_extensions: tuple[str, ...]  # the first one is named in hints
+    content_types: tuple[str, ...]  # MIME types of such files
+    read: Callable[[bytes], RawSubmission] | None = None
+    unpack: Callable[[bytes, Sequence[Reader]], Envelope] | None = None
+    zip_part: str = ""
+    sniff: re.Pattern[str] | None = None
+    advice: str = ""  # added to the hint for an unknown format
+
+
+def accepted(readers: Sequence[Reader], conjunction: str) -> str:
+    """The readers' first extensions as a German list: ".docx, .xlsx, .csv und .yaml"."""
+    names = [r.file_extensions[0] for r in readers]
+    return ", ".join(names[:-1]) + f" {conjunction} " + names[-1] if len(names) > 1 else names[0]
 
 
 def normalise_consent(value: Any) -> str:
@@ -127,9 +209,7 @@ def _german(err: Any) -> str:
 def require_valid(data: Any, schema_name: str, *, what: str) -> None:
     problems = validate(data, schema_name)
     if problems:
-        from lafast_docs.errors import Problem
-
-        raise LafastError(
+        raise SchemaViolation(
             f"{what} entspricht nicht dem Format:", problems=[Problem(p) for p in problems[:20]]
         )
 

@@ -3,7 +3,7 @@
 A round lives in `comments/<slug>/runde-N/`:
   runde.yaml              what was consulted (version, commit, tag), deadline, invitees
   formulare/<org>/…       the forms sent to each invitee (DOCX, XLSX, YAML)
-  <org>-<n>.yaml          one normalised submission per imported file (comments/intake.py)
+  <org>-<n>.yaml          one normalised submission per imported file (intake/importer.py)
   originale/…             the returned files, byte for byte
   quarantaene/…           rejected files with the reason
 Opening a round sets the draft's state to `konsultation`, commits, and tags that commit
@@ -15,18 +15,30 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import LafastError
+from lafast_docs.consultation import forms
+from lafast_docs.consultation.model import Round
+from lafast_docs.consultation.submissions import list_submissions
+from lafast_docs.errors import (
+    DeadlineInPast,
+    DraftError,
+    NoInvitees,
+    NoOpenRound,
+    OrgUnknown,
+    RoundFileBroken,
+    RoundNotFound,
+    RoundStillOpen,
+    UnsavedChanges,
+)
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import load_draft, write_draft
 from lafast_docs.workspace.config import Org, Workspace
 
 ROUND_FILE = "runde.yaml"
-ROUND_FORMAT = "lafast-runde/1"
 GROUPS = {
     "alle": ("traeger", "gremium"),
     "all": ("traeger", "gremium"),
@@ -37,39 +49,6 @@ GROUPS = {
 }
 
 
-@dataclass
-class Round:
-    slug: str
-    id: str  # "runde-1"
-    number: int
-    version: str
-    commit: str
-    tag: str
-    opened: dt.date
-    deadline: dt.date
-    invitees: list[str]
-    closed: dt.date | None = None
-    folder: Path = field(default=Path())
-
-    @property
-    def is_open(self) -> bool:
-        return self.closed is None
-
-    def as_data(self) -> dict[str, Any]:
-        return {
-            "format": ROUND_FORMAT,
-            "document": self.slug,
-            "round": self.id,
-            "number": self.number,
-            "version": self.version,
-            "tag": self.tag,
-            "opened": self.opened,
-            "deadline": self.deadline,
-            "closed": self.closed,
-            "invitees": list(self.invitees),
-        }
-
-
 def round_dir(ws: Workspace, slug: str, round_id: str) -> Path:
     return ws.comments_dir / slug / round_id
 
@@ -77,8 +56,6 @@ def round_dir(ws: Workspace, slug: str, round_id: str) -> Path:
 def load_round(ws: Workspace, path: Path) -> Round:
     """Read runde.yaml; the consulted commit comes from the round's tag (it cannot be inside
     the commit it names)."""
-    from lafast_docs.errors import DraftError
-
     data = yamlio.load(path.read_text("utf-8"), path=path, error=DraftError, fast=True)
     try:
         return Round(
@@ -95,7 +72,7 @@ def load_round(ws: Workspace, path: Path) -> Round:
             folder=path.parent,
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise LafastError(
+        raise RoundFileBroken(
             f"Die Rundendatei ist beschädigt: {exc}",
             path=path,
             hint="Stellen Sie sie mit git aus einer früheren Fassung wieder her.",
@@ -116,7 +93,7 @@ def find_round(
     """The named round, else the newest one."""
     rounds = list_rounds(ws, slug) if rounds is None else rounds
     if not rounds:
-        raise LafastError(
+        raise RoundNotFound(
             f"Für „{slug}“ gibt es noch keine Beteiligungsrunde.",
             hint=f"Eröffnen mit: lafast consult open {slug} --deadline JJJJ-MM-TT "
             "--invite ORGANISATION",
@@ -127,7 +104,7 @@ def find_round(
     for r in rounds:
         if r.id == wanted:
             return r
-    raise LafastError(
+    raise RoundNotFound(
         f"Die Runde „{round_id}“ gibt es für „{slug}“ nicht.",
         hint="Vorhandene Runden: " + ", ".join(r.id for r in rounds),
     )
@@ -144,18 +121,18 @@ def resolve_invitees(ws: Workspace, invite: list[str]) -> list[Org]:
             for o in ws.config.orgs:
                 if o.type in GROUPS[item]:
                     chosen[o.id] = o
-        elif (o := ws.config.org(item)) is not None:
-            chosen[o.id] = o
+        elif (found := ws.config.org(item)) is not None:
+            chosen[found.id] = found
         else:
             unknown.append(item)
     if unknown:
-        raise LafastError(
+        raise OrgUnknown(
             f"Nicht im Adressbuch: {', '.join(unknown)}.",
             hint="„lafast org list“ zeigt alle Kennungen; Gruppen: "
             + ", ".join(sorted({k for k in GROUPS if not k.startswith("all-")})),
         )
     if not chosen:
-        raise LafastError(
+        raise NoInvitees(
             "Niemand eingeladen.",
             hint="Geben Sie --invite awo-sachsen,lag-fsa-msa oder --invite alle-gremien an.",
         )
@@ -176,18 +153,18 @@ def open_round(
     draft = load_draft(ws, slug)
     store = ws.store
     if store.is_dirty(draft.folder):
-        raise LafastError(
+        raise UnsavedChanges(
             f"„{slug}“ hat ungespeicherte Änderungen.",
             hint=f'Erst speichern: lafast save {slug} -m "…"',
         )
     if deadline < today:
-        raise LafastError(
+        raise DeadlineInPast(
             f"Die Frist {deadline:%d.%m.%Y} liegt in der Vergangenheit.",
             hint="Geben Sie ein künftiges Datum an: --deadline JJJJ-MM-TT",
         )
     rounds = list_rounds(ws, slug)
     if rounds and rounds[-1].is_open:
-        raise LafastError(
+        raise RoundStillOpen(
             f"Die {rounds[-1].id} für „{slug}“ ist noch offen.",
             hint=f"Erst schließen: lafast consult close {slug}",
         )
@@ -217,8 +194,6 @@ def _freeze(
     folder: Path,
     progress: Callable[[str], None],
 ) -> Round:
-    from lafast_docs.consultation import forms
-
     slug = draft.slug
     if draft.state != "konsultation":
         draft.set("state", "konsultation")
@@ -268,8 +243,6 @@ def round_status(
     ws: Workspace, slug: str, round_id: str | None = None, *, today: dt.date | None = None
 ) -> tuple[Round, list[InviteeStatus], bool]:
     """Who answered, who is missing; the flag says whether the deadline has passed."""
-    from lafast_docs.consultation.submissions import list_submissions
-
     rnd = find_round(ws, slug, round_id)
     subs = list_submissions(rnd.folder)
     rows = []
@@ -300,7 +273,7 @@ def round_status(
 def close_round(ws: Workspace, slug: str, *, today: dt.date | None = None) -> Round:
     rounds = list_rounds(ws, slug)
     if not rounds or not rounds[-1].is_open:
-        raise LafastError(f"Für „{slug}“ ist keine Beteiligungsrunde offen.")
+        raise NoOpenRound(f"Für „{slug}“ ist keine Beteiligungsrunde offen.")
     rnd = rounds[-1]
     rnd.closed = today or dt.date.today()
     atomic_write(rnd.folder / ROUND_FILE, _round_text(rnd))

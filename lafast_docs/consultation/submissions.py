@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import CommentNotFound, SubmissionBroken
 from lafast_docs.storage import yamlio
 from lafast_docs.workspace.config import Workspace
 
@@ -37,7 +37,7 @@ def list_submissions(round_folder: Path) -> list[Stored]:
     for path in sorted(round_folder.glob("*.yaml")):
         if path.name == "runde.yaml":
             continue
-        data = yamlio.load(path.read_text("utf-8"), path=path, error=LafastError, fast=True)
+        data = yamlio.load(path.read_text("utf-8"), path=path, error=SubmissionBroken, fast=True)
         if isinstance(data, dict) and data.get("format") == "lafast-submission/1":
             result.append(Stored(path, data))
     return result
@@ -65,7 +65,7 @@ def find_comment(ws: Workspace, comment_id: str) -> tuple[Stored, dict[str, Any]
     for sub, c in iter_comments(ws):
         if c["id"] == wanted:
             return sub, c
-    raise LafastError(
+    raise CommentNotFound(
         f"Eine Anmerkung „{comment_id}“ gibt es nicht.",
         hint="„lafast comments list KURZNAME“ zeigt alle Kennungen.",
     )

@@ -7,6 +7,7 @@ from typing import Any
 from lafast_docs.consultation.model import KIND_NAMES
 from lafast_docs.consultation.submissions import find_comment, iter_comments
 from lafast_docs.text.drafts import load_draft
+from lafast_docs.text.history import word_diff
 from lafast_docs.workspace.config import Workspace
 
 STATE_NAMES = {
@@ -79,8 +80,6 @@ def list_comments(
 
 def show_comment(ws: Workspace, comment_id: str) -> list[Any]:
     """Lines to print; a list line is a word diff [(op, text), …]."""
-    from lafast_docs.text.history import word_diff
-
     sub, c = find_comment(ws, comment_id)
     a = c["anchor"]
     org_name = sub.data.get("org_name") or sub.org

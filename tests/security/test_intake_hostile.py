@@ -1,21 +1,32 @@
 """Hostile returned files: each is refused with a German reason, quarantined, nothing else
-is written (no submission, no change to drafts, a clean git status)."""
+is written (no submission, no change to drafts, a clean git status, one commit that holds only
+the quarantine note).
+
+The battery runs over every reader in the intake registry: each gets the generic cases its
+declaration implies (size; for an Office zip, the container attacks) plus its own samples in
+`HOSTILE`. A newly registered reader without samples fails `test_every_reader_has_samples`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from lafast_docs.consultation.intake import safety
+from lafast_docs.consultation.intake.eml import MAX_ATTACHMENTS
 from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.consultation.intake.registry import READERS
+from lafast_docs.consultation.intake.table import MAX_CELL, MAX_ROWS
+from lafast_docs.consultation.model import Reader
 from lafast_docs.consultation.rounds import open_round
 from lafast_docs.consultation.submissions import list_submissions
 
 from ..conftest import SAMPLE_SN, copy_samples, git
-from ..intake_files import fill_xlsx_form, fill_yaml_form, rezip
+from ..intake_files import eml_with, fill_xlsx_form, fill_yaml_form, rezip
 
 DEADLINE = dt.date(2026, 12, 15)
 
@@ -48,6 +59,7 @@ def snapshot(ws) -> dict[str, bytes]:
 def assert_refused(ws, tmp_path: Path, name: str, data: bytes, reason: str) -> None:
     before = snapshot(ws)
     config_before = (ws.root / ".git" / "config").read_bytes()
+    head, tags = git(ws, "rev-parse", "HEAD").strip(), git(ws, "tag", "--list")
     path = tmp_path / "eingang" / name
     path.parent.mkdir(exist_ok=True)
     path.write_bytes(data)
@@ -59,6 +71,12 @@ def assert_refused(ws, tmp_path: Path, name: str, data: bytes, reason: str) -> N
     notes = list((ws.rnd.folder / "quarantaene").glob("*.txt"))
     assert len(notes) == 1 and reason in notes[0].read_text("utf-8")
     assert git(ws, "status", "--porcelain") == ""
+    # git: one new commit on top of the old HEAD, holding nothing but the quarantined file
+    assert git(ws, "rev-parse", "HEAD~1").strip() == head
+    changed = git(ws, "diff", "--name-only", head, "HEAD").split()
+    quarantine = (ws.rnd.folder / "quarantaene").relative_to(ws.root).as_posix()
+    assert changed and all(p.rpartition("/")[0] == quarantine for p in changed), changed
+    assert git(ws, "tag", "--list") == tags
     assert (ws.root / ".git" / "config").read_bytes() == config_before
     assert not list((ws.root / ".git" / "hooks").glob("*[!e]"))  # only git's *.sample files
 
@@ -75,7 +93,9 @@ def docx_form(ws) -> bytes:
     return form(ws, "docx").read_bytes()
 
 
-CASES = {
+Case = tuple[Callable[..., bytes], str]
+
+CASES: dict[str, Case] = {
     "zip-bombe": (
         lambda ws: rezip(docx_form(ws), add={"word/media/null.bin": b"\0" * 30_000_000}),
         "Zip-Bombe",
@@ -137,17 +157,13 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_hostile_office_files(rnd_ws, tmp_path, case) -> None:
-    make, reason = CASES[case]
-    assert_refused(rnd_ws, tmp_path, f"{case}.docx", make(rnd_ws), reason)
-
-
 def xlsx_form(ws) -> bytes:
     return fill_xlsx_form(form(ws, "xlsx"), [[1, "", "inhaltlich", "x", "", ""]])
 
 
-XLSX_CASES = {
+XLSX_Case = tuple[Callable[..., bytes], str]
+
+XLSX_CASES: dict[str, Case] = {
     "zip-bombe": (
         lambda ws: rezip(xlsx_form(ws), add={"xl/media/null.bin": b"\0" * 30_000_000}),
         "Zip-Bombe",
@@ -169,13 +185,7 @@ def with_dtd(data: bytes, part: str) -> bytes:
     return rezip(data, replace={part: decl + b"?>" + dtd + rest})
 
 
-@pytest.mark.parametrize("case", sorted(XLSX_CASES))
-def test_hostile_xlsx_files(rnd_ws, tmp_path, case) -> None:
-    make, reason = XLSX_CASES[case]
-    assert_refused(rnd_ws, tmp_path, f"{case}.xlsx", make(rnd_ws), reason)
-
-
-YAML_CASES = {
+YAML_CASES: dict[str, tuple[str, str]] = {
     "python-objekt": (
         '  - rn: 1\n    anmerkung: !!python/object/apply:os.system ["id"]\n',
         "Typangaben",
@@ -199,11 +209,98 @@ YAML_CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(YAML_CASES))
-def test_hostile_yaml(rnd_ws, tmp_path, case) -> None:
-    entries, reason = YAML_CASES[case]
-    data = fill_yaml_form(form(rnd_ws, "yaml"), entries)
-    assert_refused(rnd_ws, tmp_path, f"{case}.yaml", data, reason)
+CSV_CASES: dict[str, Case] = {
+    "kodierung": (lambda ws: b"Rn.;Anmerkung\n1;\x81\x8d\x9d\n", "unbekannte Zeichenkodierung"),
+    "keine-spalte": (lambda ws: b"Rn.;Befehl\n1;rm -rf /\n", "keine Spalte"),
+    "zu-viele-zeilen": (
+        lambda ws: ("Rn.;Anmerkung\n" + "1;x\n" * (MAX_ROWS + 1)).encode(),
+        f"mehr als {MAX_ROWS} Zeilen",
+    ),
+    "zelle-zu-lang": (
+        lambda ws: ("Rn.;Anmerkung\n1;" + "x" * (MAX_CELL + 1) + "\n").encode(),
+        "Text zu lang",
+    ),
+}
+
+
+def yaml_answer(ws, entries: str) -> bytes:
+    return fill_yaml_form(form(ws, "yaml"), entries)
+
+
+EML_CASES: dict[str, Case] = {
+    "zu-viele-anhaenge": (
+        lambda ws: eml_with({f"a{i}.yaml": b"x" for i in range(MAX_ATTACHMENTS + 1)}),
+        f"mehr als {MAX_ATTACHMENTS} Anhänge",
+    ),
+    "kein-lesbarer-anhang": (
+        lambda ws: eml_with({"rueckmeldung.pdf": b"%PDF-1.7", "makro.docm": b"PK"}),
+        "keinen Anhang, den lafast lesen kann",
+    ),
+    "feindlicher-anhang": (  # the attachment is refused on its own; the mail is not kept
+        lambda ws: eml_with({"antwort.yaml": yaml_answer(ws, YAML_CASES["alias"][0])}),
+        "Verweise",
+    ),
+    "anhang-zip-bombe": (lambda ws: eml_with({"antwort.docx": CASES["zip-bombe"][0](ws)}), "Zip"),
+}
+
+# every reader's own samples: case -> (make the file's bytes from the workspace, German reason)
+HOSTILE: dict[str, dict[str, Case]] = {
+    "docx": CASES,
+    "xlsx": XLSX_CASES,
+    "csv": CSV_CASES,
+    "yaml": {
+        case: (lambda ws, entries=entries: yaml_answer(ws, entries), reason)
+        for case, (entries, reason) in YAML_CASES.items()
+    },
+    "eml": EML_CASES,
+}
+
+
+def container_cases(part: str) -> dict[str, Case]:
+    """The attacks on any Office zip, around the part that makes it this reader's format."""
+    dtd = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    return {
+        "zip-behaelter-bombe": (
+            lambda ws: zip_with({part: b"<a/>", "media/null.bin": b"\0" * 30_000_000}),
+            "Zip-Bombe",
+        ),
+        "zip-behaelter-pfad": (
+            lambda ws: zip_with({part: b"<a/>", "../../evil.xml": b"<a/>"}),
+            "unzulässigen Pfad",
+        ),
+        "zip-behaelter-makro": (
+            lambda ws: zip_with({part: b"<a/>", "vbaProject.bin": b"\xd0\xcf\x11\xe0"}),
+            "Makros",
+        ),
+        "zip-behaelter-dtd": (lambda ws: zip_with({part: dtd}), "Dokumenttyp-Definition"),
+    }
+
+
+def battery(reader: Reader) -> dict[str, Case]:
+    """What every reader must refuse, from what it declares, plus its own samples."""
+    cases: dict[str, Case] = {
+        "zu-gross": (lambda ws: b"\0" * (safety.MAX_FILE + 1), "zu groß"),
+    }
+    if reader.zip_part:
+        cases.update(container_cases(reader.zip_part))
+    return {**cases, **HOSTILE.get(reader.name, {})}
+
+
+@pytest.mark.parametrize("reader", READERS, ids=lambda r: r.name)
+def test_every_reader_has_samples(reader: Reader) -> None:
+    assert HOSTILE.get(reader.name), (
+        f"The intake reader „{reader.name}“ has no hostile sample files: add its cases to "
+        f"HOSTILE in {Path(__file__).name} (what it must refuse, and the German reason)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("reader", "case"),
+    [pytest.param(r, case, id=f"{r.name}-{case}") for r in READERS for case in sorted(battery(r))],
+)
+def test_hostile_input(rnd_ws, tmp_path, reader: Reader, case: str) -> None:
+    make, reason = battery(reader)[case]
+    assert_refused(rnd_ws, tmp_path, f"{case}{reader.file_extensions[0]}", make(rnd_ws), reason)
 
 
 def test_too_large_file_is_not_even_read(rnd_ws, tmp_path) -> None:

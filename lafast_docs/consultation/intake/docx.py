@@ -23,6 +23,7 @@ from lafast_docs.consultation.model import (
     CONSENTS,
     RawComment,
     RawSubmission,
+    Reader,
     normalise_consent,
     normalise_kind,
 )
@@ -315,3 +316,14 @@ class _Reader:
         for op in self.open.values():  # started but never ended: keep it, quote to the end
             result.append(op.as_comment(op.text, "Word, Kommentar (ohne Ende)"))
         return result + self.changes
+
+
+READER = Reader(
+    name="docx",
+    label="Word",
+    file_extensions=(".docx",),
+    content_types=("application/vnd.openxmlformats-officedocument.wordprocessingml.document",),
+    read=read_docx,
+    zip_part="word/document.xml",
+    advice="Word-Dateien bitte als .docx (nicht .doc oder .pdf) speichern lassen.",
+)

@@ -1,36 +1,39 @@
 """`lafast comments import`: detect, check, read, anchor, store, commit – one file at a time.
 
-No comment is ever lost or applied: the original is kept byte for byte, tracked changes become
-proposals, and a file that is refused goes to the round's quarantine folder with the reason.
-One broken file does not stop the others.
+Which formats exist and how each is read is the registry's business (registry.py); here the
+result is validated, anchored, saved and committed. No comment is ever lost or applied: the
+original is kept byte for byte, tracked changes become proposals, and a file that is refused
+goes to the round's quarantine folder with the reason. One broken file does not stop the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.anchor import anchor
-from lafast_docs.consultation.intake import safety
+from lafast_docs.consultation.intake import registry, safety
 from lafast_docs.consultation.model import (
     CONSENTS,
     SUBMISSION_FORMAT,
+    Envelope,
     RawSubmission,
+    Reader,
+    Round,
     doc_code,
     org_code,
 )
-from lafast_docs.consultation.submissions import iter_comments, list_submissions
-from lafast_docs.errors import LafastError
+from lafast_docs.consultation.rounds import find_round, list_rounds
+from lafast_docs.consultation.submissions import Stored, iter_comments, list_submissions
+from lafast_docs.errors import LafastError, NeedsDocument, NeedsSubmitter, OrgUnknown, Rejected
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
+from lafast_docs.text.history import draft_at, model_of
 from lafast_docs.workspace.config import Workspace
-
-FORMATS = ("docx", "xlsx", "csv", "yaml", "eml")
 
 
 @dataclass
@@ -48,10 +51,6 @@ class ImportResult:
         return self.status in ("importiert", "bereits importiert")
 
 
-class NeedsSubmitter(LafastError):
-    """The file does not say who sent it."""
-
-
 class _Index:
     """What one import run reads once: rounds, stored submissions, used ids, consulted texts.
 
@@ -60,15 +59,13 @@ class _Index:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
-        self.rounds: dict[str, list[Any]] = {}
+        self.rounds: dict[str, list[Round]] = {}
         self.subs: dict[Path, list[Any]] = {}
         self.counters: dict[str, int] = {}
         self.scanned: set[str] = set()
         self.blocks: dict[tuple[str, str], list[Any]] = {}
 
-    def rounds_of(self, slug: str) -> list[Any]:
-        from lafast_docs.consultation.rounds import list_rounds
-
+    def rounds_of(self, slug: str) -> list[Round]:
         if slug not in self.rounds:
             self.rounds[slug] = list_rounds(self.ws, slug)
         return self.rounds[slug]
@@ -88,62 +85,9 @@ class _Index:
         return self.counters.get(code, 0)
 
     def consulted_blocks(self, slug: str, commit: str) -> list[Any]:
-        from lafast_docs.text.history import draft_at, model_of
-
         if (slug, commit) not in self.blocks:
             self.blocks[slug, commit] = model_of(draft_at(self.ws, slug, commit)).blocks
         return self.blocks[slug, commit]
-
-
-def detect(data: bytes, name: str) -> str:
-    lower = name.lower()
-    if data[:4] == b"PK\x03\x04":
-        zf = safety.open_zip(data)
-        names = set(zf.namelist())
-        if "word/document.xml" in names:
-            return "docx"
-        if "xl/workbook.xml" in names:
-            return "xlsx"
-        raise safety.Rejected(
-            "Das ist weder eine Word- noch eine Excel-Datei.",
-            hint="Erlaubt sind .docx, .xlsx, .csv, .yaml und .eml.",
-        )
-    if lower.endswith(".eml"):
-        return "eml"
-    if lower.endswith(".csv"):
-        return "csv"
-    if lower.endswith((".yaml", ".yml")):
-        return "yaml"
-    head = data[:2048].decode("utf-8", "replace")
-    if re.search(r"(?mi)^(from|received|mime-version|subject):", head):
-        return "eml"
-    if re.search(r"(?m)^format:\s*[\"']?lafast-rueckmeldung", head):
-        return "yaml"
-    raise safety.Rejected(
-        f"Unbekanntes Dateiformat „{Path(name).suffix or name}“.",
-        hint="Erlaubt sind .docx, .xlsx, .csv, .yaml und .eml. Word-Dateien "
-        "bitte als .docx (nicht .doc oder .pdf) speichern lassen.",
-    )
-
-
-def read(fmt: str, data: bytes) -> RawSubmission:
-    if fmt == "yaml":
-        from lafast_docs.consultation.intake.yaml import read_yaml
-
-        return read_yaml(data)
-    if fmt == "xlsx":
-        from lafast_docs.consultation.intake.table import read_xlsx
-
-        return read_xlsx(data)
-    if fmt == "csv":
-        from lafast_docs.consultation.intake.table import read_csv
-
-        return read_csv(data)
-    if fmt == "docx":
-        from lafast_docs.consultation.intake.docx import read_docx
-
-        return read_docx(data)
-    raise AssertionError(fmt)
 
 
 def import_files(
@@ -179,7 +123,7 @@ def import_path(ws: Workspace, path: Path, **opts: Any) -> list[ImportResult]:
                     ws,
                     b"",
                     name,
-                    safety.Rejected(
+                    Rejected(
                         f"Die Datei ist zu groß ({size / 1e6:.1f} MB, erlaubt sind "
                         f"{safety.MAX_FILE / 1e6:.0f} MB).",
                         hint="Bitten Sie um eine kleinere Datei, z. B. ohne eingebettete Bilder.",
@@ -208,23 +152,20 @@ def import_bytes(
     index = index or _Index(ws)
     try:
         safety.check_size(data)
-        fmt = detect(data, name)
-        if fmt == "eml":
-            from lafast_docs.consultation.intake.eml import import_eml
-
-            return import_eml(
+        reader = registry.reader(registry.detect(data, name))
+        if reader.unpack is not None:
+            return _import_envelope(
                 ws,
                 data,
-                name,
+                reader,
+                registry.unpack(reader.name, data),
                 from_org=from_org,
                 round_id=round_id,
                 document=document,
                 index=index,
             )
-        if fmt in ("docx", "xlsx"):
-            safety.check_office_parts(safety.open_zip(data))
-        raw = read(fmt, data)
-    except safety.Rejected as exc:
+        raw = registry.read(reader.name, data)
+    except Rejected as exc:
         return [_quarantine(ws, data, name, exc, round_id=round_id, document=document)]
     try:
         return [
@@ -241,10 +182,29 @@ def import_bytes(
                 index=index,
             )
         ]
-    except NeedsSubmitter as exc:
+    except LafastError as exc:  # e.g. NeedsSubmitter: the sender must be named
         return [ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""])]
-    except LafastError as exc:
-        return [ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""])]
+
+
+def _import_envelope(
+    ws: Workspace, data: bytes, reader: Reader, envelope: Envelope, **opts: Any
+) -> list[ImportResult]:
+    """Each file in a container (an e-mail) is imported on its own; the container itself is
+    kept, byte for byte, beside the first submission it brought."""
+    results: list[ImportResult] = []
+    for att_name, payload in envelope.attachments:
+        results.extend(
+            import_bytes(ws, payload, att_name, via=envelope.via, contact=envelope.contact, **opts)
+        )
+    stored = [r.path for r in results if r.status == "importiert" and r.path is not None]
+    if stored:
+        first = stored[0]
+        digest = hashlib.sha256(data).hexdigest()[:12]
+        name = f"{first.stem}-{envelope.tag}-{digest}{reader.file_extensions[0]}"
+        kept = first.parent / "originale" / name
+        atomic_write(kept, data)
+        ws.store.commit([kept], f"{reader.label} zu {first.stem} aufbewahrt", known_changed=True)
+    return results
 
 
 def _target_round(
@@ -255,9 +215,7 @@ def _target_round(
     round_id: str | None,
     document: str | None,
     index: _Index | None = None,
-):  # type: ignore[no-untyped-def]
-    from lafast_docs.consultation.rounds import find_round
-
+) -> Round:
     index = index or _Index(ws)
     slug = raw_doc or document
     if not slug:
@@ -267,7 +225,7 @@ def _target_round(
             if d.is_dir() and any(r.is_open for r in index.rounds_of(d.name))
         ]
         if len(candidates) != 1:
-            raise LafastError(
+            raise NeedsDocument(
                 "Die Datei sagt nicht, zu welchem Dokument sie gehört.",
                 hint="Geben Sie es an: --document KURZNAME",
             )
@@ -288,8 +246,6 @@ def _store(
     contact: dict[str, str],
     index: _Index,
 ) -> ImportResult:
-    from lafast_docs.consultation.submissions import Stored
-
     rnd = _target_round(
         ws, raw.document, raw.round, round_id=round_id, document=document, index=index
     )
@@ -301,7 +257,7 @@ def _store(
         )
     org = ws.config.org(org_id)
     if org is None:
-        raise LafastError(
+        raise OrgUnknown(
             f"„{org_id}“ steht nicht im Adressbuch.",
             hint=f"Erst aufnehmen: lafast org add {org_id} --name … --type …",
         )
@@ -405,7 +361,7 @@ def _quarantine(
     ws: Workspace,
     data: bytes,
     name: str,
-    exc: safety.Rejected,
+    exc: Rejected,
     *,
     round_id: str | None = None,
     document: str | None = None,

@@ -15,6 +15,7 @@ from lafast_docs.consultation.intake import safety
 from lafast_docs.consultation.model import (
     RawComment,
     RawSubmission,
+    Reader,
     normalise_consent,
     normalise_kind,
 )
@@ -226,3 +227,20 @@ def read_csv(data: bytes) -> RawSubmission:
     cols = _header_map(rows[0])
     comments, problems = _rows_to_comments(rows[1:], cols, first_row=2, label="CSV")
     return _finish("csv", comments, problems, {})
+
+
+XLSX = Reader(
+    name="xlsx",
+    label="Excel",
+    file_extensions=(".xlsx",),
+    content_types=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",),
+    read=read_xlsx,
+    zip_part="xl/workbook.xml",
+)
+CSV = Reader(
+    name="csv",
+    label="CSV",
+    file_extensions=(".csv",),
+    content_types=("text/csv",),
+    read=read_csv,
+)

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from lafast_docs.consultation.intake import safety
-from lafast_docs.consultation.model import RawComment, RawSubmission, normalise_kind, validate
+from lafast_docs.consultation.model import (
+    RawComment,
+    RawSubmission,
+    Reader,
+    normalise_kind,
+    validate,
+)
 
 
 def read_yaml(data: bytes) -> RawSubmission:
@@ -77,3 +85,13 @@ def read_yaml(data: bytes) -> RawSubmission:
 
 def _s(value: object) -> str:
     return "" if value is None else str(value).strip()
+
+
+READER = Reader(
+    name="yaml",
+    label="YAML",
+    file_extensions=(".yaml", ".yml"),
+    content_types=("application/yaml", "application/x-yaml", "text/yaml"),
+    read=read_yaml,
+    sniff=re.compile(r"(?m)^format:\s*[\"']?lafast-rueckmeldung"),
+)
