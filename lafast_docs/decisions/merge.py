@@ -20,7 +20,7 @@ from typing import Any
 
 from lafast_docs.consultation.submissions import iter_comments
 from lafast_docs.decisions import consensus, disposition
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import UnsavedChanges
 from lafast_docs.text.drafts import Draft, load_draft, write_draft
 from lafast_docs.workspace.config import Workspace
 
@@ -253,7 +253,7 @@ def merge(ws: Workspace, slug: str, *, dry_run: bool = False) -> MergePlan:
         return result
     draft = load_draft(ws, slug)
     if ws.store.is_dirty(draft.folder):
-        raise LafastError(
+        raise UnsavedChanges(
             f"„{slug}“ hat ungespeicherte Änderungen.",
             hint=f'Erst speichern: lafast save {slug} -m "…", dann merge.',
         )

@@ -16,7 +16,7 @@ from typing import Any
 
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import consensus, disposition
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import UnknownRn
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Block
@@ -111,7 +111,7 @@ def trace(ws: Workspace, slug: str, rn: int) -> Trace:
     draft = load_draft(ws, slug)
     blocks = model_of(draft).blocks
     if not 1 <= rn <= len(blocks):
-        raise LafastError(
+        raise UnknownRn(
             f"Eine Randnummer {rn} gibt es in „{slug}“ nicht.",
             hint=f"Die Randnummern gehen von 1 bis {len(blocks)}.",
         )

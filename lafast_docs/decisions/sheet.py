@@ -25,7 +25,7 @@ from lafast_docs.consultation.intake import safety
 from lafast_docs.consultation.model import KIND_NAMES
 from lafast_docs.consultation.submissions import Stored, list_submissions
 from lafast_docs.decisions import disposition
-from lafast_docs.errors import LafastError, Problem
+from lafast_docs.errors import LafastError, Problem, SheetError
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace.config import Workspace
@@ -132,10 +132,10 @@ def export(
 ) -> tuple[Path, int]:
     """Write the sheet; returns its path and the number of comments in it."""
     if fmt not in FORMATS:
-        raise LafastError(f"Unbekanntes Format „{fmt}“.", hint="Möglich: xlsx oder yaml.")
+        raise SheetError(f"Unbekanntes Format „{fmt}“.", hint="Möglich: xlsx oder yaml.")
     folder, rows = entries(ws, slug, round_id)
     if not rows:
-        raise LafastError(
+        raise SheetError(
             f"In {folder.name} von „{slug}“ gibt es noch keine Anmerkungen.",
             hint="Erst Rückmeldungen mit „lafast comments import DATEI“ einlesen.",
         )
@@ -342,7 +342,7 @@ def _update_yaml(target: Path, slug: str, round_id: str, rows: list[Entry]) -> s
         added = yamlio.load(
             "anmerkungen:\n" + "".join(_entry_text(e) for e in missing),
             path=target,
-            error=LafastError,
+            error=SheetError,
         )
         items.extend(added["anmerkungen"])
     return yamlio.dump(data)
@@ -371,7 +371,7 @@ def import_sheet(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportR
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise LafastError(
+        raise SheetError(
             f"Die Datei lässt sich nicht lesen ({exc.strerror}).",
             path=path,
             hint="Prüfen Sie Pfad und Schreibweise.",
@@ -382,7 +382,7 @@ def import_sheet(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportR
     else:
         slug, round_id, rows = _read_yaml(data, path)
     if not (re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug) and re.fullmatch(r"runde-\d+", round_id)):
-        raise LafastError(
+        raise SheetError(
             "In der Datei fehlen Dokument und Runde (oder sie sind ungültig).",
             path=path,
             hint="Nur mit „lafast disposition export“ erzeugte Tabellen können eingelesen werden.",
@@ -392,7 +392,7 @@ def import_sheet(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportR
     folder = round_dir(ws, slug, round_id)
     known = {c["id"]: c for sub in list_submissions(folder) for c in sub.comments}
     if not known:
-        raise LafastError(
+        raise SheetError(
             f"Zu „{slug}“, {round_id} gibt es in diesem Arbeitsbereich keine Anmerkungen.",
             path=path,
             hint="Ist das die Tabelle des richtigen Arbeitsbereichs und der richtigen Runde?",
@@ -426,7 +426,7 @@ def import_sheet(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportR
         else:
             new.append(entry)
     if problems:
-        raise LafastError(
+        raise SheetError(
             f"Die Abwägungstabelle enthält {len(problems)} Fehler; nichts wurde übernommen:",
             path=path,
             problems=problems[:30],
@@ -444,31 +444,31 @@ def import_sheet(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportR
 
 def _check_row(row: Row, known: dict[str, Any], seen: dict[str, str]) -> str | None:
     if not row.id:
-        raise LafastError("Die Kennung fehlt.")
+        raise SheetError("Die Kennung fehlt.")
     if row.id not in known:
-        raise LafastError(f"Eine Anmerkung „{row.id}“ gibt es in dieser Runde nicht.")
+        raise SheetError(f"Eine Anmerkung „{row.id}“ gibt es in dieser Runde nicht.")
     if row.id in seen:
-        raise LafastError(f"„{row.id}“ steht schon in {seen[row.id]}.")
+        raise SheetError(f"„{row.id}“ steht schon in {seen[row.id]}.")
     seen[row.id] = row.where
     label = " ".join(row.values["entscheidung"].split()).lower()
     if not label:
         if any(row.values[k] for k in ("begruendung", "formulierung")):
-            raise LafastError("Begründung oder Formulierung ohne Entscheidung.")
+            raise SheetError("Begründung oder Formulierung ohne Entscheidung.")
         return None
     decision = _BY_LABEL.get(label)
     if decision is None:
-        raise LafastError(
+        raise SheetError(
             f"Unbekannte Entscheidung „{row.values['entscheidung']}“ (möglich: "
             + ", ".join(disposition.DECISIONS.values())
             + ")."
         )
     dup = row.values["doppelung_von"].upper()
     if dup and decision != "doppelung":
-        raise LafastError("„Doppelung von“ ist nur bei der Entscheidung „Doppelung“ möglich.")
+        raise SheetError("„Doppelung von“ ist nur bei der Entscheidung „Doppelung“ möglich.")
     if dup and dup not in known:
-        raise LafastError(f"„Doppelung von“: eine Anmerkung „{dup}“ gibt es in dieser Runde nicht.")
+        raise SheetError(f"„Doppelung von“: eine Anmerkung „{dup}“ gibt es in dieser Runde nicht.")
     if dup == row.id:
-        raise LafastError("Eine Anmerkung kann keine Doppelung ihrer selbst sein.")
+        raise SheetError("Eine Anmerkung kann keine Doppelung ihrer selbst sein.")
     disposition.validate_decision(
         decision,
         reason=row.values["begruendung"],
@@ -482,10 +482,10 @@ def _text(value: Any, where: str) -> str:
     if value is None:
         return ""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise LafastError(f"{where}: hier wird Text erwartet.")
+        raise SheetError(f"{where}: hier wird Text erwartet.")
     text = str(value).strip()
     if len(text) > 20000:
-        raise LafastError(f"{where}: der Text ist zu lang (höchstens 20 000 Zeichen).")
+        raise SheetError(f"{where}: der Text ist zu lang (höchstens 20 000 Zeichen).")
     return text
 
 
@@ -495,7 +495,7 @@ def _read_xlsx(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
     zf = safety.open_zip(data)
     safety.check_office_parts(zf)
     if "xl/workbook.xml" not in zf.namelist():
-        raise LafastError("Das ist keine Excel-Datei.", path=path)
+        raise SheetError("Das ist keine Excel-Datei.", path=path)
     wb = open_workbook(
         data,
         path=path,
@@ -504,7 +504,7 @@ def _read_xlsx(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
     try:
         meta = lafast_properties(wb)
         if meta.get("lafast-format") != SHEET_FORMAT or SHEET not in wb.sheetnames:
-            raise LafastError(
+            raise SheetError(
                 "Das ist keine Abwägungstabelle von lafast.",
                 path=path,
                 hint="Erzeugen Sie sie mit „lafast disposition export KURZNAME“. "
@@ -516,7 +516,7 @@ def _read_xlsx(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
     header = [str(h or "").strip() for h in sheet_rows[0]] if sheet_rows else []
     missing = [h for h in ("Kennung", *YAML_KEYS.values()) if h not in header]
     if missing:
-        raise LafastError(
+        raise SheetError(
             "In der Tabelle fehlen Spalten: " + ", ".join(f"„{m}“" for m in missing) + ".",
             path=path,
             hint="Spalten nicht umbenennen oder löschen; sonst neu exportieren.",
@@ -535,7 +535,7 @@ def _read_xlsx(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
             }
             rid = _text(raw[cols["Kennung"]], where).upper()
         except LafastError as exc:
-            raise LafastError(exc.message, path=path) from exc
+            raise SheetError(exc.message, path=path) from exc
         rows.append(Row(where, None, rid, values))
     return meta.get("lafast-dokument", ""), meta.get("lafast-runde", ""), rows
 
@@ -544,13 +544,13 @@ def _load_yaml(data: bytes, path: Path) -> Any:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise LafastError(
+        raise SheetError(
             "Die Datei ist nicht in UTF-8 gespeichert.", path=path, hint="Als UTF-8 speichern."
         ) from exc
     safety.check_yaml_events(text)
-    doc = yamlio.load(text, path=path, error=LafastError)
+    doc = yamlio.load(text, path=path, error=SheetError)
     if not isinstance(doc, dict) or doc.get("format") != SHEET_FORMAT:
-        raise LafastError(
+        raise SheetError(
             "Das ist keine Abwägungsdatei von lafast (format: " + SHEET_FORMAT + " fehlt).",
             path=path,
             hint="Erzeugen Sie sie mit „lafast disposition export KURZNAME --format yaml“.",
@@ -562,7 +562,7 @@ def _read_yaml(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
     doc = _load_yaml(data, path)
     items = doc.get("anmerkungen") or []
     if not isinstance(items, list):
-        raise LafastError(
+        raise SheetError(
             "„anmerkungen“ muss eine Liste sein.",
             path=path,
             line=yamlio.line_of(doc, "anmerkungen"),
@@ -572,10 +572,10 @@ def _read_yaml(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
         line = yamlio.line_of(item) if isinstance(item, dict) else None
         where = f"Eintrag {i}"
         if not isinstance(item, dict):
-            raise LafastError(f"{where} ist kein Eintrag mit „id:“.", path=path, line=line)
+            raise SheetError(f"{where} ist kein Eintrag mit „id:“.", path=path, line=line)
         unknown = set(item) - {"id", *YAML_KEYS}
         if unknown:
-            raise LafastError(
+            raise SheetError(
                 f"{where}: unbekannte Angabe „{sorted(map(str, unknown))[0]}“.",
                 path=path,
                 line=yamlio.line_of(item, sorted(unknown, key=str)[0]),
@@ -585,6 +585,6 @@ def _read_yaml(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
             values = {key: _text(item.get(key), f"{where}, {key}") for key in YAML_KEYS}
             rid = _text(item.get("id"), where).upper()
         except LafastError as exc:
-            raise LafastError(exc.message, path=path, line=line) from exc
+            raise SheetError(exc.message, path=path, line=line) from exc
         rows.append(Row(where, line, rid, values))
     return str(doc.get("document") or ""), str(doc.get("round") or ""), rows

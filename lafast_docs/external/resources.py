@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import TemplateError
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2
@@ -47,7 +47,7 @@ def find_template(ws: Workspace | None, doc_type: str, name: str) -> Path:
     for d in template_dirs(ws, doc_type):
         if (d / name).is_file():
             return d / name
-    raise LafastError(
+    raise TemplateError(
         f"Die Vorlage „{name}“ für {doc_type} fehlt.",
         hint="Prüfen Sie den Ordner templates/ im Arbeitsbereich oder installieren Sie lafast neu.",
     )
@@ -90,9 +90,9 @@ def render_text(ws: Workspace | None, doc_type: str, name: str, **context: Any) 
     try:
         return jinja_env(ws, doc_type).get_template(name).render(**context)
     except jinja2.TemplateNotFound as exc:
-        raise LafastError(f"Die Vorlage „{name}“ für {doc_type} fehlt.") from exc
+        raise TemplateError(f"Die Vorlage „{name}“ für {doc_type} fehlt.") from exc
     except jinja2.TemplateError as exc:
-        raise LafastError(
+        raise TemplateError(
             f"Die Vorlage „{name}“ ist fehlerhaft: {exc}",
             hint="Prüfen Sie die eigene Vorlage unter templates/ im Arbeitsbereich.",
         ) from exc

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import DemoError, FolderNotUsable, LafastError
 from lafast_docs.external import resources
 from lafast_docs.outputs.document import render
 from lafast_docs.render.pipeline import Output
@@ -39,11 +39,11 @@ class DemoResult:
 def prepare_folder(target: Path) -> None:
     if target.exists():
         if not target.is_dir():
-            raise LafastError(f"{target} ist eine Datei, kein Ordner.")
+            raise FolderNotUsable(f"{target} ist eine Datei, kein Ordner.")
         if (target / MARKER).is_file():
             shutil.rmtree(target)
         elif any(target.iterdir()):
-            raise LafastError(
+            raise FolderNotUsable(
                 f"Der Ordner {target} ist nicht leer und stammt nicht aus einer früheren Demo.",
                 hint="Geben Sie einen neuen oder leeren Ordner an: lafast demo ORDNER",
             )
@@ -144,7 +144,7 @@ def make_demo_keys(ws: Workspace) -> dict[str, Any]:
                 capture_output=True,
             )
         except (OSError, subprocess.CalledProcessError) as exc:
-            raise LafastError(
+            raise DemoError(
                 f"Der Demo-Schlüssel für {person.name} ließ sich nicht anlegen: {exc}",
                 hint="Die Demo braucht ssh-keygen (Paket openssh-client), z. B. "
                 "„apt-get install openssh-client“.",

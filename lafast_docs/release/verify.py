@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import FileMissing
 from lafast_docs.workspace.config import Workspace
 
 _PDF_ID = re.compile(
@@ -89,7 +89,7 @@ def _identity(props: dict[str, str]) -> Identity:
 
 def verify(path: Path, *, ws: Workspace | None = None, site: Path | None = None) -> Report:
     if not path.is_file():
-        raise LafastError(f"Die Datei {path} gibt es nicht.")
+        raise FileMissing(f"Die Datei {path} gibt es nicht.")
     data = path.read_bytes()
     report = Report(path, hashlib.sha256(data).hexdigest(), identify(path, data))
     ident = report.identity

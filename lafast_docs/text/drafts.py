@@ -8,7 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import DraftError, DraftExists, DraftNotFound, LafastError, Problem
+from lafast_docs.errors import (
+    DraftError,
+    DraftExists,
+    DraftNotFound,
+    LafastError,
+    MissingInput,
+    Problem,
+)
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.slugs import check_slug, slugify
@@ -247,6 +254,6 @@ def save_draft(ws: Workspace, slug: str, message: str) -> str:
     `lafast render` and `lafast check` report problems in the text.
     """
     if not message.strip():
-        raise LafastError("Die Beschreibung der Änderung fehlt.", hint='Geben Sie -m "…" an.')
+        raise MissingInput("Die Beschreibung der Änderung fehlt.", hint='Geben Sie -m "…" an.')
     draft = load_draft(ws, slug)
     return ws.store.commit([draft.folder], message.strip())

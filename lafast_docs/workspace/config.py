@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import ConfigError, LafastError, Problem, WorkspaceNotFound
+from lafast_docs.errors import AddressBookError, ConfigError, Problem, WorkspaceNotFound
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
@@ -408,13 +408,13 @@ def add_org(
     """Add an organisation to the address book, keeping the file's comments. Commits."""
     check_slug(org_id, what="Kennung der Organisation")
     if type not in ORG_TYPES:
-        raise LafastError(f"Unbekannte Art „{type}“: erlaubt sind traeger und gremium.")
+        raise AddressBookError(f"Unbekannte Art „{type}“: erlaubt sind traeger und gremium.")
     if not name.strip():
-        raise LafastError("Der Name der Organisation fehlt.", hint='Geben Sie --name "…" an.')
+        raise AddressBookError("Der Name der Organisation fehlt.", hint='Geben Sie --name "…" an.')
     if email and not EMAIL_RE.match(email):
-        raise LafastError(f"„{email}“ ist keine gültige E-Mail-Adresse.")
+        raise AddressBookError(f"„{email}“ ist keine gültige E-Mail-Adresse.")
     if ws.config.org(org_id):
-        raise LafastError(
+        raise AddressBookError(
             f"Die Organisation „{org_id}“ steht schon im Adressbuch.",
             hint=f"Zum Ändern erst „lafast org remove {org_id}“ oder "
             f"{CONFIG_NAME} direkt bearbeiten.",
@@ -443,7 +443,7 @@ def add_org(
 def remove_org(ws: Workspace, org_id: str) -> Org:
     org = ws.config.org(org_id)
     if org is None:
-        raise LafastError(
+        raise AddressBookError(
             f"„{org_id}“ steht nicht im Adressbuch.", hint="„lafast org list“ zeigt alle Einträge."
         )
     data = _config_tree(ws.config)

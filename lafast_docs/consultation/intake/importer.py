@@ -25,7 +25,7 @@ from lafast_docs.consultation.model import (
     org_code,
 )
 from lafast_docs.consultation.submissions import iter_comments, list_submissions
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import LafastError, NeedsSubmitter
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace.config import Workspace
@@ -46,10 +46,6 @@ class ImportResult:
     @property
     def ok(self) -> bool:
         return self.status in ("importiert", "bereits importiert")
-
-
-class NeedsSubmitter(LafastError):
-    """The file does not say who sent it."""
 
 
 class _Index:

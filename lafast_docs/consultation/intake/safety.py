@@ -10,7 +10,7 @@ import re
 import zipfile
 from typing import Any
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import Rejected
 
 MAX_FILE = 20 * 1024 * 1024  # bytes of one returned file
 MAX_YAML = 2 * 1024 * 1024
@@ -21,10 +21,6 @@ MAX_DEPTH = 12  # YAML nesting
 HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
 _EXTERNAL = re.compile(rb"<Relationship\b[^>]*>", re.I)
-
-
-class Rejected(LafastError):
-    """A returned file was refused; it goes to the round's quarantine folder."""
 
 
 def check_size(data: bytes, limit: int = MAX_FILE) -> None:
