@@ -17,7 +17,8 @@ from lafast_docs.render.context import german_date
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import Draft
 from lafast_docs.text.textmodel import Block
-from lafast_docs.workspace.config import Org, Workspace
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import Org
 
 if TYPE_CHECKING:  # pragma: no cover
     from lafast_docs.consultation.rounds import Round

@@ -18,7 +18,7 @@ from lafast_docs.errors import ConsensusError, LafastError
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import load_draft
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 FORMAT = "lafast-konsens/1"
 

@@ -17,7 +17,7 @@ from lafast_docs.consultation.submissions import find_comment
 from lafast_docs.errors import DecisionError, DispositionFileError, LafastError, Problem
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 FILE = "abwaegung.yaml"
 FORMAT = "lafast-abwaegung/1"

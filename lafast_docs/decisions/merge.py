@@ -22,7 +22,7 @@ from lafast_docs.consultation.submissions import iter_comments
 from lafast_docs.decisions import consensus, disposition
 from lafast_docs.errors import UnsavedChanges
 from lafast_docs.text.drafts import Draft, load_draft, write_draft
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 _WS = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # spaces or one line break, never an empty line
 _ESCAPE = set("\\`*_[]<>!|~^#&{}$")

@@ -28,7 +28,7 @@ from lafast_docs.decisions import disposition
 from lafast_docs.errors import LafastError, Problem, SheetError
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 SHEET_FORMAT = "lafast-abwaegung-tabelle/1"
 SHEET = "Abwägung"

@@ -18,7 +18,8 @@ from lafast_docs.outputs.document import render
 from lafast_docs.render.pipeline import Output
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
-from lafast_docs.workspace.config import CONFIG_NAME, Workspace, load_config
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import CONFIG_NAME, load_config
 from lafast_docs.workspace.create import init_workspace
 
 MARKER = ".lafast-demo"

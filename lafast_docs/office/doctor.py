@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 OK, NOTE, ERROR = "ok", "hinweis", "fehler"
 MIN_WEASYPRINT = 70

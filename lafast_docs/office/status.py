@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text.drafts import STATE_NAMES, Draft, list_drafts
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 
 @dataclass(frozen=True)

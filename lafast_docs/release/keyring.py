@@ -31,7 +31,7 @@ from typing import Any
 
 from lafast_docs.errors import ConfigError, Problem, SigningError
 from lafast_docs.storage import yamlio
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 LOCAL_NAME = "lafast-local.yaml"
 ENV_PATH = "LAFAST_LOCAL_CONFIG"

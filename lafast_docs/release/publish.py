@@ -27,8 +27,9 @@ from lafast_docs.errors import PublishError
 from lafast_docs.external import resources
 from lafast_docs.render.pipeline import FORMATS
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.text.slugs import SLUG_RE
-from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES, Workspace
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES
+from lafast_docs.workspace.slugs import SLUG_RE
 
 CATALOGUE = "catalogue.json"
 SUMS = "SHA256SUMS"
@@ -259,7 +260,7 @@ def _version_key(e: dict[str, Any]) -> tuple[int, ...]:
 
 
 def _feed_slug(ws: Workspace) -> str:
-    from lafast_docs.text.slugs import slugify
+    from lafast_docs.workspace.slugs import slugify
 
     return slugify(ws.config.org_short or ws.config.org_name) or "fachstelle"
 

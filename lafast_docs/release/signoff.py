@@ -26,7 +26,8 @@ from lafast_docs.errors import SignoffError
 from lafast_docs.external import resources
 from lafast_docs.release.keyring import Keyring, load_keyring
 from lafast_docs.text.drafts import load_draft, parse_draft
-from lafast_docs.workspace.config import CONFIG_NAME, DOC_TYPE_PLURALS, Person, Workspace
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import CONFIG_NAME, DOC_TYPE_PLURALS, Person
 
 RECORD_FORMAT = 1
 PART_NAMES = {

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.errors import FileMissing
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 _PDF_ID = re.compile(
     r"Version (?P<version>[\d.]+).*Fassung (?P<commit>[0-9a-f]{40}), "

@@ -15,7 +15,7 @@ from typing import Any
 
 from lafast_docs.errors import LafastError, Problem, SyncConflict, SyncError
 from lafast_docs.storage import yamlio
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 PUSH_TRIES = 3
 TRACKING = "refs/remotes/lafast/"

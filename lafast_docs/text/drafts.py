@@ -18,8 +18,9 @@ from lafast_docs.errors import (
 )
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.text.slugs import check_slug, slugify
-from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPES, Workspace
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPES
+from lafast_docs.workspace.slugs import check_slug, slugify
 
 DOCUMENT_NAME = "document.md"
 STATES = ("entwurf", "konsultation", "abstimmung", "freigegeben", "veroeffentlicht")

@@ -7,7 +7,8 @@ from pathlib import Path
 from lafast_docs.errors import FolderNotUsable
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
-from lafast_docs.workspace.config import CONFIG_NAME, DEFAULT_CONFIG, Workspace, load_config
+from lafast_docs.workspace.config import CONFIG_NAME, DEFAULT_CONFIG, load_config
+from lafast_docs.workspace.workspace import Workspace
 
 GITIGNORE = """\
 # Erzeugte Dateien (PDF, DOCX, HTML) – werden jederzeit neu erstellt

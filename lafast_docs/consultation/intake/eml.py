@@ -11,7 +11,7 @@ from typing import Any
 
 from lafast_docs.consultation.intake import safety
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 ATTACHMENT_TYPES = (".docx", ".xlsx", ".csv", ".yaml", ".yml")
 MAX_ATTACHMENTS = 20

@@ -28,7 +28,7 @@ from lafast_docs.consultation.submissions import iter_comments, list_submissions
 from lafast_docs.errors import LafastError, NeedsSubmitter
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 FORMATS = ("docx", "xlsx", "csv", "yaml", "eml")
 
