@@ -21,6 +21,8 @@ from typing import Any
 from lafast_docs.consultation.submissions import iter_comments
 from lafast_docs.decisions import consensus, disposition
 from lafast_docs.errors import UnsavedChanges
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import Draft, load_draft, write_draft
 from lafast_docs.workspace import Workspace
 
@@ -246,8 +248,6 @@ def plan(ws: Workspace, slug: str) -> MergePlan:
 
 
 def merge(ws: Workspace, slug: str, *, dry_run: bool = False) -> MergePlan:
-    from lafast_docs.text.analysis import analyse
-
     result = plan(ws, slug)
     if dry_run or not result.changes:
         return result
@@ -277,8 +277,6 @@ def merge(ws: Workspace, slug: str, *, dry_run: bool = False) -> MergePlan:
     try:
         result.commit = ws.store.commit([draft.path], message)
     except BaseException:
-        from lafast_docs.storage.files import atomic_write
-
         atomic_write(draft.path, original)
         raise
     return result

@@ -14,6 +14,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from lafast_docs.consultation.model import KIND_NAMES
+from lafast_docs.consultation.rounds import list_rounds
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import consensus, disposition
 from lafast_docs.errors import UnknownRn
@@ -105,8 +107,6 @@ def _index_in_older(older: list[Block], newer: list[Block], idx: int) -> tuple[s
 
 
 def trace(ws: Workspace, slug: str, rn: int) -> Trace:
-    from lafast_docs.consultation.model import KIND_NAMES
-    from lafast_docs.consultation.rounds import list_rounds
 
     draft = load_draft(ws, slug)
     blocks = model_of(draft).blocks

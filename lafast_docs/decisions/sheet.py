@@ -21,8 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.forms import custom_property, save_workbook
 from lafast_docs.consultation.intake import safety
+from lafast_docs.consultation.intake.table import lafast_properties, open_workbook
 from lafast_docs.consultation.model import KIND_NAMES
+from lafast_docs.consultation.rounds import find_round, round_dir
 from lafast_docs.consultation.submissions import Stored, list_submissions
 from lafast_docs.decisions import disposition
 from lafast_docs.errors import LafastError, Problem, SheetError
@@ -104,8 +107,6 @@ class Entry:
 
 
 def _round_folder(ws: Workspace, slug: str, round_id: str | None) -> Path:
-    from lafast_docs.consultation.rounds import find_round
-
     return find_round(ws, slug, round_id).folder
 
 
@@ -156,8 +157,6 @@ def _write_xlsx(slug: str, round_id: str, rows: list[Entry], target: Path) -> No
     from openpyxl.utils import get_column_letter
     from openpyxl.workbook.protection import WorkbookProtection
     from openpyxl.worksheet.datavalidation import DataValidation
-
-    from lafast_docs.consultation.forms import custom_property, save_workbook
 
     wb = Workbook()
     sheet = wb.active
@@ -387,7 +386,6 @@ def import_sheet(ws: Workspace, path: Path, *, dry_run: bool = False) -> ImportR
             path=path,
             hint="Nur mit „lafast disposition export“ erzeugte Tabellen können eingelesen werden.",
         )
-    from lafast_docs.consultation.rounds import round_dir
 
     folder = round_dir(ws, slug, round_id)
     known = {c["id"]: c for sub in list_submissions(folder) for c in sub.comments}
@@ -490,8 +488,6 @@ def _text(value: Any, where: str) -> str:
 
 
 def _read_xlsx(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
-    from lafast_docs.consultation.intake.table import lafast_properties, open_workbook
-
     zf = safety.open_zip(data)
     safety.check_office_parts(zf)
     if "xl/workbook.xml" not in zf.namelist():

@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import SignoffError
+from lafast_docs.errors import ConfigError, Problem, SignoffError
 from lafast_docs.external import resources
 from lafast_docs.release.keyring import Keyring, load_keyring
+from lafast_docs.storage import yamlio
 from lafast_docs.text.drafts import load_draft, parse_draft
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import CONFIG_NAME, DOC_TYPE_PLURALS, Person
@@ -81,8 +82,6 @@ def content_hash(parts: dict[str, str]) -> str:
 
 
 def _yaml_at(ws: Workspace, rev: str) -> Any:
-    from lafast_docs.errors import ConfigError
-    from lafast_docs.storage import yamlio
 
     text = ws.store.read_at(rev, ws.root / CONFIG_NAME)
     return yamlio.load(text, path=ws.root / CONFIG_NAME, error=ConfigError, fast=True)
@@ -341,7 +340,6 @@ def require_complete(ws: Workspace, slug: str) -> SignoffStatus:
             problems.append(f"{r.label}: keine Freigabe.")
         elif not r.check.valid:
             problems.append(f"{r.label}: " + " ".join(r.check.reasons))
-    from lafast_docs.errors import Problem
 
     raise SignoffError(
         f"„{slug}“ ist nicht (mehr) freigegeben.",

@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import FileMissing
+from lafast_docs.errors import DraftNotFound, FileMissing
+from lafast_docs.release import signoff
+from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.signing import check_pdf
+from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
 
 _PDF_ID = re.compile(
@@ -99,14 +103,10 @@ def verify(path: Path, *, ws: Workspace | None = None, site: Path | None = None)
         )
     keyring = None
     if ws is not None:
-        from lafast_docs.release.keyring import load_keyring
-
         keyring = load_keyring(ws)
         if ident.hash:
             _check_signoffs(ws, keyring, report)
     if path.suffix.lower() == ".pdf":
-        from lafast_docs.release.signing import check_pdf
-
         report.pdf = check_pdf(data, keyring.trust_roots if keyring else ())
         if report.pdf.signed:
             report.problems += report.pdf.problems
@@ -124,9 +124,6 @@ def verify(path: Path, *, ws: Workspace | None = None, site: Path | None = None)
 
 
 def _check_signoffs(ws: Workspace, keyring: Any, report: Report) -> None:
-    from lafast_docs.errors import DraftNotFound
-    from lafast_docs.release import signoff
-    from lafast_docs.text.drafts import load_draft
 
     ident = report.identity
     try:

@@ -16,6 +16,7 @@ from lafast_docs.errors import (
     MissingInput,
     Problem,
 )
+from lafast_docs.external import resources
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
@@ -210,8 +211,6 @@ def new_draft(
     ws: Workspace, doc_type: str, slug: str | None, title: str, *, today: dt.date | None = None
 ) -> Draft:
     """Create `drafts/<slug>/document.md` from the type's template and commit it."""
-    from lafast_docs.external import resources
-
     if doc_type not in DOC_TYPES:
         raise DraftError(
             f"Unbekannter Dokumenttyp „{doc_type}“.", hint=f"Möglich sind: {', '.join(DOC_TYPES)}."
