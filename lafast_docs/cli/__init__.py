@@ -956,7 +956,7 @@ def disposition_import(ctx: click.Context, datei: str, dry_run: bool) -> None:
     \b
     Beispiel:  lafast disposition import build/mindeststandards-fsa/abwaegung-…-runde-1.xlsx
     """
-    from lafast_docs.decisions.sheet import import_sheet
+    from lafast_docs.decisions.sheetimport import import_sheet
 
     result = import_sheet(_workspace(ctx), Path(datei), dry_run=dry_run)
     for d in result.recorded:
