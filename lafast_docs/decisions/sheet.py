@@ -9,6 +9,7 @@ Exporting YAML onto an earlier export of the same round updates it in place: the
 
 from __future__ import annotations
 
+import json
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -251,8 +252,6 @@ def _instructions(slug: str, round_id: str) -> list[str]:
 
 def _q(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
-    import json
-
     return json.dumps(text, ensure_ascii=False)
 
 

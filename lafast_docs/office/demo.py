@@ -6,9 +6,13 @@ never anything else.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -143,8 +147,6 @@ def publication(
 def make_demo_keys(ws: Workspace) -> dict[str, Any]:
     """SSH keys for the approvers and a small certificate authority, kept in the repository's
     private folder (.git, never committed), and the local settings that point at them."""
-    import subprocess
-
     folder = ws.store.git_dir() / "lafast-demo-schluessel"
     folder.mkdir(parents=True, exist_ok=True)
     lines = []
@@ -204,8 +206,6 @@ def consultation(
     ws: Workspace, result: DemoResult, *, progress: Callable[[str], None] = lambda _m: None
 ) -> None:
     """A round on the sample Fachstandard, answered with files of every kind, read back in."""
-    import datetime as dt
-
     spec_path = resources.data_dir() / "demo" / "rueckmeldungen.yaml"
     spec = yamlio.load(spec_path.read_text("utf-8"), path=spec_path, error=LafastError, fast=True)
     slug = spec["dokument"]
@@ -242,8 +242,6 @@ def decisions_and_merge(
     progress: Callable[[str], None],
 ) -> None:
     """The office decides on every comment, the LAG confirms, the text moves to a new version."""
-    import datetime as dt
-
     progress("Entscheide über jede Anmerkung (Abwägung) …")
     for d in spec["abwaegung"]:
         decide(
@@ -392,8 +390,6 @@ def _returned_xlsx(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
 
 
 def _returned_yaml(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
-    import json
-
     text = _form(rnd, spec["org"], "yaml").read_text("utf-8")
     text = text.replace("einwilligung: intern", f"einwilligung: {spec['einwilligung']}")
     contact = spec.get("kontakt") or {}
@@ -415,8 +411,6 @@ def _returned_yaml(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
 
 
 def _returned_mail(spec: dict[str, Any], inbox: Path) -> Path:
-    from email.message import EmailMessage
-
     msg = EmailMessage()
     msg["From"] = spec["absender"]
     msg["To"] = "fachstelle@lafast.example.org"

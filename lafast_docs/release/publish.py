@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -142,8 +143,6 @@ def publish(
 def _public_synopse(ws: Workspace, slug: str, commit: str, folder: Path, version: str) -> Path:
     """The Synopse from the last consultation round to the approved commit, with only
     submissions whose authors consented to publication."""
-    import tempfile
-
     rounds = sorted(
         (r["name"] for r in ws.store.tag_records(f"lafast/{slug}/runde-*")),
         key=lambda n: int(n.rsplit("-", 1)[1]) if n.rsplit("-", 1)[1].isdigit() else 0,

@@ -6,6 +6,7 @@ website's catalogue. Works without a workspace too (signature and catalogue only
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import zipfile
@@ -60,8 +61,6 @@ def identify(path: Path, data: bytes) -> Identity:
         import pikepdf
 
         try:
-            import io
-
             with pikepdf.open(io.BytesIO(data)) as pdf:
                 subject = str(pdf.docinfo.get("/Subject", ""))
         except pikepdf.PdfError:
@@ -74,8 +73,6 @@ def identify(path: Path, data: bytes) -> Identity:
         ident = _identity(dict(re.findall(r'<meta name="lafast:(\w+)" content="([^"]*)"', text)))
     elif suffix == ".docx":
         try:
-            import io
-
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 xml = z.read("docProps/custom.xml").decode("utf-8", "replace")
         except (zipfile.BadZipFile, KeyError):
