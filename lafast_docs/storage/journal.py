@@ -2,7 +2,7 @@
 
 A command killed at any point (power cut, kill -9) must leave every file either old or new and
 must not lose or double what it was doing. While a command runs under the workspace lock
-(`lock.py`), every `store.atomic_write` first records here what it is about to replace (a hard
+(`lock.py`), every `files.atomic_write` first records here what it is about to replace (a hard
 link to the old file, or "new file"), and every `Store.commit` records the commit it is about to
 make. Both are fsynced before the change happens. When the command ends normally the journal is
 deleted; when it was killed, the next state-changing command finds it (`recover`) and
