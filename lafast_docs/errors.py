@@ -164,6 +164,53 @@ class WorkspaceBusy(LafastError):
     exit_code = 9
 
 
+# -- core: external, storage, workspace, text, decisions, release, team, office --
+
+
+class TemplateError(LafastError):
+    """A template is missing or broken."""
+
+
+class FolderNotUsable(LafastError):
+    """A folder to create (workspace, demo) is a file, not empty, or a workspace already."""
+
+
+class AddressBookError(LafastError):
+    """An address-book entry is unknown, already there, or incomplete."""
+
+
+class MissingInput(LafastError):
+    """A value the command needs was not given (e.g. the message of `lafast save`)."""
+
+
+class DecisionError(LafastError):
+    """A decision on a comment is not possible as given (unknown, reason missing, …)."""
+
+
+class DispositionFileError(LafastError):
+    """A round's disposition file does not match its format."""
+
+
+class ConsensusError(LafastError):
+    """A consensus record is not possible as given (unknown Gremium, ids, undecided)."""
+
+
+class UnknownRn(LafastError):
+    """The draft has no paragraph with this Randnummer."""
+
+
+class SheetError(LafastError):
+    """A disposition sheet cannot be exported or read back (format, file, columns, rows)."""
+
+
+class FileMissing(LafastError):
+    """A file named on the command line does not exist."""
+
+
+class DemoError(LafastError):
+    """The demo cannot set itself up (e.g. no ssh-keygen for its keys)."""
+
+
 # -- consultation --------------------------------------------------------------------------------
 
 

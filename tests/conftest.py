@@ -11,7 +11,8 @@ import pytest
 
 from lafast_docs.consultation.intake.importer import import_files
 from lafast_docs.external import resources
-from lafast_docs.workspace.config import CONFIG_NAME, Workspace, load_config
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import CONFIG_NAME, load_config
 from lafast_docs.workspace.create import init_workspace
 
 REPO = Path(__file__).resolve().parent.parent

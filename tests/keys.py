@@ -9,7 +9,7 @@ from pathlib import Path
 
 from lafast_docs.release.keyring import write_local
 from lafast_docs.release.signing import Authority, make_authority
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 PASSWORD_ENV = "LAFAST_TEST_PDF_PW"
 

@@ -3,13 +3,9 @@ from pathlib import Path
 import pytest
 
 from lafast_docs.errors import ConfigError, LafastError, WorkspaceNotFound
-from lafast_docs.workspace.config import (
-    CONFIG_NAME,
-    add_org,
-    find_workspace,
-    load_config,
-    remove_org,
-)
+from lafast_docs.workspace import find_workspace
+from lafast_docs.workspace.addressbook import add_org, remove_org
+from lafast_docs.workspace.config import CONFIG_NAME, load_config
 from lafast_docs.workspace.create import init_workspace
 
 from .conftest import git

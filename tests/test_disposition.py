@@ -9,7 +9,8 @@ from click.testing import CliRunner
 
 from lafast_docs.cli import cli
 from lafast_docs.decisions.disposition import decide, load
-from lafast_docs.decisions.sheet import export, import_sheet
+from lafast_docs.decisions.sheet import export
+from lafast_docs.decisions.sheetimport import import_sheet
 from lafast_docs.errors import LafastError
 
 from .conftest import SAMPLE_FS, entry, git, libreoffice_convert

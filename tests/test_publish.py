@@ -26,7 +26,7 @@ from lafast_docs.release.publish import publish
 from lafast_docs.release.signing import check_pdf
 from lafast_docs.release.signoff import sign_off
 from lafast_docs.text.drafts import save_draft
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.create import init_workspace
 from tests.conftest import GIT_ENV, REPO, SAMPLE_SN, copy_samples, pdf_text
 from tests.keys import PASSWORD_ENV, Keys, make_keys, use

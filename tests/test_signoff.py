@@ -13,7 +13,8 @@ from lafast_docs.errors import ConfigError, SignoffError
 from lafast_docs.office.status import document_status
 from lafast_docs.release.signoff import sign_off, signoff_status
 from lafast_docs.text.drafts import save_draft
-from lafast_docs.workspace.config import Workspace, load_config
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import load_config
 from tests.conftest import SAMPLE_FS, SAMPLE_SN, git
 from tests.keys import Keys, make_keys, use
 from tests.test_cli import _Main

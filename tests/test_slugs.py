@@ -1,7 +1,7 @@
 import pytest
 
 from lafast_docs.errors import SlugError
-from lafast_docs.text.slugs import check_slug, slugify
+from lafast_docs.workspace.slugs import check_slug, slugify
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from lafast_docs.consultation.intake.importer import import_files
 from lafast_docs.consultation.rounds import open_round
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions.disposition import decide, load
-from lafast_docs.workspace.config import find_workspace
+from lafast_docs.workspace import find_workspace
 
 from .conftest import GIT_ENV, REPO, SAMPLE_SN, copy_samples, git
 from .intake_files import fill_yaml_form

@@ -176,7 +176,7 @@ def _hint(text: str) -> None:
 
 
 def _workspace(ctx: click.Context) -> Any:
-    from lafast_docs.workspace.config import find_workspace
+    from lafast_docs.workspace import find_workspace
 
     explicit = ctx.find_root().params.get("workspace")
     return find_workspace(explicit=Path(explicit) if explicit else None)
@@ -270,7 +270,7 @@ def org_add(
     Beispiel:  lafast org add awo-sachsen --name "AWO Landesverband Sachsen e. V." \\
                  --type traeger --email migration@awo-sachsen.de --contact "Katrin Weber"
     """
-    from lafast_docs.workspace.config import add_org
+    from lafast_docs.workspace.addressbook import add_org
 
     o = add_org(_workspace(ctx), kennung, name=name, type=org_type, email=email, contact=contact)
     click.echo(f"Aufgenommen: {o.name} ({o.id})")
@@ -309,7 +309,7 @@ def org_remove(ctx: click.Context, kennung: str) -> None:
     \b
     Beispiel:  lafast org remove drk-sachsen
     """
-    from lafast_docs.workspace.config import remove_org
+    from lafast_docs.workspace.addressbook import remove_org
 
     o = remove_org(_workspace(ctx), kennung)
     click.echo(f"Entfernt: {o.name} ({o.id})")
@@ -956,7 +956,7 @@ def disposition_import(ctx: click.Context, datei: str, dry_run: bool) -> None:
     \b
     Beispiel:  lafast disposition import build/mindeststandards-fsa/abwaegung-…-runde-1.xlsx
     """
-    from lafast_docs.decisions.sheet import import_sheet
+    from lafast_docs.decisions.sheetimport import import_sheet
 
     result = import_sheet(_workspace(ctx), Path(datei), dry_run=dry_run)
     for d in result.recorded:

@@ -18,7 +18,8 @@ from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import Draft
 from lafast_docs.text.textmodel import Block
-from lafast_docs.workspace.config import Org, Workspace
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import Org
 
 KINDS = ("grundsaetzlich", "inhaltlich", "redaktionell")
 KIND_LABELS = {

@@ -36,7 +36,8 @@ from lafast_docs.errors import (
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import load_draft, write_draft
-from lafast_docs.workspace.config import Org, Workspace
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import Org
 
 ROUND_FILE = "runde.yaml"
 GROUPS = {

@@ -9,7 +9,7 @@ from typing import Any
 
 from lafast_docs.errors import CommentNotFound, SubmissionBroken
 from lafast_docs.storage import yamlio
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 
 @dataclass

@@ -8,7 +8,7 @@ from lafast_docs.consultation.model import KIND_NAMES
 from lafast_docs.consultation.submissions import find_comment, iter_comments
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import word_diff
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 STATE_NAMES = {
     "exakt": "genau",

@@ -14,11 +14,11 @@ from typing import Any
 
 from lafast_docs.consultation.submissions import iter_comments
 from lafast_docs.decisions import disposition
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import ConsensusError, LafastError
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import load_draft
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 FORMAT = "lafast-konsens/1"
 
@@ -76,17 +76,17 @@ def record(
     load_draft(ws, slug)
     org = ws.config.org(gremium)
     if org is None or org.type != "gremium":
-        raise LafastError(
+        raise ConsensusError(
             f"„{gremium}“ ist kein Gremium im Adressbuch.",
             hint="„lafast org list“ zeigt alle Gremien (Art: Gremium).",
         )
     people = [p.strip() for p in participants if p.strip()]
     if not people:
-        raise LafastError(
+        raise ConsensusError(
             "Die Teilnehmenden fehlen.", hint='Geben Sie --participants "Name, Name, …" an.'
         )
     if bool(confirms) == all_accepted:
-        raise LafastError("Geben Sie entweder --confirms KENNUNG… oder --all-accepted an.")
+        raise ConsensusError("Geben Sie entweder --confirms KENNUNG… oder --all-accepted an.")
     known: dict[str, disposition.Decision | None] = {}
     rounds = {sub.path.parent for sub, _c in iter_comments(ws, slug)}
     decided: dict[str, disposition.Decision] = {}
@@ -97,7 +97,7 @@ def record(
     if all_accepted:
         ids = sorted(cid for cid, d in known.items() if d and d.decision in disposition.APPLY)
         if not ids:
-            raise LafastError(
+            raise ConsensusError(
                 "Es gibt keine angenommenen Anmerkungen, die zu bestätigen wären.",
                 hint="Erst entscheiden: lafast decide KENNUNG --accept",
             )
@@ -105,13 +105,13 @@ def record(
         ids = [c.strip().upper() for c in confirms or [] if c.strip()]
         unknown = [c for c in ids if c not in known]
         if unknown:
-            raise LafastError(
+            raise ConsensusError(
                 f"Unbekannte Kennung(en): {', '.join(unknown)}.",
                 hint=f"„lafast comments list {slug}“ zeigt alle Kennungen.",
             )
         undecided = [c for c in ids if known[c] is None]
         if undecided:
-            raise LafastError(
+            raise ConsensusError(
                 f"Noch nicht entschieden: {', '.join(undecided)}.",
                 hint="Ein Gremium bestätigt Entscheidungen: erst „lafast decide“.",
             )

@@ -14,10 +14,10 @@ from typing import Any
 
 from lafast_docs.consultation.model import require_valid, validate
 from lafast_docs.consultation.submissions import find_comment
-from lafast_docs.errors import LafastError, Problem
+from lafast_docs.errors import DecisionError, DispositionFileError, LafastError, Problem
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 FILE = "abwaegung.yaml"
 FORMAT = "lafast-abwaegung/1"
@@ -81,7 +81,7 @@ def load(round_folder: Path) -> dict[str, list[Decision]]:
     data = yamlio.load(path.read_text("utf-8"), path=path, error=LafastError, fast=True)
     problems = validate(data, SCHEMA)
     if problems:
-        raise LafastError(
+        raise DispositionFileError(
             "Die Abwägungsdatei entspricht nicht ihrem Format.",
             path=path,
             problems=[Problem(p) for p in problems[:10]],
@@ -133,21 +133,21 @@ def _write(
 
 def validate_decision(decision: str, *, reason: str, text: str, duplicate_of: str) -> None:
     if decision not in DECISIONS:
-        raise LafastError(
+        raise DecisionError(
             f"Unbekannte Entscheidung „{decision}“.", hint="Möglich: " + ", ".join(DECISIONS)
         )
     if decision != "angenommen" and not reason.strip():
-        raise LafastError(
+        raise DecisionError(
             "Die Begründung fehlt.",
             hint='Geben Sie --reason "…" an (nur bei „angenommen“ nicht nötig).',
         )
     if decision == "teilweise" and not text.strip():
-        raise LafastError(
+        raise DecisionError(
             "Bei „teilweise angenommen“ fehlt die übernommene Formulierung.",
             hint='Geben Sie sie mit --text "…" an.',
         )
     if decision == "doppelung" and not duplicate_of.strip():
-        raise LafastError(
+        raise DecisionError(
             "Bei einer Doppelung fehlt die Kennung der anderen Anmerkung.",
             hint="Geben Sie --duplicate-of KENNUNG an.",
         )
@@ -169,7 +169,7 @@ def decide(
     if duplicate_of:
         find_comment(ws, duplicate_of)  # must exist
         if duplicate_of.upper() == comment["id"]:
-            raise LafastError("Eine Anmerkung kann keine Doppelung ihrer selbst sein.")
+            raise DecisionError("Eine Anmerkung kann keine Doppelung ihrer selbst sein.")
     folder = sub.path.parent
     decisions = load(folder)
     entry = make(ws, comment["id"], decision, reason, text, duplicate_of)

@@ -20,9 +20,11 @@ from typing import Any
 
 from lafast_docs.consultation.submissions import iter_comments
 from lafast_docs.decisions import consensus, disposition
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import UnsavedChanges
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import Draft, load_draft, write_draft
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 _WS = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # spaces or one line break, never an empty line
 _ESCAPE = set("\\`*_[]<>!|~^#&{}$")
@@ -246,14 +248,12 @@ def plan(ws: Workspace, slug: str) -> MergePlan:
 
 
 def merge(ws: Workspace, slug: str, *, dry_run: bool = False) -> MergePlan:
-    from lafast_docs.text.analysis import analyse
-
     result = plan(ws, slug)
     if dry_run or not result.changes:
         return result
     draft = load_draft(ws, slug)
     if ws.store.is_dirty(draft.folder):
-        raise LafastError(
+        raise UnsavedChanges(
             f"„{slug}“ hat ungespeicherte Änderungen.",
             hint=f'Erst speichern: lafast save {slug} -m "…", dann merge.',
         )
@@ -277,8 +277,6 @@ def merge(ws: Workspace, slug: str, *, dry_run: bool = False) -> MergePlan:
     try:
         result.commit = ws.store.commit([draft.path], message)
     except BaseException:
-        from lafast_docs.storage.files import atomic_write
-
         atomic_write(draft.path, original)
         raise
     return result

@@ -14,13 +14,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from lafast_docs.consultation.model import KIND_NAMES
+from lafast_docs.consultation.rounds import list_rounds
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import consensus, disposition
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import UnknownRn
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Block
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -105,13 +107,11 @@ def _index_in_older(older: list[Block], newer: list[Block], idx: int) -> tuple[s
 
 
 def trace(ws: Workspace, slug: str, rn: int) -> Trace:
-    from lafast_docs.consultation.model import KIND_NAMES
-    from lafast_docs.consultation.rounds import list_rounds
 
     draft = load_draft(ws, slug)
     blocks = model_of(draft).blocks
     if not 1 <= rn <= len(blocks):
-        raise LafastError(
+        raise UnknownRn(
             f"Eine Randnummer {rn} gibt es in „{slug}“ nicht.",
             hint=f"Die Randnummern gehen von 1 bis {len(blocks)}.",
         )

@@ -11,14 +11,21 @@ import functools
 import hashlib
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import TemplateError
 
 if TYPE_CHECKING:  # pragma: no cover
     import jinja2
 
-    from lafast_docs.workspace.config import Workspace
+
+class TemplateSource(Protocol):
+    """What template lookup needs of a workspace (`workspace.Workspace`): its templates folder.
+
+    A protocol, not an import: external/ sits below workspace/ and must not import it."""
+
+    @property
+    def templates_dir(self) -> Path: ...
 
 
 @functools.cache
@@ -38,16 +45,16 @@ def sample_drafts() -> Path:
     return data_dir() / "drafts"
 
 
-def template_dirs(ws: Workspace | None, doc_type: str) -> list[Path]:
+def template_dirs(ws: TemplateSource | None, doc_type: str) -> list[Path]:
     roots = ([ws.templates_dir] if ws is not None else []) + [builtin_templates()]
     return [d for root in roots for d in (root / doc_type, root / "common") if d.is_dir()]
 
 
-def find_template(ws: Workspace | None, doc_type: str, name: str) -> Path:
+def find_template(ws: TemplateSource | None, doc_type: str, name: str) -> Path:
     for d in template_dirs(ws, doc_type):
         if (d / name).is_file():
             return d / name
-    raise LafastError(
+    raise TemplateError(
         f"Die Vorlage „{name}“ für {doc_type} fehlt.",
         hint="Prüfen Sie den Ordner templates/ im Arbeitsbereich oder installieren Sie lafast neu.",
     )
@@ -57,7 +64,7 @@ def _autoescape(name: str | None) -> bool:
     return name is None or not name.endswith((".md.j2", ".txt.j2"))
 
 
-def jinja_env(ws: Workspace | None, doc_type: str) -> jinja2.Environment:
+def jinja_env(ws: TemplateSource | None, doc_type: str) -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
@@ -84,21 +91,21 @@ def css_string(value: object) -> Any:
     return Markup('"' + "".join(out) + '"')
 
 
-def render_text(ws: Workspace | None, doc_type: str, name: str, **context: Any) -> str:
+def render_text(ws: TemplateSource | None, doc_type: str, name: str, **context: Any) -> str:
     import jinja2
 
     try:
         return jinja_env(ws, doc_type).get_template(name).render(**context)
     except jinja2.TemplateNotFound as exc:
-        raise LafastError(f"Die Vorlage „{name}“ für {doc_type} fehlt.") from exc
+        raise TemplateError(f"Die Vorlage „{name}“ für {doc_type} fehlt.") from exc
     except jinja2.TemplateError as exc:
-        raise LafastError(
+        raise TemplateError(
             f"Die Vorlage „{name}“ ist fehlerhaft: {exc}",
             hint="Prüfen Sie die eigene Vorlage unter templates/ im Arbeitsbereich.",
         ) from exc
 
 
-def templates_digest(ws: Workspace | None, doc_type: str) -> str:
+def templates_digest(ws: TemplateSource | None, doc_type: str) -> str:
     """Hash of every template file that can affect output of `doc_type` (cache key part)."""
     h = hashlib.sha256()
     for d in template_dirs(ws, doc_type):

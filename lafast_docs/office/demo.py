@@ -6,19 +6,46 @@ never anything else.
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import LafastError
+from lafast_docs.consultation.forms import consent_control, form_meta
+from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.consultation.model import CONSENT_LABELS
+from lafast_docs.consultation.rounds import close_round, open_round
+from lafast_docs.decisions.consensus import record
+from lafast_docs.decisions.disposition import decide
+from lafast_docs.decisions.merge import merge
+from lafast_docs.decisions.sheet import export
+from lafast_docs.errors import DemoError, FolderNotUsable, LafastError
 from lafast_docs.external import resources
 from lafast_docs.outputs.document import render
+from lafast_docs.outputs.redline import redline
+from lafast_docs.outputs.replies import reply
+from lafast_docs.outputs.synopse import synopse
+from lafast_docs.release.final import render_final
+from lafast_docs.release.keyring import write_local
+from lafast_docs.release.publish import publish
+from lafast_docs.release.signing import make_authority
+from lafast_docs.release.signoff import sign_off
+from lafast_docs.release.verify import verify
+from lafast_docs.render.context import Edition, document_context
+from lafast_docs.render.docx import write_docx
 from lafast_docs.render.pipeline import Output
+from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
-from lafast_docs.workspace.config import CONFIG_NAME, Workspace, load_config
+from lafast_docs.text.analysis import analyse
+from lafast_docs.text.drafts import load_draft
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import CONFIG_NAME, load_config
 from lafast_docs.workspace.create import init_workspace
 
 MARKER = ".lafast-demo"
@@ -39,11 +66,11 @@ class DemoResult:
 def prepare_folder(target: Path) -> None:
     if target.exists():
         if not target.is_dir():
-            raise LafastError(f"{target} ist eine Datei, kein Ordner.")
+            raise FolderNotUsable(f"{target} ist eine Datei, kein Ordner.")
         if (target / MARKER).is_file():
             shutil.rmtree(target)
         elif any(target.iterdir()):
-            raise LafastError(
+            raise FolderNotUsable(
                 f"Der Ordner {target} ist nicht leer und stammt nicht aus einer früheren Demo.",
                 hint="Geben Sie einen neuen oder leeren Ordner an: lafast demo ORDNER",
             )
@@ -93,12 +120,6 @@ def publication(
     progress: Callable[[str], None] = lambda _m: None,
 ) -> None:
     """Demo keys, sign-offs by every required role, signed final PDFs, the website, verify."""
-    from lafast_docs.release.final import render_final
-    from lafast_docs.release.publish import publish
-    from lafast_docs.release.signoff import sign_off
-    from lafast_docs.release.verify import verify
-    from lafast_docs.text.drafts import load_draft
-
     progress("Lege Demo-Schlüssel an (SSH je freigebender Person, Zertifikat für die PDF) …")
     keys = make_demo_keys(ws)
     for slug in slugs:
@@ -126,10 +147,6 @@ def publication(
 def make_demo_keys(ws: Workspace) -> dict[str, Any]:
     """SSH keys for the approvers and a small certificate authority, kept in the repository's
     private folder (.git, never committed), and the local settings that point at them."""
-    import subprocess
-
-    from lafast_docs.release.signing import make_authority
-
     folder = ws.store.git_dir() / "lafast-demo-schluessel"
     folder.mkdir(parents=True, exist_ok=True)
     lines = []
@@ -144,7 +161,7 @@ def make_demo_keys(ws: Workspace) -> dict[str, Any]:
                 capture_output=True,
             )
         except (OSError, subprocess.CalledProcessError) as exc:
-            raise LafastError(
+            raise DemoError(
                 f"Der Demo-Schlüssel für {person.name} ließ sich nicht anlegen: {exc}",
                 hint="Die Demo braucht ssh-keygen (Paket openssh-client), z. B. "
                 "„apt-get install openssh-client“.",
@@ -166,8 +183,6 @@ def make_demo_keys(ws: Workspace) -> dict[str, Any]:
 
 def use_key(ws: Workspace, keys: dict[str, Any], person_id: str) -> None:
     """Local settings as on `person_id`'s own computer (each approver signs with own key)."""
-    from lafast_docs.release.keyring import write_local
-
     a = keys["authority"]
     roles = "".join(
         f"    {role}: [{', '.join(p.id for p in ws.config.holders(role))}]\n"
@@ -191,12 +206,6 @@ def consultation(
     ws: Workspace, result: DemoResult, *, progress: Callable[[str], None] = lambda _m: None
 ) -> None:
     """A round on the sample Fachstandard, answered with files of every kind, read back in."""
-    import datetime as dt
-
-    from lafast_docs.consultation.intake.importer import import_files
-    from lafast_docs.consultation.rounds import open_round
-    from lafast_docs.storage import yamlio
-
     spec_path = resources.data_dir() / "demo" / "rueckmeldungen.yaml"
     spec = yamlio.load(spec_path.read_text("utf-8"), path=spec_path, error=LafastError, fast=True)
     slug = spec["dokument"]
@@ -233,13 +242,6 @@ def decisions_and_merge(
     progress: Callable[[str], None],
 ) -> None:
     """The office decides on every comment, the LAG confirms, the text moves to a new version."""
-    import datetime as dt
-
-    from lafast_docs.consultation.rounds import close_round
-    from lafast_docs.decisions.consensus import record
-    from lafast_docs.decisions.disposition import decide
-    from lafast_docs.decisions.merge import merge
-
     progress("Entscheide über jede Anmerkung (Abwägung) …")
     for d in spec["abwaegung"]:
         decide(
@@ -269,11 +271,6 @@ def consultation_outputs(
     """What the round leaves for people to read: the Synopse (internal and for publication),
     the redline between the consulted and the new version, the answers to every organisation
     and the disposition sheet."""
-    from lafast_docs.decisions.sheet import export
-    from lafast_docs.outputs.redline import redline
-    from lafast_docs.outputs.replies import reply
-    from lafast_docs.outputs.synopse import synopse
-
     progress("Erzeuge Synopse, Änderungsfassung und die Antwortschreiben …")
     outputs = synopse(ws, rnd.slug, rnd.tag, "HEAD")
     outputs += synopse(ws, rnd.slug, rnd.tag, "HEAD", formats=("pdf",), public=True)
@@ -292,12 +289,6 @@ def _form(rnd: Any, org: str, ext: str) -> Path:
 def _returned_docx(ws: Workspace, rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
     """The Word form as a commenter returns it: comments and tracked changes, written by
     pandoc's DOCX writer from insertion/deletion/comment spans."""
-    from lafast_docs.consultation.forms import consent_control, form_meta
-    from lafast_docs.render.context import Edition, document_context
-    from lafast_docs.render.docx import write_docx
-    from lafast_docs.text.analysis import analyse
-    from lafast_docs.text.drafts import load_draft
-
     draft = load_draft(ws, rnd.slug)
     analysis = analyse(draft)
     org = ws.config.org(spec["org"])
@@ -387,8 +378,6 @@ def _replace_block_text(blocks: list[Any], rn: int, inlines: list[Any]) -> bool:
 def _returned_xlsx(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
     from openpyxl import load_workbook
 
-    from lafast_docs.consultation.model import CONSENT_LABELS
-
     wb = load_workbook(_form(rnd, spec["org"], "xlsx"))
     wb["Angaben"]["B1"] = CONSENT_LABELS[str(spec.get("einwilligung") or "intern")]
     sheet = wb["Anmerkungen"]
@@ -401,8 +390,6 @@ def _returned_xlsx(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
 
 
 def _returned_yaml(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
-    import json
-
     text = _form(rnd, spec["org"], "yaml").read_text("utf-8")
     text = text.replace("einwilligung: intern", f"einwilligung: {spec['einwilligung']}")
     contact = spec.get("kontakt") or {}
@@ -424,8 +411,6 @@ def _returned_yaml(rnd: Any, spec: dict[str, Any], inbox: Path) -> Path:
 
 
 def _returned_mail(spec: dict[str, Any], inbox: Path) -> Path:
-    from email.message import EmailMessage
-
     msg = EmailMessage()
     msg["From"] = spec["absender"]
     msg["To"] = "fachstelle@lafast.example.org"

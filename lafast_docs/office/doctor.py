@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.workspace.config import Workspace
+from lafast_docs import __version__
+from lafast_docs.errors import LafastError
+from lafast_docs.external import pandoc, resources
+from lafast_docs.release.keyring import load_keyring
+from lafast_docs.storage.git import git_version
+from lafast_docs.workspace import Workspace
 
 OK, NOTE, ERROR = "ok", "hinweis", "fehler"
 MIN_WEASYPRINT = 70
@@ -36,8 +41,6 @@ class Finding:
 
 
 def _installation() -> Finding:
-    from lafast_docs import __version__
-    from lafast_docs.external import resources
 
     templates = resources.builtin_templates()
     if not (templates / "common" / "print.html.j2").is_file():
@@ -62,8 +65,6 @@ def _python() -> Finding:
 
 
 def _pandoc() -> Finding:
-    from lafast_docs.external import pandoc
-
     try:
         info = pandoc.get_pandoc()
     except Exception as exc:  # any failure means: pandoc does not run
@@ -122,8 +123,6 @@ def _fonts() -> Finding:
 
 
 def _git() -> Finding:
-    from lafast_docs.storage.git import git_version
-
     version = git_version()
     if not version:
         return Finding("git", ERROR, "nicht installiert", "apt-get install git")
@@ -200,8 +199,6 @@ def _described(exc: Any) -> str:
 
 
 def _signing_git(ws: Workspace) -> Finding:
-    from lafast_docs.errors import LafastError
-    from lafast_docs.release.keyring import load_keyring
 
     topic = "Signierte Freigaben"
     try:
@@ -251,8 +248,6 @@ def _signing_git(ws: Workspace) -> Finding:
 
 
 def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
-    from lafast_docs.errors import LafastError
-    from lafast_docs.release.keyring import load_keyring
 
     topic = "Zertifikat für PDF-Signaturen"
     try:

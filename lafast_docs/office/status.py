@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lafast_docs.errors import LafastError
+from lafast_docs.release.signoff import signoff_status
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text.drafts import STATE_NAMES, Draft, list_drafts
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,6 @@ def _signoffs(ws: Workspace, draft: Draft, has_any: bool) -> tuple[str, str, tup
         return state, "", ()
     if not has_any:
         return state, f"0/{len(needed)}", ()
-    from lafast_docs.errors import LafastError
-    from lafast_docs.release.signoff import signoff_status
 
     try:
         st = signoff_status(ws, draft.slug)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lafast_docs.render.pipeline import _WRITERS, FORMATS, Output
 from lafast_docs.text.drafts import load_draft
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 
 def render(

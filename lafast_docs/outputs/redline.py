@@ -18,7 +18,7 @@ from lafast_docs.render.pipeline import FORMATS, Output
 from lafast_docs.text.analysis import Analysis, analyse
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Node
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 AUTHOR = "lafast"
 

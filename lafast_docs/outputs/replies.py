@@ -20,7 +20,7 @@ from lafast_docs.errors import LafastError
 from lafast_docs.render import tables
 from lafast_docs.render.context import german_date
 from lafast_docs.render.pipeline import Output
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 FORMATS = ("pdf", "docx")
 OPEN = "noch offen"
@@ -199,7 +199,7 @@ def reply(
     from lafast_docs.render import pdf
     from lafast_docs.render.context import Edition, document_context
     from lafast_docs.text.drafts import load_draft
-    from lafast_docs.text.slugs import slugify
+    from lafast_docs.workspace.slugs import slugify
 
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:

@@ -22,7 +22,8 @@ from lafast_docs.render import tables
 from lafast_docs.render.pipeline import Output
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Block
-from lafast_docs.workspace.config import ORG_TYPE_NAMES, Workspace
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import ORG_TYPE_NAMES
 
 
 @dataclass

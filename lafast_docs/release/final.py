@@ -14,7 +14,7 @@ from typing import Any
 
 from lafast_docs.errors import SigningError
 from lafast_docs.render.pipeline import FORMATS, Output
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 FINAL_DIR = "freigegeben"
 ARCHIVE_VARIANT = "pdf/a-3a"

@@ -31,7 +31,8 @@ from typing import Any
 
 from lafast_docs.errors import ConfigError, Problem, SigningError
 from lafast_docs.storage import yamlio
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.workspace import Workspace
 
 LOCAL_NAME = "lafast-local.yaml"
 ENV_PATH = "LAFAST_LOCAL_CONFIG"
@@ -202,8 +203,6 @@ def _in_worktree(p: Path, ws: Workspace) -> bool:
 
 def write_local(ws: Workspace, text: str) -> Path:
     """Write the local settings (used by the demo and by administrators' scripts)."""
-    from lafast_docs.storage.files import atomic_write
-
     path = local_path(ws)
     atomic_write(path, text)
     return path

@@ -19,16 +19,22 @@ import hashlib
 import json
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lafast_docs.errors import PublishError
 from lafast_docs.external import resources
+from lafast_docs.outputs.synopse import synopse
+from lafast_docs.release.final import render_final
+from lafast_docs.render.context import edition_of, german_date
 from lafast_docs.render.pipeline import FORMATS
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.text.slugs import SLUG_RE
-from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES, Workspace
+from lafast_docs.text.drafts import load_draft
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES
+from lafast_docs.workspace.slugs import SLUG_RE, slugify
 
 CATALOGUE = "catalogue.json"
 SUMS = "SHA256SUMS"
@@ -61,11 +67,8 @@ def publish(
     synopse: bool = False,
     now: dt.datetime | None = None,
 ) -> PublishResult:
-    from lafast_docs.release.final import render_final
-
     final = render_final(ws, slug)
     status = final.status
-    from lafast_docs.text.drafts import load_draft
 
     draft = load_draft(ws, slug, editable=False)
     version = draft.version
@@ -96,7 +99,6 @@ def publish(
     if synopse:
         copied.append(("synopse", _public_synopse(ws, slug, status.commit, folder, version)))
     when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
-    from lafast_docs.render.context import edition_of
 
     edition = edition_of(ws, draft)
     entry = {
@@ -141,10 +143,6 @@ def publish(
 def _public_synopse(ws: Workspace, slug: str, commit: str, folder: Path, version: str) -> Path:
     """The Synopse from the last consultation round to the approved commit, with only
     submissions whose authors consented to publication."""
-    import tempfile
-
-    from lafast_docs.outputs.synopse import synopse
-
     rounds = sorted(
         (r["name"] for r in ws.store.tag_records(f"lafast/{slug}/runde-*")),
         key=lambda n: int(n.rsplit("-", 1)[1]) if n.rsplit("-", 1)[1].isdigit() else 0,
@@ -187,8 +185,6 @@ def load_catalogue(site: Path) -> dict[str, Any]:
 
 def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.datetime) -> None:
     """(Re)write catalogue.json, SHA256SUMS, index.html and feed.atom from the catalogue."""
-    from lafast_docs.render.context import german_date
-
     entries = sorted(catalogue["dokumente"], key=lambda e: e["veroeffentlicht"], reverse=True)
     catalogue.update(
         format=CATALOGUE_FORMAT,
@@ -259,8 +255,6 @@ def _version_key(e: dict[str, Any]) -> tuple[int, ...]:
 
 
 def _feed_slug(ws: Workspace) -> str:
-    from lafast_docs.text.slugs import slugify
-
     return slugify(ws.config.org_short or ws.config.org_name) or "fachstelle"
 
 

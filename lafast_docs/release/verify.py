@@ -6,6 +6,7 @@ website's catalogue. Works without a workspace too (signature and catalogue only
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import zipfile
@@ -13,8 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import LafastError
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.errors import DraftNotFound, FileMissing
+from lafast_docs.release import signoff
+from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.signing import check_pdf
+from lafast_docs.text.drafts import load_draft
+from lafast_docs.workspace import Workspace
 
 _PDF_ID = re.compile(
     r"Version (?P<version>[\d.]+).*Fassung (?P<commit>[0-9a-f]{40}), "
@@ -56,8 +61,6 @@ def identify(path: Path, data: bytes) -> Identity:
         import pikepdf
 
         try:
-            import io
-
             with pikepdf.open(io.BytesIO(data)) as pdf:
                 subject = str(pdf.docinfo.get("/Subject", ""))
         except pikepdf.PdfError:
@@ -70,8 +73,6 @@ def identify(path: Path, data: bytes) -> Identity:
         ident = _identity(dict(re.findall(r'<meta name="lafast:(\w+)" content="([^"]*)"', text)))
     elif suffix == ".docx":
         try:
-            import io
-
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 xml = z.read("docProps/custom.xml").decode("utf-8", "replace")
         except (zipfile.BadZipFile, KeyError):
@@ -89,7 +90,7 @@ def _identity(props: dict[str, str]) -> Identity:
 
 def verify(path: Path, *, ws: Workspace | None = None, site: Path | None = None) -> Report:
     if not path.is_file():
-        raise LafastError(f"Die Datei {path} gibt es nicht.")
+        raise FileMissing(f"Die Datei {path} gibt es nicht.")
     data = path.read_bytes()
     report = Report(path, hashlib.sha256(data).hexdigest(), identify(path, data))
     ident = report.identity
@@ -99,14 +100,10 @@ def verify(path: Path, *, ws: Workspace | None = None, site: Path | None = None)
         )
     keyring = None
     if ws is not None:
-        from lafast_docs.release.keyring import load_keyring
-
         keyring = load_keyring(ws)
         if ident.hash:
             _check_signoffs(ws, keyring, report)
     if path.suffix.lower() == ".pdf":
-        from lafast_docs.release.signing import check_pdf
-
         report.pdf = check_pdf(data, keyring.trust_roots if keyring else ())
         if report.pdf.signed:
             report.problems += report.pdf.problems
@@ -124,9 +121,6 @@ def verify(path: Path, *, ws: Workspace | None = None, site: Path | None = None)
 
 
 def _check_signoffs(ws: Workspace, keyring: Any, report: Report) -> None:
-    from lafast_docs.errors import DraftNotFound
-    from lafast_docs.release import signoff
-    from lafast_docs.text.drafts import load_draft
 
     ident = report.identity
     try:

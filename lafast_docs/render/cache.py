@@ -20,7 +20,7 @@ from lafast_docs import __version__
 from lafast_docs.external import resources
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import Draft
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 MANIFEST = ".lafast-cache.json"
 

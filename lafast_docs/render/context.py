@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lafast_docs.text.drafts import STATE_NAMES, Draft
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 MONTHS = (
     "Januar",

@@ -15,7 +15,7 @@ from lafast_docs.external import pandoc, resources
 from lafast_docs.render import markup
 from lafast_docs.text.analysis import Analysis
 from lafast_docs.text.textmodel import Node, walk
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 
 def _para(text: str) -> Node:

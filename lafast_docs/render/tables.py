@@ -11,7 +11,7 @@ import html as html_lib
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 Node = dict[str, Any]
 _NO_ATTR: list[Any] = ["", [], []]

@@ -1,4 +1,5 @@
-"""The git repository: `Store` is the only code that runs git.
+"""The git repository: `Store`, the only code that runs git (with its base `GitRunner`,
+gitrun.py, and its sharing half `Sharing`, remote.py).
 
 GitPython is imported lazily: importing it costs ~0.1 s, which `lafast status` and `--help`
 must not pay. Read-only queries on the hot path (`last_change`) call git directly.
@@ -6,37 +7,27 @@ must not pay. Read-only queries on the hot path (`last_change`) call git directl
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lafast_docs.errors import GitError, RevisionNotFound
 from lafast_docs.storage import journal
+from lafast_docs.storage.gitrun import GIT_TIMEOUT, CommitInfo, git_version, parse_log
+from lafast_docs.storage.remote import Sharing
 
 if TYPE_CHECKING:  # pragma: no cover
     import git
 
-GIT_TIMEOUT = 60
+__all__ = ["GIT_TIMEOUT", "CommitInfo", "Store", "git_version"]
 
 
-@dataclass(frozen=True)
-class CommitInfo:
-    sha: str
-    short: str
-    author: str
-    date: datetime
-    subject: str
-
-
-class Store:
+class Store(Sharing):
     """The workspace's git repository."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        super().__init__(root)
         self._repo: git.Repo | None = None
 
     # -- setup -----------------------------------------------------------------------------
@@ -64,29 +55,10 @@ class Store:
                 ) from exc
         return self._repo
 
-    # -- plain git for fast read-only queries ----------------------------------------------
-    def _git(self, *args: str) -> str:
-        try:
-            proc = subprocess.run(
-                ["git", "-C", str(self.root), *args],
-                capture_output=True,
-                text=True,
-                timeout=GIT_TIMEOUT,
-                check=False,
-            )
-        except FileNotFoundError as exc:
-            raise GitError(
-                "Das Programm git ist nicht installiert.",
-                hint="Installieren Sie git (z. B. „apt-get install git“).",
-            ) from exc
-        if proc.returncode != 0:
-            raise GitError(f"git {' '.join(args[:2])} ist fehlgeschlagen: {proc.stderr.strip()}")
-        return proc.stdout
-
     def last_change(self, path: Path) -> CommitInfo | None:
         """The newest commit touching `path`, or None if it was never committed."""
         out = self._git("log", "-1", "--format=%H%x00%h%x00%an%x00%aI%x00%s", "--", self._rel(path))
-        return _parse_log(out)[0] if out.strip() else None
+        return parse_log(out)[0] if out.strip() else None
 
     # -- writes ----------------------------------------------------------------------------
     def commit(
@@ -130,15 +102,6 @@ class Store:
         heads = self.root / ".git" / "refs" / "heads"
         for lock in heads.rglob("*.lock") if heads.is_dir() else []:
             lock.unlink(missing_ok=True)
-
-    def _git_write(self, *args: str) -> None:
-        try:
-            self._git(*args)
-        except GitError as exc:
-            raise GitError(
-                f"Speichern in git ist fehlgeschlagen: {exc.message}",
-                hint="Prüfen Sie mit „git status“ den Zustand; ist user.name/user.email gesetzt?",
-            ) from exc
 
     def tag(self, name: str, rev: str, message: str) -> None:
         """An annotated tag; an existing tag is never moved."""
@@ -256,173 +219,14 @@ class Store:
             "--",
             *(self._rel(p) for p in paths),
         )
-        return _parse_log(out)
-
-    def _run(
-        self, args: list[str], *, gnupghome: Path | None = None
-    ) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "GNUPGHOME": str(gnupghome)} if gnupghome else None
-        try:
-            return subprocess.run(
-                ["git", "-C", str(self.root), *args],
-                capture_output=True,
-                text=True,
-                timeout=GIT_TIMEOUT,
-                check=False,
-                stdin=subprocess.DEVNULL,
-                env=env,
-            )
-        except FileNotFoundError as exc:
-            raise GitError("Das Programm git ist nicht installiert.") from exc
-
-    # -- sharing through a remote (see sync.py) ---------------------------------------------
-    def _git_net(self, *args: str, timeout: float = GIT_TIMEOUT) -> subprocess.CompletedProcess:
-        """git talking to a remote: never asks for a password on the terminal, time-limited."""
-        env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_ASKPASS": "true"}
-        try:
-            return subprocess.run(
-                ["git", "-C", str(self.root), *args],
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                check=False,
-                env=env,
-            )
-        except subprocess.TimeoutExpired as exc:
-            raise GitError(
-                f"Das gemeinsame Archiv hat nach {timeout:.0f} Sekunden nicht geantwortet."
-            ) from exc
-
-    def current_branch(self) -> str:
-        return self._git("symbolic-ref", "--short", "-q", "HEAD").strip() or "main"
-
-    def head(self) -> str:
-        try:
-            return self._git("rev-parse", "--verify", "-q", "HEAD").strip()
-        except GitError:
-            return ""
-
-    def remote_head(self, url: str, branch: str, *, timeout: float = 10) -> str | None:
-        """The sha of `branch` in the remote (None: branch missing); GitError if unreachable."""
-        proc = self._git_net("ls-remote", "--", url, f"refs/heads/{branch}", timeout=timeout)
-        if proc.returncode != 0:
-            raise GitError(f"Das gemeinsame Archiv {url} ist nicht erreichbar: {proc.stderr[:300]}")
-        return proc.stdout.split()[0] if proc.stdout.strip() else None
-
-    def contains(self, sha: str) -> bool:
-        """Is commit `sha` known here and part of the current branch's history?"""
-        known = subprocess.run(
-            ["git", "-C", str(self.root), "cat-file", "-e", f"{sha}^{{commit}}"],
-            capture_output=True,
-            check=False,
-        )
-        if known.returncode != 0:
-            return False
-        anc = subprocess.run(
-            ["git", "-C", str(self.root), "merge-base", "--is-ancestor", sha, "HEAD"],
-            capture_output=True,
-            check=False,
-        )
-        return anc.returncode == 0
-
-    def fetch(self, url: str, branch: str) -> str | None:
-        """Fetch `branch` (and all tags) into refs/remotes/lafast/; returns its sha or None."""
-        ref = f"refs/remotes/lafast/{branch}"
-        if self.remote_head(url, branch) is None:
-            return None
-        proc = self._git_net(
-            "fetch",
-            "-q",
-            "--no-write-fetch-head",
-            "--",
-            url,
-            f"+refs/heads/{branch}:{ref}",
-            "+refs/tags/*:refs/tags/*",
-        )
-        if proc.returncode != 0:
-            raise GitError(f"Holen aus {url} ist fehlgeschlagen: {proc.stderr.strip()[:400]}")
-        return self._git("rev-parse", ref).strip()
-
-    def push(self, url: str, branch: str) -> bool:
-        """Push the branch and lafast's tags; False when the remote has moved on (retry)."""
-        proc = self._git_net(
-            "push",
-            "-q",
-            "--porcelain",
-            "--",
-            url,
-            f"HEAD:refs/heads/{branch}",
-            "refs/tags/*:refs/tags/*",
-        )
-        if proc.returncode == 0:
-            return True
-        if "rejected" in proc.stdout or "non-fast-forward" in proc.stderr + proc.stdout:
-            return False
-        raise GitError(f"Übertragen nach {url} ist fehlgeschlagen: {proc.stderr.strip()[:400]}")
-
-    def ahead_behind(self, ref: str) -> tuple[int, int]:
-        left, right = self._git("rev-list", "--left-right", "--count", f"HEAD...{ref}").split()
-        return int(left), int(right)
-
-    def count(self) -> int:
-        """Number of commits in the current branch."""
-        return int(self._git("rev-list", "--count", "HEAD").strip() or 0)
-
-    def tracked_changes(self) -> list[str]:
-        out = self._git("status", "--porcelain", "--untracked-files=no", "-z")
-        return [e[3:] for e in out.split("\0") if len(e) > 3]
-
-    def rebase_in_progress(self) -> bool:
-        git = self.root / ".git"
-        return (git / "rebase-merge").exists() or (git / "rebase-apply").exists()
-
-    def rebase(self, onto: str, *, resume: bool = False) -> list[str]:
-        """Start (or continue) a rebase; returns the conflicted paths ([] = done)."""
-        args = ("rebase", "--continue") if resume else ("rebase", "-q", onto)
-        proc = subprocess.run(
-            ["git", "-C", str(self.root), "-c", "core.editor=true", *args],
-            capture_output=True,
-            text=True,
-            timeout=GIT_TIMEOUT,
-            check=False,
-            env={**os.environ, "GIT_EDITOR": "true"},
-        )
-        if proc.returncode == 0:
-            return []
-        conflicts = self._git("diff", "--name-only", "--diff-filter=U", "-z").split("\0")
-        conflicts = [c for c in conflicts if c]
-        if not conflicts:
-            self.rebase_abort()
-            raise GitError(f"git rebase ist fehlgeschlagen: {(proc.stderr or proc.stdout)[:400]}")
-        return conflicts
-
-    def rebase_abort(self) -> None:
-        if self.rebase_in_progress():
-            self._git("rebase", "--abort")
-
-    def conflict_side(self, path: str, stage: int) -> str | None:
-        try:
-            return self._git("show", f":{stage}:{path}")
-        except GitError:
-            return None
-
-    def stage(self, path: str) -> None:
-        self._git("add", "--", path)
-
-    def fast_forward(self, ref: str) -> None:
-        self._git_write("merge", "-q", "--ff-only", ref)
-
-    def commits_on_path(self, a: str, b: str, path: str) -> list[CommitInfo]:
-        """Commits after `a` up to `b` touching the repository-relative `path`."""
-        out = self._git("log", "--format=%H%x00%h%x00%an%x00%aI%x00%s", f"{a}..{b}", "--", path)
-        return _parse_log(out)
+        return parse_log(out)
 
     # -- history ---------------------------------------------------------------------------
     def log(self, path: Path, *, limit: int = 200) -> list[CommitInfo]:
         out = self._git(
             "log", f"-{limit}", "--format=%H%x00%h%x00%an%x00%aI%x00%s", "--", self._rel(path)
         )
-        return _parse_log(out)
+        return parse_log(out)
 
     def resolve(self, rev: str) -> str:
         """Full sha of a revision (commit, tag, branch, `HEAD~2`), or RevisionNotFound."""
@@ -480,16 +284,6 @@ class Store:
             return False
         return True
 
-    def remote_reachable(self, url: str, *, timeout: float = 10) -> str:
-        """ "" when `git ls-remote` can reach `url`, else git's (first) error line."""
-        try:
-            proc = self._git_net("ls-remote", "--heads", "--", url, timeout=timeout)
-        except GitError as exc:  # no answer in time
-            return exc.message
-        if proc.returncode == 0:
-            return ""
-        return (proc.stderr.strip().splitlines() or ["unbekannter Fehler"])[0]
-
     def git_dir(self) -> Path:
         """The repository's private folder (`.git`): never committed, never pushed."""
         out = self._git("rev-parse", "--git-common-dir").strip()
@@ -511,31 +305,3 @@ class Store:
 
     def is_dirty(self, path: Path) -> bool:
         return bool(self._git("status", "--porcelain", "--", self._rel(path)).strip())
-
-    def _rel(self, path: Path) -> str:
-        p = path if path.is_absolute() else self.root / path
-        try:
-            return p.resolve().relative_to(self.root.resolve()).as_posix() or "."
-        except ValueError:
-            return p.as_posix()
-
-
-def git_version() -> str:
-    """The installed git's version ("" if git is missing)."""
-    try:
-        out = subprocess.run(
-            ["git", "--version"], capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False
-        ).stdout
-    except (FileNotFoundError, subprocess.TimeoutExpired):
-        return ""
-    return out.strip().removeprefix("git version ").strip()
-
-
-def _parse_log(out: str) -> list[CommitInfo]:
-    result = []
-    for line in out.splitlines():
-        if not line.strip():
-            continue
-        sha, short, author, date, subject = line.split("\x00", 4)
-        result.append(CommitInfo(sha, short, author, datetime.fromisoformat(date), subject))
-    return result

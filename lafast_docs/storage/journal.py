@@ -2,7 +2,7 @@
 
 A command killed at any point (power cut, kill -9) must leave every file either old or new and
 must not lose or double what it was doing. While a command runs under the workspace lock
-(`lock.py`), every `store.atomic_write` first records here what it is about to replace (a hard
+(`lock.py`), every `files.atomic_write` first records here what it is about to replace (a hard
 link to the old file, or "new file"), and every `Store.commit` records the commit it is about to
 make. Both are fsynced before the change happens. When the command ends normally the journal is
 deleted; when it was killed, the next state-changing command finds it (`recover`) and
@@ -12,8 +12,8 @@ deleted; when it was killed, the next state-changing command finds it (`recover`
 - rolls back every other write of the killed command, so that a rerun does the work again,
   once (imports recognise files already imported by their checksum).
 
-The journal lives in `.git/lafast/`, invisible to `git status`. This module runs no git; the
-recovery gets a `Store`.
+The journal lives in `.git/lafast/`, invisible to `git status`. This module runs no git (git.py
+and files.py write into it); the recovery, which needs a `Store`, is `recovery.py`.
 
 `LAFAST_CRASH_AT=point[:n]` (tests only) kills the process with SIGKILL the n-th time it
 passes the named point, so tests can crash real processes at exact places; points are listed in
@@ -27,10 +27,7 @@ import os
 import shutil
 import signal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pragma: no cover
-    from lafast_docs.storage.git import Store
+from typing import Any
 
 FORMAT = 1
 POINTS = (
@@ -140,7 +137,7 @@ class Journal:
     def end_commit(self) -> None:
         """The commit is made: its files are no longer to be rolled back."""
         done = self.data["commit"]["paths"] if self.data["commit"] else []
-        self.data["writes"] = [w for w in self.data["writes"] if not _within(w["path"], done)]
+        self.data["writes"] = [w for w in self.data["writes"] if not within(w["path"], done)]
         self.data["commit"] = None
         self._save()
 
@@ -150,7 +147,7 @@ class Journal:
         shutil.rmtree(self.undo, ignore_errors=True)
 
 
-def _within(rel: str, paths: list[str]) -> bool:
+def within(rel: str, paths: list[str]) -> bool:
     return any(p == "." or rel == p or rel.startswith(p.rstrip("/") + "/") for p in paths)
 
 
@@ -179,48 +176,3 @@ def pending(root: Path) -> dict[str, Any] | None:
         return None
     except (OSError, ValueError):  # cannot be half-written (os.replace); unreadable: start over
         return {"format": FORMAT, "command": "?", "pid": 0, "writes": [], "commit": None}
-
-
-def recover(root: Path, store: Store) -> list[str]:
-    """Finish or roll back what a killed command left behind. Returns German notes."""
-    root = root.resolve()
-    data = pending(root)
-    if data is None:
-        return []
-    sdir = state_dir(root)
-    notes = [
-        f"Der Befehl „lafast {data.get('command', '?')}“ (Prozess {data.get('pid', '?')}) "
-        "wurde unterbrochen; lafast räumt auf:"
-    ]
-    store.clear_stale_git_locks()
-    commit = data.get("commit")
-    writes = list(data.get("writes") or [])
-    if data.get("command") == "sync":
-        # A sync killed during its rebase: git's own abort restores branch and files; the
-        # journaled writes were made inside the rebase and must not be replayed over it.
-        if store.rebase_in_progress():
-            store.rebase_abort()
-            notes.append("  halb fertiger Abgleich mit dem gemeinsamen Archiv zurückgesetzt")
-        commit, writes = None, []
-    if commit:
-        sha = store.commit([root / p for p in commit["paths"]], commit["message"])
-        if sha:
-            notes.append(f"  abgeschlossen: {commit['message']}")
-        writes = [w for w in writes if not _within(w["path"], commit["paths"])]
-    for entry in reversed(writes):
-        target = root / entry["path"]
-        if entry.get("undo"):
-            keep = sdir / "undo" / entry["undo"]
-            if keep.exists():
-                os.replace(keep, target)
-                notes.append(f"  wiederhergestellt: {entry['path']}")
-        elif entry.get("new") and target.exists():
-            target.unlink()
-            notes.append(f"  halb fertig, entfernt: {entry['path']}")
-        for tmp in target.parent.glob(f".{target.name}.*tmp"):
-            tmp.unlink(missing_ok=True)
-    if len(notes) == 1:
-        notes.append("  nichts war halb fertig.")
-    (sdir / "journal.json").unlink(missing_ok=True)
-    shutil.rmtree(sdir / "undo", ignore_errors=True)
-    return notes

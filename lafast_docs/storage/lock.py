@@ -5,7 +5,7 @@ interleave their writes and commits. The lock is an `flock` on `.git/lafast/lock
 releases it when its process dies, so a killed command never blocks the next one. The file
 says who holds it (process, command, start time) for the message to the waiting user; a file
 whose process is gone is a stale lock: it is taken over, and the journal of the killed command
-is recovered (`journal.recover`).
+is recovered (`recovery.recover`).
 
 A second command waits up to `LAFAST_LOCK_WAIT` seconds (default 120) and then gives up with a
 German message naming the command that holds the lock.
@@ -24,6 +24,8 @@ from pathlib import Path
 
 from lafast_docs.errors import WorkspaceBusy
 from lafast_docs.storage import journal
+from lafast_docs.storage.git import Store
+from lafast_docs.storage.recovery import recover
 
 DEFAULT_WAIT = 120.0
 
@@ -119,7 +121,7 @@ def state_change(
     root: Path,
     command: str,
     *,
-    store: object,
+    store: Store,
     say: Callable[[str], None],
     wait: float | None = None,
 ) -> Iterator[None]:
@@ -127,7 +129,7 @@ def state_change(
 
     A stale lock (its process was killed) shows up here as a left-over journal."""
     with workspace_lock(root, command, wait=wait, on_wait=say):
-        for line in journal.recover(root, store):  # type: ignore[arg-type]
+        for line in recover(root, store):
             say(line)
         journal.start(root, command)
         try:

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.decisions.disposition import FORMAT
 from lafast_docs.errors import LafastError, Problem, SyncConflict, SyncError
 from lafast_docs.storage import yamlio
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.workspace import Workspace
 
 PUSH_TRIES = 3
 TRACKING = "refs/remotes/lafast/"
@@ -116,9 +118,6 @@ def _rebase(ws: Workspace, onto: str) -> list[str]:
 
 def _join_decisions(ws: Workspace, path: str) -> None:
     """Both sides decided on comments of the same round: keep every decision of both."""
-    from lafast_docs.decisions.disposition import FORMAT
-    from lafast_docs.storage.files import atomic_write
-
     sides = [ws.store.conflict_side(path, stage) for stage in (2, 3)]
     datas = [
         yamlio.load(s, path=Path(path), error=SyncError, fast=True) if s else {} for s in sides

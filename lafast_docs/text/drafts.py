@@ -8,11 +8,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import DraftError, DraftExists, DraftNotFound, LafastError, Problem
+from lafast_docs.errors import (
+    DraftError,
+    DraftExists,
+    DraftNotFound,
+    LafastError,
+    MissingInput,
+    Problem,
+)
+from lafast_docs.external import resources
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.text.slugs import check_slug, slugify
-from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPES, Workspace
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPES
+from lafast_docs.workspace.slugs import check_slug, slugify
 
 DOCUMENT_NAME = "document.md"
 STATES = ("entwurf", "konsultation", "abstimmung", "freigegeben", "veroeffentlicht")
@@ -202,8 +211,6 @@ def new_draft(
     ws: Workspace, doc_type: str, slug: str | None, title: str, *, today: dt.date | None = None
 ) -> Draft:
     """Create `drafts/<slug>/document.md` from the type's template and commit it."""
-    from lafast_docs.external import resources
-
     if doc_type not in DOC_TYPES:
         raise DraftError(
             f"Unbekannter Dokumenttyp „{doc_type}“.", hint=f"Möglich sind: {', '.join(DOC_TYPES)}."
@@ -247,6 +254,6 @@ def save_draft(ws: Workspace, slug: str, message: str) -> str:
     `lafast render` and `lafast check` report problems in the text.
     """
     if not message.strip():
-        raise LafastError("Die Beschreibung der Änderung fehlt.", hint='Geben Sie -m "…" an.')
+        raise MissingInput("Die Beschreibung der Änderung fehlt.", hint='Geben Sie -m "…" an.')
     draft = load_draft(ws, slug)
     return ws.store.commit([draft.folder], message.strip())

@@ -10,7 +10,7 @@ from lafast_docs.external import pandoc
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text import textmodel
 from lafast_docs.text.drafts import Draft, draft_path, load_draft, parse_draft
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 WORKING = "arbeitskopie"  # the files as they are on disk now
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from lafast_docs.text.slugs import slugify
+from lafast_docs.workspace.slugs import slugify
 
 Node = dict[str, Any]
 

@@ -1,4 +1,7 @@
-"""The workspace and its configuration `lafast.yaml`: load, validate in one pass, edit."""
+"""The configuration `lafast.yaml`: its model, loading and validation in one pass, the default file.
+
+The workspace itself is `workspace.py`; editing the address book is `addressbook.py`.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import ConfigError, LafastError, Problem, WorkspaceNotFound
+from lafast_docs.errors import ConfigError, Problem
 from lafast_docs.storage import yamlio
-from lafast_docs.storage.files import atomic_write
-from lafast_docs.storage.git import Store
-from lafast_docs.text.slugs import SLUG_RE, check_slug
+from lafast_docs.workspace.slugs import SLUG_RE
 
 CONFIG_NAME = "lafast.yaml"
 CONFIG_FORMAT = 1
@@ -83,54 +84,6 @@ class Config:
 
     def org(self, org_id: str) -> Org | None:
         return next((o for o in self.orgs if o.id == org_id), None)
-
-
-@dataclass
-class Workspace:
-    root: Path
-    config: Config
-
-    @property
-    def drafts_dir(self) -> Path:
-        return self.root / "drafts"
-
-    @property
-    def comments_dir(self) -> Path:
-        return self.root / "comments"
-
-    @property
-    def templates_dir(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def build_dir(self) -> Path:
-        return self.root / "build"
-
-    @property
-    def store(self) -> Store:
-        return Store(self.root)
-
-
-def find_workspace(start: Path | None = None, *, explicit: Path | None = None) -> Workspace:
-    """Find the workspace like git does: from `start` (cwd) upwards, or exactly `explicit`."""
-    if explicit is not None:
-        root = explicit.resolve()
-        if not (root / CONFIG_NAME).is_file():
-            raise WorkspaceNotFound(
-                f"{root} ist kein lafast-Arbeitsbereich (dort fehlt {CONFIG_NAME}).",
-                hint="Geben Sie bei --workspace den Ordner an, in dem lafast.yaml liegt, "
-                "oder legen Sie mit „lafast init ORDNER“ einen neuen an.",
-            )
-        return Workspace(root, load_config(root / CONFIG_NAME))
-    here = (start or Path.cwd()).resolve()
-    for candidate in (here, *here.parents):
-        if (candidate / CONFIG_NAME).is_file():
-            return Workspace(candidate, load_config(candidate / CONFIG_NAME))
-    raise WorkspaceNotFound(
-        f"Hier ({here}) und in keinem übergeordneten Ordner liegt eine {CONFIG_NAME}.",
-        hint="Wechseln Sie in Ihren Arbeitsbereich (cd …), geben Sie ihn mit --workspace an, "
-        "oder legen Sie mit „lafast init“ einen neuen an.",
-    )
 
 
 def load_config(path: Path) -> Config:
@@ -341,7 +294,7 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-# -- creating and editing ------------------------------------------------------------------
+# -- the file of a new workspace (create.py) -----------------------------------------------
 
 DEFAULT_CONFIG = """\
 # lafast.yaml – Einstellungen dieses Arbeitsbereichs.
@@ -391,66 +344,3 @@ address_book: []
 # Gemeinsames git-Repository (z. B. auf einem Gitea-Server); leer lassen, wenn keins
 remote: ""
 """
-
-
-def _config_tree(cfg: Config) -> Any:
-    """The file as a round-trip tree: edits keep the comments and the order of keys."""
-    return yamlio.load(cfg.path.read_text("utf-8"), path=cfg.path, error=ConfigError)
-
-
-def _write_config(cfg: Config, data: Any) -> None:
-    atomic_write(cfg.path, yamlio.dump(data))
-
-
-def add_org(
-    ws: Workspace, org_id: str, *, name: str, type: str, email: str = "", contact: str = ""
-) -> Org:
-    """Add an organisation to the address book, keeping the file's comments. Commits."""
-    check_slug(org_id, what="Kennung der Organisation")
-    if type not in ORG_TYPES:
-        raise LafastError(f"Unbekannte Art „{type}“: erlaubt sind traeger und gremium.")
-    if not name.strip():
-        raise LafastError("Der Name der Organisation fehlt.", hint='Geben Sie --name "…" an.')
-    if email and not EMAIL_RE.match(email):
-        raise LafastError(f"„{email}“ ist keine gültige E-Mail-Adresse.")
-    if ws.config.org(org_id):
-        raise LafastError(
-            f"Die Organisation „{org_id}“ steht schon im Adressbuch.",
-            hint=f"Zum Ändern erst „lafast org remove {org_id}“ oder "
-            f"{CONFIG_NAME} direkt bearbeiten.",
-        )
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
-    data = _config_tree(ws.config)
-    book = data.get("address_book")
-    if not isinstance(book, list) or not book:
-        book = CommentedSeq(book or [])
-        data["address_book"] = book
-    entry = CommentedMap([("id", org_id), ("name", name.strip()), ("type", type)])
-    if email:
-        entry["email"] = email
-    if contact:
-        entry["contact"] = contact.strip()
-    book.append(entry)
-    _write_config(ws.config, data)
-    ws.config = load_config(ws.config.path)
-    ws.store.commit([ws.config.path], f"Adressbuch: {name.strip()} ({org_id}) hinzugefügt")
-    org = ws.config.org(org_id)
-    assert org is not None
-    return org
-
-
-def remove_org(ws: Workspace, org_id: str) -> Org:
-    org = ws.config.org(org_id)
-    if org is None:
-        raise LafastError(
-            f"„{org_id}“ steht nicht im Adressbuch.", hint="„lafast org list“ zeigt alle Einträge."
-        )
-    data = _config_tree(ws.config)
-    book = data["address_book"]
-    idx = next(i for i, e in enumerate(book) if str(e.get("id")) == org_id)
-    del book[idx]
-    _write_config(ws.config, data)
-    ws.config = load_config(ws.config.path)
-    ws.store.commit([ws.config.path], f"Adressbuch: {org.name} ({org_id}) entfernt")
-    return org

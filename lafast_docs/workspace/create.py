@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import FolderNotUsable
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
-from lafast_docs.workspace.config import CONFIG_NAME, DEFAULT_CONFIG, Workspace, load_config
+from lafast_docs.workspace.config import CONFIG_NAME, DEFAULT_CONFIG, load_config
+from lafast_docs.workspace.workspace import Workspace
 
 GITIGNORE = """\
 # Erzeugte Dateien (PDF, DOCX, HTML) – werden jederzeit neu erstellt
@@ -39,12 +40,12 @@ def init_workspace(target: Path, *, name: str = "") -> Workspace:
     """Create the workspace in `target` (created if missing) and make the first commit."""
     target = target.resolve()
     if (target / CONFIG_NAME).exists():
-        raise LafastError(
+        raise FolderNotUsable(
             f"In {target} gibt es schon einen lafast-Arbeitsbereich.",
             hint="Arbeiten Sie dort weiter oder wählen Sie einen anderen Ordner.",
         )
     if target.exists() and not target.is_dir():
-        raise LafastError(f"{target} ist eine Datei, kein Ordner.")
+        raise FolderNotUsable(f"{target} ist eine Datei, kein Ordner.")
     target.mkdir(parents=True, exist_ok=True)
     store = Store(target) if (target / ".git").exists() else Store.init(target)
     org_name = name.strip() or "Landesfachstelle Flüchtlings- und Migrationssozialarbeit"

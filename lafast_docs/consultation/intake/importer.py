@@ -33,7 +33,7 @@ from lafast_docs.errors import LafastError, NeedsDocument, NeedsSubmitter, OrgUn
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.history import draft_at, model_of
-from lafast_docs.workspace.config import Workspace
+from lafast_docs.workspace import Workspace
 
 
 @dataclass

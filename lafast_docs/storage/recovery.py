@@ -1,0 +1,60 @@
+"""Recovery after a killed command: finish or roll back what its journal (journal.py) says.
+
+Called under the workspace lock (`lock.state_change`) before the next state-changing command
+starts.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from lafast_docs.storage import journal
+from lafast_docs.storage.git import Store
+from lafast_docs.storage.journal import within
+
+
+def recover(root: Path, store: Store) -> list[str]:
+    """Finish or roll back what a killed command left behind. Returns German notes."""
+    root = root.resolve()
+    data = journal.pending(root)
+    if data is None:
+        return []
+    sdir = journal.state_dir(root)
+    notes = [
+        f"Der Befehl „lafast {data.get('command', '?')}“ (Prozess {data.get('pid', '?')}) "
+        "wurde unterbrochen; lafast räumt auf:"
+    ]
+    store.clear_stale_git_locks()
+    commit = data.get("commit")
+    writes = list(data.get("writes") or [])
+    if data.get("command") == "sync":
+        # A sync killed during its rebase: git's own abort restores branch and files; the
+        # journaled writes were made inside the rebase and must not be replayed over it.
+        if store.rebase_in_progress():
+            store.rebase_abort()
+            notes.append("  halb fertiger Abgleich mit dem gemeinsamen Archiv zurückgesetzt")
+        commit, writes = None, []
+    if commit:
+        sha = store.commit([root / p for p in commit["paths"]], commit["message"])
+        if sha:
+            notes.append(f"  abgeschlossen: {commit['message']}")
+        writes = [w for w in writes if not within(w["path"], commit["paths"])]
+    for entry in reversed(writes):
+        target = root / entry["path"]
+        if entry.get("undo"):
+            keep = sdir / "undo" / entry["undo"]
+            if keep.exists():
+                os.replace(keep, target)
+                notes.append(f"  wiederhergestellt: {entry['path']}")
+        elif entry.get("new") and target.exists():
+            target.unlink()
+            notes.append(f"  halb fertig, entfernt: {entry['path']}")
+        for tmp in target.parent.glob(f".{target.name}.*tmp"):
+            tmp.unlink(missing_ok=True)
+    if len(notes) == 1:
+        notes.append("  nichts war halb fertig.")
+    (sdir / "journal.json").unlink(missing_ok=True)
+    shutil.rmtree(sdir / "undo", ignore_errors=True)
+    return notes
