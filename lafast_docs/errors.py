@@ -162,3 +162,16 @@ class WorkspaceBusy(LafastError):
     """Another lafast command holds the workspace lock."""
 
     exit_code = 9
+
+
+# -- pipeline --
+class FormatUnknown(LafastError):
+    """`--format` names a format the product does not make."""
+
+
+class WorkbookUnreadable(LafastError):
+    """openpyxl cannot read an Excel file."""
+
+
+class NothingToReply(LafastError):
+    """No answer in the round to reply to (at all, or from the named organisation)."""

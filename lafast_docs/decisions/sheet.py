@@ -22,10 +22,24 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.intake import safety
+from lafast_docs.consultation.intake.table import open_workbook
 from lafast_docs.consultation.model import KIND_NAMES
 from lafast_docs.consultation.submissions import Stored, list_submissions
 from lafast_docs.decisions import disposition
 from lafast_docs.errors import LafastError, Problem
+from lafast_docs.render.workbook import (
+    Alignment,
+    DataValidation,
+    Font,
+    PatternFill,
+    Protection,
+    Workbook,
+    WorkbookProtection,
+    custom_property,
+    get_column_letter,
+    lafast_properties,
+    save_workbook,
+)
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace.config import Workspace
@@ -151,14 +165,6 @@ def export(
 
 
 def _write_xlsx(slug: str, round_id: str, rows: list[Entry], target: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.utils import get_column_letter
-    from openpyxl.workbook.protection import WorkbookProtection
-    from openpyxl.worksheet.datavalidation import DataValidation
-
-    from lafast_docs.consultation.forms import custom_property, save_workbook
-
     wb = Workbook()
     sheet = wb.active
     sheet.title = SHEET
@@ -490,8 +496,6 @@ def _text(value: Any, where: str) -> str:
 
 
 def _read_xlsx(data: bytes, path: Path) -> tuple[str, str, list[Row]]:
-    from lafast_docs.consultation.intake.table import lafast_properties, open_workbook
-
     zf = safety.open_zip(data)
     safety.check_office_parts(zf)
     if "xl/workbook.xml" not in zf.namelist():

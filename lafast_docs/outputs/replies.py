@@ -14,15 +14,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.rounds import find_round
 from lafast_docs.consultation.submissions import Stored, list_submissions
 from lafast_docs.decisions import disposition
-from lafast_docs.errors import LafastError
-from lafast_docs.render import tables
-from lafast_docs.render.context import german_date
-from lafast_docs.render.pipeline import Output
+from lafast_docs.errors import NothingToReply
+from lafast_docs.render import pdf, tables
+from lafast_docs.render.context import Edition, document_context, german_date
+from lafast_docs.render.pipeline import Output, Product, check_formats, produce
+from lafast_docs.text.drafts import load_draft
+from lafast_docs.text.slugs import slugify
 from lafast_docs.workspace.config import Workspace
 
-FORMATS = ("pdf", "docx")
 OPEN = "noch offen"
 HEADS = ["Kennung", "Rn.", "Ihre Anmerkung", "Entscheidung", "Begründung"]
 
@@ -85,7 +87,7 @@ def collect(ws: Workspace, folder: Path, only: str | None = None) -> list[Reply]
     for sub in list_submissions(folder):
         by_org.setdefault(sub.org, []).append(sub)
     if only is not None and only not in by_org:
-        raise LafastError(
+        raise NothingToReply(
             f"Von „{only}“ gibt es in {folder.name} keine Rückmeldung.",
             hint="Rückmeldungen kamen von: " + (", ".join(sorted(by_org)) or "niemandem"),
         )
@@ -185,37 +187,53 @@ CSS = (
 )
 
 
+@dataclass(frozen=True)
+class Letter:
+    """What a reply writer gets: one organisation's reply and the letter around its table."""
+
+    ws: Workspace
+    doc_type: str
+    ctx: dict[str, Any]
+    reply: Reply
+    intro: list[str]
+    closing: list[str]
+
+
+def _pdf(x: Letter) -> bytes:
+    body = _html_body(x.reply, x.intro, x.closing)
+    return pdf.page_bytes(x.ws, x.doc_type, tables.print_page(x.ws, x.doc_type, x.ctx, body, CSS))
+
+
+def _docx(x: Letter) -> bytes:
+    blocks = _docx_blocks(x.reply, x.intro, x.closing)
+    return tables.docx_bytes(x.ws, x.doc_type, x.ctx, blocks)
+
+
+REPLY: Product[Letter] = Product({"pdf": _pdf, "docx": _docx})
+
+
 def reply(
     ws: Workspace,
     slug: str,
     *,
     round_id: str | None = None,
     to: str | None = None,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = REPLY.formats,
     out_dir: Path | None = None,
     today: dt.date | None = None,
 ) -> list[Reply]:
-    from lafast_docs.consultation.rounds import find_round
-    from lafast_docs.render import pdf
-    from lafast_docs.render.context import Edition, document_context
-    from lafast_docs.text.drafts import load_draft
-    from lafast_docs.text.slugs import slugify
-
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise LafastError("Unbekanntes Format.", hint="Möglich: pdf, docx.")
+    check_formats(formats, REPLY)
     draft = load_draft(ws, slug)
     rnd = find_round(ws, slug, round_id)
     replies = collect(ws, rnd.folder, to)
     if not replies:
-        raise LafastError(
+        raise NothingToReply(
             f"In {rnd.id} von „{slug}“ ist noch keine Rückmeldung eingegangen.",
             hint="Rückmeldungen einlesen mit „lafast comments import DATEI“.",
         )
     today = today or dt.date.today()
     base = document_context(ws, draft, Edition(today, rnd.commit))
     out = (out_dir or ws.build_dir / slug / f"antworten-{rnd.id}").resolve()
-    out.mkdir(parents=True, exist_ok=True)
     for r in replies:
         org = ws.config.org(r.org)
         ctx = {
@@ -233,15 +251,19 @@ def reply(
             "authors": [],
             "keywords": [],
         }
-        intro = _letter(r, draft.title, rnd.version, rnd.number)
-        closing = _closing(ws.config.org_name)
-        stem = f"antwort-{slug}-{rnd.id}-{slugify(r.org) or 'organisation'}"
-        for fmt in formats:
-            target = out / f"{stem}.{fmt}"
-            if fmt == "pdf":
-                page = tables.print_page(ws, draft.type, ctx, _html_body(r, intro, closing), CSS)
-                pdf.write_page(ws, draft.type, page, target)
-            else:
-                tables.write_docx(ws, draft.type, ctx, _docx_blocks(r, intro, closing), target)
-            r.outputs.append(Output(fmt, target, False))
+        letter = Letter(
+            ws,
+            draft.type,
+            ctx,
+            r,
+            _letter(r, draft.title, rnd.version, rnd.number),
+            _closing(ws.config.org_name),
+        )
+        r.outputs = produce(
+            REPLY,
+            lambda letter=letter: letter,
+            out=out,
+            stem=f"antwort-{slug}-{rnd.id}-{slugify(r.org) or 'organisation'}",
+            formats=formats,
+        )
     return replies

@@ -25,7 +25,7 @@ from typing import Any
 
 from lafast_docs.errors import PublishError
 from lafast_docs.external import resources
-from lafast_docs.render.pipeline import FORMATS
+from lafast_docs.outputs.document import FORMATS
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.slugs import SLUG_RE
 from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES, Workspace

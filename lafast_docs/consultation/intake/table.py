@@ -18,6 +18,9 @@ from lafast_docs.consultation.model import (
     normalise_consent,
     normalise_kind,
 )
+from lafast_docs.errors import WorkbookUnreadable
+from lafast_docs.render import workbook
+from lafast_docs.render.workbook import lafast_properties
 
 COLUMNS = {
     "rn": ("rn", "rn.", "randnummer", "randnr", "randnr."),
@@ -144,25 +147,10 @@ def _finish(
 def open_workbook(data: bytes, *, hint: str, path: Path | None = None) -> Any:
     """The workbook read-only, values only, without macros or external links; a file openpyxl
     cannot read is `safety.Rejected` with `hint`."""
-    from openpyxl import load_workbook
-
     try:
-        return load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True, keep_vba=False, keep_links=False
-        )
-    except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise safety.Rejected(
-            "Die Excel-Datei lässt sich nicht lesen.", path=path, hint=hint
-        ) from exc
-
-
-def lafast_properties(wb: Any) -> dict[str, str]:
-    """The workbook's custom document properties written by lafast (`lafast-…`)."""
-    return {
-        p.name: str(p.value)
-        for p in getattr(wb, "custom_doc_props", [])
-        if str(p.name).startswith("lafast-")
-    }
+        return workbook.load(data)
+    except WorkbookUnreadable as exc:
+        raise safety.Rejected(exc.message, path=path, hint=hint) from exc.__cause__
 
 
 def read_xlsx(data: bytes) -> RawSubmission:
