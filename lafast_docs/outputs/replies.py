@@ -11,17 +11,18 @@ import datetime as dt
 import html as html_lib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.consultation.rounds import find_round
+from lafast_docs.consultation.rounds import Round, find_round
 from lafast_docs.consultation.submissions import Stored, list_submissions
 from lafast_docs.decisions import disposition
 from lafast_docs.errors import NothingToReply
 from lafast_docs.render import pdf, tables
 from lafast_docs.render.context import Edition, document_context, german_date
 from lafast_docs.render.pipeline import Output, Product, check_formats, produce
-from lafast_docs.text.drafts import load_draft
+from lafast_docs.text.drafts import Draft, load_draft
 from lafast_docs.text.slugs import slugify
 from lafast_docs.workspace.config import Workspace
 
@@ -235,35 +236,32 @@ def reply(
     base = document_context(ws, draft, Edition(today, rnd.commit))
     out = (out_dir or ws.build_dir / slug / f"antworten-{rnd.id}").resolve()
     for r in replies:
-        org = ws.config.org(r.org)
-        ctx = {
-            **base,
-            "title": f"Ihre Rückmeldung zum Entwurf „{draft.title}“",
-            "subtitle": f"Ergebnis der Abwägung, Beteiligungsrunde {rnd.number}",
-            "type_name": "Antwort auf eine Rückmeldung",
-            "version": rnd.version,
-            "state_name": f"Beteiligungsrunde {rnd.number}",
-            "adressat": r.org_name + (f", {org.contact}" if org and org.contact else ""),
-            "bezug_titel": f"Ihre Rückmeldung vom {_dates(r)}",
-            "bezug_datum": "",
-            "frist": "",
-            "geltungsbereich": "",
-            "authors": [],
-            "keywords": [],
-        }
-        letter = Letter(
-            ws,
-            draft.type,
-            ctx,
-            r,
-            _letter(r, draft.title, rnd.version, rnd.number),
-            _closing(ws.config.org_name),
-        )
         r.outputs = produce(
             REPLY,
-            lambda letter=letter: letter,
+            partial(_make_letter, ws, draft, rnd, base, r),
             out=out,
             stem=f"antwort-{slug}-{rnd.id}-{slugify(r.org) or 'organisation'}",
             formats=formats,
         )
     return replies
+
+
+def _make_letter(ws: Workspace, draft: Draft, rnd: Round, base: dict[str, Any], r: Reply) -> Letter:
+    org = ws.config.org(r.org)
+    ctx = {
+        **base,
+        "title": f"Ihre Rückmeldung zum Entwurf „{draft.title}“",
+        "subtitle": f"Ergebnis der Abwägung, Beteiligungsrunde {rnd.number}",
+        "type_name": "Antwort auf eine Rückmeldung",
+        "version": rnd.version,
+        "state_name": f"Beteiligungsrunde {rnd.number}",
+        "adressat": r.org_name + (f", {org.contact}" if org and org.contact else ""),
+        "bezug_titel": f"Ihre Rückmeldung vom {_dates(r)}",
+        "bezug_datum": "",
+        "frist": "",
+        "geltungsbereich": "",
+        "authors": [],
+        "keywords": [],
+    }
+    intro = _letter(r, draft.title, rnd.version, rnd.number)
+    return Letter(ws, draft.type, ctx, r, intro, _closing(ws.config.org_name))
