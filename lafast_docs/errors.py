@@ -272,3 +272,14 @@ class CommentNotFound(LafastError):
 
 class SchemaViolation(LafastError):
     """Data does not match its JSON Schema."""
+
+
+# -- render, outputs (the pipeline) ------------------------------------------------------------
+
+
+class FormatUnknown(LafastError):
+    """`--format` names a format the product does not make."""
+
+
+class NothingToReply(LafastError):
+    """No answer in the round to reply to (at all, or from the named organisation)."""

@@ -790,15 +790,15 @@ def comments_reply(
     Beispiele:  lafast comments reply mindeststandards-fsa
                 lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen
     """
-    from lafast_docs.outputs.replies import reply
+    from lafast_docs.outputs.replies import REPLY, reply
+    from lafast_docs.render.pipeline import parse_formats
 
-    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
     replies = reply(
         _workspace(ctx),
         kurzname,
         round_id=round_id,
         to=to,
-        formats=wanted,
+        formats=parse_formats(formats, REPLY),
         out_dir=Path(out) if out else None,
     )
     for r in replies:
@@ -1155,6 +1155,7 @@ def redline(
     \b
     Beispiel:  lafast redline mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
     """
+    from lafast_docs.outputs.redline import REDLINE
     from lafast_docs.outputs.redline import redline as make_redline
     from lafast_docs.render.pipeline import parse_formats
 
@@ -1163,7 +1164,7 @@ def redline(
         kurzname,
         version_a,
         version_b,
-        formats=parse_formats(formats),
+        formats=parse_formats(formats, REDLINE),
         out_dir=Path(out) if out else None,
     ):
         click.echo(f"{o.format.upper():5} {o.path}")
@@ -1208,21 +1209,16 @@ def synopse(
     \b
     Beispiel:  lafast synopse mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
     """
-    from lafast_docs.outputs.synopse import SYNOPSE_FORMATS
+    from lafast_docs.outputs.synopse import SYNOPSE
     from lafast_docs.outputs.synopse import synopse as make_synopse
+    from lafast_docs.render.pipeline import parse_formats
 
-    wanted = tuple(f.strip() for f in formats.split(",") if f.strip())
-    unknown = [f for f in wanted if f not in SYNOPSE_FORMATS]
-    if unknown or not wanted:
-        raise click.BadParameter(
-            f"möglich sind {', '.join(SYNOPSE_FORMATS)}", param_hint="--format"
-        )
     for o in make_synopse(
         _workspace(ctx),
         kurzname,
         version_a,
         version_b,
-        formats=wanted,
+        formats=parse_formats(formats, SYNOPSE),
         out_dir=Path(out) if out else None,
         public=public,
     ):
@@ -1346,10 +1342,11 @@ def render(
         for slug in kurzname:
             _render_final(ctx, slug, formats, out, archive, force)
         return
+    from lafast_docs.outputs.document import DOCUMENT
     from lafast_docs.outputs.document import render as do_render
     from lafast_docs.render.pipeline import parse_formats
 
-    wanted = parse_formats(formats)
+    wanted = parse_formats(formats, DOCUMENT)
     ws = _workspace(ctx)
     with _progress(len(kurzname), "Erzeuge Dokumente") as step:
         for slug in kurzname:
@@ -1585,13 +1582,13 @@ def _print_demo_publication(result: Any) -> None:
 def _render_final(
     ctx: click.Context, kurzname: str, formats: str, out: str | None, archive: bool, force: bool
 ) -> None:
-    from lafast_docs.release.final import render_final
+    from lafast_docs.release.final import FINAL, render_final
     from lafast_docs.render.pipeline import parse_formats
 
     result = render_final(
         _workspace(ctx),
         kurzname,
-        formats=parse_formats(formats),
+        formats=parse_formats(formats, FINAL),
         out_dir=Path(out) if out else None,
         archive=archive,
         force=force,

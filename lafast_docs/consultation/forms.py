@@ -14,6 +14,17 @@ from pathlib import Path
 from lafast_docs.consultation.model import CONSENT_LABELS, CONSENT_TAG, Round
 from lafast_docs.render.context import Edition, document_context, german_date
 from lafast_docs.render.docx import write_docx
+from lafast_docs.render.workbook import (
+    Alignment,
+    DataValidation,
+    Font,
+    PatternFill,
+    Protection,
+    Workbook,
+    WorkbookProtection,
+    custom_property,
+    save_workbook,
+)
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import Draft
@@ -140,11 +151,6 @@ def _write_docx_form(
 
 
 def write_xlsx_form(draft: Draft, rnd: Round, org: Org, blocks: list[Block], target: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.workbook.protection import WorkbookProtection
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     wb = Workbook()
     ws = wb.active
     ws.title = "Anmerkungen"
@@ -239,21 +245,6 @@ def write_xlsx_form(draft: Draft, rnd: Round, org: Org, blocks: list[Block], tar
         custom_property(wb, key, value)
     wb.security = WorkbookProtection(lockStructure=True)
     save_workbook(wb, target)
-
-
-def custom_property(wb, key: str, value: str) -> None:  # type: ignore[no-untyped-def]
-    from openpyxl.packaging.custom import StringProperty
-
-    wb.custom_doc_props.append(StringProperty(name=key, value=value))
-
-
-def save_workbook(wb, target: Path) -> None:  # type: ignore[no-untyped-def]
-    """Write an openpyxl workbook like every other file: atomically, through the journal."""
-    import io
-
-    buf = io.BytesIO()
-    wb.save(buf)
-    atomic_write(target, buf.getvalue())
 
 
 def yaml_form(draft: Draft, rnd: Round, org: Org, org_name: str) -> str:

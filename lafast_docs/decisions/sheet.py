@@ -15,13 +15,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.consultation.forms import custom_property, save_workbook
 from lafast_docs.consultation.intake import safety
 from lafast_docs.consultation.model import KIND_NAMES
 from lafast_docs.consultation.rounds import find_round
 from lafast_docs.consultation.submissions import Stored, list_submissions
 from lafast_docs.decisions import disposition
 from lafast_docs.errors import LafastError, SheetError
+from lafast_docs.render.workbook import (
+    Alignment,
+    DataValidation,
+    Font,
+    PatternFill,
+    Protection,
+    Workbook,
+    WorkbookProtection,
+    custom_property,
+    get_column_letter,
+    save_workbook,
+)
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
@@ -142,12 +153,6 @@ def export(
 
 
 def _write_xlsx(slug: str, round_id: str, rows: list[Entry], target: Path) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill, Protection
-    from openpyxl.utils import get_column_letter
-    from openpyxl.workbook.protection import WorkbookProtection
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     wb = Workbook()
     sheet = wb.active
     sheet.title = SHEET

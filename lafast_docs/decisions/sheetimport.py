@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.intake import safety
-from lafast_docs.consultation.intake.table import lafast_properties, open_workbook
 from lafast_docs.consultation.rounds import round_dir
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import disposition
 from lafast_docs.decisions.sheet import SHEET, SHEET_FORMAT, YAML_KEYS, load_yaml
 from lafast_docs.errors import LafastError, Problem, SheetError
+from lafast_docs.render.workbook import lafast_properties, open_workbook
 from lafast_docs.storage import yamlio
 from lafast_docs.workspace import Workspace
 

@@ -1,18 +1,71 @@
 """The document product: a draft as PDF, DOCX and HTML (read -> model -> generate -> write).
 
 drafts.load_draft -> analysis.analyse (pandoc AST, checks, Randnummern)
-  -> html.page(PRINT) -> pdf.write_pdf (WeasyPrint, PDF/UA-1)
-  -> docx.write_docx (pandoc + reference.docx)
+  -> html.page(PRINT) -> pdf.page_bytes (WeasyPrint, PDF/UA-1)
+  -> docx.docx_bytes (pandoc + reference.docx)
   -> html.page(WEB) (standalone page)
+The pipeline (render/pipeline.py) names, caches and writes the files.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from lafast_docs.render.pipeline import _WRITERS, FORMATS, Output
+from lafast_docs.render import cache, docx, html, pdf
+from lafast_docs.render.context import document_context, edition_of
+from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.text.analysis import Analysis, analyse
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Page:
+    """What a document writer gets: the analysed draft and its title-block context."""
+
+    ws: Workspace
+    analysis: Analysis
+    ctx: dict[str, Any]
+
+
+def link_texts(analysis: Analysis) -> dict[str, str]:
+    """German descriptions of internal link targets, for the PDF's link annotations."""
+    texts = {
+        h.id: f"Verweis auf Abschnitt {h.number} {h.text}".replace("  ", " ")
+        for h in analysis.model.headings
+    }
+    texts.update({f"rn-{b.rn}": f"Verweis auf Randnummer {b.rn}" for b in analysis.model.blocks})
+    return texts
+
+
+def pdf_of(page: Page, html_page: str, variant: str = "pdf/ua-1") -> bytes:
+    """A print page of the draft as PDF: resources from the draft's folder and the templates."""
+    return pdf.page_bytes(
+        page.ws,
+        page.analysis.draft.type,
+        html_page,
+        extra_roots=(page.analysis.draft.folder,),
+        link_texts=link_texts(page.analysis),
+        variant=variant,
+    )
+
+
+def write_pdf(page: Page, variant: str = "pdf/ua-1") -> bytes:
+    return pdf_of(page, html.page(page.ws, page.analysis, page.ctx, html.PRINT), variant)
+
+
+def write_docx(page: Page) -> bytes:
+    return docx.docx_bytes(page.ws, page.analysis, page.ctx)
+
+
+def write_html(page: Page) -> bytes:
+    return html.page(page.ws, page.analysis, page.ctx, html.WEB).encode("utf-8")
+
+
+DOCUMENT: Product[Page] = Product({"pdf": write_pdf, "docx": write_docx, "html": write_html})
+FORMATS = DOCUMENT.formats
 
 
 def render(
@@ -24,21 +77,14 @@ def render(
     force: bool = False,
 ) -> list[Output]:
     """Render `slug` into `out_dir` (default build/<slug>/); unchanged outputs are kept."""
-    from lafast_docs.render import cache
-    from lafast_docs.render.context import document_context, edition_of
-
     draft = load_draft(ws, slug)
-    out = (out_dir or ws.build_dir / slug).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     ctx = document_context(ws, draft, edition_of(ws, draft))
-    targets = {fmt: out / f"{slug}.{fmt}" for fmt in formats}
-    keys = {fmt: cache.cache_key(ws, draft, ctx, fmt) for fmt in formats}
-    todo = [f for f in formats if force or not cache.is_fresh(out, targets[f], keys[f])]
-    if todo:
-        from lafast_docs.text.analysis import analyse
-
-        analysis = analyse(draft)
-        for fmt in todo:
-            _WRITERS[fmt](ws, analysis, ctx, targets[fmt])
-            cache.record(out, targets[fmt], keys[fmt])
-    return [Output(f, targets[f], f not in todo) for f in formats]
+    return produce(
+        DOCUMENT,
+        lambda: Page(ws, analyse(draft), ctx),
+        out=(out_dir or ws.build_dir / slug).resolve(),
+        stem=slug,
+        formats=formats,
+        key=lambda fmt: cache.cache_key(ws, draft, ctx, fmt),
+        force=force,
+    )

@@ -14,7 +14,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.render.pipeline import FORMATS, Output
+from lafast_docs.outputs.document import Page, pdf_of
+from lafast_docs.render import docx, html
+from lafast_docs.render.context import document_context, edition_of
+from lafast_docs.render.pipeline import Output, Product, produce
 from lafast_docs.text.analysis import Analysis, analyse
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Node
@@ -114,20 +117,30 @@ def html_ins_del(html: str) -> str:
     return re.sub(r'<span class="deletion"[^>]*>(.*?)</span>', r"<del>\1</del>", html, flags=re.S)
 
 
+def _write_pdf(page: Page) -> bytes:
+    return pdf_of(page, html_ins_del(html.page(page.ws, page.analysis, page.ctx, html.PRINT)))
+
+
+def _write_docx(page: Page) -> bytes:
+    return docx.docx_bytes(page.ws, page.analysis, page.ctx, toc=False)
+
+
+def _write_html(page: Page) -> bytes:
+    return html_ins_del(html.page(page.ws, page.analysis, page.ctx, html.WEB)).encode("utf-8")
+
+
+REDLINE: Product[Page] = Product({"pdf": _write_pdf, "docx": _write_docx, "html": _write_html})
+
+
 def redline(
     ws: Workspace,
     slug: str,
     rev_a: str,
     rev_b: str = WORKING,
     *,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = REDLINE.formats,
     out_dir: Path | None = None,
 ) -> list[Output]:
-    from lafast_docs.render import docx, html, pdf
-    from lafast_docs.render.context import document_context, edition_of
-    from lafast_docs.render.pipeline import link_texts
-    from lafast_docs.storage.files import atomic_write
-
     sha_a = ws.store.resolve(rev_a)[:10]
     sha_b = ws.store.resolve(rev_b)[:10] if rev_b != WORKING else WORKING
     analysis, _date = redline_analysis(ws, slug, rev_a, rev_b)
@@ -139,31 +152,13 @@ def redline(
         f"gestrichen: durchgestrichen, neu: unterstrichen"
     )
     ctx["title"] = f"Änderungsfassung: {draft.title}"
-    out = (out_dir or ws.build_dir / slug).resolve()
-    out.mkdir(parents=True, exist_ok=True)
     # named after the versions when they differ (e.g. …-aenderungen-0.3-0.4), else the commits
     version_b = draft.version if rev_b != WORKING else WORKING
     ends = (version_a, version_b) if version_a != draft.version else (sha_a, sha_b)
-    stem = f"{slug}-aenderungen-{ends[0]}-{ends[1]}"
-    results = []
-    for fmt in formats:
-        target = out / f"{stem}.{fmt}"
-        if fmt == "docx":
-            docx.write_docx(ws, analysis, ctx, target, toc=False)
-        else:
-            page = html_ins_del(
-                html.page(ws, analysis, ctx, html.PRINT if fmt == "pdf" else html.WEB)
-            )
-            if fmt == "html":
-                atomic_write(target, page)
-            else:
-                pdf.write_page(
-                    ws,
-                    draft.type,
-                    page,
-                    target,
-                    extra_roots=(draft.folder,),
-                    link_texts=link_texts(analysis),
-                )
-        results.append(Output(fmt, target, False))
-    return results
+    return produce(
+        REDLINE,
+        lambda: Page(ws, analysis, ctx),
+        out=(out_dir or ws.build_dir / slug).resolve(),
+        stem=f"{slug}-aenderungen-{ends[0]}-{ends[1]}",
+        formats=formats,
+    )

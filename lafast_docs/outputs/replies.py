@@ -11,18 +11,21 @@ import datetime as dt
 import html as html_lib
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.rounds import Round, find_round
 from lafast_docs.consultation.submissions import Stored, list_submissions
 from lafast_docs.decisions import disposition
-from lafast_docs.errors import LafastError
-from lafast_docs.render import tables
-from lafast_docs.render.context import german_date
-from lafast_docs.render.pipeline import Output
+from lafast_docs.errors import NothingToReply
+from lafast_docs.render import pdf, tables
+from lafast_docs.render.context import Edition, document_context, german_date
+from lafast_docs.render.pipeline import Output, Product, check_formats, produce
+from lafast_docs.text.drafts import Draft, load_draft
 from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.slugs import slugify
 
-FORMATS = ("pdf", "docx")
 OPEN = "noch offen"
 HEADS = ["Kennung", "Rn.", "Ihre Anmerkung", "Entscheidung", "Begründung"]
 
@@ -85,7 +88,7 @@ def collect(ws: Workspace, folder: Path, only: str | None = None) -> list[Reply]
     for sub in list_submissions(folder):
         by_org.setdefault(sub.org, []).append(sub)
     if only is not None and only not in by_org:
-        raise LafastError(
+        raise NothingToReply(
             f"Von „{only}“ gibt es in {folder.name} keine Rückmeldung.",
             hint="Rückmeldungen kamen von: " + (", ".join(sorted(by_org)) or "niemandem"),
         )
@@ -185,63 +188,80 @@ CSS = (
 )
 
 
+@dataclass(frozen=True)
+class Letter:
+    """What a reply writer gets: one organisation's reply and the letter around its table."""
+
+    ws: Workspace
+    doc_type: str
+    ctx: dict[str, Any]
+    reply: Reply
+    intro: list[str]
+    closing: list[str]
+
+
+def _pdf(x: Letter) -> bytes:
+    body = _html_body(x.reply, x.intro, x.closing)
+    return pdf.page_bytes(x.ws, x.doc_type, tables.print_page(x.ws, x.doc_type, x.ctx, body, CSS))
+
+
+def _docx(x: Letter) -> bytes:
+    blocks = _docx_blocks(x.reply, x.intro, x.closing)
+    return tables.docx_bytes(x.ws, x.doc_type, x.ctx, blocks)
+
+
+REPLY: Product[Letter] = Product({"pdf": _pdf, "docx": _docx})
+
+
 def reply(
     ws: Workspace,
     slug: str,
     *,
     round_id: str | None = None,
     to: str | None = None,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = REPLY.formats,
     out_dir: Path | None = None,
     today: dt.date | None = None,
 ) -> list[Reply]:
-    from lafast_docs.consultation.rounds import find_round
-    from lafast_docs.render import pdf
-    from lafast_docs.render.context import Edition, document_context
-    from lafast_docs.text.drafts import load_draft
-    from lafast_docs.workspace.slugs import slugify
-
-    unknown = [f for f in formats if f not in FORMATS]
-    if unknown or not formats:
-        raise LafastError("Unbekanntes Format.", hint="Möglich: pdf, docx.")
+    check_formats(formats, REPLY)
     draft = load_draft(ws, slug)
     rnd = find_round(ws, slug, round_id)
     replies = collect(ws, rnd.folder, to)
     if not replies:
-        raise LafastError(
+        raise NothingToReply(
             f"In {rnd.id} von „{slug}“ ist noch keine Rückmeldung eingegangen.",
             hint="Rückmeldungen einlesen mit „lafast comments import DATEI“.",
         )
     today = today or dt.date.today()
     base = document_context(ws, draft, Edition(today, rnd.commit))
     out = (out_dir or ws.build_dir / slug / f"antworten-{rnd.id}").resolve()
-    out.mkdir(parents=True, exist_ok=True)
     for r in replies:
-        org = ws.config.org(r.org)
-        ctx = {
-            **base,
-            "title": f"Ihre Rückmeldung zum Entwurf „{draft.title}“",
-            "subtitle": f"Ergebnis der Abwägung, Beteiligungsrunde {rnd.number}",
-            "type_name": "Antwort auf eine Rückmeldung",
-            "version": rnd.version,
-            "state_name": f"Beteiligungsrunde {rnd.number}",
-            "adressat": r.org_name + (f", {org.contact}" if org and org.contact else ""),
-            "bezug_titel": f"Ihre Rückmeldung vom {_dates(r)}",
-            "bezug_datum": "",
-            "frist": "",
-            "geltungsbereich": "",
-            "authors": [],
-            "keywords": [],
-        }
-        intro = _letter(r, draft.title, rnd.version, rnd.number)
-        closing = _closing(ws.config.org_name)
-        stem = f"antwort-{slug}-{rnd.id}-{slugify(r.org) or 'organisation'}"
-        for fmt in formats:
-            target = out / f"{stem}.{fmt}"
-            if fmt == "pdf":
-                page = tables.print_page(ws, draft.type, ctx, _html_body(r, intro, closing), CSS)
-                pdf.write_page(ws, draft.type, page, target)
-            else:
-                tables.write_docx(ws, draft.type, ctx, _docx_blocks(r, intro, closing), target)
-            r.outputs.append(Output(fmt, target, False))
+        r.outputs = produce(
+            REPLY,
+            partial(_make_letter, ws, draft, rnd, base, r),
+            out=out,
+            stem=f"antwort-{slug}-{rnd.id}-{slugify(r.org) or 'organisation'}",
+            formats=formats,
+        )
     return replies
+
+
+def _make_letter(ws: Workspace, draft: Draft, rnd: Round, base: dict[str, Any], r: Reply) -> Letter:
+    org = ws.config.org(r.org)
+    ctx = {
+        **base,
+        "title": f"Ihre Rückmeldung zum Entwurf „{draft.title}“",
+        "subtitle": f"Ergebnis der Abwägung, Beteiligungsrunde {rnd.number}",
+        "type_name": "Antwort auf eine Rückmeldung",
+        "version": rnd.version,
+        "state_name": f"Beteiligungsrunde {rnd.number}",
+        "adressat": r.org_name + (f", {org.contact}" if org and org.contact else ""),
+        "bezug_titel": f"Ihre Rückmeldung vom {_dates(r)}",
+        "bezug_datum": "",
+        "frist": "",
+        "geltungsbereich": "",
+        "authors": [],
+        "keywords": [],
+    }
+    intro = _letter(r, draft.title, rnd.version, rnd.number)
+    return Letter(ws, draft.type, ctx, r, intro, _closing(ws.config.org_name))

@@ -18,8 +18,11 @@ from typing import Any
 from lafast_docs.consultation.model import KIND_NAMES
 from lafast_docs.consultation.submissions import iter_comments
 from lafast_docs.decisions import disposition
-from lafast_docs.render import tables
-from lafast_docs.render.pipeline import Output
+from lafast_docs.render import pdf, tables
+from lafast_docs.render.context import document_context, edition_of
+from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.render.workbook import Alignment, Font, Workbook, workbook_bytes
+from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Block
 from lafast_docs.workspace import Workspace
@@ -195,7 +198,22 @@ def _new_inlines(r: Row) -> list[Any]:
     return out
 
 
-def _docx(ws: Workspace, rows: list[Row], ctx: dict[str, Any], doc_type: str, target: Path) -> None:
+@dataclass(frozen=True)
+class Table:
+    """What a Synopse writer gets: the rows and the title-block context (with title, subtitle)."""
+
+    ws: Workspace
+    doc_type: str
+    ctx: dict[str, Any]
+    rows: list[Row]
+
+
+def _pdf(t: Table) -> bytes:
+    page = synopse_html(t.ws, t.ctx["title"], t.ctx["subtitle"], t.rows, t.ctx, t.doc_type)
+    return pdf.page_bytes(t.ws, t.doc_type, page)
+
+
+def _docx(t: Table) -> bytes:
     table = tables.docx_table(
         "Synopse je Randnummer",
         HEADS,
@@ -208,18 +226,13 @@ def _docx(ws: Workspace, rows: list[Row], ctx: dict[str, Any], doc_type: str, ta
                 tables.inlines(_decisions_text(r)),
                 _new_inlines(r),
             ]
-            for r in rows
+            for r in t.rows
         ],
     )
-    tables.write_docx(ws, doc_type, ctx, [table], target, landscape=True)
+    return tables.docx_bytes(t.ws, t.doc_type, t.ctx, [table], landscape=True)
 
 
-def _xlsx(rows: list[Row], target: Path, title: str) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    from lafast_docs.consultation.forms import save_workbook
-
+def _xlsx(t: Table) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Synopse"
@@ -235,7 +248,7 @@ def _xlsx(rows: list[Row], target: Path, title: str) -> None:
     )
     for c in ws[1]:
         c.font = Font(bold=True)
-    for r in rows:
+    for r in t.rows:
         ws.append(
             [
                 r.label,
@@ -252,11 +265,11 @@ def _xlsx(rows: list[Row], target: Path, title: str) -> None:
         for c in row:
             c.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
-    wb.properties.title = title
-    save_workbook(wb, target)
+    wb.properties.title = t.ctx["title"]
+    return workbook_bytes(wb)
 
 
-SYNOPSE_FORMATS = ("pdf", "docx", "xlsx")
+SYNOPSE: Product[Table] = Product({"pdf": _pdf, "docx": _docx, "xlsx": _xlsx})
 
 
 def synopse(
@@ -265,14 +278,10 @@ def synopse(
     rev_a: str,
     rev_b: str = WORKING,
     *,
-    formats: tuple[str, ...] = SYNOPSE_FORMATS,
+    formats: tuple[str, ...] = SYNOPSE.formats,
     out_dir: Path | None = None,
     public: bool = False,
 ) -> list[Output]:
-    from lafast_docs.render import pdf
-    from lafast_docs.render.context import document_context, edition_of
-    from lafast_docs.text.drafts import load_draft
-
     draft = load_draft(ws, slug)
     rows = build_rows(ws, slug, rev_a, rev_b, public=public)
     va, vb = draft_at(ws, slug, rev_a).version, draft_at(ws, slug, rev_b).version
@@ -281,18 +290,10 @@ def synopse(
         " – Fassung zur Veröffentlichung" if public else " – interne Fassung"
     )
     ctx = document_context(ws, draft, edition_of(ws, draft))
-    out = (out_dir or ws.build_dir / slug).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    stem = f"{slug}-synopse-{va}-{vb}" + ("-oeffentlich" if public else "")
-    results = []
-    for fmt in formats:
-        target = out / f"{stem}.{fmt}"
-        if fmt == "pdf":
-            page = synopse_html(ws, title, subtitle, rows, ctx, draft.type)
-            pdf.write_page(ws, draft.type, page, target)
-        elif fmt == "docx":
-            _docx(ws, rows, {**ctx, "title": title, "subtitle": subtitle}, draft.type, target)
-        elif fmt == "xlsx":
-            _xlsx(rows, target, title)
-        results.append(Output(fmt, target, False))
-    return results
+    return produce(
+        SYNOPSE,
+        lambda: Table(ws, draft.type, {**ctx, "title": title, "subtitle": subtitle}, rows),
+        out=(out_dir or ws.build_dir / slug).resolve(),
+        stem=f"{slug}-synopse-{va}-{vb}" + ("-oeffentlich" if public else ""),
+        formats=formats,
+    )

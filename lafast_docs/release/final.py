@@ -12,13 +12,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import SigningError
-from lafast_docs.render.pipeline import FORMATS, Output
+from lafast_docs.errors import DraftError, SigningError
+from lafast_docs.outputs.document import DOCUMENT, FORMATS, Page, write_pdf
+from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.signing import sign_pdf
+from lafast_docs.release.signoff import require_complete
+from lafast_docs.render import cache
+from lafast_docs.render.context import document_context, edition_of, german_date
+from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.text.accessibility import findings
+from lafast_docs.text.analysis import analyse
+from lafast_docs.text.drafts import STATE_NAMES, load_draft
 from lafast_docs.workspace import Workspace
 
 FINAL_DIR = "freigegeben"
 ARCHIVE_VARIANT = "pdf/a-3a"
 ARCHIVE = "archiv"  # the Output.format of the archival PDF
+PDF_VARIANT = "pdf/ua-1"
+
+
+def _write_archive(page: Page) -> bytes:
+    return write_pdf(page, ARCHIVE_VARIANT)
+
+
+# the document's formats, and on request (`archive`) the archival PDF `<stem>-archiv.pdf`
+FINAL: Product[Page] = Product(
+    {**DOCUMENT.writers, ARCHIVE: _write_archive},
+    extra=(ARCHIVE,),
+    endings={ARCHIVE: "-archiv.pdf"},
+)
 
 
 @dataclass
@@ -31,9 +53,6 @@ class FinalResult:
 
 def final_context(ws: Workspace, slug: str, status: Any) -> tuple[Any, dict[str, Any]]:
     """The draft and its title-block context for the approved version."""
-    from lafast_docs.render.context import document_context, edition_of, german_date
-    from lafast_docs.text.drafts import STATE_NAMES, load_draft
-
     draft = load_draft(ws, slug)
     ctx = document_context(ws, draft, edition_of(ws, draft))
     ctx.update(
@@ -53,10 +72,6 @@ def final_context(ws: Workspace, slug: str, status: Any) -> tuple[Any, dict[str,
     return draft, ctx
 
 
-def final_name(slug: str, version: str, fmt: str, *, archive: bool = False) -> str:
-    return f"{slug}-{version}{'-archiv' if archive else ''}.{fmt}"
-
-
 def render_final(
     ws: Workspace,
     slug: str,
@@ -66,11 +81,6 @@ def render_final(
     archive: bool = False,
     force: bool = False,
 ) -> FinalResult:
-    from lafast_docs.release.keyring import load_keyring
-    from lafast_docs.release.signoff import require_complete
-    from lafast_docs.render import cache
-    from lafast_docs.text.analysis import analyse
-
     status = require_complete(ws, slug)
     keyring = load_keyring(ws)
     if keyring.pdf_required and keyring.pkcs12 is None:
@@ -83,27 +93,15 @@ def render_final(
     draft, ctx = final_context(ws, slug, status)
     analysis = analyse(draft)  # once: for the accessibility gate and every output
     _require_accessible(analysis)
-    out = (out_dir or ws.build_dir / slug / FINAL_DIR).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    jobs: list[tuple[str, Path, str]] = [
-        (fmt, out / final_name(slug, draft.version, fmt), "pdf/ua-1") for fmt in formats
-    ]  # (label, target, PDF variant); the archival copy is labelled "archiv"
-    if archive:
-        jobs.append(
-            (ARCHIVE, out / final_name(slug, draft.version, "pdf", archive=True), ARCHIVE_VARIANT)
-        )
     sign = keyring.pkcs12 is not None
     extra = {"final": True, "pkcs12": str(keyring.pkcs12 or "")}
-    outputs = []
-    for fmt, target, variant in jobs:
-        key = cache.cache_key(ws, draft, {**ctx, **extra, "variant": variant}, fmt)
-        if not force and cache.is_fresh(out, target, key):
-            outputs.append(Output(fmt, target, True))
-            continue
-        _write(ws, analysis, ctx, fmt, target, variant)
-        if fmt in ("pdf", ARCHIVE) and sign:
-            from lafast_docs.release.signing import sign_pdf
 
+    def key(fmt: str) -> str:
+        variant = ARCHIVE_VARIANT if fmt == ARCHIVE else PDF_VARIANT
+        return cache.cache_key(ws, draft, {**ctx, **extra, "variant": variant}, fmt)
+
+    def finish(fmt: str, target: Path) -> None:
+        if fmt in ("pdf", ARCHIVE) and sign:
             sign_pdf(
                 target,
                 keyring,
@@ -111,16 +109,22 @@ def render_final(
                 f"Fassung {ctx['commit']}",
                 location=ws.config.org_address,
             )
-        cache.record(out, target, key)
-        outputs.append(Output(fmt, target, False))
+
+    outputs = produce(
+        FINAL,
+        lambda: Page(ws, analysis, ctx),
+        out=(out_dir or ws.build_dir / slug / FINAL_DIR).resolve(),
+        stem=f"{slug}-{draft.version}",
+        formats=(*formats, *((ARCHIVE,) if archive else ())),
+        key=key,
+        force=force,
+        finish=finish,
+    )
     return FinalResult(outputs, status, sign, status.signing)
 
 
 def _require_accessible(analysis: Any) -> None:
     """A final version goes to the public: it must not have accessibility findings."""
-    from lafast_docs.errors import DraftError
-    from lafast_docs.text.accessibility import findings
-
     draft = analysis.draft
     problems = findings(analysis)
     if problems:
@@ -130,14 +134,3 @@ def _require_accessible(analysis: Any) -> None:
             problems=problems,
             hint=f"Die Stellen ändern, speichern und neu freigeben (lafast check {draft.slug}).",
         )
-
-
-def _write(
-    ws: Workspace, analysis: Any, ctx: dict[str, Any], fmt: str, target: Path, variant: str
-) -> None:
-    from lafast_docs.render.pipeline import _WRITERS, _write_pdf
-
-    if fmt in ("pdf", ARCHIVE):
-        _write_pdf(ws, analysis, ctx, target, variant)
-    else:
-        _WRITERS[fmt](ws, analysis, ctx, target)

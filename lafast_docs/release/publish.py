@@ -26,10 +26,10 @@ from typing import Any
 
 from lafast_docs.errors import PublishError
 from lafast_docs.external import resources
+from lafast_docs.outputs.document import FORMATS
 from lafast_docs.outputs.synopse import synopse
 from lafast_docs.release.final import render_final
 from lafast_docs.render.context import edition_of, german_date
-from lafast_docs.render.pipeline import FORMATS
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace

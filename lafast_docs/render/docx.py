@@ -13,6 +13,7 @@ from typing import Any
 
 from lafast_docs.external import pandoc, resources
 from lafast_docs.render import markup
+from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import Analysis
 from lafast_docs.text.textmodel import Node, walk
 from lafast_docs.workspace import Workspace
@@ -99,7 +100,20 @@ def write_docx(
     front: list[Node] | None = None,
     toc: bool = True,
 ) -> None:
-    """Write the DOCX; `front` blocks come before the title lines (e.g. a form's cover page),
+    """`docx_bytes` written to `target`."""
+    atomic_write(target, docx_bytes(ws, analysis, ctx, extra_meta=extra_meta, front=front, toc=toc))
+
+
+def docx_bytes(
+    ws: Workspace,
+    analysis: Analysis,
+    ctx: dict[str, Any],
+    *,
+    extra_meta: dict[str, str] | None = None,
+    front: list[Node] | None = None,
+    toc: bool = True,
+) -> bytes:
+    """The DOCX; `front` blocks come before the title lines (e.g. a form's cover page),
     `extra_meta` become further custom document properties."""
     reference = resources.find_template(ws, analysis.draft.type, "reference.docx")
     ast = docx_ast(analysis, ctx)
@@ -107,14 +121,11 @@ def write_docx(
         ast["meta"][key] = {"t": "MetaString", "c": value}
     if front:
         ast["blocks"][:0] = front
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        pandoc.ast_to(
-            "docx",
-            ast,
-            [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"],
-            output=tmp,
-        )
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    return pandoc_docx(
+        ast, [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"]
+    )
+
+
+def pandoc_docx(ast: Node, args: list[str]) -> bytes:
+    """pandoc's DOCX of `ast`; pandoc writes a binary format to stdout only with `-o -`."""
+    return pandoc.ast_to("docx", ast, args, output=Path("-"))

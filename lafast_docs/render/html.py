@@ -34,7 +34,7 @@ def toc_tree(headings: list[Heading], *, max_level: int = 2) -> list[dict[str, A
     for h in headings:
         if h.level - base + 1 > max_level:
             continue
-        entry = {"id": h.id, "number": h.number, "text": h.text, "children": []}
+        entry: dict[str, Any] = {"id": h.id, "number": h.number, "text": h.text, "children": []}
         while stack[-1][0] >= h.level:
             stack.pop()
         stack[-1][1].append(entry)

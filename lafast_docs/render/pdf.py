@@ -11,7 +11,9 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from lafast_docs.errors import RenderError, UnsafeContent
-from lafast_docs.external import limits
+from lafast_docs.external import limits, resources
+from lafast_docs.render import pdfpost
+from lafast_docs.storage.files import atomic_write
 
 MIME_OVERRIDES = {
     ".svg": "image/svg+xml",
@@ -90,11 +92,26 @@ def write_pdf(
     link_texts: dict[str, str],
     variant: str = "pdf/ua-1",
 ) -> None:
-    """Render `html` to `target` (PDF/UA-1, or e.g. PDF/A-3a for an archival copy). Refused
-    resources fail the render."""
-    import weasyprint
+    """`pdf_bytes` written to `target`."""
+    atomic_write(
+        target,
+        pdf_bytes(
+            html, base=base, allowed_roots=allowed_roots, link_texts=link_texts, variant=variant
+        ),
+    )
 
-    from lafast_docs.render import pdfpost
+
+def pdf_bytes(
+    html: str,
+    *,
+    base: Path,
+    allowed_roots: list[Path],
+    link_texts: dict[str, str],
+    variant: str = "pdf/ua-1",
+) -> bytes:
+    """Render `html` as PDF/UA-1 (or e.g. PDF/A-3a for an archival copy). Refused resources
+    fail the render."""
+    import weasyprint
 
     def produce() -> tuple[bytes | None, list[str], list[str], str]:
         fetcher = safe_fetcher(allowed_roots)
@@ -132,27 +149,23 @@ def write_pdf(
             "zugegriffen: " + ", ".join(refused[:5]),
             hint="Bilder und Schriften müssen im Ordner des Entwurfs oder der Vorlage liegen.",
         )
-    pdfpost.finish(pdf, target, link_texts=link_texts)
+    return pdfpost.finish(pdf, link_texts=link_texts)
 
 
-def write_page(
+def page_bytes(
     ws: Any,
     doc_type: str,
     html: str,
-    target: Path,
     *,
     extra_roots: tuple[Path, ...] = (),
     link_texts: dict[str, str] | None = None,
     variant: str = "pdf/ua-1",
-) -> None:
-    """`write_pdf` for a page built from the type's templates: resources may come from the
+) -> bytes:
+    """`pdf_bytes` for a page built from the type's templates: resources may come from the
     template folders and `extra_roots` (the draft's folder), nothing else."""
-    from lafast_docs.external import resources
-
     dirs = resources.template_dirs(ws, doc_type)
-    write_pdf(
+    return pdf_bytes(
         html,
-        target,
         base=dirs[0],
         allowed_roots=[*extra_roots, *dirs],
         link_texts=link_texts or {},

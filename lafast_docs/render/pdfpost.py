@@ -12,20 +12,17 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 from typing import Any
 
 
-def finish(pdf: bytes, target: Path, *, link_texts: dict[str, str]) -> None:
+def finish(pdf: bytes, *, link_texts: dict[str, str]) -> bytes:
     import pikepdf
-
-    from lafast_docs.storage.files import atomic_write
 
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         _fix_links(doc, link_texts)
         buf = io.BytesIO()
         doc.save(buf, deterministic_id=True)
-    atomic_write(target, buf.getvalue())
+    return buf.getvalue()
 
 
 def _fix_links(doc: Any, link_texts: dict[str, str]) -> None:

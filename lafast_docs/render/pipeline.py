@@ -1,13 +1,28 @@
-"""The output pipeline: formats, outputs and the writer of each format."""
+"""The output pipeline: a product says what it makes, the pipeline makes it.
+
+A product (outputs/document, release/final, outputs/redline, outputs/synopse, outputs/replies)
+declares its formats as a map format -> writer (`Product`). A writer gets the product's model
+(e.g. the analysed draft with its title-block context) and returns the file's bytes, so a writer
+that fails leaves nothing behind. `produce` names the files `<stem>.<format>`, skips outputs the
+content cache (`cache.py`) knows to be unchanged, builds the model only when something is to be
+written, writes every file through `atomic_write` (and so the crash journal) and returns the
+outputs. `parse_formats` is the one reading of `--format`, for every command.
+
+A new output format is one writer and one line in its product's map.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import FormatUnknown
+from lafast_docs.render import cache
+from lafast_docs.storage.files import atomic_write
 
-FORMATS = ("pdf", "docx", "html")
+M = TypeVar("M")
 
 
 @dataclass(frozen=True)
@@ -17,54 +32,79 @@ class Output:
     cached: bool
 
 
-def parse_formats(value: str | None) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class Product(Generic[M]):
+    """What a product makes: a writer per format, in the order `--format` lists them."""
+
+    writers: Mapping[str, Callable[[M], bytes]]
+    # formats made on request only, never through --format (the archival PDF of a final version)
+    extra: tuple[str, ...] = ()
+    # file-name endings other than ".<format>"
+    endings: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """What `--format` offers, and makes when it is not given."""
+        return tuple(f for f in self.writers if f not in self.extra)
+
+    def file_name(self, stem: str, fmt: str) -> str:
+        return stem + self.endings.get(fmt, f".{fmt}")
+
+
+def parse_formats(value: str | None, product: Product[Any]) -> tuple[str, ...]:
+    """`--format "PDF, docx,pdf"` -> ("pdf", "docx"); nothing given: all of the product's."""
     if not value:
-        return FORMATS
+        return product.formats
     wanted = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    unknown = [f for f in wanted if f not in FORMATS]
-    if unknown or not wanted:
-        raise LafastError(
-            f"Unbekanntes Format „{', '.join(unknown) or value}“.",
-            hint=f"Möglich sind: {', '.join(FORMATS)} (mehrere mit Komma).",
-        )
+    _refuse_unknown(wanted, product.formats, shown=value if not wanted else "")
     return wanted
 
 
-def _write_pdf(ws, analysis, ctx, target: Path, variant: str = "pdf/ua-1") -> None:  # type: ignore[no-untyped-def]
-    from lafast_docs.render import html, pdf
-
-    pdf.write_page(
-        ws,
-        analysis.draft.type,
-        html.page(ws, analysis, ctx, html.PRINT),
-        target,
-        extra_roots=(analysis.draft.folder,),
-        link_texts=link_texts(analysis),
-        variant=variant,
-    )
+def _refuse_unknown(formats: Iterable[str], known: tuple[str, ...], *, shown: str = "") -> None:
+    unknown = [f for f in formats if f not in known]
+    if unknown or shown:
+        raise FormatUnknown(
+            f"Unbekanntes Format „{', '.join(unknown) or shown}“.",
+            hint=f"Möglich sind: {', '.join(known)} (mehrere mit Komma).",
+        )
 
 
-def _write_docx(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-untyped-def]
-    from lafast_docs.render import docx
-
-    docx.write_docx(ws, analysis, ctx, target)
-
-
-def _write_html(ws, analysis, ctx, target: Path) -> None:  # type: ignore[no-untyped-def]
-    from lafast_docs.render import html
-    from lafast_docs.storage.files import atomic_write
-
-    atomic_write(target, html.page(ws, analysis, ctx, html.WEB))
+def check_formats(formats: Iterable[str], product: Product[Any]) -> None:
+    """For core callers that pass formats themselves: each must be one the product makes."""
+    _refuse_unknown(formats, (*product.formats, *product.extra))
 
 
-def link_texts(analysis) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    """German descriptions of internal link targets, for the PDF's link annotations."""
-    texts = {
-        h.id: f"Verweis auf Abschnitt {h.number} {h.text}".replace("  ", " ")
-        for h in analysis.model.headings
-    }
-    texts.update({f"rn-{b.rn}": f"Verweis auf Randnummer {b.rn}" for b in analysis.model.blocks})
-    return texts
+def produce(
+    product: Product[M],
+    model: Callable[[], M],
+    *,
+    out: Path,
+    stem: str,
+    formats: Iterable[str],
+    key: Callable[[str], str] | None = None,
+    force: bool = False,
+    finish: Callable[[str, Path], None] | None = None,
+) -> list[Output]:
+    """Write `formats` of `product` into `out` as `<stem>.<format>`.
 
-
-_WRITERS = {"pdf": _write_pdf, "docx": _write_docx, "html": _write_html}
+    `model` is called at most once, and only when a file is to be written. With `key` (the
+    content-cache key of a format), a file the cache knows to be unchanged is kept unless
+    `force`. `finish` runs on each file just written, before the cache records it (signing).
+    """
+    formats = tuple(formats)
+    check_formats(formats, product)
+    out.mkdir(parents=True, exist_ok=True)
+    targets = {f: out / product.file_name(stem, f) for f in formats}
+    keys = {f: key(f) for f in formats} if key is not None else {}
+    todo = [
+        f for f in formats if force or f not in keys or not cache.is_fresh(out, targets[f], keys[f])
+    ]
+    if todo:
+        made = model()
+        for fmt in todo:
+            atomic_write(targets[fmt], product.writers[fmt](made))
+            if finish is not None:
+                finish(fmt, targets[fmt])
+            if fmt in keys:
+                cache.record(out, targets[fmt], keys[fmt])
+    return [Output(f, targets[f], f not in todo) for f in formats]

@@ -8,9 +8,14 @@ Markdown or HTML, because much of it comes from outside the office.
 from __future__ import annotations
 
 import html as html_lib
-from pathlib import Path
+import io
+import re
+import zipfile
 from typing import Any
 
+from lafast_docs.external import pandoc, resources
+from lafast_docs.render.docx import metadata, pandoc_docx
+from lafast_docs.render.html import stylesheet
 from lafast_docs.workspace import Workspace
 
 Node = dict[str, Any]
@@ -80,40 +85,27 @@ def docx_table(
     }
 
 
-def write_docx(
+def docx_bytes(
     ws: Workspace,
     doc_type: str,
     ctx: dict[str, Any],
     blocks: list[Node],
-    target: Path,
     *,
     landscape: bool = False,
-) -> None:
+) -> bytes:
     """Blocks -> DOCX with the type's reference document and the title metadata of `ctx`."""
-    from lafast_docs.external import pandoc, resources
-    from lafast_docs.render.docx import metadata
-
     ast = {"pandoc-api-version": pandoc.api_version(), "meta": metadata(ctx), "blocks": blocks}
     reference = resources.find_template(ws, doc_type, "reference.docx")
-    tmp = target.with_name(f".{target.name}.tmp")
-    try:
-        pandoc.ast_to("docx", ast, [f"--reference-doc={reference}"], output=tmp)
-        if landscape:
-            _landscape(tmp)
-        tmp.replace(target)
-    finally:
-        tmp.unlink(missing_ok=True)
+    data = pandoc_docx(ast, [f"--reference-doc={reference}"])
+    return _landscape(data) if landscape else data
 
 
-def _landscape(path: Path) -> None:
+def _landscape(docx: bytes) -> bytes:
     """Turn the DOCX's page to landscape (A4 quer): swap the page size, set the orientation."""
-    import re
-    import zipfile
-
-    with zipfile.ZipFile(path) as z:
+    with zipfile.ZipFile(io.BytesIO(docx)) as z:
         items = [(i, z.read(i)) for i in z.infolist()]
-    out = path.with_suffix(".quer")
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for info, data in items:
             if info.filename == "word/document.xml":
                 xml = data.decode("utf-8")
@@ -124,7 +116,7 @@ def _landscape(path: Path) -> None:
                 )
                 data = xml.encode("utf-8")
             z.writestr(info, data)
-    out.replace(path)
+    return buf.getvalue()
 
 
 def print_page(
@@ -132,9 +124,6 @@ def print_page(
 ) -> str:
     """A whole print page (the type's print template and stylesheet) around `body_html`."""
     from markupsafe import Markup
-
-    from lafast_docs.external import resources
-    from lafast_docs.render.html import stylesheet
 
     css = stylesheet(ws, doc_type, "print.css") + Markup(extra_css)
     return resources.render_text(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.intake import safety
@@ -19,6 +18,7 @@ from lafast_docs.consultation.model import (
     normalise_consent,
     normalise_kind,
 )
+from lafast_docs.render.workbook import lafast_properties, open_workbook
 
 COLUMNS = {
     "rn": ("rn", "rn.", "randnummer", "randnr", "randnr."),
@@ -140,30 +140,6 @@ def _finish(
         org=meta.get("lafast-eingeladen", ""),
         version=meta.get("lafast-version", ""),
     )
-
-
-def open_workbook(data: bytes, *, hint: str, path: Path | None = None) -> Any:
-    """The workbook read-only, values only, without macros or external links; a file openpyxl
-    cannot read is `safety.Rejected` with `hint`."""
-    from openpyxl import load_workbook
-
-    try:
-        return load_workbook(
-            io.BytesIO(data), read_only=True, data_only=True, keep_vba=False, keep_links=False
-        )
-    except Exception as exc:  # openpyxl raises many kinds for broken files
-        raise safety.Rejected(
-            "Die Excel-Datei lässt sich nicht lesen.", path=path, hint=hint
-        ) from exc
-
-
-def lafast_properties(wb: Any) -> dict[str, str]:
-    """The workbook's custom document properties written by lafast (`lafast-…`)."""
-    return {
-        p.name: str(p.value)
-        for p in getattr(wb, "custom_doc_props", [])
-        if str(p.name).startswith("lafast-")
-    }
 
 
 def read_xlsx(data: bytes) -> RawSubmission:
