@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import click
 
 from lafast_docs.cli import show
@@ -20,7 +23,7 @@ from lafast_docs.render.pipeline import parse_formats
 from lafast_docs.workspace.config import Workspace
 
 
-def _versions(f: click.decorators.FC) -> click.decorators.FC:
+def _versions(f: Callable[..., Any]) -> Callable[..., Any]:
     """KURZNAME VERSION_A [VERSION_B]: the two versions to compare (B: the working copy)."""
     f = click.argument("version_b", required=False, default="arbeitskopie")(f)
     f = click.argument("version_a")(f)

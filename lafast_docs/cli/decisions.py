@@ -181,10 +181,12 @@ def consensus() -> None:
 def consensus_record(
     ws: Workspace,
     kurzname: str,
+    gremium: str,
     date_: str,
     participants: str,
     confirms: tuple[str, ...],
-    **kw: str,
+    all_accepted: bool,
+    note: str,
 ) -> None:
     """Beschluss eines Gremiums festhalten, der Entscheidungen bestätigt.
 
@@ -192,9 +194,16 @@ def consensus_record(
     Beispiel:  lafast consensus record mindeststandards-fsa --gremium lag-fsa-msa \\
                  --date 2026-12-10 --participants "S. Kaya, M. Albers" --all-accepted
     """
-    ids = [c for item in confirms for c in item.split(",")]
-    day, people = parse_date(date_, "--date"), participants.split(",")
-    rec = record(ws, kurzname, date=day, participants=people, confirms=ids, **kw)  # type: ignore[arg-type]
+    rec = record(
+        ws,
+        kurzname,
+        gremium=gremium,
+        date=parse_date(date_, "--date"),
+        participants=participants.split(","),
+        confirms=[c for item in confirms for c in item.split(",")],
+        all_accepted=all_accepted,
+        note=note,
+    )
     click.echo(
         f"Konsens {rec.gremium} vom {rec.date:%d.%m.%Y}: {len(rec.confirms)} "
         f"Entscheidung(en) bestätigt ({', '.join(rec.confirms)})."

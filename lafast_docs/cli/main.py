@@ -63,9 +63,9 @@ STAGES = stages(cli)
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; one place turns errors into German messages and exit codes."""
     # https://no-color.org: no colours when NO_COLOR is set; the text says everything anyway
-    extra = {"color": False} if os.environ.get("NO_COLOR") else {}
+    color = False if os.environ.get("NO_COLOR") else None
     try:
-        code = cli.main(args=argv, prog_name="lafast", standalone_mode=False, **extra)
+        code = cli.main(args=argv, prog_name="lafast", standalone_mode=False, color=color)
         if isinstance(code, int) and code:  # ctx.exit(n) returns n without standalone mode
             sys.exit(code)
     except LafastError as exc:

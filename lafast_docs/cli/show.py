@@ -6,6 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterable
+from types import TracebackType
 from typing import Any
 
 import click
@@ -42,9 +43,11 @@ class progress:
         bar = self.bar.__enter__()
         return lambda: bar.update(1)
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.bar is not None:
-            self.bar.__exit__(*exc)
+            self.bar.__exit__(kind, exc, tb)
 
 
 def hint(text: str) -> None:

@@ -239,14 +239,18 @@ def render(ws: Workspace, kurzname: tuple[str, ...], all_: bool, **kw: Any) -> N
                 lafast render mindeststandards-fsa --final --archive
     """
     slugs = _render_slugs(ws, kurzname, all_, final=kw["final"], archive=kw["archive"])
-    opts = {"formats": parse_formats(kw["formats"]), "out_dir": path_or_none(kw["out"])}
+    formats, out_dir, force = parse_formats(kw["formats"]), path_or_none(kw["out"]), kw["force"]
     if kw["final"]:
         for slug in slugs:
-            show.final(render_final(ws, slug, **opts, archive=kw["archive"], force=kw["force"]))
+            result = render_final(
+                ws, slug, formats=formats, out_dir=out_dir, archive=kw["archive"], force=force
+            )
+            show.final(result)
         return
     with show.progress(len(slugs), "Erzeuge Dokumente") as step:
         for slug in slugs:
-            show.outputs(render_document(ws, slug, **opts, force=kw["force"]), cached=True)
+            outputs = render_document(ws, slug, formats=formats, out_dir=out_dir, force=force)
+            show.outputs(outputs, cached=True)
             step()
     show.hint(f"„lafast check {slugs[0]}“ prüft die Barrierefreiheit des Textes.")
 
