@@ -10,11 +10,11 @@ import click
 from lafast_docs.cli import show
 from lafast_docs.cli.base import COMPARE, command, pass_workspace
 from lafast_docs.cli.options import (
+    formats_among,
     formats_option,
     out_option,
     path_or_none,
     slug_argument,
-    split_list,
 )
 from lafast_docs.outputs.redline import redline as make_redline
 from lafast_docs.outputs.synopse import SYNOPSE_FORMATS
@@ -59,18 +59,13 @@ def synopse(
     \b
     Beispiel:  lafast synopse mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
     """
-    wanted = split_list(formats)
-    if not wanted or any(f not in SYNOPSE_FORMATS for f in wanted):
-        raise click.BadParameter(
-            f"möglich sind {', '.join(SYNOPSE_FORMATS)}", param_hint="--format"
-        )
     show.outputs(
         make_synopse(
             ws,
             kurzname,
             version_a,
             version_b,
-            formats=wanted,
+            formats=formats_among(formats, SYNOPSE_FORMATS),
             out_dir=path_or_none(out),
             public=public,
         )

@@ -108,5 +108,13 @@ def split_list(value: str) -> tuple[str, ...]:
     return tuple(f.strip() for f in value.split(",") if f.strip())
 
 
+def formats_among(value: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    """The --format value as a tuple, each one of `allowed`, else a usage error."""
+    wanted = split_list(value)
+    if not wanted or any(f not in allowed for f in wanted):
+        raise click.BadParameter(f"möglich sind {', '.join(allowed)}", param_hint="--format")
+    return wanted
+
+
 def path_or_none(value: str | None) -> Path | None:
     return Path(value) if value else None
