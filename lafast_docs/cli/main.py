@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 import click
 
@@ -83,6 +82,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("\nAbgebrochen.", err=True)
         sys.exit(130)
     except Exception as exc:  # a bug: say so plainly, keep the details for the report
+        import traceback  # only here: ~10 ms at every start otherwise
+
         click.echo(
             "Interner Fehler in lafast – das ist ein Programmfehler, nicht Ihrer.\n"
             "Bitte melden Sie ihn mit der folgenden Ausgabe:\n",

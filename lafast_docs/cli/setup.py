@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from click.shell_completion import get_completion_class
 
 from lafast_docs.cli import show
 from lafast_docs.cli.base import SETUP, command, exit_with, group, pass_workspace, workspace
@@ -141,6 +140,8 @@ def completion(ctx: click.Context, shell: str) -> None:
     Beispiele:  lafast completion bash >> ~/.bashrc
                 lafast completion zsh >> ~/.zshrc
     """
+    from click.shell_completion import get_completion_class  # only for this command
+
     cls = get_completion_class(shell)
     assert cls is not None  # bash and zsh ship with click
     root = ctx.find_root().command
