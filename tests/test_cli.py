@@ -78,7 +78,7 @@ def test_every_command_has_help_with_example() -> None:
 
 def test_every_command_is_in_the_readme_and_in_a_stage() -> None:
     """Docs are tests: a command missing from the README's table fails here."""
-    from lafast_docs.cli import STAGES
+    from lafast_docs.cli.main import STAGES
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text("utf-8")
     table = readme[readme.index("## Die Befehle") :]
@@ -129,7 +129,7 @@ def test_completion_scripts_and_values(sample_ws, monkeypatch) -> None:
 def test_hints_only_for_a_person_at_a_terminal(ws, monkeypatch) -> None:
     code, _out, err = run(["new", "stellungnahme", "--title", "Zur Verordnung"], cwd=ws.root)
     assert code == 0 and "Als Nächstes" not in err  # not a terminal: no hints
-    monkeypatch.setattr("lafast_docs.cli._interactive", lambda: True)
+    monkeypatch.setattr("lafast_docs.cli.show._interactive", lambda: True)
     doc = ws.drafts_dir / "zur-verordnung" / "document.md"
     doc.write_text(doc.read_text("utf-8") + "\nEin neuer Absatz.\n", "utf-8")
     code, out, err = run(["save", "zur-verordnung", "-m", "Erster Entwurf"], cwd=ws.root)
@@ -463,13 +463,13 @@ def test_progress_for_many_files_only_at_a_terminal(ws, tmp_path, monkeypatch) -
         files.append(str(f))
     code, _out, err = run(["comments", "import", *files], cwd=ws.root)
     assert code == 1 and "Lese Rückmeldungen ein" not in err
-    monkeypatch.setattr("lafast_docs.cli._interactive", lambda: True)
+    monkeypatch.setattr("lafast_docs.cli.show._interactive", lambda: True)
     code, _out, err = run(["comments", "import", *files], cwd=ws.root)
     assert code == 1 and "Lese Rückmeldungen ein" in err
 
 
 def test_render_several_documents_with_progress(sample_ws, monkeypatch) -> None:
-    monkeypatch.setattr("lafast_docs.cli._interactive", lambda: True)
+    monkeypatch.setattr("lafast_docs.cli.show._interactive", lambda: True)
     code, out, err = run(["render", "--all", "--format", "html"], cwd=sample_ws.root)
     assert code == 0, err
     assert "Erzeuge Dokumente" in err  # the progress bar's label, on stderr only

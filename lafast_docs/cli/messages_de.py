@@ -1,10 +1,12 @@
 """German texts for the messages click prints itself (usage errors, help headings).
 
-click marks its messages with gettext but ships no German catalogue; `cli.py` installs
-`translate` in click's modules. Unknown messages stay as they are.
+click marks its messages with gettext but ships no German catalogue; `install` puts
+`translate` into click's modules (cli/base.py calls it). Unknown messages stay as they are.
 """
 
 from __future__ import annotations
+
+import sys
 
 CLICK_DE = {
     "Usage:": "Aufruf:",
@@ -63,3 +65,14 @@ def translate(message: str) -> str:
 
 def ntranslate(singular: str, plural: str, n: int) -> str:
     return translate(singular if n == 1 else plural)
+
+
+def install() -> None:
+    """Put `translate` into click's modules. Call it before any command is built: click
+    translates some texts (a path parameter's "file", "directory") when an option is made."""
+    for mod in ("core", "exceptions", "formatting", "decorators", "parser", "types", "termui"):
+        m = sys.modules.get(f"click.{mod}")
+        if m is not None and hasattr(m, "_"):
+            m._ = translate  # type: ignore[attr-defined]
+        if m is not None and hasattr(m, "ngettext"):
+            m.ngettext = ntranslate  # type: ignore[attr-defined]

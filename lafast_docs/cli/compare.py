@@ -1,0 +1,99 @@
+"""Vergleichen: synopse, redline."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from lafast_docs.cli import show
+from lafast_docs.cli.base import COMPARE, command, pass_workspace
+from lafast_docs.cli.options import (
+    formats_option,
+    out_option,
+    path_or_none,
+    slug_argument,
+)
+from lafast_docs.outputs.redline import REDLINE
+from lafast_docs.outputs.redline import redline as make_redline
+from lafast_docs.outputs.synopse import SYNOPSE
+from lafast_docs.outputs.synopse import synopse as make_synopse
+from lafast_docs.render.pipeline import parse_formats
+from lafast_docs.workspace import Workspace
+
+
+def _versions(f: Callable[..., Any]) -> Callable[..., Any]:
+    """KURZNAME VERSION_A [VERSION_B]: the two versions to compare (B: the working copy)."""
+    f = click.argument("version_b", required=False, default="arbeitskopie")(f)
+    f = click.argument("version_a")(f)
+    return slug_argument()(f)
+
+
+@command(
+    stage=COMPARE,
+    short_help="Synopse: alter Text, Rückmeldungen, Abwägung, neuer Text.",
+    changes_state=True,
+)
+@_versions
+@formats_option("pdf,docx,xlsx")
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Fassung zur Veröffentlichung: Rückmeldungen mit Einwilligung „intern“ "
+    "werden weggelassen.",
+)
+@out_option()
+@pass_workspace
+def synopse(
+    ws: Workspace,
+    kurzname: str,
+    version_a: str,
+    version_b: str,
+    formats: str,
+    public: bool,
+    out: str | None,
+) -> None:
+    """Synopse: bisheriger Text, Rückmeldungen, Abwägung und neuer Text je Randnummer.
+
+    \b
+    Beispiel:  lafast synopse mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
+    """
+    show.outputs(
+        make_synopse(
+            ws,
+            kurzname,
+            version_a,
+            version_b,
+            formats=parse_formats(formats, SYNOPSE),
+            out_dir=path_or_none(out),
+            public=public,
+        )
+    )
+
+
+@command(stage=COMPARE, short_help="Änderungsfassung zwischen zwei Versionen.", changes_state=True)
+@_versions
+@formats_option("pdf,docx,html")
+@out_option()
+@pass_workspace
+def redline(
+    ws: Workspace, kurzname: str, version_a: str, version_b: str, formats: str, out: str | None
+) -> None:
+    """Änderungsfassung: Wort für Wort, was sich zwischen zwei Versionen geändert hat.
+
+    In der Word-Datei sind die Änderungen echte „nachverfolgte Änderungen“.
+
+    \b
+    Beispiel:  lafast redline mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
+    """
+    show.outputs(
+        make_redline(
+            ws,
+            kurzname,
+            version_a,
+            version_b,
+            formats=parse_formats(formats, REDLINE),
+            out_dir=path_or_none(out),
+        )
+    )

@@ -1,0 +1,234 @@
+"""Beteiligung: consult (open, status, close) and comments (import, list, reply, show)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lafast_docs.cli import show
+from lafast_docs.cli.base import CONSULTATION, exit_with, group, pass_workspace
+from lafast_docs.cli.options import (
+    comment_id_argument,
+    formats_option,
+    json_option,
+    org_option,
+    out_option,
+    parse_date,
+    path_or_none,
+    round_option,
+    slug_argument,
+)
+from lafast_docs.consultation.intake.importer import ImportResult, import_files
+from lafast_docs.consultation.rounds import close_round, open_round
+from lafast_docs.consultation.views import show_comment
+from lafast_docs.outputs.replies import REPLY, Reply, reply
+from lafast_docs.render.pipeline import parse_formats
+from lafast_docs.workspace import Workspace
+
+
+@group(stage=CONSULTATION)
+def consult() -> None:
+    """Beteiligungsrunden: eröffnen, Stand ansehen, schließen."""
+
+
+@consult.command("open", changes_state=True)
+@slug_argument()
+@click.option("--deadline", required=True, metavar="JJJJ-MM-TT", help="Frist für Rückmeldungen.")
+@click.option(
+    "--invite",
+    required=True,
+    metavar="ORG[,ORG…]",
+    help="Eingeladene Organisationen (Kennungen aus dem Adressbuch) oder Gruppen: "
+    "alle, alle-gremien, alle-traeger.",
+)
+@pass_workspace
+def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str) -> None:
+    """Beteiligungsrunde eröffnen: Fassung einfrieren, Formulare erzeugen.
+
+    \b
+    Beispiel:  lafast consult open mindeststandards-fsa --deadline 2026-12-15 \\
+                 --invite alle-gremien,awo-sachsen
+    """
+    deadline_ = parse_date(deadline, "--deadline")
+    rnd = open_round(ws, kurzname, deadline=deadline_, invite=invite.split(","), progress=show.err)
+    click.echo(
+        f"{rnd.id} eröffnet: Fassung {rnd.commit[:10]} (Version {rnd.version}), "
+        f"Markierung {rnd.tag}, Frist {rnd.deadline:%d.%m.%Y}."
+    )
+    click.echo(f"Formulare (DOCX, XLSX, YAML) je Organisation: {rnd.folder / 'formulare'}")
+    show.hint(
+        "Jeder Organisation ihre drei Formulare aus ihrem Unterordner schicken (DOCX für Word, "
+        "XLSX für Excel, YAML); Antworten einlesen mit „lafast comments import DATEI…“."
+    )
+
+
+@consult.command("status")
+@slug_argument()
+@round_option()
+@json_option
+@pass_workspace
+def consult_status(ws: Workspace, kurzname: str, round_id: str | None, as_json: bool) -> None:
+    """Wer hat geantwortet, wer fehlt, was ist überfällig.
+
+    \b
+    Beispiel:  lafast consult status mindeststandards-fsa
+    """
+    show.round_state(ws, kurzname, round_id, json_=as_json)
+
+
+@consult.command("close", changes_state=True)
+@slug_argument()
+@pass_workspace
+def consult_close(ws: Workspace, kurzname: str) -> None:
+    """Beteiligungsrunde schließen (Stand wird „abstimmung“).
+
+    \b
+    Beispiel:  lafast consult close mindeststandards-fsa
+    """
+    rnd = close_round(ws, kurzname)
+    click.echo(f"{rnd.id} zu {kurzname} geschlossen.")
+    show.hint(
+        f"über jede Anmerkung entscheiden: „lafast disposition export {kurzname}“ für die "
+        "Sitzung oder einzeln mit „lafast decide KENNUNG …“."
+    )
+
+
+@group(stage=CONSULTATION)
+def comments() -> None:
+    """Rückmeldungen einlesen und ansehen."""
+
+
+@comments.command("import", changes_state=True)
+@click.argument("dateien", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@org_option(
+    "--from",
+    "from_org",
+    help="Absender, wenn die Datei es nicht selbst sagt (Kennung aus dem Adressbuch).",
+)
+@round_option()
+@click.option(
+    "--document", metavar="KURZNAME", help="Dokument, wenn die Datei es nicht selbst sagt."
+)
+@pass_workspace
+def comments_import(
+    ws: Workspace,
+    dateien: tuple[str, ...],
+    from_org: str | None,
+    round_id: str | None,
+    document: str | None,
+) -> None:
+    """Rückmeldungen einlesen: DOCX, XLSX, CSV, YAML oder E-Mail (.eml).
+
+    \b
+    Beispiele:  lafast comments import ~/Downloads/awo-rueckmeldung.docx
+                lafast comments import tabelle.csv --from caritas-dresden \\
+                  --document mindeststandards-fsa
+    """
+    paths = [Path(d) for d in dateien]
+    with show.progress(len(paths), "Lese Rückmeldungen ein") as step:
+        results = import_files(
+            ws,
+            paths,
+            from_org=from_org,
+            round_id=round_id,
+            document=document,
+            progress=lambda _p: step(),
+        )
+    if _print_imports(results):
+        exit_with(1)
+
+
+def _print_imports(results: list[ImportResult]) -> int:
+    """Each file's outcome; returns how many could not be read."""
+    for r in results:
+        mark = {"importiert": "OK ", "bereits importiert": "== "}.get(r.status, "!! ")
+        click.echo(f"{mark}{r.name}: {r.status} – {r.message}")
+        if r.ids:
+            click.echo(f"    Kennungen: {', '.join(r.ids)}")
+        if r.stale:
+            click.echo(f"    Nicht zuzuordnen (veraltet markiert): {', '.join(r.stale)}")
+        show.lines(f"    {note}" for note in r.notes if note)
+    failed = [r for r in results if not r.ok]
+    if len(failed) < len(results):
+        show.hint(
+            "„lafast consult status KURZNAME“ zeigt, wer noch fehlt, "
+            "„lafast comments list KURZNAME“ die Anmerkungen."
+        )
+    if failed:
+        show.err(f"\n{len(failed)} von {len(results)} Datei(en) nicht eingelesen.")
+    return len(failed)
+
+
+@comments.command("list")
+@slug_argument()
+@round_option("Nur diese Runde.")
+@click.option("--rn", type=int, help="Nur Anmerkungen zu dieser Randnummer.")
+@click.option(
+    "--kind",
+    type=click.Choice(["grundsaetzlich", "inhaltlich", "redaktionell"]),
+    help="Nur diese Art.",
+)
+@org_option("--org", help="Nur von dieser Organisation.")
+@click.option(
+    "--state",
+    type=click.Choice(["exakt", "unscharf", "randnummer", "veraltet", "ohne"]),
+    help="Nur mit diesem Zuordnungsstand.",
+)
+@json_option
+@pass_workspace
+def comments_list(ws: Workspace, kurzname: str, as_json: bool, **filters: str | int | None) -> None:
+    """Anmerkungen eines Dokuments auflisten (mit Filtern).
+
+    \b
+    Beispiel:  lafast comments list mindeststandards-fsa --rn 12 --kind inhaltlich
+    """
+    show.comment_list(ws, kurzname, json_=as_json, **filters)
+
+
+@comments.command("reply", changes_state=True)
+@slug_argument()
+@round_option()
+@org_option("--to", "to", help="Nur für diese Organisation.")
+@formats_option("pdf,docx")
+@out_option("Zielordner. Vorgabe: build/KURZNAME/antworten-runde-N.")
+@pass_workspace
+def comments_reply(
+    ws: Workspace,
+    kurzname: str,
+    round_id: str | None,
+    to: str | None,
+    formats: str,
+    out: str | None,
+) -> None:
+    """Antwortschreiben: jeder Organisation, wie über ihre Anmerkungen entschieden wurde.
+
+    \b
+    Beispiele:  lafast comments reply mindeststandards-fsa
+                lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen
+    """
+    wanted, out_dir = parse_formats(formats, REPLY), path_or_none(out)
+    _print_replies(reply(ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir))
+    show.hint("Die Schreiben per E-Mail an die Organisationen schicken.")
+
+
+def _print_replies(replies: list[Reply]) -> None:
+    for r in replies:
+        note = f" ({r.open} noch offen)" if r.open else ""
+        click.echo(f"{r.org}: {len(r.lines)} Anmerkung(en){note}")
+        show.outputs(r.outputs, indent="  ")
+    if any(r.open for r in replies):
+        click.echo("Hinweis: Offene Anmerkungen entscheiden mit „lafast decide KENNUNG …“.")
+
+
+@comments.command("show")
+@comment_id_argument()
+@pass_workspace
+def comments_show(ws: Workspace, kennung: str) -> None:
+    """Eine Anmerkung ganz zeigen: Text, Vorschlag als Wortvergleich, Zusammenhang.
+
+    \b
+    Beispiel:  lafast comments show AWO-MF-003
+    """
+    for line in show_comment(ws, kennung):
+        click.echo("  " + show.words(line) if isinstance(line, list) else line)

@@ -1,0 +1,175 @@
+"""Freigabe und Veröffentlichung: signoff (erteilen, status), publish, verify."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from lafast_docs.cli import show
+from lafast_docs.cli.base import RELEASE, Group, command, group, pass_workspace, workspace
+from lafast_docs.cli.options import path_or_none, slug_argument
+from lafast_docs.errors import NotAuthentic, Problem, WorkspaceNotFound
+from lafast_docs.release.publish import publish as do_publish
+from lafast_docs.release.signoff import sign_off, signoff_status
+from lafast_docs.release.verify import Report
+from lafast_docs.release.verify import verify as do_verify
+from lafast_docs.workspace import Workspace
+
+
+class _SignoffGroup(Group):
+    """`lafast signoff SLUG --as ROLE` and `lafast signoff status SLUG` side by side."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = ["erteilen", *args]
+        return super().parse_args(ctx, args)
+
+
+@group(
+    stage=RELEASE,
+    cls=_SignoffGroup,
+    short_help="Fassung freigeben oder den Stand der Freigaben zeigen.",
+)
+def signoff() -> None:
+    """Freigabe: eine gespeicherte Fassung freigeben oder den Stand der Freigaben zeigen.
+
+    \b
+    Beispiele:  lafast signoff mindeststandards-fsa --as leitung --note "Vorstand 2.12."
+                lafast signoff status mindeststandards-fsa
+    """
+
+
+@signoff.command("erteilen", changes_state=True)
+@slug_argument()
+@click.option("--as", "role", required=True, metavar="ROLLE", help="Rolle, z. B. leitung.")
+@click.option(
+    "--person",
+    metavar="KENNUNG",
+    help="Wer freigibt (nur nötig ohne Signatur, wenn mehrere Personen die Rolle haben).",
+)
+@click.option("--note", default="", help="Bemerkung zur Freigabe.")
+@pass_workspace
+def signoff_grant(ws: Workspace, kurzname: str, role: str, person: str | None, note: str) -> None:
+    """Die gespeicherte Fassung in einer Rolle freigeben.
+
+    \b
+    Beispiel:  lafast signoff mindeststandards-fsa --as leitung
+    """
+    r = sign_off(ws, kurzname, role, person=person, note=note)
+    a = r.approval
+    click.echo(
+        f"Freigabe erteilt: {a.name} als {ws.config.roles.get(a.role, a.role)}, "
+        f"Version {a.version}, Fassung {a.commit[:10]} ({a.tag})."
+    )
+    if r.authenticated:
+        click.echo("Die Freigabe ist mit Ihrem Schlüssel signiert und von git geprüft.")
+    else:
+        show.err(show.UNAUTHENTICATED)
+    show.signoff_status(r.status)
+
+
+@signoff.command("status")
+@slug_argument()
+@pass_workspace
+def signoff_show(ws: Workspace, kurzname: str) -> None:
+    """Welche Freigaben vorliegen, welche fehlen und warum eine ungültig ist.
+
+    \b
+    Beispiel:  lafast signoff status mindeststandards-fsa
+    """
+    st = signoff_status(ws, kurzname)
+    click.echo(f"Freigaben für {kurzname}, Version {st.version} (geprüft an {st.commit[:10]}):")
+    show.signoff_status(st)
+    if not st.signing:
+        show.err(show.UNAUTHENTICATED)
+
+
+@command(
+    stage=RELEASE,
+    short_help="Freigegebene Fassung auf der Website veröffentlichen.",
+    changes_state=True,
+)
+@slug_argument()
+@click.option(
+    "--site",
+    required=True,
+    metavar="ORDNER",
+    type=click.Path(file_okay=False),
+    help="Ordner der Website (wird angelegt).",
+)
+@click.option(
+    "--synopse",
+    "with_synopse",
+    is_flag=True,
+    help="Auch die Synopse veröffentlichen (nur Rückmeldungen mit Einwilligung).",
+)
+@pass_workspace
+def publish(ws: Workspace, kurzname: str, site: str, with_synopse: bool) -> None:
+    """Freigegebene Fassung veröffentlichen: PDF, DOCX, HTML, Übersicht, Feed, Prüfsummen.
+
+    \b
+    Beispiel:  lafast publish mindeststandards-fsa --site ~/website/veroeffentlichungen
+    """
+    r = do_publish(ws, kurzname, Path(site), synopse=with_synopse)
+    click.echo(f"Veröffentlicht: {r.entry['titel']}, Version {r.entry['version']}")
+    show.lines(f"  {f}" for f in r.files)
+    click.echo(f"Übersicht: {r.site / 'index.html'} (dazu feed.atom, catalogue.json, SHA256SUMS)")
+
+
+@command(stage=RELEASE, short_help="Prüfen, ob eine Datei die freigegebene Fassung ist.")
+@click.argument("datei", type=click.Path(dir_okay=False))
+@click.option(
+    "--site",
+    metavar="ORDNER",
+    type=click.Path(file_okay=False),
+    help="Website-Ordner mit catalogue.json (Vorgabe: neben oder über der Datei).",
+)
+@click.pass_context
+def verify(ctx: click.Context, datei: str, site: str | None) -> None:
+    """Prüfen, ob eine Datei die freigegebene und veröffentlichte Fassung ist.
+
+    Rückgabewert 0: echt; 8: nicht echt (verändert, nachträglich ergänzt, nicht freigegeben).
+
+    \b
+    Beispiel:  lafast verify ~/Downloads/mindeststandards-fsa-1.0.pdf
+    """
+    try:
+        ws: Workspace | None = workspace(ctx)
+    except WorkspaceNotFound:
+        ws = None
+    r = do_verify(Path(datei), ws=ws, site=path_or_none(site))
+    _print_report(r, checked_signoffs=ws is not None)
+    if not r.authentic:
+        raise NotAuthentic(
+            "Die Datei ist NICHT echt:",
+            problems=[Problem(p) for p in r.problems],
+            hint="Laden Sie die Datei erneut von der Website der Fachstelle.",
+        )
+    click.echo("Ergebnis: echt – die Datei ist die freigegebene Fassung.")
+
+
+_CATALOGUE = {"stimmt": "stimmt überein", "abweichend": "WEICHT AB", "fehlt": "nicht verzeichnet"}
+
+
+def _print_report(r: Report, *, checked_signoffs: bool) -> None:
+    i = r.identity
+    click.echo(f"Datei: {r.file}\nSHA-256: {r.sha256}")
+    if i.slug:
+        click.echo(f"Dokument: {i.slug}, Version {i.version}, Fassung {i.commit}")
+    for s in r.signoffs:
+        state = "gültig" if s["gueltig"] else "UNGÜLTIG"
+        how = ", signiert und geprüft" if s["signiert"] else ""
+        click.echo(f"Freigabe: {s['name']} ({s['rolle']}, {s['datum']:%d.%m.%Y}) – {state}{how}")
+    if not checked_signoffs:
+        click.echo("Freigaben nicht geprüft (kein Arbeitsbereich).")
+    if r.pdf is not None and r.pdf.signed:
+        p = r.pdf
+        click.echo(
+            f"PDF-Signatur: {'gültig' if p.intact and p.valid else 'UNGÜLTIG'}, "
+            f"{'deckt die ganze Datei' if p.whole_file else 'deckt NICHT die ganze Datei'}; "
+            f"{p.signer}" + (f", {p.signed_at:%d.%m.%Y %H:%M}" if p.signed_at else "")
+        )
+    if r.catalogue:
+        click.echo(f"Katalog ({r.catalogue_path}): {_CATALOGUE[r.catalogue]}")
+    show.lines(f"Hinweis: {n}" for n in r.notes)

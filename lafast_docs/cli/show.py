@@ -1,0 +1,201 @@
+"""Printers: tables, JSON, lines, hints and progress; the views several commands share."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from types import TracebackType
+from typing import Any
+
+import click
+
+from lafast_docs.consultation.rounds import round_status
+from lafast_docs.consultation.views import list_comments
+from lafast_docs.workspace import Workspace
+
+UNAUTHENTICATED = (
+    "Hinweis: Freigaben sind nicht authentifiziert – es ist keine Signatur eingerichtet; "
+    "wer git bedienen kann, kann eine Freigabe vortäuschen. Einrichten: README, „Freigabe“."
+)
+
+
+def _interactive() -> bool:
+    """Hints and progress only for a person at a terminal, never into pipes or scripts."""
+    return sys.stderr.isatty() and not os.environ.get("LAFAST_QUIET")
+
+
+class progress:
+    """A progress bar on stderr for work on several items, only at a terminal; a no-op
+    otherwise. Used as `with progress(n, label) as step: … step() …`."""
+
+    def __init__(self, total: int, label: str) -> None:
+        self.bar = (
+            click.progressbar(length=total, label=label, file=sys.stderr)
+            if total > 1 and _interactive()
+            else None
+        )
+
+    def __enter__(self) -> Any:
+        if self.bar is None:
+            return lambda: None
+        bar = self.bar.__enter__()
+        return lambda: bar.update(1)
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(kind, exc, tb)
+
+
+def hint(text: str) -> None:
+    """One line on what usually comes next (to stderr, so piped output stays clean)."""
+    if _interactive():
+        click.echo(click.style("Als Nächstes: ", bold=True) + text, err=True)
+
+
+def err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def lines(texts: Iterable[str]) -> None:
+    for text in texts:
+        click.echo(text)
+
+
+def table(headers: list[str], rows: list[list[str]]) -> None:
+    """A plain aligned table. (rich would add ~0.1 s to every start of `status` and `list`.)"""
+    widths = [max(len(str(c)) for c in col) for col in zip(headers, *rows, strict=True)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    click.secho(line(headers), bold=True)
+    click.echo("  ".join("─" * w for w in widths))
+    for row in rows:
+        click.echo(line(row))
+
+
+def as_json(data: Any) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def word(op: str, text: str) -> str:
+    """One piece of a word diff: deleted [-…-] red, inserted {+…+} green (colour at a tty)."""
+    if op == "=":
+        return text
+    color = sys.stdout.isatty()
+    if op == "-":
+        return click.style(f"[-{text}-]", fg="red") if color else f"[-{text}-]"
+    return click.style(f"{{+{text}+}}", fg="green") if color else f"{{+{text}+}}"
+
+
+def words(pieces: Iterable[tuple[str, str]]) -> str:
+    return "".join(word(op, t) for op, t in pieces)
+
+
+def decision(d: Any) -> None:
+    click.echo(f"{d.comment_id}: {d.label}" + (f" – {d.reason}" if d.reason else ""))
+
+
+def outputs(items: Iterable[Any], *, indent: str = "", cached: bool = False) -> None:
+    """The files a command wrote, one per line with their format (and, with `cached`, which
+    were left as they were)."""
+    for o in items:
+        note = " (unverändert, nicht neu erzeugt)" if cached and o.cached else ""
+        click.echo(f"{indent}{o.format.upper():5} {o.path}{note}")
+
+
+# -- views shared by several commands (and the demo) -------------------------------------------
+def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bool) -> None:
+    rnd, rows, overdue = round_status(ws, kurzname, round_id)
+    if json_:
+        as_json(
+            {
+                "runde": rnd.id,
+                "frist": rnd.deadline.isoformat(),
+                "offen": rnd.is_open,
+                "ueberfaellig": overdue,
+                "eingeladene": [
+                    {
+                        "org": r.org,
+                        "name": r.name,
+                        "rueckmeldungen": r.submissions,
+                        "eingegangen": r.last_received or None,
+                    }
+                    for r in rows
+                ],
+            }
+        )
+        return
+    state = "offen" if rnd.is_open else f"geschlossen am {rnd.closed:%d.%m.%Y}"
+    click.echo(
+        f"{rnd.id} zu {kurzname}: Version {rnd.version}, Frist {rnd.deadline:%d.%m.%Y}, {state}"
+    )
+    missing = "überfällig" if overdue else "fehlt noch"
+    table(
+        ["Kennung", "Organisation", "Rückmeldungen", "Stand"],
+        [
+            [
+                r.org,
+                r.name,
+                str(r.submissions),
+                f"eingegangen {r.last_received[:10]}" if r.answered else missing,
+            ]
+            for r in rows
+        ],
+    )
+    answered = sum(1 for r in rows if r.answered)
+    click.echo(f"\n{answered} von {len(rows)} haben geantwortet.")
+
+
+def comment_list(ws: Workspace, kurzname: str, *, json_: bool = False, **filters: Any) -> None:
+    rows = list_comments(ws, kurzname, **filters)
+    if json_:
+        as_json(rows)
+        return
+    if not rows:
+        click.echo("Keine Anmerkungen gefunden.")
+        return
+    table(
+        ["Kennung", "Rn.", "Art", "Von", "Zuordnung", "Anmerkung / Vorschlag"],
+        [
+            [r["id"], str(r["rn"] or "–"), r["art"], r["org"], r["zuordnung"], r["kurz"]]
+            for r in rows
+        ],
+    )
+
+
+def signoff_status(st: Any) -> None:
+    for r in st.roles:
+        if r.check is None:
+            click.echo(f"  {r.label}: fehlt")
+            continue
+        a = r.check.approval
+        how = " (signiert, geprüft)" if r.check.authenticated else ""
+        state = "gültig" if r.check.valid else "UNGÜLTIG"
+        click.echo(f"  {r.label}: {state} – {a.name}, {a.date:%d.%m.%Y %H:%M}{how}")
+        for reason in r.check.reasons:
+            click.echo(f"      {reason}")
+    if st.unsaved:
+        click.echo(
+            "  Ungespeicherte Änderungen: Sie gelten erst nach dem Speichern – und heben "
+            "dann die Freigaben auf."
+        )
+    click.echo(
+        "Stand: freigegeben." if st.complete else f"Stand: noch nicht freigegeben ({st.summary()})."
+    )
+
+
+def final(result: Any) -> None:
+    """A rendered final version: its files, who approved it, whether it is signed."""
+    outputs(result.outputs, cached=True)
+    click.echo(
+        "Endgültige Fassung: "
+        + ", ".join(f"{a.name} ({a.date:%d.%m.%Y})" for a in result.status.approvals)
+        + (". PDF digital signiert." if result.signed else ". PDF ohne digitale Signatur.")
+    )
+    if not result.authenticated:
+        err(UNAUTHENTICATED)
