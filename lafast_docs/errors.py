@@ -35,6 +35,7 @@ class LafastError(Exception):
     """Base class: a user-facing error with a German message."""
 
     exit_code = 1
+    slug: str | None = None  # the draft a listed error belongs to (set by `list_drafts`)
 
     def __init__(
         self,

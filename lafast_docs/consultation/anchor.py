@@ -10,7 +10,7 @@ valid Randnummer anchors to the whole block; without either, the comment is on t
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Any, NamedTuple
 
 from lafast_docs.consultation.model import RawComment
 from lafast_docs.text.textmodel import Block
@@ -114,8 +114,17 @@ def _between(
     return hits[0] if len(hits) == 1 else None
 
 
-def _exact(quote: str, raw: RawComment, blocks: list[Block], hint: Block | None):  # type: ignore[no-untyped-def]
-    hits = []
+class _Found(NamedTuple):
+    """Where a quote was found: `block.text[start:end]`, with its similarity (1.0: exact)."""
+
+    block: Block
+    start: int
+    end: int
+    score: float
+
+
+def _exact(quote: str, raw: RawComment, blocks: list[Block], hint: Block | None) -> _Found | None:
+    hits: list[tuple[Block, int, int]] = []
     for b in blocks:
         start = b.text.find(quote)
         while start >= 0:
@@ -125,7 +134,7 @@ def _exact(quote: str, raw: RawComment, blocks: list[Block], hint: Block | None)
         return None
     if len(hits) == 1:
         b, s, e = hits[0]
-        return b, s, e, 1.0
+        return _Found(b, s, e, 1.0)
     scored = sorted(
         (
             (_context_score(b.text, s, e, raw) + (0.5 if b is hint else 0.0), b, s, e)
@@ -136,7 +145,7 @@ def _exact(quote: str, raw: RawComment, blocks: list[Block], hint: Block | None)
     if scored[0][0] == scored[1][0]:
         return None  # several equal places: do not guess
     _score, b, s, e = scored[0]
-    return b, s, e, 1.0
+    return _Found(b, s, e, 1.0)
 
 
 def _context_score(text: str, start: int, end: int, raw: RawComment) -> float:
@@ -163,7 +172,7 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def _fuzzy(quote: str, blocks: list[Block], hint: Block | None):  # type: ignore[no-untyped-def]
+def _fuzzy(quote: str, blocks: list[Block], hint: Block | None) -> _Found | None:
     """Best window of the quote's length in any block (the hinted block first).
 
     Candidate windows start where a shared run of text would put the quote's start; each is
@@ -171,7 +180,7 @@ def _fuzzy(quote: str, blocks: list[Block], hint: Block | None):  # type: ignore
     """
     if len(quote) > MAX_FUZZY:
         return None
-    best = None
+    best: _Found | None = None
     ordered = ([hint] if hint else []) + [b for b in blocks if b is not hint]
     n = len(quote)
     for b in ordered:
@@ -188,8 +197,8 @@ def _fuzzy(quote: str, blocks: list[Block], hint: Block | None):  # type: ignore
             if cand.quick_ratio() < FUZZY_MIN:
                 continue
             ratio = cand.ratio()
-            if ratio >= FUZZY_MIN and (best is None or ratio > best[3]):
-                best = (b, start, end, ratio)
-        if best is not None and best[0] is hint:
+            if ratio >= FUZZY_MIN and (best is None or ratio > best.score):
+                best = _Found(b, start, end, ratio)
+        if best is not None and best.block is hint:
             break
     return best

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from lafast_docs.consultation.model import CONSENT_LABELS, CONSENT_TAG, Round
 from lafast_docs.render.context import Edition, document_context, german_date
@@ -26,9 +27,9 @@ from lafast_docs.render.workbook import (
     save_workbook,
 )
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.text.analysis import analyse
+from lafast_docs.text.analysis import Analysis, analyse
 from lafast_docs.text.drafts import Draft
-from lafast_docs.text.textmodel import Block
+from lafast_docs.text.textmodel import Block, Node
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import Org
 
@@ -121,10 +122,10 @@ def consent_control(chosen: str = "intern") -> str:
 
 def _write_docx_form(
     ws: Workspace,
-    analysis,
-    ctx,
+    analysis: Analysis,
+    ctx: dict[str, Any],
     rnd: Round,
-    org: Org,  # type: ignore[no-untyped-def]
+    org: Org,
     target: Path,
 ) -> None:
     draft = analysis.draft
@@ -132,7 +133,7 @@ def _write_docx_form(
         {"t": "Para", "c": [{"t": "Str", "c": line}]}
         for line in instructions(draft, rnd, ws.config.org_name)
     ]
-    cover = [
+    cover: list[Node] = [
         {
             "t": "Header",
             "c": [

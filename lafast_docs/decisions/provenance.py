@@ -19,6 +19,7 @@ from lafast_docs.consultation.rounds import list_rounds
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import consensus, disposition
 from lafast_docs.errors import UnknownRn
+from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Block
@@ -154,23 +155,26 @@ def trace(ws: Workspace, slug: str, rn: int) -> Trace:
         at = _index_at_commit(ws, rnd.commit, index_at)
         history = disposition.load(rnd.folder)
         for sub in list_submissions(rnd.folder):
-            for c in sub.comments:
-                anchored = at is not None and c["anchor"].get("rn") == at + 1
-                event = changed_by.get(c["id"])
-                decided = history.get(c["id"], [])
-                if not anchored and not (event and _concerns(event, c, decided)):
+            for comment in sub.comments:
+                anchored = at is not None and comment["anchor"].get("rn") == at + 1
+                event = changed_by.get(comment["id"])
+                decided = history.get(comment["id"], [])
+                if not anchored and not (event and _concerns(event, comment, decided)):
                     continue
                 result.comments.append(
                     CommentTrace(
-                        c["id"],
+                        comment["id"],
                         rnd.id,
-                        c["anchor"].get("rn"),
+                        comment["anchor"].get("rn"),
                         str(sub.data.get("org_name") or sub.org),
-                        KIND_NAMES[c["kind"]],
-                        str(c.get("text") or ""),
+                        KIND_NAMES[comment["kind"]],
+                        str(comment.get("text") or ""),
                         decided,
-                        [f"{k.gremium} am {k.date:%d.%m.%Y}" for k in confirmed.get(c["id"], [])],
-                        merged_in.get(c["id"], "")[:10],
+                        [
+                            f"{k.gremium} am {k.date:%d.%m.%Y}"
+                            for k in confirmed.get(comment["id"], [])
+                        ],
+                        merged_in.get(comment["id"], "")[:10],
                     )
                 )
     # the merge events name only the comments that concern this paragraph
@@ -182,7 +186,7 @@ def trace(ws: Workspace, slug: str, rn: int) -> Trace:
     return result
 
 
-def _concerns(event: Event, comment: dict[str, Any], decided: list[Any]) -> bool:
+def _concerns(event: Event, comment: dict[str, Any], decided: list[disposition.Decision]) -> bool:
     """Did the merge of `comment` make this change? Its new wording is in the new text (or
     what it deleted is gone from the old)."""
     old = "".join(t for op, t in event.words if op != "+")
@@ -195,7 +199,7 @@ def _concerns(event: Event, comment: dict[str, Any], decided: list[Any]) -> bool
     return bool(gone) and gone in old and gone not in new
 
 
-def _event(kind: str, c: Any, words: list[tuple[str, str]], ids: list[str]) -> Event:
+def _event(kind: str, c: CommitInfo, words: list[tuple[str, str]], ids: list[str]) -> Event:
     return Event(kind, c.sha, c.date.date().isoformat(), c.author, c.subject, words, ids)
 
 

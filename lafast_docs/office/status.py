@@ -83,7 +83,7 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
                 )
             )
         else:
-            slug = getattr(item, "slug", "?")
+            slug = item.slug or "?"
             folder = ws.drafts_dir / slug
             rows.append(
                 DocStatus(

@@ -14,10 +14,14 @@ import datetime as dt
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lafast_docs.errors import SigningError
 from lafast_docs.release.keyring import Keyring
 from lafast_docs.storage.files import atomic_write
+
+if TYPE_CHECKING:
+    from asn1crypto import x509  # untyped (no stubs): documents the type only
 
 FIELD_NAME = "Freigabe"
 
@@ -137,7 +141,7 @@ def check_pdf(data: bytes, trust_roots: tuple[Path, ...] = ()) -> PdfSignature:
     return result
 
 
-def _load_cert(path: Path):  # type: ignore[no-untyped-def]
+def _load_cert(path: Path) -> x509.Certificate:
     from asn1crypto import pem, x509
 
     raw = path.read_bytes()

@@ -74,7 +74,7 @@ class _Finder:
         self.problems.append(Problem(message, self.draft.path, self.at(needle)))
 
     def visit(self, el: dict[str, Any]) -> None:
-        t, c = el["t"], el.get("c")
+        t, c = textmodel.tag_content(el)
         if t == "Image":
             self.image(c[1], c[2][0])
         elif t == "Link":

@@ -98,7 +98,7 @@ class _Checker:
         self.problems.append(problem)
 
     def visit(self, el: dict[str, Any]) -> None:
-        t, c = el["t"], el.get("c")
+        t, c = textmodel.tag_content(el)
         if t in ("RawBlock", "RawInline"):
             fmt, text = c
             if fmt == "html" and re.fullmatch(r"\s*<!--.*?-->\s*", text, re.S):

@@ -196,7 +196,7 @@ def list_drafts(ws: Workspace) -> list[Draft | LafastError]:
         try:
             result.append(load_draft(ws, slug, editable=False))
         except LafastError as exc:
-            exc.slug = slug  # type: ignore[attr-defined]
+            exc.slug = slug
             result.append(exc)
     return result
 

@@ -20,6 +20,16 @@ from lafast_docs.workspace.slugs import slugify
 
 Node = dict[str, Any]
 
+
+def tag_content(node: Node) -> tuple[str, Any]:
+    """A pandoc node's tag `t` and content `c` (absent for Space, SoftBreak, LineBreak, ...).
+
+    The content's shape depends on the tag (see pandoc's JSON AST), so it is `Any`: the callers
+    unpack it per tag.
+    """
+    return node["t"], node.get("c")
+
+
 # -- gender star ---------------------------------------------------------------------------
 # `Sozialarbeiter*innen und Erzieher*innen`: a single star between two letters is a gender star,
 # never emphasis. Pandoc would pair two of them into <em>; escaping them before pandoc reads the
@@ -223,7 +233,7 @@ WRAPPERS = frozenset(
 def inlines_text(inlines: list[Node]) -> str:
     parts: list[str] = []
     for i in inlines:
-        t, c = i["t"], i.get("c")
+        t, c = tag_content(i)
         if t == "Str":
             parts.append(c)
         elif t in ("Space", "SoftBreak"):
@@ -250,7 +260,7 @@ def inlines_text(inlines: list[Node]) -> str:
 def blocks_text(blocks: list[Node]) -> str:
     parts: list[str] = []
     for b in blocks:
-        t, c = b["t"], b.get("c")
+        t, c = tag_content(b)
         if t in ("Para", "Plain", "Header"):
             parts.append(inlines_text(c if t != "Header" else c[2]))
         elif t == "LineBlock":

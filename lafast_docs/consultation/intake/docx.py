@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,7 +29,7 @@ from lafast_docs.consultation.model import (
     normalise_kind,
 )
 from lafast_docs.external import pandoc
-from lafast_docs.text.textmodel import WRAPPERS, Node, inlines_text
+from lafast_docs.text.textmodel import WRAPPERS, Node, inlines_text, tag_content
 
 CONTEXT = 32
 NS = {
@@ -128,9 +129,10 @@ def _reply_parents(zf: Any) -> dict[str, str]:
     return parents
 
 
-def _paragraphs(blocks: list[Node]):  # type: ignore[no-untyped-def]
+def _paragraphs(blocks: list[Node]) -> Iterator[list[Node]]:
+    """The inline lists of every paragraph, header and cell, in reading order."""
     for b in blocks:
-        t, c = b["t"], b.get("c")
+        t, c = tag_content(b)
         if t in ("Para", "Plain"):
             yield c
         elif t == "Header":
@@ -208,7 +210,7 @@ class _Reader:
 
     def _walk(self, inlines: list[Node]) -> None:
         for i in inlines:
-            t, c = i["t"], i.get("c")
+            t, c = tag_content(i)
             if t == "Span":
                 (_id, classes, attrs), content = c
                 attrs = dict(attrs)
