@@ -17,6 +17,7 @@ import os
 import shutil
 import sys
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,10 +31,10 @@ class Need:
     package: str  # the Debian package that provides it
     commands: tuple[str, ...] = ()  # all must be on PATH ...
     files: tuple[str, ...] = ()  # ... and all these globs must match a file
-    unless: str = ""  # not needed when this file exists
+    needed: Callable[[], bool] = lambda: True  # e.g. npm: only while axe-core is missing
 
     def present(self) -> bool:
-        if self.unless and os.path.isfile(self.unless):
+        if not self.needed():
             return True
         return all(shutil.which(c) for c in self.commands) and all(glob.glob(f) for f in self.files)
 
@@ -44,7 +45,9 @@ NEEDS = (
     Need("ssh-keygen", "openssh-client", ("ssh-keygen",)),  # signed sign-offs
     Need("GnuPG", "gnupg", ("gpg", "gpgconf")),  # OpenPGP sign-offs
     Need("Pango (für WeasyPrint)", "libpango-1.0-0", files=("/usr/lib/*/libpango-1.0.so.0",)),
-    Need("PangoFT2 (WeasyPrint)", "libpangoft2-1.0-0", files=("/usr/lib/*/libpangoft2-1.0.so.0",)),
+    Need(
+        "PangoFT2 (für WeasyPrint)", "libpangoft2-1.0-0", files=("/usr/lib/*/libpangoft2-1.0.so.0",)
+    ),
     Need("DejaVu-Schriften", "fonts-dejavu-core", files=("/usr/share/fonts/truetype/dejavu/*",)),
     Need("LibreOffice Writer", "libreoffice-writer-nogui", ("soffice",)),
     Need(
@@ -57,7 +60,8 @@ NEEDS = (
     Need("JAXB", "libjaxb-java", files=("/usr/share/java/jaxb-runtime.jar",)),  # veraPDF
     Need("Chromium", "chromium", ("chromium",)),
     Need("chromedriver", "chromium-driver", ("chromedriver",)),
-    Need("npm", "npm", ("npm",), unless=AXE),  # axe-core from the npm registry (package.json)
+    # axe-core from the npm registry (package.json), only while it is not in node_modules/
+    Need("npm", "npm", ("npm",), needed=lambda: npm_due() is not None),
 )
 
 
@@ -71,11 +75,12 @@ def apt_line(packages: list[str]) -> str:
     return f"{sudo}apt-get install -y --no-install-recommends {' '.join(packages)}"
 
 
-def fail(what: str, line: str) -> None:
+def fail(what: str, line: str, *, several: bool = False) -> None:
     """Fail the running test: `what` is missing, `line` installs it."""
     import pytest
 
-    pytest.fail(f"{what} fehlt. Installieren mit: {line}", pytrace=False)
+    verb = "fehlen" if several else "fehlt"
+    pytest.fail(f"{what} {verb}. Installieren mit: {line}", pytrace=False)
 
 
 def need(*packages: str) -> None:
@@ -83,7 +88,7 @@ def need(*packages: str) -> None:
     missing = missing_packages(*packages)
     if missing:
         names = [n.what for n in NEEDS if n.package in missing]
-        fail(", ".join(names), apt_line(missing))
+        fail(" und ".join(names), apt_line(missing), several=len(names) > 1)
 
 
 def tool(command: str) -> str:
