@@ -211,6 +211,7 @@ def setup() -> int:
         os.replace(work, cache)
     except (SetupError, OSError, KeyError, zipfile.BadZipFile, subprocess.TimeoutExpired) as exc:
         print(f"veraPDF konnte nicht eingerichtet werden: {exc}", file=sys.stderr)
+        print(f"Nach dem Beheben erneut: {SETUP}", file=sys.stderr)
         return 2
     finally:
         shutil.rmtree(work, ignore_errors=True)
