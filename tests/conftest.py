@@ -163,14 +163,11 @@ def entry(rn: int, quote: str, new: str, text: str = "Bitte ändern.") -> str:
     )
 
 
-PDFCHECK = REPO.parent / "shared" / "tools" / "pdfcheck"
-
-
 def assert_pdf_ua1(path: Path) -> None:
-    """veraPDF (../shared/tools/pdfcheck) finds the PDF compliant with PDF/UA-1."""
-    proc = subprocess.run(
-        [str(PDFCHECK), str(path), "ua1"], capture_output=True, text=True, timeout=600
-    )
+    """veraPDF (tests/checkers/verapdf.py) finds the PDF compliant with PDF/UA-1."""
+    from tests.checkers import verapdf  # fails the test with its set-up line when not set up
+
+    proc = verapdf.validate(path, "ua1")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "compliant=true" in proc.stdout, proc.stdout
 
@@ -178,8 +175,10 @@ def assert_pdf_ua1(path: Path) -> None:
 def libreoffice_convert(src: Path, to: str, outdir: Path) -> Path:
     """Convert `src` with LibreOffice (headless, own profile); returns the written file.
     `to` is a filter spec such as "docx", "xlsx:Calc MS Excel 2007 XML" or "txt:Text…"."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    assert soffice, "LibreOffice fehlt: apt-get install libreoffice-writer-nogui (.ci/run)"
+    from tests.checkers import need, tool  # a missing one fails the test with its install line
+
+    need("libreoffice-writer-nogui", "libreoffice-calc-nogui")
+    soffice = tool("soffice")
     outdir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.run(
         [

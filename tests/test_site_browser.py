@@ -2,7 +2,7 @@
 followed, axe-core run in every HTML page – zero violations.
 
 Needs the Debian packages chromium and chromium-driver and axe-core from npm (node_modules/,
-installed by `.ci/run`). Nothing is downloaded at test time.
+installed by `bash scripts/test`). Nothing is downloaded at test time.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import shutil
 import threading
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
@@ -28,16 +27,11 @@ DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 pytestmark = pytest.mark.slow
 
 
-def _missing() -> str:
-    missing = [str(p) for p in (Path(CHROMIUM), Path(DRIVER), AXE) if not p.is_file()]
-    return ", ".join(missing)
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    if _missing():
-        # like LibreOffice and veraPDF elsewhere: a missing checker is a failure, not a skip
-        pytest.fail(f"Chromium/axe-core fehlen ({_missing()}); „bash .ci/run“ installiert sie.")
+    from tests.checkers import need_axe
+
+    need_axe()  # like LibreOffice and veraPDF: missing is a failure with its install line
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
