@@ -35,7 +35,7 @@ class LazyModule(ModuleType):
     """A module in `sys.modules` whose code has not run yet (nor been looked for: declaring one
     costs nothing). The first attribute access runs its package (if that has not run yet; it may
     import this module and so run it), then its own code, in this same object, which from then
-    on is a plain module."""
+    on is a plain module. Not thread-safe, as the command line runs in one thread."""
 
     def __getattribute__(self, attr: str) -> Any:
         name = object.__getattribute__(self, "__name__")
