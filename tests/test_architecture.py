@@ -10,7 +10,13 @@
 5. no bare `raise LafastError(...)`: raise a specific subclass;
 6. every exception class is defined in errors.py;
 7. heavy third-party libraries are imported lazily, inside the one module that wraps each;
-8. `lafast_docs/` holds only Python files (no `.orig`, backups or other strays).
+8. `lafast_docs/` holds only Python files (no `.orig`, backups or other strays);
+9. the cli reaches the core through `cli/core.py`, the only module with lazy declarations
+   (`name = lazy("lafast_docs.…")`, each with its twin import under `TYPE_CHECKING`); the other
+   cli modules import core modules only under `TYPE_CHECKING` (or the light ones in
+   `CLI_LIGHT`), so that `lafast --help` runs no core module.
+
+A lazy declaration counts as an import of its module for rules 1 to 3.
 
 Each rule is checked per part so that a failure says where it is; a message names the file, the
 line and the rule.
@@ -20,6 +26,8 @@ from __future__ import annotations
 
 import ast
 import builtins
+import subprocess
+import sys
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -31,6 +39,12 @@ from lafast_docs import LAYERS
 PKG = Path(__file__).resolve().parent.parent / "lafast_docs"
 MAX_LINES = 500
 HEAVY = frozenset({"weasyprint", "pyhanko", "openpyxl", "docx", "git", "pikepdf"})
+CORE_DOOR = "lafast_docs.cli.core"
+# lafast modules outside the cli that cli modules may import at the top, with the reason
+CLI_LIGHT = {
+    "lafast_docs": "__version__ for --version; the package itself runs nothing",
+    "lafast_docs.errors": "main catches LafastError on every run; imports no lafast module",
+}
 BUILTIN_EXCEPTIONS = frozenset(
     name
     for name, obj in vars(builtins).items()
@@ -45,6 +59,7 @@ class Import:
     own: bool  # a lafast module
     local: bool  # inside a function
     type_only: bool  # under `if TYPE_CHECKING:`
+    lazy: bool = False  # a lazy declaration, `lazy("lafast_docs.…")` (cli/core.py)
 
 
 @dataclass(frozen=True)
@@ -88,6 +103,17 @@ def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
     )
+
+
+def _lazy_target(node: ast.AST) -> str | None:
+    """The module named by a lazy declaration `lazy("lafast_docs.…")`, else None."""
+    if not (isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords):
+        return None
+    func, arg = node.func, node.args[0]
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+    if name == "lazy" and isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    return None
 
 
 def _resolve(mod: Module, node: ast.ImportFrom) -> str:
@@ -136,6 +162,9 @@ def imports(name: str) -> tuple[Import, ...]:
                 found.append(Import(target, node.lineno, True, local, type_only))
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             visit(node, True, type_only)
+        elif (target := _lazy_target(node)) is not None:
+            own = target.split(".")[0] == "lafast_docs"
+            found.append(Import(target, node.lineno, own, local, type_only, lazy=True))
         else:
             visit(node, local, type_only)
 
@@ -291,6 +320,74 @@ def check_heavy_imports(part: str) -> list[str]:
     ]
 
 
+def lazy_declarations(name: str) -> dict[str, str]:
+    """The lazy declarations at the top of a module: bound name -> module."""
+    found = {}
+    for node in ast.walk(modules()[name].tree):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = _lazy_target(node.value)
+            if target is not None and isinstance(node.targets[0], ast.Name):
+                found[node.targets[0].id] = target
+    return found
+
+
+def type_checking_modules(name: str) -> dict[str, str]:
+    """The modules imported under `if TYPE_CHECKING:` at the top: bound name -> module."""
+    mod, known, found = modules()[name], modules(), {}
+    for node in mod.tree.body:
+        if not (isinstance(node, ast.If) and _is_type_checking(node.test)):
+            continue
+        for stmt in node.body:
+            if isinstance(stmt, ast.ImportFrom):
+                base = _resolve(mod, stmt)
+                for alias in stmt.names:
+                    if f"{base}.{alias.name}" in known:
+                        found[alias.asname or alias.name] = f"{base}.{alias.name}"
+            elif isinstance(stmt, ast.Import):
+                found.update({a.asname: a.name for a in stmt.names if a.asname})
+    return found
+
+
+def check_core_door(part: str) -> list[str]:
+    out = []
+    for mod in _in(part):
+        for imp in imports(mod.name):
+            if imp.lazy and mod.name != CORE_DOOR:
+                out.append(
+                    f"{mod.rel}:{imp.line}: rule 9 (one door): lazy declaration of {imp.target} "
+                    f"outside {CORE_DOOR}; declare it there"
+                )
+            elif imp.lazy and imp.target not in modules():
+                out.append(
+                    f"{mod.rel}:{imp.line}: rule 9 (one door): lazy declaration of "
+                    f"{imp.target}, which is no lafast module"
+                )
+            elif (
+                part == "cli"
+                and mod.name != CORE_DOOR
+                and imp.own
+                and not imp.type_only
+                and imp.target in modules()
+                and modules()[imp.target].part != "cli"
+                and imp.target not in CLI_LIGHT
+            ):
+                out.append(
+                    f"{mod.rel}:{imp.line}: rule 9 (one door): imports {imp.target} at run time; "
+                    f"reach it through {CORE_DOOR} (`core.<module>.<name>`), import it only under "
+                    "TYPE_CHECKING, or list it in CLI_LIGHT with the reason it is light"
+                )
+    if part == "cli":
+        declared, typed = lazy_declarations(CORE_DOOR), type_checking_modules(CORE_DOOR)
+        if declared != typed:
+            rel = modules()[CORE_DOOR].rel
+            diff = sorted(set(declared.items()) ^ set(typed.items()))
+            out.append(
+                f"{rel}: rule 9 (one door): the lazy declarations and their TYPE_CHECKING twins "
+                f"differ: {diff}"
+            )
+    return out
+
+
 CHECKS = {
     "layers": check_layers,
     "local-imports": check_local_imports,
@@ -299,6 +396,7 @@ CHECKS = {
     "bare-raises": check_bare_raises,
     "exception-classes": check_exception_classes,
     "heavy-imports": check_heavy_imports,
+    "core-door": check_core_door,
 }
 
 
@@ -321,3 +419,56 @@ def test_no_stray_files() -> None:
         if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".py"
     ]
     assert not strays, "\n" + "\n".join(strays)
+
+
+def _run_in_python(code: str) -> list[str]:
+    """Run `code` in a fresh interpreter on this checkout; its printed lines."""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=PKG.parent, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+# the lafast modules that have run (a lazy module not yet used is a LazyModule, not a plain module)
+_PRINT_RUN = (
+    "import sys, types\n"
+    "print(*(n for n, m in list(sys.modules.items())\n"
+    "        if n.startswith('lafast_docs') and type(m) is types.ModuleType))\n"
+)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "import lafast_docs.cli.main\n",
+        "from lafast_docs.cli.main import main\nmain(['--help'])\n",
+    ],
+    ids=["import", "help"],
+)
+def test_cli_start_runs_no_core_module(code: str) -> None:
+    """Rule 9 at run time: starting the cli (and `--help`) runs no module of the core parts;
+    they are in sys.modules at most as lazy modules not yet used (cli/core.py says why)."""
+    ran = _run_in_python(code + _PRINT_RUN)
+    assert "lafast_docs.cli.main" in ran
+    core_parts = [p for p in LAYERS if p not in ("errors", "cli")]
+    assert core_parts[:1] == ["external"] and "outputs" in core_parts
+    early = [n for n in ran if n.split(".")[1:2] and n.split(".")[1] in core_parts]
+    assert not early, f"starting the cli ran core modules: {early}"
+
+
+def test_lazy_modules_are_the_modules() -> None:
+    """Each lazy module of cli/core.py runs at first use and is the module a normal import of
+    that name gives (the same object, registered in sys.modules)."""
+    declared = lazy_declarations(CORE_DOOR)
+    code = (
+        "import importlib, sys, types\n"
+        "from lafast_docs.cli import core\n"
+        f"for name, module in {sorted(declared.items())!r}:\n"
+        "    handle = getattr(core, name)\n"
+        "    assert handle.__name__ == module, (name, handle.__name__)\n"
+        "    assert type(handle) is types.ModuleType and sys.modules[module] is handle, name\n"
+        "    assert importlib.import_module(module) is handle, name\n"
+        "    print(name)\n"
+    )
+    assert sorted(_run_in_python(code)) == sorted(declared)

@@ -11,14 +11,14 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from lafast_docs.cli import messages_de
-from lafast_docs.storage.lock import state_change
-from lafast_docs.team.sync import behind_remote
-from lafast_docs.workspace import Workspace, find_workspace
+from lafast_docs.cli import core, messages_de
+
+if TYPE_CHECKING:
+    from lafast_docs.workspace import Workspace
 
 messages_de.install()  # before any command or option is built
 
@@ -47,7 +47,9 @@ def workspace(ctx: click.Context) -> Workspace:
     obj = root.ensure_object(dict)
     if "workspace" not in obj:
         explicit = root.params.get("workspace")
-        obj["workspace"] = find_workspace(explicit=Path(explicit) if explicit else None)
+        obj["workspace"] = core.workspace.find_workspace(
+            explicit=Path(explicit) if explicit else None
+        )
     ws: Workspace = obj["workspace"]
     return ws
 
@@ -102,7 +104,7 @@ class Command(click.Command):
         path = command_path(ctx)
         ws = workspace(ctx)
         say = lambda m: click.echo(m, err=True)  # noqa: E731
-        with state_change(ws.root, path, store=ws.store, say=say):
+        with core.lock.state_change(ws.root, path, store=ws.store, say=say):
             ws = _reload_workspace(ctx)
             if path != "sync":
                 _warn_if_behind(ws)
@@ -110,7 +112,7 @@ class Command(click.Command):
 
 
 def _warn_if_behind(ws: Workspace) -> None:
-    if ws.config.remote and behind_remote(ws):
+    if ws.config.remote and core.sync.behind_remote(ws):
         click.echo(
             "Achtung: Im gemeinsamen Archiv gibt es neuere Änderungen von Kolleg*innen. Holen "
             "Sie sie bald mit „lafast sync“, sonst kann es beim Übertragen Konflikte geben.",

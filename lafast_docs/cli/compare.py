@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from lafast_docs.cli import show
+from lafast_docs.cli import core, show
 from lafast_docs.cli.base import COMPARE, command, pass_workspace
 from lafast_docs.cli.options import (
     formats_option,
@@ -15,12 +15,9 @@ from lafast_docs.cli.options import (
     path_or_none,
     slug_argument,
 )
-from lafast_docs.outputs.redline import REDLINE
-from lafast_docs.outputs.redline import redline as make_redline
-from lafast_docs.outputs.synopse import SYNOPSE
-from lafast_docs.outputs.synopse import synopse as make_synopse
-from lafast_docs.render.pipeline import parse_formats
-from lafast_docs.workspace import Workspace
+
+if TYPE_CHECKING:
+    from lafast_docs.workspace import Workspace
 
 
 def _versions(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -60,12 +57,12 @@ def synopse(
     Beispiel:  lafast synopse mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
     """
     show.outputs(
-        make_synopse(
+        core.synopse.synopse(
             ws,
             kurzname,
             version_a,
             version_b,
-            formats=parse_formats(formats, SYNOPSE),
+            formats=core.pipeline.parse_formats(formats, core.synopse.SYNOPSE),
             out_dir=path_or_none(out),
             public=public,
         )
@@ -88,12 +85,12 @@ def redline(
     Beispiel:  lafast redline mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
     """
     show.outputs(
-        make_redline(
+        core.redline.redline(
             ws,
             kurzname,
             version_a,
             version_b,
-            formats=parse_formats(formats, REDLINE),
+            formats=core.pipeline.parse_formats(formats, core.redline.REDLINE),
             out_dir=path_or_none(out),
         )
     )

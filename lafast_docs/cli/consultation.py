@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from lafast_docs.cli import show
+from lafast_docs.cli import core, show
 from lafast_docs.cli.base import CONSULTATION, exit_with, group, pass_workspace
 from lafast_docs.cli.options import (
     comment_id_argument,
@@ -19,12 +20,11 @@ from lafast_docs.cli.options import (
     round_option,
     slug_argument,
 )
-from lafast_docs.consultation.intake.importer import ImportResult, import_files
-from lafast_docs.consultation.rounds import close_round, open_round
-from lafast_docs.consultation.views import show_comment
-from lafast_docs.outputs.replies import REPLY, Reply, reply
-from lafast_docs.render.pipeline import parse_formats
-from lafast_docs.workspace import Workspace
+
+if TYPE_CHECKING:
+    from lafast_docs.consultation.intake.importer import ImportResult
+    from lafast_docs.outputs.replies import Reply
+    from lafast_docs.workspace import Workspace
 
 
 @group(stage=CONSULTATION)
@@ -51,7 +51,9 @@ def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str) -> No
                  --invite alle-gremien,awo-sachsen
     """
     deadline_ = parse_date(deadline, "--deadline")
-    rnd = open_round(ws, kurzname, deadline=deadline_, invite=invite.split(","), progress=show.err)
+    rnd = core.rounds.open_round(
+        ws, kurzname, deadline=deadline_, invite=invite.split(","), progress=show.err
+    )
     click.echo(
         f"{rnd.id} eröffnet: Fassung {rnd.commit[:10]} (Version {rnd.version}), "
         f"Markierung {rnd.tag}, Frist {rnd.deadline:%d.%m.%Y}."
@@ -86,7 +88,7 @@ def consult_close(ws: Workspace, kurzname: str) -> None:
     \b
     Beispiel:  lafast consult close mindeststandards-fsa
     """
-    rnd = close_round(ws, kurzname)
+    rnd = core.rounds.close_round(ws, kurzname)
     click.echo(f"{rnd.id} zu {kurzname} geschlossen.")
     show.hint(
         f"über jede Anmerkung entscheiden: „lafast disposition export {kurzname}“ für die "
@@ -127,7 +129,7 @@ def comments_import(
     """
     paths = [Path(d) for d in dateien]
     with show.progress(len(paths), "Lese Rückmeldungen ein") as step:
-        results = import_files(
+        results = core.importer.import_files(
             ws,
             paths,
             from_org=from_org,
@@ -207,8 +209,10 @@ def comments_reply(
     Beispiele:  lafast comments reply mindeststandards-fsa
                 lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen
     """
-    wanted, out_dir = parse_formats(formats, REPLY), path_or_none(out)
-    _print_replies(reply(ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir))
+    wanted, out_dir = core.pipeline.parse_formats(formats, core.replies.REPLY), path_or_none(out)
+    _print_replies(
+        core.replies.reply(ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir)
+    )
     show.hint("Die Schreiben per E-Mail an die Organisationen schicken.")
 
 
@@ -230,5 +234,5 @@ def comments_show(ws: Workspace, kennung: str) -> None:
     \b
     Beispiel:  lafast comments show AWO-MF-003
     """
-    for line in show_comment(ws, kennung):
+    for line in core.views.show_comment(ws, kennung):
         click.echo("  " + show.words(line) if isinstance(line, list) else line)

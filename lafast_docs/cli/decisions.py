@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from lafast_docs.cli import show
+from lafast_docs.cli import core, show
 from lafast_docs.cli.base import DECISIONS, command, exit_with, group, pass_workspace
 from lafast_docs.cli.options import (
     comment_id_argument,
@@ -18,15 +19,11 @@ from lafast_docs.cli.options import (
     round_option,
     slug_argument,
 )
-from lafast_docs.decisions.consensus import record
-from lafast_docs.decisions.disposition import decide as record_decision
-from lafast_docs.decisions.merge import MergePlan, literal
-from lafast_docs.decisions.merge import merge as do_merge
-from lafast_docs.decisions.provenance import Trace, trace
-from lafast_docs.decisions.sheet import export
-from lafast_docs.decisions.sheetimport import import_sheet
-from lafast_docs.text.history import word_diff
-from lafast_docs.workspace import Workspace
+
+if TYPE_CHECKING:
+    from lafast_docs.decisions.merge import MergePlan
+    from lafast_docs.decisions.provenance import Trace
+    from lafast_docs.workspace import Workspace
 
 
 @command(
@@ -79,7 +76,7 @@ def decide(
             "--defer, --noted, --withdrawn oder --duplicate-of."
         )
     show.decision(
-        record_decision(
+        core.disposition.decide(
             ws, kennung, decision, reason=reason, text=text, duplicate_of=duplicate_of or ""
         )
     )
@@ -126,7 +123,9 @@ def disposition_export(
     Beispiele:  lafast disposition export mindeststandards-fsa
                 lafast disposition export mindeststandards-fsa --format yaml -o sitzung.yaml
     """
-    path, n = export(ws, kurzname, round_id=round_id, fmt=fmt, target=path_or_none(output))
+    path, n = core.sheet.export(
+        ws, kurzname, round_id=round_id, fmt=fmt, target=path_or_none(output)
+    )
     click.echo(f"{n} Anmerkungen in {path}")
     show.hint(f"in der Sitzung ausfüllen, dann „lafast disposition import {path}“.")
 
@@ -144,7 +143,7 @@ def disposition_import(ws: Workspace, datei: str, dry_run: bool) -> None:
     \b
     Beispiel:  lafast disposition import build/mindeststandards-fsa/abwaegung-…-runde-1.xlsx
     """
-    result = import_sheet(ws, Path(datei), dry_run=dry_run)
+    result = core.sheetimport.import_sheet(ws, Path(datei), dry_run=dry_run)
     for d in result.recorded:
         show.decision(d)
     verb = "würden gespeichert" if dry_run else "gespeichert"
@@ -195,7 +194,7 @@ def consensus_record(
     Beispiel:  lafast consensus record mindeststandards-fsa --gremium lag-fsa-msa \\
                  --date 2026-12-10 --participants "S. Kaya, M. Albers" --all-accepted
     """
-    rec = record(
+    rec = core.consensus.record(
         ws,
         kurzname,
         gremium=gremium,
@@ -227,7 +226,7 @@ def merge(ws: Workspace, kurzname: str, dry_run: bool) -> None:
     Beispiele:  lafast merge mindeststandards-fsa --dry-run
                 lafast merge mindeststandards-fsa
     """
-    result = do_merge(ws, kurzname, dry_run=dry_run)
+    result = core.merge.merge(ws, kurzname, dry_run=dry_run)
     _print_merge(result, kurzname, dry_run=dry_run)
     if result.refused:
         exit_with(1)
@@ -237,7 +236,7 @@ def _print_merge(result: MergePlan, kurzname: str, *, dry_run: bool) -> None:
     for ch in result.changes:
         consent = f" – Konsens {', '.join(ch.consensus)}" if ch.consensus else ""
         click.secho(f"{ch.comment_id} ({ch.org}){consent}", bold=True)
-        click.echo("  " + show.words(word_diff(ch.old, literal(ch.new))))
+        click.echo("  " + show.words(core.history.word_diff(ch.old, core.merge.literal(ch.new))))
     for r in result.refused:
         click.echo(f"NICHT übernommen: {r.comment_id} – {r.reason}\n  Was tun: {r.hint}")
     for cid in result.not_textual:
@@ -272,7 +271,7 @@ def blame(ws: Workspace, kurzname: str, rn: int, as_json: bool) -> None:
     \b
     Beispiel:  lafast blame mindeststandards-fsa --rn 100
     """
-    t = trace(ws, kurzname, rn)
+    t = core.provenance.trace(ws, kurzname, rn)
     if as_json:
         show.as_json(t.as_data())
     else:

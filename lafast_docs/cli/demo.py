@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from lafast_docs.cli import show
+from lafast_docs.cli import core, show
 from lafast_docs.cli.base import TRY, command
-from lafast_docs.office.demo import DemoResult, run_demo
+
+if TYPE_CHECKING:
+    from lafast_docs.office.demo import DemoResult
 
 
 @command(stage=TRY, short_help="Alles an Beispielen vorführen.")
@@ -21,7 +24,7 @@ def demo(ordner: str) -> None:
     \b
     Beispiel:  lafast demo ~/lafast-demo
     """
-    result = run_demo(Path(ordner), progress=show.err)
+    result = core.demo.run_demo(Path(ordner), progress=show.err)
     click.echo(f"\nDemo fertig. Arbeitsbereich: {result.workspace.root}")
     for slug, outputs in result.outputs.items():
         click.echo(f"\n{slug}:")

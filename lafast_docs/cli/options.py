@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from lafast_docs.cli import core
 from lafast_docs.cli.base import workspace
-from lafast_docs.consultation.submissions import iter_comments
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -30,7 +30,7 @@ def complete_slugs(ctx: click.Context, _param: click.Parameter, incomplete: str)
 
 def complete_comment_ids(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
     try:
-        ids = {c["id"] for _s, c in iter_comments(workspace(ctx))}
+        ids = {c["id"] for _s, c in core.submissions.iter_comments(workspace(ctx))}
         return sorted(i for i in ids if i.startswith(incomplete.upper()))
     except Exception:  # completion must never fail loudly
         return []

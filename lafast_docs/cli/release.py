@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from lafast_docs.cli import show
+from lafast_docs.cli import core, show
 from lafast_docs.cli.base import RELEASE, Group, command, group, pass_workspace, workspace
 from lafast_docs.cli.options import path_or_none, slug_argument
 from lafast_docs.errors import NotAuthentic, Problem, WorkspaceNotFound
-from lafast_docs.release.publish import publish as do_publish
-from lafast_docs.release.signoff import sign_off, signoff_status
-from lafast_docs.release.verify import Report
-from lafast_docs.release.verify import verify as do_verify
-from lafast_docs.workspace import Workspace
+
+if TYPE_CHECKING:
+    from lafast_docs.release.verify import Report
+    from lafast_docs.workspace import Workspace
 
 
 class _SignoffGroup(Group):
@@ -56,7 +56,7 @@ def signoff_grant(ws: Workspace, kurzname: str, role: str, person: str | None, n
     \b
     Beispiel:  lafast signoff mindeststandards-fsa --as leitung
     """
-    r = sign_off(ws, kurzname, role, person=person, note=note)
+    r = core.signoff.sign_off(ws, kurzname, role, person=person, note=note)
     a = r.approval
     click.echo(
         f"Freigabe erteilt: {a.name} als {ws.config.roles.get(a.role, a.role)}, "
@@ -78,7 +78,7 @@ def signoff_show(ws: Workspace, kurzname: str) -> None:
     \b
     Beispiel:  lafast signoff status mindeststandards-fsa
     """
-    st = signoff_status(ws, kurzname)
+    st = core.signoff.signoff_status(ws, kurzname)
     click.echo(f"Freigaben für {kurzname}, Version {st.version} (geprüft an {st.commit[:10]}):")
     show.signoff_status(st)
     if not st.signing:
@@ -111,7 +111,7 @@ def publish(ws: Workspace, kurzname: str, site: str, with_synopse: bool) -> None
     \b
     Beispiel:  lafast publish mindeststandards-fsa --site ~/website/veroeffentlichungen
     """
-    r = do_publish(ws, kurzname, Path(site), synopse=with_synopse)
+    r = core.publish.publish(ws, kurzname, Path(site), synopse=with_synopse)
     click.echo(f"Veröffentlicht: {r.entry['titel']}, Version {r.entry['version']}")
     show.lines(f"  {f}" for f in r.files)
     click.echo(f"Übersicht: {r.site / 'index.html'} (dazu feed.atom, catalogue.json, SHA256SUMS)")
@@ -138,7 +138,7 @@ def verify(ctx: click.Context, datei: str, site: str | None) -> None:
         ws: Workspace | None = workspace(ctx)
     except WorkspaceNotFound:
         ws = None
-    r = do_verify(Path(datei), ws=ws, site=path_or_none(site))
+    r = core.verify.verify(Path(datei), ws=ws, site=path_or_none(site))
     _print_report(r, checked_signoffs=ws is not None)
     if not r.authentic:
         raise NotAuthentic(

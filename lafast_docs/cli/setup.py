@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from lafast_docs.cli import show
+from lafast_docs.cli import core, show
 from lafast_docs.cli.base import SETUP, command, exit_with, group, pass_workspace, workspace
 from lafast_docs.cli.options import json_option, org_id_argument
 from lafast_docs.errors import LafastError
-from lafast_docs.office.doctor import ERROR, NOTE, Finding, diagnose
-from lafast_docs.workspace import Workspace
-from lafast_docs.workspace.addressbook import add_org, remove_org
-from lafast_docs.workspace.config import ORG_TYPE_NAMES
-from lafast_docs.workspace.create import init_workspace
+
+if TYPE_CHECKING:
+    from lafast_docs.office.doctor import Finding
+    from lafast_docs.workspace import Workspace
 
 
 @command(stage=SETUP)
@@ -26,7 +26,7 @@ def init(ordner: str, name: str) -> None:
     \b
     Beispiel:  lafast init ~/fachstelle --name "Landesfachstelle FSA/MSA"
     """
-    ws = init_workspace(Path(ordner), name=name)
+    ws = core.create.init_workspace(Path(ordner), name=name)
     click.echo(f"Arbeitsbereich angelegt: {ws.root}")
     show.hint(
         f"Angaben in {ws.config.path.name} prüfen (lafast doctor), dann "
@@ -61,7 +61,9 @@ def org_add(
     Beispiel:  lafast org add awo-sachsen --name "AWO Landesverband Sachsen e. V." \\
                  --type traeger --email migration@awo-sachsen.de --contact "Katrin Weber"
     """
-    o = add_org(ws, kennung, name=name, type=org_type, email=email, contact=contact)
+    o = core.addressbook.add_org(
+        ws, kennung, name=name, type=org_type, email=email, contact=contact
+    )
     click.echo(f"Aufgenommen: {o.name} ({o.id})")
 
 
@@ -82,7 +84,7 @@ def org_list(ws: Workspace, as_json: bool) -> None:
     else:
         show.table(
             ["Kennung", "Name", "Art", "E-Mail", "Ansprechperson"],
-            [[o.id, o.name, ORG_TYPE_NAMES[o.type], o.email, o.contact] for o in orgs],
+            [[o.id, o.name, core.config.ORG_TYPE_NAMES[o.type], o.email, o.contact] for o in orgs],
         )
 
 
@@ -95,7 +97,7 @@ def org_remove(ws: Workspace, kennung: str) -> None:
     \b
     Beispiel:  lafast org remove drk-sachsen
     """
-    o = remove_org(ws, kennung)
+    o = core.addressbook.remove_org(ws, kennung)
     click.echo(f"Entfernt: {o.name} ({o.id})")
 
 
@@ -112,23 +114,23 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
         ws, problem = workspace(ctx), ""
     except LafastError as exc:
         ws, problem = None, exc.message
-    findings = diagnose(ws, workspace_error=problem)
+    findings = core.doctor.diagnose(ws, workspace_error=problem)
     if as_json:
         show.as_json([f.as_data() for f in findings])
     else:
         _print_findings(findings)
-    if any(f.status == ERROR for f in findings):
+    if any(f.status == core.doctor.ERROR for f in findings):
         exit_with(1)
 
 
 def _print_findings(findings: list[Finding]) -> None:
-    marks = {ERROR: ("FEHLER ", "red"), NOTE: ("Hinweis", "yellow")}
+    marks = {core.doctor.ERROR: ("FEHLER ", "red"), core.doctor.NOTE: ("Hinweis", "yellow")}
     for f in findings:
         mark, colour = marks.get(f.status, ("ok     ", "green"))
         click.echo(click.style(mark, fg=colour, bold=True) + f"  {f.topic}: {f.detail}")
         if f.fix:
             click.echo(f"           Was tun: {f.fix}")
-    errors = sum(f.status == ERROR for f in findings)
+    errors = sum(f.status == core.doctor.ERROR for f in findings)
     click.echo(f"\n{errors} Fehler gefunden." if errors else "\nAlles bereit.")
 
 

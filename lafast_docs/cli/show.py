@@ -7,13 +7,14 @@ import os
 import sys
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from lafast_docs.consultation.rounds import round_status
-from lafast_docs.consultation.views import list_comments
-from lafast_docs.workspace import Workspace
+from lafast_docs.cli import core
+
+if TYPE_CHECKING:
+    from lafast_docs.workspace import Workspace
 
 UNAUTHENTICATED = (
     "Hinweis: Freigaben sind nicht authentifiziert – es ist keine Signatur eingerichtet; "
@@ -110,7 +111,7 @@ def outputs(items: Iterable[Any], *, indent: str = "", cached: bool = False) -> 
 
 # -- views shared by several commands (and the demo) -------------------------------------------
 def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bool) -> None:
-    rnd, rows, overdue = round_status(ws, kurzname, round_id)
+    rnd, rows, overdue = core.rounds.round_status(ws, kurzname, round_id)
     if json_:
         as_json(
             {
@@ -152,7 +153,7 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
 
 
 def comment_list(ws: Workspace, kurzname: str, *, json_: bool = False, **filters: Any) -> None:
-    rows = list_comments(ws, kurzname, **filters)
+    rows = core.views.list_comments(ws, kurzname, **filters)
     if json_:
         as_json(rows)
         return

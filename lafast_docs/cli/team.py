@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from lafast_docs.cli import show
+from lafast_docs.cli import core, show
 from lafast_docs.cli.base import TEAM, command, pass_workspace
-from lafast_docs.team.sync import sync as run_sync
-from lafast_docs.workspace import Workspace
+
+if TYPE_CHECKING:
+    from lafast_docs.workspace import Workspace
 
 
 @command(
@@ -25,7 +28,7 @@ def sync(ws: Workspace) -> None:
     \b
     Beispiel:  lafast sync
     """
-    r = run_sync(ws)
+    r = core.sync.sync(ws)
     if not r.pulled and not r.pushed:
         click.echo(f"Alles aktuell: Ihr Arbeitsbereich und {r.remote} sind gleich.")
         return

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from lafast_docs.cli import show
+from lafast_docs.cli import core, show
 from lafast_docs.cli.base import WRITING, command, exit_with, pass_workspace
 from lafast_docs.cli.options import (
     formats_option,
@@ -15,17 +15,11 @@ from lafast_docs.cli.options import (
     path_or_none,
     slug_argument,
 )
-from lafast_docs.office.status import DocStatus, document_status
-from lafast_docs.outputs.document import DOCUMENT
-from lafast_docs.outputs.document import render as render_document
-from lafast_docs.release.final import FINAL, render_final
-from lafast_docs.render.pipeline import parse_formats
-from lafast_docs.text.accessibility import check as find_problems
-from lafast_docs.text.drafts import load_draft, new_draft, save_draft
-from lafast_docs.text.history import BlockChange
-from lafast_docs.text.history import diff as history_diff
-from lafast_docs.text.history import log as history_log
-from lafast_docs.workspace import Workspace
+
+if TYPE_CHECKING:
+    from lafast_docs.office.status import DocStatus
+    from lafast_docs.text.history import BlockChange
+    from lafast_docs.workspace import Workspace
 
 
 @command(stage=WRITING, changes_state=True)
@@ -41,7 +35,7 @@ def new(ws: Workspace, typ: str, kurzname: str | None, title: str) -> None:
     \b
     Beispiel:  lafast new fachstandard mindeststandards-fsa --title "Mindeststandards FSA"
     """
-    d = new_draft(ws, typ, kurzname, title)
+    d = core.drafts.new_draft(ws, typ, kurzname, title)
     click.echo(f"Angelegt: {d.path}")
     show.hint(f'Text bearbeiten, dann „lafast save {d.slug} -m "…"“.')
 
@@ -66,7 +60,7 @@ def list_(ws: Workspace, as_json: bool) -> None:
     \b
     Beispiel:  lafast list
     """
-    rows = document_status(ws, with_history=False)
+    rows = core.status.document_status(ws, with_history=False)
     if not _json_or_empty(rows, as_json):
         show.table(
             ["Kurzname", "Typ", "Titel", "Version"],
@@ -83,7 +77,7 @@ def status(ws: Workspace, as_json: bool) -> None:
     \b
     Beispiel:  lafast status
     """
-    rows = document_status(ws)
+    rows = core.status.document_status(ws)
     if not _json_or_empty(rows, as_json):
         _print_status(rows)
 
@@ -115,7 +109,7 @@ def save(ws: Workspace, kurzname: str, message: str) -> None:
     \b
     Beispiel:  lafast save mindeststandards-fsa -m "Abschnitt Datenschutz ergänzt"
     """
-    sha = save_draft(ws, kurzname, message)
+    sha = core.drafts.save_draft(ws, kurzname, message)
     click.echo(f"Gespeichert als {sha[:10]}." if sha else "Keine Änderungen – nichts gespeichert.")
     if sha:
         show.hint(
@@ -133,7 +127,7 @@ def log(ws: Workspace, kurzname: str) -> None:
     \b
     Beispiel:  lafast log mindeststandards-fsa
     """
-    commits = history_log(ws, kurzname)
+    commits = core.history.log(ws, kurzname)
     if not commits:
         click.echo("Noch nicht gespeichert.")
         return
@@ -158,7 +152,7 @@ def diff(ws: Workspace, kurzname: str, version_a: str | None, version_b: str | N
     Beispiele:  lafast diff mindeststandards-fsa
                 lafast diff mindeststandards-fsa 3f2a1c9 arbeitskopie
     """
-    a, b, changes = history_diff(ws, kurzname, version_a, version_b)
+    a, b, changes = core.history.diff(ws, kurzname, version_a, version_b)
     if not changes:
         click.echo(f"Keine Änderungen am Text zwischen {a} und {b}.")
         return
@@ -198,7 +192,7 @@ def check(ws: Workspace, kurzname: str, as_json: bool) -> None:
     \b
     Beispiel:  lafast check mindeststandards-fsa
     """
-    problems = find_problems(load_draft(ws, kurzname))
+    problems = core.accessibility.check(core.drafts.load_draft(ws, kurzname))
     if as_json:
         show.as_json(
             [{"datei": str(p.path), "zeile": p.line, "befund": p.message} for p in problems]
@@ -240,22 +234,22 @@ def render(ws: Workspace, kurzname: tuple[str, ...], all_: bool, **kw: Any) -> N
                 lafast render mindeststandards-fsa --final --archive
     """
     slugs = _render_slugs(ws, kurzname, all_, final=kw["final"], archive=kw["archive"])
-    product = FINAL if kw["final"] else DOCUMENT
+    product = core.final.FINAL if kw["final"] else core.document.DOCUMENT
     formats, out_dir, force = (
-        parse_formats(kw["formats"], product),
+        core.pipeline.parse_formats(kw["formats"], product),
         path_or_none(kw["out"]),
         kw["force"],
     )
     if kw["final"]:
         for slug in slugs:
-            result = render_final(
+            result = core.final.render_final(
                 ws, slug, formats=formats, out_dir=out_dir, archive=kw["archive"], force=force
             )
             show.final(result)
         return
     with show.progress(len(slugs), "Erzeuge Dokumente") as step:
         for slug in slugs:
-            outputs = render_document(ws, slug, formats=formats, out_dir=out_dir, force=force)
+            outputs = core.document.render(ws, slug, formats=formats, out_dir=out_dir, force=force)
             show.outputs(outputs, cached=True)
             step()
     show.hint(f"„lafast check {slugs[0]}“ prüft die Barrierefreiheit des Textes.")
