@@ -42,7 +42,8 @@ from lafast_docs.outputs.synopse import synopse  # noqa: E402
 from lafast_docs.storage.git import Store  # noqa: E402
 from lafast_docs.text.drafts import load_draft  # noqa: E402
 from lafast_docs.text.history import model_of  # noqa: E402
-from lafast_docs.workspace.config import add_org, find_workspace  # noqa: E402
+from lafast_docs.workspace import find_workspace  # noqa: E402
+from lafast_docs.workspace.addressbook import add_org  # noqa: E402
 
 ORGS = 30
 

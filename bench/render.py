@@ -75,7 +75,7 @@ def main() -> None:
     os.environ.setdefault("GIT_COMMITTER_EMAIL", "bench@lafast.invalid")
     import weasyprint
 
-    from lafast_docs.workspace.config import find_workspace
+    from lafast_docs.workspace import find_workspace
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
