@@ -233,24 +233,18 @@ def render(ws: Workspace, kurzname: tuple[str, ...], all_: bool, **kw: Any) -> N
                 lafast render --all
                 lafast render mindeststandards-fsa --final --archive
     """
-    slugs = _render_slugs(ws, kurzname, all_, final=kw["final"], archive=kw["archive"])
-    product = core.final.FINAL if kw["final"] else core.document.DOCUMENT
-    formats, out_dir, force = (
-        core.pipeline.parse_formats(kw["formats"], product),
-        path_or_none(kw["out"]),
-        kw["force"],
-    )
-    if kw["final"]:
+    final = kw["final"]
+    slugs = _render_slugs(ws, kurzname, all_, final=final, archive=kw["archive"])
+    product = core.final.FINAL if final else core.document.DOCUMENT
+    formats = core.pipeline.parse_formats(kw["formats"], product)
+    where = {"formats": formats, "out_dir": path_or_none(kw["out"]), "force": kw["force"]}
+    if final:
         for slug in slugs:
-            result = core.final.render_final(
-                ws, slug, formats=formats, out_dir=out_dir, archive=kw["archive"], force=force
-            )
-            show.final(result)
+            show.final(core.final.render_final(ws, slug, archive=kw["archive"], **where))
         return
     with show.progress(len(slugs), "Erzeuge Dokumente") as step:
         for slug in slugs:
-            outputs = core.document.render(ws, slug, formats=formats, out_dir=out_dir, force=force)
-            show.outputs(outputs, cached=True)
+            show.outputs(core.document.render(ws, slug, **where), cached=True)
             step()
     show.hint(f"„lafast check {slugs[0]}“ prüft die Barrierefreiheit des Textes.")
 
