@@ -17,6 +17,7 @@ import click
 
 from lafast_docs.cli import messages_de
 from lafast_docs.storage.lock import state_change
+from lafast_docs.team import conflict
 from lafast_docs.team.sync import behind_remote
 from lafast_docs.workspace import Workspace, find_workspace
 
@@ -104,6 +105,7 @@ class Command(click.Command):
         say = lambda m: click.echo(m, err=True)  # noqa: E731
         with state_change(ws.root, path, store=ws.store, say=say):
             ws = _reload_workspace(ctx)
+            conflict.guard(ws, path)
             if path != "sync":
                 _warn_if_behind(ws)
             return super().invoke(ctx)
