@@ -106,7 +106,7 @@ class Command(click.Command):
         with state_change(ws.root, path, store=ws.store, say=say):
             ws = _reload_workspace(ctx)
             conflict.guard(ws, path)
-            if path != "sync":
+            if path != "sync" and not ws.store.merge_in_progress():
                 _warn_if_behind(ws)
             return super().invoke(ctx)
 

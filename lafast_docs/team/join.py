@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ def join_workspace(url: str, target: Path | None = None) -> Joined:
     url = url.strip()
     if not url or url.startswith("-") or "::" in url.split("/")[0]:
         raise SyncError(f"„{url}“ ist keine zulässige Adresse für das gemeinsame Archiv.")
+    if url.startswith("~"):
+        url = str(Path(url).expanduser())
     target = (target or default_folder(url)).expanduser().resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise FolderNotUsable(
@@ -40,6 +43,10 @@ def join_workspace(url: str, target: Path | None = None) -> Joined:
             hint="Geben Sie einen neuen Ordner an, z. B. „lafast join ADRESSE ~/fachstelle-team“.",
         )
     made = not target.exists()
+    top = target  # the outermost folder this call creates: removed again on failure
+    while not top.parent.exists():
+        top = top.parent
+    target.parent.mkdir(parents=True, exist_ok=True)
     try:
         store = clone(url, target)
         if not store.head():
@@ -57,7 +64,7 @@ def join_workspace(url: str, target: Path | None = None) -> Joined:
             )
     except BaseException:
         if made:
-            shutil.rmtree(target, ignore_errors=True)
+            shutil.rmtree(top, ignore_errors=True)
         elif target.exists():
             for child in target.iterdir():
                 shutil.rmtree(child) if child.is_dir() else child.unlink()
@@ -71,7 +78,8 @@ def local_needs(ws: Workspace, url: str = "") -> list[str]:
     """What this machine still needs before the colleague can work (German, one per line)."""
     store, cfg = ws.store, ws.config
     todo = []
-    name, email = store.config_value("user.name"), store.config_value("user.email")
+    name = os.environ.get("GIT_AUTHOR_NAME") or store.config_value("user.name")
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or store.config_value("user.email")
     if not name or not email:
         todo.append(
             'Ihr Name für Änderungen fehlt: git config --global user.name "Vorname Nachname" '

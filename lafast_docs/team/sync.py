@@ -11,6 +11,7 @@ commands. The branch shared is the one the remote's HEAD names (what `git clone`
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from lafast_docs.errors import LafastError, SyncConflict, SyncError
 from lafast_docs.team import conflict
@@ -42,6 +43,8 @@ def remote_url(ws: Workspace) -> str:
         )
     if url.startswith("-") or "::" in url.split("/")[0]:
         raise SyncError(f"„{url}“ ist keine zulässige Adresse für das gemeinsame Archiv.")
+    if url.startswith("~"):
+        url = str(Path(url).expanduser())
     if "://" not in url and not url.startswith("/") and ":" not in url:
         url = str((ws.root / url).resolve())  # a relative folder next to the workspace
     return url
