@@ -10,7 +10,7 @@ from lafast_docs.team.join import join_workspace
 
 from .conftest import SAMPLE_SN, copy_samples, git
 from .test_cli import run
-from .test_sync import git_daemon, set_remote  # noqa: F401  (git_daemon is a fixture)
+from .test_sync import set_remote
 
 
 def bare_master(path: Path) -> Path:

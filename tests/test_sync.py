@@ -6,13 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
-
-import pytest
 
 from lafast_docs.consultation.intake.importer import import_files
 from lafast_docs.consultation.rounds import open_round
@@ -236,45 +232,6 @@ def test_sync_without_remote_or_with_unsaved_changes(ws, tmp_path) -> None:
     edit_first_paragraph(a, "Ungespeichert.")
     code, _out, err = run(["-w", str(a.root), "sync"])
     assert code == 6 and "noch nicht gespeichert" in err and "lafast save" in err
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def git_daemon(tmp_path):
-    """A real `git daemon` on 127.0.0.1 serving tmp_path/served, pushes allowed."""
-    served = tmp_path / "served"
-    served.mkdir()
-    bare = served / "fachstelle.git"
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            "git",
-            "daemon",
-            "--reuseaddr",
-            "--export-all",
-            "--enable=receive-pack",
-            "--listen=127.0.0.1",
-            f"--port={port}",
-            f"--base-path={served}",
-            str(served),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"git://127.0.0.1:{port}/fachstelle.git"
-    for _ in range(200):  # wait until it accepts connections
-        if subprocess.run(["git", "ls-remote", url], capture_output=True).returncode == 0:
-            break
-        time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(10)
 
 
 def test_sync_over_git_daemon(ws, tmp_path, git_daemon) -> None:
