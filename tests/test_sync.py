@@ -283,3 +283,31 @@ def test_sync_killed_in_the_middle_of_its_rebase(ws, tmp_path) -> None:
     decisions = load(b.root / "comments" / SAMPLE_SN / "runde-1")[cid]
     assert [d.decision for d in decisions] == ["abgelehnt", "kenntnis"]
     assert_clean(b)
+
+
+def test_sync_killed_while_it_opens_the_merge(ws, tmp_path) -> None:
+    """Killed while joining decisions for the text conflict: the next command undoes the
+    half-opened merge, the clone is as before, and sync opens it again."""
+    _a, b, _cid = same_sentence_conflict(ws, tmp_path)
+    head = git(b, "rev-parse", "HEAD")
+    killed = subprocess.run(
+        [sys.executable, "-m", "lafast_docs", "-w", str(b.root), "sync"],
+        env={
+            **os.environ,
+            **GIT_ENV,
+            "PYTHONPATH": str(REPO),
+            "LAFAST_CRASH_AT": "write-replaced:2",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert killed.returncode == -9
+    assert (b.root / ".git" / "MERGE_HEAD").exists()
+    code, _out, err = run(["-w", str(b.root), "conflict", "keep", "--mine"])
+    assert code == 6 and "halb fertiges Zusammenführen zurückgesetzt" in err
+    assert git(b, "rev-parse", "HEAD") == head
+    assert_clean(b)
+    assert "Fassung von B." in doc_text(b)
+    assert run(["-w", str(b.root), "sync"])[0] == 6
+    assert run(["-w", str(b.root), "conflict", "keep", "--mine"])[0] == 0
