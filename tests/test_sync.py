@@ -311,3 +311,23 @@ def test_sync_killed_while_it_opens_the_merge(ws, tmp_path) -> None:
     assert "Fassung von B." in doc_text(b)
     assert run(["-w", str(b.root), "sync"])[0] == 6
     assert run(["-w", str(b.root), "conflict", "keep", "--mine"])[0] == 0
+
+
+def test_resolved_merge_is_merged_again_never_rebased(ws, tmp_path) -> None:
+    """The remote moves on between `lafast save` of the resolution and `lafast sync`: the
+    resolution is kept (merged, not rebased away)."""
+    a, b, _cid = same_sentence_conflict(ws, tmp_path)
+    assert run(["-w", str(b.root), "sync"])[0] == 6
+    assert run(["-w", str(b.root), "conflict", "keep", "--theirs"])[0] == 0
+    assert run(["-w", str(b.root), "save", SAMPLE_SN, "-m", "A gilt"])[0] == 0
+    add = ["org", "add", "neu", "--name", "Neuer Träger", "--type", "traeger"]
+    assert run(["-w", str(a.root), *add])[0] == 0
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    code, out, err = run(["-w", str(b.root), "sync"])
+    assert code == 0, err
+    assert out.endswith("1 Fassung(en) geholt, 4 übertragen.\n")
+    assert run(["-w", str(a.root), "sync"])[0] == 0
+    for w in (a, b):
+        assert "Fassung von A." in doc_text(w) and "Fassung von B." not in doc_text(w)
+        assert "Neuer Träger" in (w.root / "lafast.yaml").read_text("utf-8")
+        assert_clean(w)
