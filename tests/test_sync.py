@@ -14,6 +14,7 @@ from lafast_docs.consultation.intake.importer import import_files
 from lafast_docs.consultation.rounds import open_round
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions.disposition import decide, load
+from lafast_docs.office.doctor import ERROR, diagnose
 from lafast_docs.workspace import find_workspace
 
 from .conftest import GIT_ENV, REPO, SAMPLE_SN, copy_samples, git
@@ -158,6 +159,9 @@ def test_same_sentence_resolved_with_lafast_commands_only(ws, tmp_path) -> None:
     # other commands would finish the merge behind the user's back: refused, nothing written
     code, _out, err = run(["-w", str(b.root), "decide", cid, "--reject", "--reason", "x"])
     assert code == 6 and "noch nicht abgeschlossen" in err and "lafast conflict show" in err
+    found = {f.topic: f for f in diagnose(find_workspace(explicit=b.root))}
+    assert found["Arbeitsbereich"].status == ERROR
+    assert "lafast conflict show" in found["Arbeitsbereich"].fix
     code, out, _err = run(["-w", str(b.root), "conflict", "show"])
     assert code == 0
     assert f"drafts/{SAMPLE_SN}/document.md, Rn. 1 [1] – im Entwurf steht jetzt Ihre Fassung" in out

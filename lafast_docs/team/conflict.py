@@ -71,7 +71,7 @@ def guard(ws: Workspace, command: str) -> None:
     raise SyncConflict(
         "Der Abgleich mit dem gemeinsamen Archiv ist noch nicht abgeschlossen: zwei Fassungen "
         "derselben Textstelle warten auf Ihre Entscheidung.",
-        hint=_steps(pending(ws) or {}),
+        hint=steps(pending(ws) or {}),
     )
 
 
@@ -119,11 +119,11 @@ def start(ws: Workspace, onto: str, who: str) -> SyncConflict:
         "alles übrige zusammengeführt; an den strittigen Stellen steht vorerst Ihre Fassung, "
         "die andere ist aufbewahrt. Übertragen wurde noch nichts, verloren geht nichts.",
         problems=[Problem(t) for t in (*problems, *notes, *data["contradictions"])],
-        hint=_steps(data),
+        hint=steps(data),
     )
 
 
-def _steps(data: dict[str, Any]) -> str:
+def steps(data: dict[str, Any]) -> str:
     stellen = stellen_of(data) if data.get("files") else []
     key = stellen[0].key if stellen else "RN"
     slugs = sorted(

@@ -72,7 +72,7 @@ def sync(ws: Workspace) -> SyncResult:
         raise SyncConflict(
             "Der letzte Abgleich ist noch nicht abgeschlossen: zwei Fassungen derselben "
             "Textstelle warten auf Ihre Entscheidung.",
-            hint=conflict._steps(conflict.pending(ws) or {}),
+            hint=conflict.steps(conflict.pending(ws) or {}),
         )
     dirty = store.tracked_changes()
     if dirty:
