@@ -32,7 +32,7 @@ def test_bare_remote_with_head_master_gets_what_a_clone_checks_out(ws, tmp_path)
     # lafast pushed to the branch the remote's HEAD names: a plain clone is not empty
     assert git(a, "ls-remote", "--symref", str(bare), "HEAD").startswith("ref: refs/heads/master")
     assert "lafast.yaml" in plain_clone(str(bare), tmp_path / "git-clone")
-    code, out, err = run(["join", str(bare), str(tmp_path / "kollegin")])
+    code, out, err = run(["join", "remote.git", "kollegin"], cwd=tmp_path)  # relative, as typed
     assert code == 0, err
     assert out.startswith(f"Arbeitsbereich geholt: {tmp_path / 'kollegin'} (1 Entwurf/Entwürfe")
     b = tmp_path / "kollegin"

@@ -36,6 +36,8 @@ def join_workspace(url: str, target: Path | None = None) -> Joined:
         raise SyncError(f"„{url}“ ist keine zulässige Adresse für das gemeinsame Archiv.")
     if url.startswith("~"):
         url = str(Path(url).expanduser())
+    if "://" not in url and ":" not in url:  # a folder: relative to where the user is
+        url = str(Path(url).resolve())
     target = (target or default_folder(url)).expanduser().resolve()
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise FolderNotUsable(
