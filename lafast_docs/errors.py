@@ -156,7 +156,7 @@ class SyncError(GitError):
 
 
 class SyncConflict(SyncError):
-    """Two people changed the same text; nothing was changed locally."""
+    """Two people changed the same text: the merge waits for the user (lafast conflict)."""
 
 
 class WorkspaceBusy(LafastError):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -198,3 +200,42 @@ def libreoffice_convert(src: Path, to: str, outdir: Path) -> Path:
     out = outdir / f"{src.stem}.{to.split(':')[0]}"
     assert out.is_file(), proc.stdout + proc.stderr
     return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def git_daemon(tmp_path):
+    """A real `git daemon` on 127.0.0.1 serving tmp_path/served, pushes allowed."""
+    served = tmp_path / "served"
+    served.mkdir()
+    bare = served / "fachstelle.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            "git",
+            "daemon",
+            "--reuseaddr",
+            "--export-all",
+            "--enable=receive-pack",
+            "--listen=127.0.0.1",
+            f"--port={port}",
+            f"--base-path={served}",
+            str(served),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"git://127.0.0.1:{port}/fachstelle.git"
+    for _ in range(200):  # wait until it accepts connections
+        if subprocess.run(["git", "ls-remote", url], capture_output=True).returncode == 0:
+            break
+        time.sleep(0.05)
+    yield url
+    proc.terminate()
+    proc.wait(10)

@@ -74,6 +74,10 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
     "publish": ([SAMPLE_SN, "--site", "{tmp}/site"], 7),  # not signed off (rendering is slow)
     "verify": (["{tmp}/caritas.yaml"], 8),  # not a published file: not authentic
     "sync": ([], 6),  # no shared remote in lafast.yaml
+    "join": (["{tmp}/fehlt.git", "{tmp}/kollegin"], 6),  # no such remote
+    "conflict show": ([], 0),
+    "conflict keep": (["1", "--theirs"], 6),  # no open conflict
+    "config save": (["-m", "Nichts geändert"], 0),
     # the whole demo takes minutes (test_cli runs it); pointed at the workspace, it must refuse
     # to replace it and leave it as it was
     "demo": (["{ws}"], 1),

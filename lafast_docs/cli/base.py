@@ -106,7 +106,8 @@ class Command(click.Command):
         say = lambda m: click.echo(m, err=True)  # noqa: E731
         with core.lock.state_change(ws.root, path, store=ws.store, say=say):
             ws = _reload_workspace(ctx)
-            if path != "sync":
+            core.conflict.guard(ws, path)
+            if path != "sync" and not ws.store.merge_in_progress():
                 _warn_if_behind(ws)
             return super().invoke(ctx)
 

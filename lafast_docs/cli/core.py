@@ -77,7 +77,7 @@ if TYPE_CHECKING:  # what mypy checks the commands against
     from lafast_docs.release import final, publish, signoff, verify
     from lafast_docs.render import pipeline
     from lafast_docs.storage import lock
-    from lafast_docs.team import sync
+    from lafast_docs.team import conflict, join, sync
     from lafast_docs.text import accessibility, drafts, history
     from lafast_docs.workspace import addressbook, config, create, workspace
 else:  # the same modules, each run at its first use
@@ -104,6 +104,8 @@ else:  # the same modules, each run at its first use
     verify = lazy("lafast_docs.release.verify")
     pipeline = lazy("lafast_docs.render.pipeline")
     lock = lazy("lafast_docs.storage.lock")
+    conflict = lazy("lafast_docs.team.conflict")
+    join = lazy("lafast_docs.team.join")
     sync = lazy("lafast_docs.team.sync")
     accessibility = lazy("lafast_docs.text.accessibility")
     drafts = lazy("lafast_docs.text.drafts")

@@ -21,7 +21,9 @@ from lafast_docs.errors import LafastError
 from lafast_docs.external import pandoc, resources
 from lafast_docs.release.keyring import load_keyring
 from lafast_docs.storage.git import git_version
+from lafast_docs.team import conflict
 from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import CONFIG_NAME
 
 OK, NOTE, ERROR = "ok", "hinweis", "fehler"
 MIN_WEASYPRINT = 70
@@ -165,7 +167,8 @@ def _remote(ws: Workspace) -> Finding:
             "Gemeinsames Archiv",
             NOTE,
             "keins eingetragen (remote in lafast.yaml); Sie arbeiten allein",
-            "Für die Arbeit im Team die Adresse des git-Servers unter remote: eintragen.",
+            "Für die Arbeit im Team die Adresse des git-Servers unter remote: eintragen und "
+            'mit „lafast config save -m "…"“ speichern.',
         )
     error = ws.store.remote_reachable(url)
     if error:
@@ -179,13 +182,30 @@ def _remote(ws: Workspace) -> Finding:
 
 
 def _workspace_state(ws: Workspace) -> Finding:
+    open_merge = conflict.pending(ws)
+    if open_merge is not None:
+        return Finding(
+            "Arbeitsbereich",
+            ERROR,
+            "der Abgleich mit dem gemeinsamen Archiv ist nicht abgeschlossen (zwei Fassungen "
+            "derselben Textstelle)",
+            "„lafast conflict show“, dann „lafast conflict keep …“ und „lafast save …“; oder "
+            "„lafast sync --abbrechen“.",
+        )
     changed = ws.store.changed_paths(ws.root)
     if changed:
+        drafts = sorted({c.split("/")[1] for c in changed if c.startswith("drafts/")})
+        steps = []
+        if CONFIG_NAME in changed:
+            steps.append('lafast.yaml mit „lafast config save -m "…"“ prüfen und speichern')
+        steps += [f'„lafast save {slug} -m "…"“' for slug in drafts[:3]]
+        if not steps:
+            steps.append('„lafast save KURZNAME -m "…"“')
         return Finding(
             "Arbeitsbereich",
             NOTE,
             f"{len(changed)} nicht gespeicherte Änderung(en), z. B. {changed[0]}",
-            'Mit „lafast save KURZNAME -m "…"“ speichern.',
+            "Speichern: " + "; ".join(steps) + ".",
         )
     return Finding("Arbeitsbereich", OK, f"{ws.root}, alles gespeichert")
 

@@ -77,8 +77,15 @@ class Store(Sharing):
         jour = journal.active()
         if jour is not None:  # written down before git runs: a killed command is finished later
             jour.begin_commit(rels, message)
-        self._git_write("add", "--all", "--", *rels)
+        if rels:
+            self._git_write("add", "--all", "--", *rels)
         journal.crash_point("commit-added")
+        if self.merge_in_progress():  # finishing a merge left open by `lafast sync`
+            self._git_write("commit", "-q", "-m", message)
+            journal.crash_point("commit-done")
+            if jour is not None:
+                jour.end_commit()
+            return self._git("rev-parse", "HEAD").strip()
         if (
             not allow_empty
             and not known_changed

@@ -55,9 +55,15 @@ class GitRunner:
         try:
             self._git(*args)
         except GitError as exc:
+            identity = any(
+                s in exc.message for s in ("tell me who you are", "empty ident", "user.email")
+            )
             raise GitError(
                 f"Speichern in git ist fehlgeschlagen: {exc.message}",
-                hint="Prüfen Sie mit „git status“ den Zustand; ist user.name/user.email gesetzt?",
+                hint='Ihr Name für Änderungen fehlt: git config --global user.name "Vorname '
+                'Nachname" und git config --global user.email "name@example.org".'
+                if identity
+                else "„lafast doctor“ prüft den Arbeitsbereich und sagt, was zu tun ist.",
             ) from exc
 
     def _run(

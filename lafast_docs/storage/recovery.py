@@ -35,6 +35,10 @@ def recover(root: Path, store: Store) -> list[str]:
         if store.rebase_in_progress():
             store.rebase_abort()
             notes.append("  halb fertiger Abgleich mit dem gemeinsamen Archiv zurückgesetzt")
+        if store.merge_in_progress():  # killed while it set up a merge for the user
+            store.merge_abort()
+            (sdir / "abgleich.json").unlink(missing_ok=True)
+            notes.append("  halb fertiges Zusammenführen zurückgesetzt")
         commit, writes = None, []
     if commit:
         sha = store.commit([root / p for p in commit["paths"]], commit["message"])
