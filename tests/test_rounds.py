@@ -24,6 +24,7 @@ from lafast_docs.storage import yamlio
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, model_of
 from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import load_config
 from lafast_docs.workspace.create import init_workspace
 
 from .conftest import GIT_ENV, SAMPLE_FS, TODAY, copy_samples, entry
@@ -192,3 +193,48 @@ def test_replies_answer_one_round(three) -> None:
     folder = ws.comments_dir / SAMPLE_FS / "runde-2"
     replies = collect(ws, folder)
     assert sorted(x.id for r in replies for x in r.lines) == _all(ids[2])
+
+
+def test_id_prefixes_are_unique_readable_and_stable(ws, tmp_path) -> None:
+    from lafast_docs.consultation.model import org_code, org_codes
+    from lafast_docs.workspace.addressbook import add_org
+
+    from .conftest import SAMPLE_SN
+
+    ws = copy_samples(ws, SAMPLE_SN)
+    names = {
+        "diakonie-dresden": "Diakonie Dresden",
+        "diakonie-doebeln": "Diakonie Döbeln",
+        "lk-meissen": "Landkreis Meißen",
+        "lk-mittelsachsen": "Landkreis Mittelsachsen",
+    }
+    for org_id, name in names.items():
+        add_org(ws, org_id, name=name, type="traeger")
+    rnd = open_round(ws, SAMPLE_SN, deadline=dt.date(2026, 12, 20), invite=list(names), today=TODAY)
+    remark = '  - rn: 3\n    art: inhaltlich\n    anmerkung: "Bitte prüfen."\n'
+
+    def send(org_id: str, n: int) -> list[str]:
+        form = rnd.folder / "formulare" / org_id / f"{SAMPLE_SN}-runde-1-{org_id}.yaml"
+        path = tmp_path / f"{org_id}-{n}.yaml"
+        path.write_bytes(fill_yaml_form(form, remark * n))
+        [res] = import_files(ws, [path])
+        assert res.status == "importiert", res.message
+        return res.ids
+
+    got = {org_id: send(org_id, 1)[0] for org_id in names}
+    assert got == {
+        "diakonie-dresden": "DIAKONIEDR-SVU-001",
+        "diakonie-doebeln": "DIAKONIEDO-SVU-001",
+        "lk-meissen": "LKME-SVU-001",
+        "lk-mittelsachsen": "LKMI-SVU-001",
+    }
+    # a new organisation would change the computed code; the one in use stays
+    add_org(ws, "diakonie-dr", name="Diakonie DR", type="traeger")
+    ws.config = load_config(ws.config.path)
+    assert org_codes([o.id for o in ws.config.orgs])["diakonie-dresden"] != "DIAKONIEDR"
+    assert send("diakonie-dresden", 2) == ["DIAKONIEDR-SVU-002", "DIAKONIEDR-SVU-003"]
+    # ids made before codes were unique keep theirs; the organisations no longer share one
+    shared = {"DIAKONIED": {"diakonie-dresden", "diakonie-doebeln"}}
+    assert org_code("diakonie-doebeln", list(names), shared) == "DIAKONIEDO"
+    assert org_code("awo-sachsen", ["awo-sachsen"], {"AWO": {"awo-sachsen"}}) == "AWO"
+    assert org_code("awo-leipzig", ["awo-leipzig"], {"AWO": {"awo-sachsen"}}) == "AWO2"
