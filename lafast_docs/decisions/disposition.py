@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.idindex import find_comment
 from lafast_docs.consultation.model import require_valid, validate
-from lafast_docs.consultation.submissions import find_comment
 from lafast_docs.errors import DecisionError, DispositionFileError, LafastError, Problem
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
