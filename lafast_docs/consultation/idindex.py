@@ -13,6 +13,7 @@ rebuilding the indexes before lafast says an id does not exist.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
@@ -46,10 +47,34 @@ class Entry:
     state: str
 
 
-def _cache_root(ws: Workspace) -> Path:
-    git = ws.root / ".git"
-    base = git if git.is_dir() else ws.store.git_dir()
-    return base / "lafast" / "kennungen"
+def private_dir(root: Path) -> Path:
+    """`.git/lafast` of the workspace at `root`: lafast's caches, never committed or pushed
+    (in a linked worktree, where `.git` is a file naming the folder, that folder's)."""
+    git = root / ".git"
+    if git.is_file():
+        first = git.read_text("utf-8").splitlines()[0]
+        git = (root / first.removeprefix("gitdir:").strip()).resolve()
+    return git / "lafast"
+
+
+def round_cache(round_folder: Path, kind: str, suffix: str) -> Path:
+    """A cache file for a round folder `<root>/comments/<slug>/runde-N`."""
+    root = round_folder.parents[2]
+    return private_dir(root) / kind / round_folder.parent.name / f"{round_folder.name}{suffix}"
+
+
+def checked_before(cache: Path, text: str) -> bool:
+    """Was exactly this text (by SHA-256) found valid before? See `remember_checked`."""
+    try:
+        return cache.read_text("utf-8").strip() == hashlib.sha256(text.encode()).hexdigest()
+    except OSError:
+        return False
+
+
+def remember_checked(cache: Path, text: str) -> None:
+    """Note that `text` was checked against its schema, so that reading it again need not."""
+    with contextlib.suppress(OSError):
+        write_cache(cache, hashlib.sha256(text.encode()).hexdigest() + "\n")
 
 
 def _stamp(folder: Path) -> dict[str, list[int]]:
@@ -63,7 +88,7 @@ def _stamp(folder: Path) -> dict[str, list[int]]:
     return stamp
 
 
-def _write(path: Path, text: str) -> None:
+def write_cache(path: Path, text: str) -> None:
     """A cache file: temp file + rename (not journaled, it can always be rebuilt)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -78,7 +103,7 @@ def _write(path: Path, text: str) -> None:
 
 def round_index(ws: Workspace, folder: Path, *, rebuild: bool = False) -> list[Entry]:
     """The index of one round folder, rebuilt (and stored) when missing or stale."""
-    cache = _cache_root(ws) / folder.parent.name / f"{folder.name}.json"
+    cache = round_cache(folder, "kennungen", ".json")
     stamp = _stamp(folder) if folder.is_dir() else {}
     if not rebuild:
         try:
@@ -102,7 +127,7 @@ def round_index(ws: Workspace, folder: Path, *, rebuild: bool = False) -> list[E
     # the stamp taken before reading: a file changed meanwhile makes the index stale next time
     data = {"format": FORMAT, "files": stamp, "ids": [list(vars(e).values()) for e in entries]}
     with contextlib.suppress(OSError):  # read-only: answer from what was read, uncached
-        _write(cache, json.dumps(data, ensure_ascii=False))
+        write_cache(cache, json.dumps(data, ensure_ascii=False))
     return entries
 
 
