@@ -51,7 +51,7 @@ def test_index_is_kept_in_git_private_folder_and_used(two_orgs) -> None:
 def test_stale_or_broken_index_gives_no_wrong_answer(two_orgs) -> None:
     ws, a, b = two_orgs
     folder = ws.comments_dir / SAMPLE_FS / "runde-1"
-    round_index(ws, folder)
+    round_index(folder)
     cache = _cache(ws)
     data = json.loads(cache.read_text("utf-8"))
     # a lying index with a valid stamp: ids swapped between files, one id missing
@@ -75,3 +75,22 @@ def test_stale_or_broken_index_gives_no_wrong_answer(two_orgs) -> None:
     cache.unlink()
     assert [r["id"] for r in list_comments(ws, SAMPLE_FS)] == a + b
     assert cache.is_file()
+
+
+def test_disposition_checked_once_but_a_changed_file_again(two_orgs) -> None:
+    from lafast_docs.decisions.disposition import load
+    from lafast_docs.errors import DispositionFileError
+
+    ws, a, b = two_orgs
+    decide(ws, a[0], "angenommen")
+    decide(ws, b[0], "abgelehnt", reason="Nein.")
+    folder = ws.comments_dir / SAMPLE_FS / "runde-1"
+    checked = ws.root / ".git" / "lafast" / "abwaegung" / SAMPLE_FS / "runde-1.json"
+    assert checked.is_file() and [d.decision for d in load(folder)[b[0]]] == ["abgelehnt"]
+    path = folder / "abwaegung.yaml"
+    path.write_text(path.read_text("utf-8").replace("abgelehnt", "vielleicht"), "utf-8")
+    with pytest.raises(DispositionFileError):
+        load(folder)
+    with pytest.raises(DispositionFileError):
+        decide(ws, b[1], "kenntnis", reason="x")
+    assert "vielleicht" in path.read_text("utf-8")  # nothing written over it

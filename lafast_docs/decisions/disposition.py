@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.idindex import (
-    checked_before,
+    checked_data,
     find_comment,
     remember_checked,
     round_cache,
@@ -84,11 +84,14 @@ def load(round_folder: Path) -> dict[str, list[Decision]]:
     if not path.is_file():
         return {}
     text = path.read_text("utf-8")
-    data = yamlio.load(text, path=path, error=LafastError, fast=True)
-    checked = round_cache(round_folder, "gepruefte-abwaegung", ".sha256")
-    problems = [] if checked_before(checked, text) else validate(data, SCHEMA)
-    if not problems:
-        remember_checked(checked, text)
+    cache = round_cache(round_folder, "abwaegung", ".json")
+    data = checked_data(cache, text)
+    problems = []
+    if data is None:
+        data = yamlio.load(text, path=path, error=LafastError, fast=True)
+        problems = validate(data, SCHEMA)
+        if not problems:
+            remember_checked(cache, text, data)
     if problems:
         raise DispositionFileError(
             "Die Abwägungsdatei entspricht nicht ihrem Format.",
@@ -144,7 +147,7 @@ def _write(
         "„lafast disposition import“.\n" + yamlio.dump(data, fast=True)
     )
     atomic_write(path, text)
-    remember_checked(round_cache(round_folder, "gepruefte-abwaegung", ".sha256"), text)
+    remember_checked(round_cache(round_folder, "abwaegung", ".json"), text, data)
     return path
 
 
