@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import importlib
 import json
 import os
 import random
@@ -28,8 +29,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(1, str(REPO))  # after PYTHONPATH: another checkout given there wins
-sys.path.insert(1, str(REPO / "bench"))
+sys.path.append(str(REPO))  # after PYTHONPATH: another checkout given there wins
+lafast_docs = importlib.import_module("lafast_docs")  # first: render.py puts REPO in front
 
 from render import SLUG, make_workspace  # noqa: E402
 
@@ -93,8 +94,6 @@ def main() -> None:
         os.environ.setdefault(key, "bench")
     for key in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
         os.environ.setdefault(key, "bench@lafast.invalid")
-    import lafast_docs
-
     print(f"lafast aus {Path(lafast_docs.__file__).parent.parent}")
     rng = random.Random(21)
     per_org = max(1, args.comments // args.orgs)
