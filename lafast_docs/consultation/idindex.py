@@ -175,8 +175,8 @@ def locate(ws: Workspace, comment_id: str) -> tuple[Stored, dict[str, Any]] | No
                 if e.id != wanted:
                     continue
                 sub = load_submission(folder / e.file)
-                for c in sub.comments if sub is not None else []:
-                    if c["id"] == wanted:
+                for c in _comments(sub):
+                    if sub is not None and c["id"] == wanted:
                         return sub, c
     return None
 
@@ -222,7 +222,13 @@ def select(
         )
         for name in files:
             sub = load_submission(folder / name)
-            for c in sub.comments if sub is not None else []:
+            for c in _comments(sub):
                 a = c["anchor"]
-                if wanted.passes(a.get("rn"), c["kind"], sub.org, a.get("state") or ""):
+                if sub is not None and wanted.passes(
+                    a.get("rn"), c["kind"], sub.org, a.get("state") or ""
+                ):
                     yield sub, c
+
+
+def _comments(sub: Stored | None) -> list[dict[str, Any]]:
+    return sub.comments if sub is not None else []

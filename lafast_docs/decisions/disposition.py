@@ -132,15 +132,9 @@ def _write(
     """Write the round's file. What `load` read was checked already; the schema checks the
     histories of the `changed` ids (the ones given new entries) before anything is written."""
     path = _path(round_folder)
-    data = {
-        "format": FORMAT,
-        "document": slug,
-        "round": round_id,
-        "decisions": {
-            cid: [d.as_data() for d in entries] for cid, entries in sorted(decisions.items())
-        },
-    }
-    new = {**data, "decisions": {c: data["decisions"][c] for c in sorted(changed)}}
+    histories = {cid: [d.as_data() for d in entries] for cid, entries in sorted(decisions.items())}
+    data = {"format": FORMAT, "document": slug, "round": round_id, "decisions": histories}
+    new = {**data, "decisions": {c: histories[c] for c in sorted(changed)}}
     require_valid(new, SCHEMA, what=f"Die Abwägung ({path.name})")
     text = (
         "# Abwägung – von lafast geschrieben; ändern mit „lafast decide“ oder "
