@@ -3,12 +3,13 @@
     python3 bench/rounds.py [--pages 100] [--orgs 40] [--comments 600] [--rounds 4] [--decides 10]
 
 A ~`--pages` Fachstandard, `--orgs` organisations invited to `--rounds` rounds with
-`--comments` comments each (YAML answers, one file per organisation). Reported per round:
-time to open it (forms), to import its answers, the growth of `.git` (loose objects and
-packs, as `git count-objects -v` counts them), and `decide` per call on comments of that round
-(one commit each). At the end: `comments list --rn N` against the full list, and `decide`
-per call at the largest size against 60 comments (the baseline, measured first).
-Target (issue #21): decide <= 0.4 s per call at 2,400 comments; `--rn` faster than the list.
+`--comments` comments each (YAML answers as in bench/intake.py, one per organisation).
+Reported per round: time to open it (forms), to import its answers, the growth of `.git`
+(loose objects and packs, as `git count-objects -v` counts them), and `decide` per call on
+comments of that round (one commit each). At the end: `comments list --rn N` against the full
+list, and `decide` per call at the largest size against 60 comments (the baseline, measured
+first). Target (issue #21): decide <= 0.4 s per call at 2,400 comments; `--rn` faster than
+the full list.
 
 Runs against whichever lafast it finds first on PYTHONPATH (the checkout it lies in unless
 PYTHONPATH names another one), so the same script measures before and after a change.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import importlib
-import json
 import os
 import random
 import subprocess
@@ -32,6 +32,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.append(str(REPO))  # after PYTHONPATH: another checkout given there wins
 lafast_docs = importlib.import_module("lafast_docs")  # first: render.py puts REPO in front
 
+from intake import yaml_submission  # noqa: E402
 from render import SLUG, make_workspace  # noqa: E402
 
 from lafast_docs.consultation.intake.importer import import_files  # noqa: E402
@@ -42,28 +43,6 @@ from lafast_docs.text.drafts import load_draft  # noqa: E402
 from lafast_docs.text.history import model_of  # noqa: E402
 from lafast_docs.workspace import find_workspace  # noqa: E402
 from lafast_docs.workspace.addressbook import add_org  # noqa: E402
-
-
-def answer(rnd, org: str, blocks, rng: random.Random, n: int) -> str:  # type: ignore[no-untyped-def]
-    lines = [
-        'format: "lafast-rueckmeldung/1"',
-        f'dokument: "{rnd.slug}"',
-        f'runde: "{rnd.id}"',
-        f'organisation: "{org}"',
-        "einwilligung: intern",
-        "anmerkungen:",
-    ]
-    for i in range(n):
-        b = rng.choice(blocks)
-        words = b.text.split()
-        start = rng.randrange(max(1, len(words) - 6))
-        lines += [
-            f"  - rn: {b.rn}",
-            "    art: inhaltlich",
-            f"    zitat: {json.dumps(' '.join(words[start : start + 6]))}",
-            f'    anmerkung: "Anmerkung {i} zu Rn. {b.rn}"',
-        ]
-    return "\n".join(lines) + "\n"
 
 
 def git_kib(root: Path) -> int:
@@ -123,7 +102,7 @@ def main() -> None:
             paths = []
             for org in orgs:
                 p = inbox / f"{org}.yaml"
-                p.write_text(answer(rnd, org, blocks, rng, per_org), "utf-8")
+                p.write_text(yaml_submission(rnd, org, blocks, rng, per_org), "utf-8")
                 paths.append(p)
             ids: list[str] = []
             t = time.perf_counter()
