@@ -33,7 +33,7 @@ from lafast_docs.consultation.rounds import open_round  # noqa: E402
 from lafast_docs.external import pandoc  # noqa: E402
 from lafast_docs.text.drafts import load_draft  # noqa: E402
 from lafast_docs.text.history import model_of  # noqa: E402
-from lafast_docs.workspace.config import find_workspace  # noqa: E402
+from lafast_docs.workspace import find_workspace  # noqa: E402
 
 
 def yaml_submission(rnd, org: str, blocks, rng: random.Random, n: int) -> str:  # type: ignore[no-untyped-def]
@@ -77,7 +77,7 @@ def main() -> None:
         root = make_workspace(tmpdir / "ws", 60)
         ws = find_workspace(explicit=root)
         orgs = [f"traeger-{i:03d}" for i in range(args.files)]
-        from lafast_docs.workspace.config import add_org
+        from lafast_docs.workspace.addressbook import add_org
 
         for org in orgs[: args.files]:
             add_org(ws, org, name=f"Träger {org}", type="traeger")
