@@ -174,9 +174,10 @@ def consensus() -> None:
 @click.option(
     "--all-accepted",
     is_flag=True,
-    help="Alle angenommenen und teilweise angenommenen Anmerkungen bestätigen.",
+    help="Alle angenommenen und teilweise angenommenen Anmerkungen der Runde bestätigen.",
 )
 @click.option("--note", default="", help="Bemerkung zum Beschluss.")
+@round_option("Runde, für die der Beschluss gilt (Vorgabe: die neueste).")
 @pass_workspace
 def consensus_record(
     ws: Workspace,
@@ -187,6 +188,7 @@ def consensus_record(
     confirms: tuple[str, ...],
     all_accepted: bool,
     note: str,
+    round_id: str | None,
 ) -> None:
     """Beschluss eines Gremiums festhalten, der Entscheidungen bestätigt.
 
@@ -203,9 +205,10 @@ def consensus_record(
         confirms=[c for item in confirms for c in item.split(",")],
         all_accepted=all_accepted,
         note=note,
+        round_id=round_id,
     )
     click.echo(
-        f"Konsens {rec.gremium} vom {rec.date:%d.%m.%Y}: {len(rec.confirms)} "
+        f"Konsens {rec.gremium} vom {rec.date:%d.%m.%Y} ({rec.round}): {len(rec.confirms)} "
         f"Entscheidung(en) bestätigt ({', '.join(rec.confirms)})."
     )
     show.hint(f"„lafast merge {kurzname} --dry-run“ zeigt, was übernommen würde.")

@@ -13,6 +13,7 @@ import difflib
 from typing import Any, NamedTuple
 
 from lafast_docs.consultation.model import RawComment
+from lafast_docs.text.history import align
 from lafast_docs.text.textmodel import Block
 
 CONTEXT = 32
@@ -88,6 +89,30 @@ def anchor(raw: RawComment, blocks: list[Block], commit: str) -> dict[str, Any]:
             "state": "veraltet",
         }
     return {**base, "rn": None, "section": raw.section, "state": "ohne"}
+
+
+def carry(stored: dict[str, Any], source: list[Block], target: list[Block]) -> int | None:
+    """The Randnummer in `target` of a comment anchored in the version of `source`, or None
+    when the place cannot be re-found there (stale). The quote decides (exact, then fuzzy),
+    with the aligned paragraph as the hint; a comment on a whole paragraph follows its
+    paragraph; one that was stale already stays stale."""
+    rn = stored.get("rn")
+    if stored.get("state") == "veraltet" or not rn or not 0 < rn <= len(source):
+        return None
+    moved = {o.rn: n for kind, o, n in align(source, target) if o is not None and n is not None}
+    hint = moved.get(rn)
+    if stored.get("state") == "randnummer" or not (
+        stored.get("exact") or stored.get("prefix") or stored.get("suffix")
+    ):
+        return hint.rn if hint is not None else None
+    raw = RawComment(
+        quote=str(stored.get("exact") or ""),
+        prefix=str(stored.get("prefix") or ""),
+        suffix=str(stored.get("suffix") or ""),
+        rn=hint.rn if hint is not None else None,
+    )
+    found = anchor(raw, target, "")
+    return None if found["state"] == "veraltet" else found["rn"]
 
 
 def _between(

@@ -214,14 +214,58 @@ def require_valid(data: Any, schema_name: str, *, what: str) -> None:
         )
 
 
-def org_code(org_id: str, all_org_ids: list[str]) -> str:
-    """AWO for awo-sachsen; AWOS/AWOL when awo-sachsen and awo-leipzig both exist."""
-    parts = org_id.split("-")
-    first = parts[0].upper()[:10]
-    clash = [o for o in all_org_ids if o != org_id and o.split("-")[0] == parts[0]]
-    if not clash:
+def _code_at(org_id: str, level: int) -> str:
+    """The organisation's code at a level of detail: 0 the first word (AWO), 1 with the
+    initials of the other words (AWOS), 2… with more and more of them (DIAKONIEDR), then
+    numbered (DIAKONIE2)."""
+    parts = [p for p in re.sub(r"[^a-z0-9-]", "", org_id.lower()).split("-") if p] or ["org"]
+    first, rest = parts[0].upper()[:10], [p.upper() for p in parts[1:]]
+    if level == 0:
         return first
-    return (first + "".join(p[0] for p in parts[1:]).upper())[:12] or first
+    if level == 1:
+        return first + "".join(p[0] for p in rest)
+    joined = "".join(rest)
+    if level <= len(joined):
+        return first + joined[:level]
+    return first + joined + str(level - len(joined) + 1)
+
+
+def org_codes(org_ids: Sequence[str]) -> dict[str, str]:
+    """A readable code per organisation, different for every one of them: each starts with
+    its first word and takes more of the others only while it shares its code with another
+    (awo-sachsen and awo-leipzig: AWOS and AWOL; lk-meissen and lk-mittelsachsen: LKME and
+    LKMI). The same ids always give the same codes."""
+    ids = sorted(set(org_ids))
+    level = dict.fromkeys(ids, 0)
+    while True:
+        codes = {o: _code_at(o, level[o]) for o in ids}
+        holders: dict[str, list[str]] = {}
+        for o, code in codes.items():
+            holders.setdefault(code, []).append(o)
+        clashing = [o for group in holders.values() if len(group) > 1 for o in group]
+        if not clashing:
+            return codes
+        for o in clashing:
+            level[o] += 1
+
+
+def org_code(
+    org_id: str, all_org_ids: Sequence[str], used: dict[str, set[str]] | None = None
+) -> str:
+    """The code of `org_id` in a document's comment ids. `used` maps the codes the document's
+    ids already carry to the organisations that wrote them: an organisation keeps the code it
+    has (ids never change), unless another one shares it (ids from before codes were made
+    unique); a new code is never one that another organisation already has."""
+    used = used or {}
+    mine = [code for code, orgs in used.items() if orgs == {org_id}]
+    if mine:
+        return sorted(mine, key=lambda c: (len(c), c))[0]
+    code = org_codes([*all_org_ids, org_id])[org_id]
+    base, n = code, 1
+    while used.get(code, {org_id}) != {org_id}:
+        n += 1
+        code = f"{base}{n}"
+    return code
 
 
 def doc_code(slug: str) -> str:

@@ -36,6 +36,7 @@ from lafast_docs.errors import (
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import load_draft, write_draft
+from lafast_docs.text.history import WORKING
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import Org
 
@@ -86,6 +87,23 @@ def list_rounds(ws: Workspace, slug: str) -> list[Round]:
         return []
     rounds = [load_round(ws, p / ROUND_FILE) for p in base.iterdir() if (p / ROUND_FILE).is_file()]
     return sorted(rounds, key=lambda r: r.number)
+
+
+def rounds_between(ws: Workspace, slug: str, rev_a: str, rev_b: str) -> list[Round]:
+    """The rounds whose consulted version lies in the range from `rev_a` (included) to `rev_b`
+    (excluded: comments made on `rev_b` are about its text, not about how it came about; unless
+    both are the same version). `WORKING` as `rev_b` is the working copy, after HEAD."""
+    store = ws.store
+    a = store.resolve("HEAD" if rev_a == WORKING else rev_a)
+    b = store.resolve("HEAD") if rev_b == WORKING else store.resolve(rev_b)
+    chosen = []
+    for rnd in list_rounds(ws, slug):
+        if not store.is_ancestor(a, rnd.commit) or not store.is_ancestor(rnd.commit, b):
+            continue
+        if rnd.commit == b and a != b and rev_b != WORKING:
+            continue
+        chosen.append(rnd)
+    return chosen
 
 
 def find_round(

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import CommentNotFound, SubmissionBroken
+from lafast_docs.errors import SubmissionBroken
 from lafast_docs.storage import yamlio
 from lafast_docs.workspace import Workspace
+
+NOT_SUBMISSIONS = {"runde.yaml", "abwaegung.yaml"}  # the other files of a round folder
 
 
 @dataclass
@@ -30,17 +32,23 @@ class Stored:
         return list(self.data.get("comments") or [])
 
 
+def load_submission(path: Path) -> Stored | None:
+    """One stored submission, or None if the file is not one (or is gone)."""
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        return None
+    data = yamlio.load(text, path=path, error=SubmissionBroken, fast=True)
+    if isinstance(data, dict) and data.get("format") == "lafast-submission/1":
+        return Stored(path, data)
+    return None
+
+
 def list_submissions(round_folder: Path) -> list[Stored]:
     if not round_folder.is_dir():
         return []
-    result = []
-    for path in sorted(round_folder.glob("*.yaml")):
-        if path.name == "runde.yaml":
-            continue
-        data = yamlio.load(path.read_text("utf-8"), path=path, error=SubmissionBroken, fast=True)
-        if isinstance(data, dict) and data.get("format") == "lafast-submission/1":
-            result.append(Stored(path, data))
-    return result
+    paths = sorted(p for p in round_folder.glob("*.yaml") if p.name not in NOT_SUBMISSIONS)
+    return [s for s in map(load_submission, paths) if s is not None]
 
 
 def iter_comments(
@@ -58,14 +66,3 @@ def iter_comments(
             for sub in list_submissions(rnd):
                 for c in sub.comments:
                     yield sub, c
-
-
-def find_comment(ws: Workspace, comment_id: str) -> tuple[Stored, dict[str, Any]]:
-    wanted = comment_id.strip().upper()
-    for sub, c in iter_comments(ws):
-        if c["id"] == wanted:
-            return sub, c
-    raise CommentNotFound(
-        f"Eine Anmerkung „{comment_id}“ gibt es nicht.",
-        hint="„lafast comments list KURZNAME“ zeigt alle Kennungen.",
-    )

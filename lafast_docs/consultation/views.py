@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from lafast_docs.consultation.idindex import Filter, find_comment, select
 from lafast_docs.consultation.model import KIND_NAMES
-from lafast_docs.consultation.submissions import find_comment, iter_comments
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import word_diff
 from lafast_docs.workspace import Workspace
@@ -49,17 +49,8 @@ def list_comments(
     if round_id:
         wanted_round = round_id if round_id.startswith("runde-") else f"runde-{round_id}"
     rows = []
-    for sub, c in iter_comments(ws, slug):
+    for sub, c in select(ws, slug, Filter(rn, kind, org, state), round_id=wanted_round):
         a = c["anchor"]
-        if wanted_round and sub.data["round"] != wanted_round:
-            continue
-        if (
-            (rn is not None and a.get("rn") != rn)
-            or (kind and c["kind"] != kind)
-            or (org and sub.org != org)
-            or (state and a["state"] != state)
-        ):
-            continue
         rows.append(
             {
                 "id": c["id"],

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.consultation.submissions import iter_comments
+from lafast_docs.consultation.rounds import find_round, list_rounds
+from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import disposition
 from lafast_docs.errors import ConsensusError, LafastError
 from lafast_docs.storage import yamlio
@@ -31,6 +32,7 @@ class Consensus:
     participants: tuple[str, ...]
     confirms: tuple[str, ...]
     note: str
+    round: str = ""  # the round it was recorded for ("" in records made before lafast knew)
 
     @property
     def label(self) -> str:
@@ -56,6 +58,7 @@ def list_consensus(ws: Workspace, slug: str) -> list[Consensus]:
                 tuple(str(p) for p in data.get("participants") or []),
                 tuple(str(c) for c in data.get("confirms") or []),
                 str(data.get("note") or ""),
+                str(data.get("round") or ""),
             )
         )
     return result
@@ -71,8 +74,10 @@ def record(
     confirms: list[str] | None = None,
     all_accepted: bool = False,
     note: str = "",
+    round_id: str | None = None,
 ) -> Consensus:
-    """Record a committee decision confirming the listed (or all accepted) dispositions."""
+    """Record a committee decision for one round (the newest unless named): it confirms the
+    named decisions, or all accepted ones of that round (never those of earlier rounds)."""
     load_draft(ws, slug)
     org = ws.config.org(gremium)
     if org is None or org.type != "gremium":
@@ -87,22 +92,19 @@ def record(
         )
     if bool(confirms) == all_accepted:
         raise ConsensusError("Geben Sie entweder --confirms KENNUNG… oder --all-accepted an.")
-    known: dict[str, disposition.Decision | None] = {}
-    rounds = {sub.path.parent for sub, _c in iter_comments(ws, slug)}
-    decided: dict[str, disposition.Decision] = {}
-    for rnd in rounds:
-        decided.update(disposition.current(rnd))
-    for _sub, c in iter_comments(ws, slug):
-        known[c["id"]] = decided.get(c["id"])
+    rnd = find_round(ws, slug, round_id)
     if all_accepted:
-        ids = sorted(cid for cid, d in known.items() if d and d.decision in disposition.APPLY)
+        decided = disposition.current(rnd.folder)
+        ids = sorted(cid for cid, d in decided.items() if d.decision in disposition.APPLY)
         if not ids:
             raise ConsensusError(
-                "Es gibt keine angenommenen Anmerkungen, die zu bestätigen wären.",
-                hint="Erst entscheiden: lafast decide KENNUNG --accept",
+                f"In der {rnd.id} gibt es keine angenommenen Anmerkungen, die zu bestätigen wären.",
+                hint="Erst entscheiden: lafast decide KENNUNG --accept"
+                + ("; eine andere Runde wählen Sie mit --round N." if rnd.number > 1 else ""),
             )
     else:
-        ids = [c.strip().upper() for c in confirms or [] if c.strip()]
+        ids = list(dict.fromkeys(c.strip().upper() for c in confirms or [] if c.strip()))
+        known = _decided_by_id(ws, slug)
         unknown = [c for c in ids if c not in known]
         if unknown:
             raise ConsensusError(
@@ -126,6 +128,7 @@ def record(
         "format": FORMAT,
         "document": slug,
         "gremium": gremium,
+        "round": rnd.id,
         "date": date,
         "participants": people,
         "result": "konsens",
@@ -136,9 +139,21 @@ def record(
     atomic_write(path, "# Konsens – von lafast geschrieben.\n" + yamlio.dump(data, fast=True))
     ws.store.commit(
         [path],
-        f"Konsens {org.name} vom {date:%d.%m.%Y} zu {slug}: {len(ids)} Entscheidung(en) bestätigt",
+        f"Konsens {org.name} vom {date:%d.%m.%Y} zu {slug} ({rnd.id}): {len(ids)} "
+        "Entscheidung(en) bestätigt",
     )
-    return Consensus(path, gremium, date, tuple(people), tuple(ids), note.strip())
+    return Consensus(path, gremium, date, tuple(people), tuple(ids), note.strip(), rnd.id)
+
+
+def _decided_by_id(ws: Workspace, slug: str) -> dict[str, disposition.Decision | None]:
+    """Every comment id of the document (all rounds) -> its current decision, if any."""
+    known: dict[str, disposition.Decision | None] = {}
+    for rnd in list_rounds(ws, slug):
+        decided = disposition.current(rnd.folder)
+        for sub in list_submissions(rnd.folder):
+            for c in sub.comments:
+                known[c["id"]] = decided.get(c["id"])
+    return known
 
 
 def required_gremien(ws: Workspace, doc_type: str) -> list[str]:
@@ -146,9 +161,16 @@ def required_gremien(ws: Workspace, doc_type: str) -> list[str]:
 
 
 def confirmations(ws: Workspace, slug: str) -> dict[str, list[Consensus]]:
-    """comment id -> consensus records confirming it."""
+    """comment id -> consensus records confirming it, each once, oldest first.
+
+    Records written before consensus was kept per round (no `round`) confirmed every accepted
+    comment of the document again at each meeting: such a repetition by the same Gremium of
+    an id it had already confirmed is not a new consensus and is left out."""
     result: dict[str, list[Consensus]] = {}
-    for c in list_consensus(ws, slug):
-        for cid in c.confirms:
-            result.setdefault(cid, []).append(c)
+    for c in sorted(list_consensus(ws, slug), key=lambda k: (k.date, k.path.name)):
+        for cid in dict.fromkeys(c.confirms):
+            earlier = result.setdefault(cid, [])
+            if not c.round and any(k.gremium == c.gremium for k in earlier):
+                continue
+            earlier.append(c)
     return result

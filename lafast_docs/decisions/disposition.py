@@ -12,8 +12,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.idindex import (
+    checked_data,
+    find_comment,
+    remember_checked,
+    round_cache,
+)
 from lafast_docs.consultation.model import require_valid, validate
-from lafast_docs.consultation.submissions import find_comment
 from lafast_docs.errors import DecisionError, DispositionFileError, LafastError, Problem
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
@@ -78,8 +83,15 @@ def load(round_folder: Path) -> dict[str, list[Decision]]:
     path = _path(round_folder)
     if not path.is_file():
         return {}
-    data = yamlio.load(path.read_text("utf-8"), path=path, error=LafastError, fast=True)
-    problems = validate(data, SCHEMA)
+    text = path.read_text("utf-8")
+    cache = round_cache(round_folder, "abwaegung", ".json")
+    data = checked_data(cache, text)
+    problems = []
+    if data is None:
+        data = yamlio.load(text, path=path, error=LafastError, fast=True)
+        problems = validate(data, SCHEMA)
+        if not problems:
+            remember_checked(cache, text, data)
     if problems:
         raise DispositionFileError(
             "Die Abwägungsdatei entspricht nicht ihrem Format.",
@@ -111,23 +123,25 @@ def current(round_folder: Path) -> dict[str, Decision]:
 
 
 def _write(
-    round_folder: Path, decisions: dict[str, list[Decision]], slug: str, round_id: str
+    round_folder: Path,
+    decisions: dict[str, list[Decision]],
+    slug: str,
+    round_id: str,
+    changed: set[str],
 ) -> Path:
+    """Write the round's file. What `load` read was checked already; the schema checks the
+    histories of the `changed` ids (the ones given new entries) before anything is written."""
     path = _path(round_folder)
-    data = {
-        "format": FORMAT,
-        "document": slug,
-        "round": round_id,
-        "decisions": {
-            cid: [d.as_data() for d in entries] for cid, entries in sorted(decisions.items())
-        },
-    }
-    require_valid(data, SCHEMA, what=f"Die Abwägung ({path.name})")
-    atomic_write(
-        path,
+    histories = {cid: [d.as_data() for d in entries] for cid, entries in sorted(decisions.items())}
+    data = {"format": FORMAT, "document": slug, "round": round_id, "decisions": histories}
+    new = {**data, "decisions": {c: histories[c] for c in sorted(changed)}}
+    require_valid(new, SCHEMA, what=f"Die Abwägung ({path.name})")
+    text = (
         "# Abwägung – von lafast geschrieben; ändern mit „lafast decide“ oder "
-        "„lafast disposition import“.\n" + yamlio.dump(data, fast=True),
+        "„lafast disposition import“.\n" + yamlio.dump(data, fast=True)
     )
+    atomic_write(path, text)
+    remember_checked(round_cache(round_folder, "abwaegung", ".json"), text, data)
     return path
 
 
@@ -177,7 +191,7 @@ def decide(
     if history and history[-1].same_as(entry) and history[-1].by == entry.by:
         return history[-1]  # a rerun (e.g. after a crash) records it once
     history.append(entry)
-    path = _write(folder, decisions, sub.data["document"], sub.data["round"])
+    path = _write(folder, decisions, sub.data["document"], sub.data["round"], {comment["id"]})
     if commit:
         ws.store.commit([path], f"Abwägung {comment['id']}: {entry.label}")
     return entry
@@ -215,6 +229,8 @@ def append(
     for entry in entries:
         decisions.setdefault(entry.comment_id, []).append(entry)
     rnd = round_folder.name
-    path = _write(round_folder, decisions, round_folder.parent.name, rnd)
+    path = _write(
+        round_folder, decisions, round_folder.parent.name, rnd, {e.comment_id for e in entries}
+    )
     ws.store.commit([path], message)
     return path

@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.anchor import carry
 from lafast_docs.consultation.model import KIND_NAMES
-from lafast_docs.consultation.submissions import iter_comments
+from lafast_docs.consultation.rounds import rounds_between
+from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import disposition
 from lafast_docs.render import pdf, tables
 from lafast_docs.render.context import document_context, edition_of
@@ -38,9 +40,12 @@ class Row:
     new: str
     changed: bool
     comments: list[dict[str, str]] = field(default_factory=list)
+    stale: bool = False  # comments whose place is in neither version
 
     @property
     def label(self) -> str:
+        if self.stale:
+            return "nicht zuzuordnen"
         if self.rn_old is None and self.rn_new is None:
             return "allgemein"
         if self.rn_old and self.rn_new and self.rn_old != self.rn_new:
@@ -59,72 +64,114 @@ def _who(sub: Any, ws: Workspace, aliases: dict[str, str]) -> str:
     return aliases[sub.org]
 
 
+def _entry(c: dict[str, Any], d: Any, who: str, where: str) -> dict[str, str]:
+    p = c.get("proposal")
+    return {
+        "id": c["id"],
+        "who": who,
+        "kind": KIND_NAMES[c["kind"]],
+        "where": where,  # for a comment made on another version than A: its place there
+        "text": c.get("text") or "",
+        "proposal": (
+            f"„{p['old']}“ → „{p['new']}“"
+            if p and p["old"]
+            else f"Vorschlag: „{p['new']}“"
+            if p
+            else ""
+        ),
+        "decision": d.label if d else "noch offen",
+        "reason": (d.reason + (f" Übernommen: „{d.text}“" if d.text else "")) if d else "",
+    }
+
+
+class _Rows:
+    """The rows of one Synopse: a row per changed paragraph of A -> B, and rows made on demand
+    for commented paragraphs that did not change."""
+
+    def __init__(self, old: list[Block], new: list[Block]) -> None:
+        self.old, self.new = old, new
+        self.rows: dict[tuple[str, int], Row] = {}
+        self.general = Row(None, None, "", "", "", False)
+        self.stale = Row(None, None, "", "", "", False, stale=True)
+        self.old_to_new: dict[int, Block | None] = {}
+        for kind, o, n in align(old, new):
+            if o is not None:
+                self.old_to_new[o.rn] = n
+            if kind == "geaendert" and o is not None and n is not None:
+                self.rows["a", o.rn] = Row(o.rn, n.rn, n.section_number, o.text, n.text, True)
+            elif kind == "entfallen" and o is not None:
+                self.rows["a", o.rn] = Row(o.rn, None, o.section_number, o.text, "", True)
+            elif kind == "neu" and n is not None:
+                self.rows["b", n.rn] = Row(None, n.rn, n.section_number, "", n.text, True)
+
+    def at_old(self, rn: int) -> Row:
+        row = self.rows.get(("a", rn))
+        if row is None:
+            o, n = self.old[rn - 1], self.old_to_new.get(rn)
+            row = self.rows["a", rn] = Row(
+                rn, n.rn if n else None, o.section_number, o.text, n.text if n else "", False
+            )
+        return row
+
+    def at_new(self, rn: int) -> Row:
+        for row in self.rows.values():
+            if row.rn_new == rn:
+                return row
+        for rn_old, n in self.old_to_new.items():
+            if n is not None and n.rn == rn:
+                return self.at_old(rn_old)
+        raise AssertionError("every block of B is either new or aligned with one of A")
+
+    def ordered(self) -> list[Row]:
+        ordered = sorted(self.rows.values(), key=lambda r: (r.rn_old or 0, r.rn_new or 0))
+        return [r for r in (self.general, self.stale) if r.comments] + ordered
+
+
 def build_rows(
     ws: Workspace, slug: str, rev_a: str, rev_b: str, *, public: bool = False
 ) -> list[Row]:
+    """The rows for A -> B, with exactly the comments of the rounds consulted in that range.
+
+    A comment is anchored in the version its round consulted; when that is not A, its place
+    is carried to A (else to B) by its quote, or it lands in the row of stale comments."""
     old = model_of(draft_at(ws, slug, rev_a)).blocks
     new = model_of(draft_at(ws, slug, rev_b)).blocks
-    rows: dict[tuple[str, int], Row] = {}
-    general = Row(None, None, "", "", "", False)
-    old_to_new: dict[int, Block | None] = {}
-    for kind, o, n in align(old, new):
-        if o is not None:
-            old_to_new[o.rn] = n
-        if kind == "geaendert" and o is not None and n is not None:
-            rows["a", o.rn] = Row(o.rn, n.rn, n.section_number, o.text, n.text, True)
-        elif kind == "entfallen" and o is not None:
-            rows["a", o.rn] = Row(o.rn, None, o.section_number, o.text, "", True)
-        elif kind == "neu" and n is not None:
-            rows["b", n.rn] = Row(None, n.rn, n.section_number, "", n.text, True)
-    decided: dict[str, disposition.Decision] = {}
+    table = _Rows(old, new)
+    commit_a = ws.store.resolve("HEAD" if rev_a == WORKING else rev_a)
     aliases: dict[str, str] = {}
-    folders = set()
-    for sub, _c in iter_comments(ws, slug):
-        folders.add(sub.path.parent)
-    for folder in folders:
-        decided.update(disposition.current(folder))
-    for sub, c in iter_comments(ws, slug):
-        if public and sub.data["consent"] == "intern":
-            continue
-        d = decided.get(c["id"])
-        entry = {
-            "id": c["id"],
-            "who": _who(sub, ws, aliases),
-            "kind": KIND_NAMES[c["kind"]],
-            "text": c.get("text") or "",
-            "proposal": (
-                f"„{c['proposal']['old']}“ → „{c['proposal']['new']}“"
-                if c.get("proposal") and c["proposal"]["old"]
-                else f"Vorschlag: „{c['proposal']['new']}“"
-                if c.get("proposal")
-                else ""
-            ),
-            "decision": d.label if d else "noch offen",
-            "reason": (d.reason + (f" Übernommen: „{d.text}“" if d and d.text else ""))
-            if d
-            else "",
-        }
-        rn = c["anchor"].get("rn")
-        if not rn or rn > len(old):
-            general.comments.append(entry)
-            continue
-        row = rows.get(("a", rn))
-        if row is None:
-            o = old[rn - 1]
-            n = old_to_new.get(rn)
-            row = rows["a", rn] = Row(
-                rn, n.rn if n else None, o.section_number, o.text, n.text if n else "", False
-            )
-        row.comments.append(entry)
-    ordered = sorted(rows.items(), key=lambda kv: (kv[1].rn_old or 0, kv[1].rn_new or 0))
-    return ([general] if general.comments else []) + [r for _k, r in ordered]
+    for rnd in rounds_between(ws, slug, rev_a, rev_b):
+        decided = disposition.current(rnd.folder)
+        same = rnd.commit == commit_a
+        made_on = old if same else model_of(draft_at(ws, slug, rnd.commit)).blocks
+        for sub in list_submissions(rnd.folder):
+            if public and sub.data["consent"] == "intern":
+                continue
+            for c in sub.comments:
+                rn = c["anchor"].get("rn")
+                where = "" if same or not rn else f"Rn. {rn} der Version {rnd.version}"
+                entry = _entry(c, decided.get(c["id"]), _who(sub, ws, aliases), where)
+                if same:  # the common case: the Synopse of one round from its version
+                    if not rn or rn > len(old):
+                        table.general.comments.append(entry)
+                    else:
+                        table.at_old(rn).comments.append(entry)
+                elif not rn and c["anchor"]["state"] == "ohne":
+                    table.general.comments.append(entry)
+                elif (rn_old := carry(c["anchor"], made_on, old)) is not None:
+                    table.at_old(rn_old).comments.append(entry)
+                elif (rn_new := carry(c["anchor"], made_on, new)) is not None:
+                    table.at_new(rn_new).comments.append(entry)
+                else:
+                    table.stale.comments.append(entry)
+    return table.ordered()
 
 
 # -- outputs ------------------------------------------------------------------------------------
 def _comments_text(row: Row) -> str:
     parts = []
     for c in row.comments:
-        bits = [f"{c['who']} ({c['kind']}, {c['id']})"]
+        where = f", zu {c['where']}" if c.get("where") else ""
+        bits = [f"{c['who']} ({c['kind']}, {c['id']}{where})"]
         if c["text"]:
             bits.append(c["text"])
         if c["proposal"]:

@@ -63,6 +63,7 @@ class _Index:
         self.subs: dict[Path, list[Any]] = {}
         self.counters: dict[str, int] = {}
         self.scanned: set[str] = set()
+        self.codes: dict[str, dict[str, set[str]]] = {}  # slug -> org code -> organisations
         self.blocks: dict[tuple[str, str], list[Any]] = {}
 
     def rounds_of(self, slug: str) -> list[Round]:
@@ -75,14 +76,29 @@ class _Index:
             self.subs[folder] = list_submissions(folder)
         return self.subs[folder]
 
+    def _scan(self, slug: str) -> None:
+        """One pass over all stored comments of the document: numbers and codes in use."""
+        if slug in self.scanned:
+            return
+        self.scanned.add(slug)
+        codes = self.codes.setdefault(slug, {})
+        for sub, c in iter_comments(self.ws, slug):
+            prefix, _, number = c["id"].rpartition("-")
+            self.counters[prefix] = max(self.counters.get(prefix, 0), int(number))
+            codes.setdefault(prefix.split("-")[0], set()).add(sub.org)
+
     def next_number(self, slug: str, code: str) -> int:
         """The highest number used so far for `code` (e.g. AWO-MF) in the document."""
-        if slug not in self.scanned:  # one pass over all stored comments of the document
-            self.scanned.add(slug)
-            for _s, c in iter_comments(self.ws, slug):
-                prefix, _, number = c["id"].rpartition("-")
-                self.counters[prefix] = max(self.counters.get(prefix, 0), int(number))
+        self._scan(slug)
         return self.counters.get(code, 0)
+
+    def code(self, slug: str, org_id: str) -> str:
+        """The id prefix of `org_id` in the document, e.g. AWO-MF (kept once used)."""
+        self._scan(slug)
+        used = self.codes[slug]
+        mine = org_code(org_id, [o.id for o in self.ws.config.orgs], used)
+        used.setdefault(mine, set()).add(org_id)
+        return f"{mine}-{doc_code(slug)}"
 
     def consulted_blocks(self, slug: str, commit: str) -> list[Any]:
         if (slug, commit) not in self.blocks:
@@ -277,7 +293,7 @@ def _store(
     base = f"{org.id}-{n}"
     ext = raw.format
     original = f"originale/{base}-{sha[:12]}.{ext}"
-    code = f"{org_code(org.id, [o.id for o in ws.config.orgs])}-{doc_code(rnd.slug)}"
+    code = index.code(rnd.slug, org.id)
     counter = index.next_number(rnd.slug, code)
     comments = []
     for rc in raw.comments:
