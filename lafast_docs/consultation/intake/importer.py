@@ -167,6 +167,8 @@ def import_bytes(
         raw = registry.read(reader.name, data)
     except Rejected as exc:
         return [_quarantine(ws, data, name, exc, round_id=round_id, document=document)]
+    except LafastError as exc:  # e.g. a reader's time limit: this file fails, not the batch
+        return [ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""])]
     try:
         return [
             _store(
@@ -367,7 +369,11 @@ def _quarantine(
     document: str | None = None,
     **_ignored: Any,
 ) -> ImportResult:
-    """Keep a refused file for inspection in the round's quarantine (or the workspace's)."""
+    """Keep a refused file for inspection in the round's quarantine (or the workspace's).
+
+    The note (name, SHA-256, size, reason) is committed; the file itself too when it is small.
+    A large one (over `safety.MAX_KEPT_IN_GIT`) stays on this machine only, in the repository's
+    private folder under its hash, so refused files cannot grow the history without bound."""
     try:
         folder = _target_round(ws, "", "", round_id=round_id, document=document).folder
     except LafastError:
@@ -375,19 +381,24 @@ def _quarantine(
     sha = hashlib.sha256(data).hexdigest()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     qdir = folder / "quarantaene"
-    bin_path = qdir / f"{stamp}-{sha[:12]}.bin"
     note = qdir / f"{stamp}-{sha[:12]}.txt"
-    if data:
-        atomic_write(bin_path, data)
+    outside = len(data) > safety.MAX_KEPT_IN_GIT
+    kept: Path | None = None
+    where = ""
+    if outside:
+        kept = ws.store.git_dir() / "lafast" / "quarantaene" / f"{sha}.bin"
+        where = f"Aufbewahrt (nur auf diesem Rechner, nicht im Verlauf): {kept}\n"
+    elif data:
+        kept = qdir / f"{stamp}-{sha[:12]}.bin"
+    if kept is not None:
+        atomic_write(kept, data)
     atomic_write(
         note,
-        f"Datei: {_safe_label(name)}\nSHA-256: {sha}\nGrund: {exc.message}\n"
-        f"Was tun: {exc.hint or '-'}\n",
+        f"Datei: {_safe_label(name)}\nSHA-256: {sha}\nGröße: {len(data)} Bytes\n{where}"
+        f"Grund: {exc.message}\nWas tun: {exc.hint or '-'}\n",
     )
     ws.store.commit(
-        [bin_path, note] if data else [note],
+        [kept, note] if kept is not None and not outside else [note],
         f"Rückmeldung abgelehnt und in Quarantäne: {_safe_label(name)[:60]}",
     )
-    return ImportResult(
-        name, "abgelehnt", exc.message, bin_path if data else note, notes=[exc.hint or ""]
-    )
+    return ImportResult(name, "abgelehnt", exc.message, kept or note, notes=[exc.hint or ""])
