@@ -12,7 +12,7 @@ from lafast_docs.cli.base import COMPARE, command, pass_workspace
 from lafast_docs.cli.options import (
     formats_option,
     out_option,
-    path_or_none,
+    output_path,
     slug_argument,
 )
 from lafast_docs.outputs.redline import REDLINE
@@ -66,7 +66,7 @@ def synopse(
             version_a,
             version_b,
             formats=parse_formats(formats, SYNOPSE),
-            out_dir=path_or_none(out),
+            out_dir=output_path(ws, out),
             public=public,
         )
     )
@@ -94,6 +94,6 @@ def redline(
             version_a,
             version_b,
             formats=parse_formats(formats, REDLINE),
-            out_dir=path_or_none(out),
+            out_dir=output_path(ws, out),
         )
     )

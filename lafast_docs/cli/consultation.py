@@ -14,8 +14,8 @@ from lafast_docs.cli.options import (
     json_option,
     org_option,
     out_option,
+    output_path,
     parse_date,
-    path_or_none,
     round_option,
     slug_argument,
 )
@@ -207,7 +207,7 @@ def comments_reply(
     Beispiele:  lafast comments reply mindeststandards-fsa
                 lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen
     """
-    wanted, out_dir = parse_formats(formats, REPLY), path_or_none(out)
+    wanted, out_dir = parse_formats(formats, REPLY), output_path(ws, out)
     _print_replies(reply(ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir))
     show.hint("Die Schreiben per E-Mail an die Organisationen schicken.")
 

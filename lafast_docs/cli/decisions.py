@@ -13,8 +13,8 @@ from lafast_docs.cli.options import (
     dry_run_option,
     json_option,
     org_option,
+    output_path,
     parse_date,
-    path_or_none,
     round_option,
     slug_argument,
 )
@@ -126,7 +126,7 @@ def disposition_export(
     Beispiele:  lafast disposition export mindeststandards-fsa
                 lafast disposition export mindeststandards-fsa --format yaml -o sitzung.yaml
     """
-    path, n = export(ws, kurzname, round_id=round_id, fmt=fmt, target=path_or_none(output))
+    path, n = export(ws, kurzname, round_id=round_id, fmt=fmt, target=output_path(ws, output, "-o"))
     click.echo(f"{n} Anmerkungen in {path}")
     show.hint(f"in der Sitzung ausfüllen, dann „lafast disposition import {path}“.")
 

@@ -11,6 +11,8 @@ import click
 
 from lafast_docs.cli.base import workspace
 from lafast_docs.consultation.submissions import iter_comments
+from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.targets import output_target
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -105,3 +107,9 @@ def parse_date(value: str, option: str) -> dt.date:
 
 def path_or_none(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def output_path(ws: Workspace, value: str | None, option: str = "--out") -> Path | None:
+    """Where the user wants an output written, checked once for every command: never into
+    .git, never over the workspace's own files (workspace/targets.py)."""
+    return output_target(ws, Path(value), option=option) if value else None

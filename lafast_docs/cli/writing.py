@@ -12,7 +12,7 @@ from lafast_docs.cli.options import (
     formats_option,
     json_option,
     out_option,
-    path_or_none,
+    output_path,
     slug_argument,
 )
 from lafast_docs.office.status import DocStatus, document_status
@@ -243,7 +243,7 @@ def render(ws: Workspace, kurzname: tuple[str, ...], all_: bool, **kw: Any) -> N
     product = FINAL if kw["final"] else DOCUMENT
     formats, out_dir, force = (
         parse_formats(kw["formats"], product),
-        path_or_none(kw["out"]),
+        output_path(ws, kw["out"]),
         kw["force"],
     )
     if kw["final"]:
