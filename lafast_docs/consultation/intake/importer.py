@@ -33,6 +33,7 @@ from lafast_docs.errors import LafastError, NeedsDocument, NeedsSubmitter, OrgUn
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.history import draft_at, model_of
+from lafast_docs.text.invisible import strip_invisible, visible
 from lafast_docs.workspace import Workspace
 
 
@@ -274,6 +275,7 @@ def _store(
                 sub.path,
                 [c["id"] for c in sub.comments],
             )
+    removed = _strip_invisible(raw)
     blocks = index.consulted_blocks(rnd.slug, rnd.commit)
     n = 1 + sum(1 for s in stored if s.org == org.id)
     base = f"{org.id}-{n}"
@@ -300,7 +302,7 @@ def _store(
         if rc.replies:
             entry["replies"] = rc.replies
         comments.append(entry)
-    contact_all = {**contact, **raw.contact}
+    contact_all = {k: visible(v) for k, v in {**contact, **raw.contact}.items()}
     record: dict[str, Any] = {
         "format": SUBMISSION_FORMAT,
         "document": rnd.slug,
@@ -349,8 +351,35 @@ def _store(
         target,
         [c["id"] for c in comments],
         stale,
-        raw.skipped,
+        raw.skipped
+        + (
+            [f"{removed} unsichtbare Steuer- oder Leerzeichen (z. B. Richtungswechsel) entfernt."]
+            if removed
+            else []
+        ),
     )
+
+
+def _strip_invisible(raw: RawSubmission) -> int:
+    """Remove bidi controls and zero-width characters from everything the file says, in
+    place, before anything is stored; returns how many were removed."""
+    total = 0
+
+    def clean(text: str) -> str:
+        nonlocal total
+        text, n = strip_invisible(text)
+        total += n
+        return text
+
+    for rc in raw.comments:
+        for name in ("text", "kind", "quote", "prefix", "suffix", "section", "rationale"):
+            setattr(rc, name, clean(getattr(rc, name)))
+        rc.author, rc.date = clean(rc.author), clean(rc.date)
+        if rc.proposal is not None:
+            rc.proposal = (clean(rc.proposal[0]), clean(rc.proposal[1]))
+        rc.replies = [{k: clean(v) for k, v in r.items()} for r in rc.replies]
+    raw.contact = {k: clean(v) for k, v in raw.contact.items()}
+    return total
 
 
 def _safe_label(name: str) -> str:
