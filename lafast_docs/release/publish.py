@@ -40,7 +40,7 @@ CATALOGUE = "catalogue.json"
 SUMS = "SHA256SUMS"
 CATALOGUE_FORMAT = 1
 SITE_MODE = 0o644  # every file written into the site, whatever it replaces
-VERSION_RE = re.compile(r"^\d+(\.\d+){0,2}$")
+VERSION_RE = re.compile(r"\A\d+(\.\d+){0,2}\Z")
 LABELS = {
     "pdf": ("PDF (barrierefrei)", "application/pdf"),
     "docx": (
