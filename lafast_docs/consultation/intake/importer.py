@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.anchor import anchor
-from lafast_docs.consultation.intake import registry, safety
+from lafast_docs.consultation.intake import registry, safety, sender
 from lafast_docs.consultation.model import (
     CONSENTS,
     SUBMISSION_FORMAT,
@@ -266,8 +266,13 @@ def _store(
         )
     sha = hashlib.sha256(data).hexdigest()
     stored = index.submissions(rnd.folder)
+    check = sender.check_sender(org, contact.get("email", ""), confirmed=from_org == org.id)
+    if check and check["pruefung"] == sender.CONFIRMED:
+        check["bestaetigt_von"] = ws.store.identity()
     for sub in stored:
         if sub.data["source"]["sha256"] == sha:
+            if sender.is_unconfirmed(sub.data) and check and check["pruefung"] == sender.CONFIRMED:
+                return _confirm(ws, sub, check, name)
             return ImportResult(
                 name,
                 "bereits importiert",
@@ -313,6 +318,7 @@ def _store(
         "org_name": org.name,
         "contact": contact_all,
         "consent": raw.consent if raw.consent in CONSENTS else "intern",
+        **({"sender": check} if check else {}),
         "received": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "source": {
             "file": original,
@@ -351,12 +357,28 @@ def _store(
         target,
         [c["id"] for c in comments],
         stale,
-        raw.skipped
+        [*raw.skipped, sender.warning(check, org)]
         + (
             [f"{removed} unsichtbare Steuer- oder Leerzeichen (z. B. Richtungswechsel) entfernt."]
             if removed
             else []
         ),
+    )
+
+
+def _confirm(ws: Workspace, sub: Stored, check: dict[str, Any], name: str) -> ImportResult:
+    """`--from ORG` on a file imported before from a sender that did not fit: confirmed."""
+    sub.data["sender"] = check
+    text = sub.path.read_text("utf-8")
+    head = text.split("\n", 1)[0] + "\n" if text.startswith("#") else ""
+    atomic_write(sub.path, head + yamlio.dump(sub.data, fast=True))
+    ws.store.commit([sub.path], f"Absender von {sub.path.name} bestätigt ({check['email']})")
+    return ImportResult(
+        name,
+        "bereits importiert",
+        f"Absender {check['email']} für {sub.data['org_name']} bestätigt; sonst nichts geändert",
+        sub.path,
+        [c["id"] for c in sub.comments],
     )
 
 
