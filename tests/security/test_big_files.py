@@ -5,7 +5,6 @@ Time and memory of that refusal are measured in bench/intake.py (`--big`)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -14,24 +13,15 @@ import pytest
 
 from lafast_docs.consultation.intake import safety
 from lafast_docs.consultation.intake.importer import import_files
-from lafast_docs.consultation.rounds import open_round
 from lafast_docs.consultation.submissions import list_submissions
 
-from ..conftest import SAMPLE_SN, copy_samples, git
+from ..conftest import SAMPLE_SN, git
 from ..intake_files import docx_with_comments, fill_yaml_form, rezip
 
 
 @pytest.fixture
-def rnd_ws(ws):
-    ws = copy_samples(ws, SAMPLE_SN)
-    ws.rnd = open_round(  # type: ignore[attr-defined]
-        ws,
-        SAMPLE_SN,
-        deadline=dt.date(2026, 12, 15),
-        invite=["awo-sachsen", "caritas-dresden"],
-        today=dt.date(2026, 11, 21),
-    )
-    return ws
+def rnd_ws(round_ws):
+    return round_ws
 
 
 def form(ws, org: str, ext: str):

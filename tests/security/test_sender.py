@@ -4,32 +4,22 @@ by `consult status` until staff confirm it with `--from ORG`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 from click.testing import CliRunner
 
 from lafast_docs.consultation.intake.importer import import_files
-from lafast_docs.consultation.rounds import open_round
 from lafast_docs.consultation.submissions import list_submissions
 
-from ..conftest import SAMPLE_SN, copy_samples, git
+from ..conftest import SAMPLE_SN, git
 from ..intake_files import eml_with, fill_yaml_form
 from ..test_cli import _Main
 
 
 @pytest.fixture
-def rnd_ws(ws):
-    ws = copy_samples(ws, SAMPLE_SN)
-    ws.rnd = open_round(  # type: ignore[attr-defined]
-        ws,
-        SAMPLE_SN,
-        deadline=dt.date(2026, 12, 15),
-        invite=["awo-sachsen", "caritas-dresden"],
-        today=dt.date(2026, 11, 21),
-    )
-    return ws
+def rnd_ws(round_ws):
+    return round_ws
 
 
 def mail(ws, tmp_path, sender: str, org: str = "awo-sachsen"):

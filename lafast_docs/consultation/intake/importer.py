@@ -272,13 +272,11 @@ def _store(
     for sub in stored:
         if sub.data["source"]["sha256"] == sha:
             if sender.is_unconfirmed(sub.data) and check and check["pruefung"] == sender.CONFIRMED:
-                return _confirm(ws, sub, check, name)
+                done = _confirm(ws, sub, check)
+            else:
+                done = f"schon am {sub.received[:10]} importiert ({sub.path.name}); nichts geändert"
             return ImportResult(
-                name,
-                "bereits importiert",
-                f"schon am {sub.received[:10]} importiert ({sub.path.name}); nichts geändert",
-                sub.path,
-                [c["id"] for c in sub.comments],
+                name, "bereits importiert", done, sub.path, [c["id"] for c in sub.comments]
             )
     removed = _strip_invisible(raw)
     blocks = index.consulted_blocks(rnd.slug, rnd.commit)
@@ -366,20 +364,14 @@ def _store(
     )
 
 
-def _confirm(ws: Workspace, sub: Stored, check: dict[str, Any], name: str) -> ImportResult:
+def _confirm(ws: Workspace, sub: Stored, check: dict[str, Any]) -> str:
     """`--from ORG` on a file imported before from a sender that did not fit: confirmed."""
     sub.data["sender"] = check
     text = sub.path.read_text("utf-8")
     head = text.split("\n", 1)[0] + "\n" if text.startswith("#") else ""
     atomic_write(sub.path, head + yamlio.dump(sub.data, fast=True))
     ws.store.commit([sub.path], f"Absender von {sub.path.name} bestätigt ({check['email']})")
-    return ImportResult(
-        name,
-        "bereits importiert",
-        f"Absender {check['email']} für {sub.data['org_name']} bestätigt; sonst nichts geändert",
-        sub.path,
-        [c["id"] for c in sub.comments],
-    )
+    return f"Absender {check['email']} für {sub.data['org_name']} bestätigt; sonst nichts geändert"
 
 
 def _strip_invisible(raw: RawSubmission) -> int:
