@@ -8,6 +8,9 @@
    Target (issue #3): 200 files / 2,000 comments <= 5 s.
 2. `--docx` returned Word forms (comments + tracked changes): DOCX import time
    ÷ `pandoc --track-changes=all -t json` on the same files. Target <= 1.5.
+3. `--big` comments in one Word answer (issue 13: 100,000): import in a fresh child process,
+   wall time and the child's peak memory, and the ratio of its time to importing one
+   ordinary form in another fresh child. Target: refused in < 5 s and < 300 MB.
 """
 
 from __future__ import annotations
@@ -15,12 +18,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -66,6 +72,7 @@ def main() -> None:
     ap.add_argument("--files", type=int, default=200)
     ap.add_argument("--comments", type=int, default=10)
     ap.add_argument("--docx", type=int, default=30)
+    ap.add_argument("--big", type=int, default=100_000)
     args = ap.parse_args()
     for key in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
         os.environ.setdefault(key, "bench")
@@ -134,6 +141,14 @@ def main() -> None:
         t = time.perf_counter()
         docx_results = import_files(ws, docs, from_org=orgs[1])
         t_docx_import = time.perf_counter() - t
+
+        from tests.intake_files import docx_with_comments
+
+        big = inbox / "riesig.docx"
+        big.write_bytes(docx_with_comments(form.read_bytes(), args.big))
+        big_mb = big.stat().st_size / 1e6
+        t_form, _mem, status_form = in_child(root, form, orgs[0])
+        t_big, mem_big, status_big = in_child(root, big, orgs[0])
     print(
         f"YAML  {ok} Dateien, {n_comments} Anmerkungen ({stale} veraltet): {t_yaml:.2f} s "
         f"(target <= 5 s)"
@@ -143,6 +158,35 @@ def main() -> None:
         f"{t_read / t_bare:.2f} (target <= 1.5); vollständiger Import mit Ablage und Commit "
         f"{t_docx_import:.2f} s für {len(docx_results)} Dateien"
     )
+    print(
+        f"DOCX  {args.big} Kommentare ({big_mb:.1f} MB): {status_big} in "
+        f"{t_big:.2f} s, Spitze {mem_big / 1024:.0f} MB (target < 5 s, < 300 MB); "
+        f"ratio to one ordinary form ({status_form}, {t_form:.2f} s): {t_big / t_form:.2f}"
+    )
+
+
+def _import_one(root: Path, path: Path, org: str, out: Any) -> None:
+    ws = find_workspace(explicit=root)
+    t = time.perf_counter()
+    [res] = import_files(ws, [path], from_org=org)
+    took = time.perf_counter() - t
+    peak = max(
+        resource.getrusage(who).ru_maxrss
+        for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    out.put((took, peak, res.status))
+
+
+def in_child(root: Path, path: Path, org: str) -> tuple[float, int, str]:
+    """Import one file in a fresh interpreter; its time, peak RSS (KiB, the interpreter or
+    pandoc, whichever is larger) and status."""
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_import_one, args=(root, path, org, queue))
+    proc.start()
+    took, peak, status = queue.get()
+    proc.join()
+    return took, peak, status
 
 
 if __name__ == "__main__":

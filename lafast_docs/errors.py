@@ -176,6 +176,10 @@ class FolderNotUsable(LafastError):
     """A folder to create (workspace, demo) is a file, not empty, or a workspace already."""
 
 
+class TargetNotAllowed(FolderNotUsable):
+    """An --out, -o or --site target inside .git or over the workspace's own files."""
+
+
 class AddressBookError(LafastError):
     """An address-book entry is unknown, already there, or incomplete."""
 

@@ -12,7 +12,7 @@ from lafast_docs.cli.base import COMPARE, command, pass_workspace
 from lafast_docs.cli.options import (
     formats_option,
     out_option,
-    path_or_none,
+    output_path,
     slug_argument,
 )
 
@@ -63,7 +63,7 @@ def synopse(
             version_a,
             version_b,
             formats=core.pipeline.parse_formats(formats, core.synopse.SYNOPSE),
-            out_dir=path_or_none(out),
+            out_dir=output_path(ws, out),
             public=public,
         )
     )
@@ -91,6 +91,6 @@ def redline(
             version_a,
             version_b,
             formats=core.pipeline.parse_formats(formats, core.redline.REDLINE),
-            out_dir=path_or_none(out),
+            out_dir=output_path(ws, out),
         )
     )

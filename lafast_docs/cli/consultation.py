@@ -15,8 +15,8 @@ from lafast_docs.cli.options import (
     json_option,
     org_option,
     out_option,
+    output_path,
     parse_date,
-    path_or_none,
     round_option,
     slug_argument,
 )
@@ -209,7 +209,7 @@ def comments_reply(
     Beispiele:  lafast comments reply mindeststandards-fsa
                 lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen
     """
-    wanted, out_dir = core.pipeline.parse_formats(formats, core.replies.REPLY), path_or_none(out)
+    wanted, out_dir = core.pipeline.parse_formats(formats, core.replies.REPLY), output_path(ws, out)
     _print_replies(
         core.replies.reply(ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir)
     )

@@ -79,7 +79,7 @@ if TYPE_CHECKING:  # what mypy checks the commands against
     from lafast_docs.storage import lock
     from lafast_docs.team import conflict, join, sync
     from lafast_docs.text import accessibility, drafts, history
-    from lafast_docs.workspace import addressbook, config, create, workspace
+    from lafast_docs.workspace import addressbook, config, create, targets, workspace
 else:  # the same modules, each run at its first use
     importer = lazy("lafast_docs.consultation.intake.importer")
     rounds = lazy("lafast_docs.consultation.rounds")
@@ -113,4 +113,5 @@ else:  # the same modules, each run at its first use
     addressbook = lazy("lafast_docs.workspace.addressbook")
     config = lazy("lafast_docs.workspace.config")
     create = lazy("lafast_docs.workspace.create")
+    targets = lazy("lafast_docs.workspace.targets")
     workspace = lazy("lafast_docs.workspace.workspace")

@@ -14,8 +14,8 @@ from lafast_docs.cli.options import (
     dry_run_option,
     json_option,
     org_option,
+    output_path,
     parse_date,
-    path_or_none,
     round_option,
     slug_argument,
 )
@@ -124,7 +124,7 @@ def disposition_export(
                 lafast disposition export mindeststandards-fsa --format yaml -o sitzung.yaml
     """
     path, n = core.sheet.export(
-        ws, kurzname, round_id=round_id, fmt=fmt, target=path_or_none(output)
+        ws, kurzname, round_id=round_id, fmt=fmt, target=output_path(ws, output, "-o")
     )
     click.echo(f"{n} Anmerkungen in {path}")
     show.hint(f"in der Sitzung ausfüllen, dann „lafast disposition import {path}“.")

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from lafast_docs.cli import core
 from lafast_docs.cli.base import workspace
+
+if TYPE_CHECKING:
+    from lafast_docs.workspace import Workspace
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -105,3 +108,9 @@ def parse_date(value: str, option: str) -> dt.date:
 
 def path_or_none(value: str | None) -> Path | None:
     return Path(value) if value else None
+
+
+def output_path(ws: Workspace, value: str | None, option: str = "--out") -> Path | None:
+    """Where the user wants an output written, checked once for every command: never into
+    .git, never over the workspace's own files (workspace/targets.py)."""
+    return core.targets.output_target(ws, Path(value), option=option) if value else None

@@ -125,6 +125,7 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
                         "name": r.name,
                         "rueckmeldungen": r.submissions,
                         "eingegangen": r.last_received or None,
+                        "absender_abweichend": r.unconfirmed_senders,
                     }
                     for r in rows
                 ],
@@ -143,13 +144,21 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
                 r.org,
                 r.name,
                 str(r.submissions),
-                f"eingegangen {r.last_received[:10]}" if r.answered else missing,
+                (f"eingegangen {r.last_received[:10]}" if r.answered else missing)
+                + (" – ABSENDER PRÜFEN" if r.unconfirmed_senders else ""),
             ]
             for r in rows
         ],
     )
     answered = sum(1 for r in rows if r.answered)
     click.echo(f"\n{answered} von {len(rows)} haben geantwortet.")
+    for r in rows:
+        if r.unconfirmed_senders:
+            click.echo(
+                f"Achtung: {r.unconfirmed_senders} Rückmeldung(en) für {r.name} kamen von einer "
+                "E-Mail-Adresse, die nicht im Adressbuch steht. Nachfragen; ist sie echt: "
+                f"lafast comments import DATEI --from {r.org}"
+            )
 
 
 def comment_list(ws: Workspace, kurzname: str, *, json_: bool = False, **filters: Any) -> None:

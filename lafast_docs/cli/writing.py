@@ -12,7 +12,7 @@ from lafast_docs.cli.options import (
     formats_option,
     json_option,
     out_option,
-    path_or_none,
+    output_path,
     slug_argument,
 )
 
@@ -237,7 +237,7 @@ def render(ws: Workspace, kurzname: tuple[str, ...], all_: bool, **kw: Any) -> N
     slugs = _render_slugs(ws, kurzname, all_, final=final, archive=kw["archive"])
     product = core.final.FINAL if final else core.document.DOCUMENT
     formats = core.pipeline.parse_formats(kw["formats"], product)
-    where = {"formats": formats, "out_dir": path_or_none(kw["out"]), "force": kw["force"]}
+    where = {"formats": formats, "out_dir": output_path(ws, kw["out"]), "force": kw["force"]}
     if final:
         for slug in slugs:
             show.final(core.final.render_final(ws, slug, archive=kw["archive"], **where))

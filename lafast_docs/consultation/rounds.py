@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation import forms
+from lafast_docs.consultation.intake.sender import is_unconfirmed
 from lafast_docs.consultation.model import Round
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.errors import (
@@ -252,6 +253,7 @@ class InviteeStatus:
     name: str
     submissions: int
     last_received: str
+    unconfirmed_senders: int = 0  # e-mails whose sender does not fit the address book
 
     @property
     def answered(self) -> bool:
@@ -274,6 +276,7 @@ def round_status(
                 org.name if org else org_id,
                 len(mine),
                 max((s.received for s in mine), default=""),
+                sum(1 for s in mine if is_unconfirmed(s.data)),
             )
         )
     extra = sorted({s.org for s in subs} - set(rnd.invitees))
@@ -282,7 +285,11 @@ def round_status(
         org = ws.config.org(org_id)
         rows.append(
             InviteeStatus(
-                org_id, org.name if org else org_id, len(mine), max(s.received for s in mine)
+                org_id,
+                org.name if org else org_id,
+                len(mine),
+                max(s.received for s in mine),
+                sum(1 for s in mine if is_unconfirmed(s.data)),
             )
         )
     overdue = (today or dt.date.today()) > rnd.deadline

@@ -24,6 +24,7 @@ from lafast_docs.errors import UnsavedChanges
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import Draft, load_draft, write_draft
+from lafast_docs.text.invisible import visible
 from lafast_docs.workspace import Workspace
 
 _WS = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # spaces or one line break, never an empty line
@@ -62,8 +63,9 @@ class MergePlan:
 
 
 def literal(text: str) -> str:
-    """Markdown that shows exactly `text` (one line; gender stars stay readable)."""
-    text = " ".join(text.split())
+    """Markdown that shows exactly `text` (one line; gender stars stay readable; no invisible
+    characters from outside reach the draft)."""
+    text = " ".join(visible(text).split())
     out = []
     for i, ch in enumerate(text):
         if (

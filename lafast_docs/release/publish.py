@@ -18,7 +18,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,11 +34,13 @@ from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES
 from lafast_docs.workspace.slugs import SLUG_RE, slugify
+from lafast_docs.workspace.targets import output_target
 
 CATALOGUE = "catalogue.json"
 SUMS = "SHA256SUMS"
 CATALOGUE_FORMAT = 1
-VERSION_RE = re.compile(r"^\d+(\.\d+){0,2}$")
+SITE_MODE = 0o644  # every file written into the site, whatever it replaces
+VERSION_RE = re.compile(r"\A\d+(\.\d+){0,2}\Z")
 LABELS = {
     "pdf": ("PDF (barrierefrei)", "application/pdf"),
     "docx": (
@@ -67,6 +68,7 @@ def publish(
     synopse: bool = False,
     now: dt.datetime | None = None,
 ) -> PublishResult:
+    site = output_target(ws, site, option="--site")  # before the (slow) final render
     final = render_final(ws, slug)
     status = final.status
 
@@ -74,7 +76,6 @@ def publish(
     version = draft.version
     if not SLUG_RE.match(slug) or not VERSION_RE.match(version) or draft.type not in DOC_TYPES:
         raise PublishError(f"Kurzname „{slug}“ oder Version „{version}“ ist nicht zulässig.")
-    site = site.resolve()
     catalogue = load_catalogue(site)
     old = next(
         (e for e in catalogue["dokumente"] if e["dokument"] == slug and e["version"] == version),
@@ -87,14 +88,22 @@ def publish(
             "Freigaben erneut ein und veröffentlichen Sie dann.",
         )
     rel_folder = f"{draft.type}/{slug}/{version}"
-    folder = site / rel_folder
+    for rel in (
+        SUMS,
+        "index.html",
+        "feed.atom",
+        *(f"{rel_folder}/{n}" for n in _names(slug, version).values()),
+    ):
+        site_path(site, rel)  # every place written below, checked before the first write
+    folder = site_path(site, rel_folder, folder=True)
     folder.mkdir(parents=True, exist_ok=True)
     copied: list[tuple[str, Path]] = []
     for out in final.outputs:
         if out.format not in FORMATS:  # the archival copy stays in the office
             continue
-        target = folder / f"{slug}-{version}.{out.format}"
-        shutil.copyfile(out.path, target)
+        target = put(
+            site, f"{rel_folder}/{_names(slug, version)[out.format]}", out.path.read_bytes()
+        )
         copied.append((out.format, target))
     if synopse:
         copied.append(("synopse", _public_synopse(ws, slug, status.commit, folder, version)))
@@ -156,17 +165,47 @@ def _public_synopse(ws: Workspace, slug: str, commit: str, folder: Path, version
         outs = synopse(
             ws, slug, rounds[-1], commit, formats=("pdf",), out_dir=Path(tmp), public=True
         )
-        target = folder / f"{slug}-{version}-synopse.pdf"
-        shutil.copyfile(outs[0].path, target)
-    return target
+        return put(folder, _names(slug, version)["synopse"], outs[0].path.read_bytes())
 
 
 def sha256_file(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _names(slug: str, version: str) -> dict[str, str]:
+    """The file names of one published version, by format."""
+    return {
+        **{fmt: f"{slug}-{version}.{fmt}" for fmt in FORMATS},
+        "synopse": f"{slug}-{version}-synopse.pdf",
+    }
+
+
+def site_path(site: Path, rel: str, *, folder: bool = False) -> Path:
+    """`site/rel`, refused when any part of it below `site` is a symlink (publish neither
+    follows nor writes through links) or when a file to write is something else than a file."""
+    path = site
+    for part in rel.split("/"):
+        path = path / part
+        if path.is_symlink():
+            raise PublishError(
+                f"In der Website ist „{path}“ eine Verknüpfung (symbolischer Link); lafast "
+                "veröffentlicht nicht durch Verknüpfungen hindurch.",
+                path=path,
+                hint="Ersetzen Sie die Verknüpfung durch einen echten Ordner bzw. löschen Sie "
+                "sie und veröffentlichen Sie erneut.",
+            )
+    if path.exists() and (path.is_dir() != folder):
+        raise PublishError(
+            f"In der Website ist „{path}“ ein {'Datei' if folder else 'Ordner'}, "
+            f"erwartet wird ein{' Ordner' if folder else 'e Datei'}.",
+            path=path,
+            hint="Räumen Sie die Stelle in der Website auf und veröffentlichen Sie erneut.",
+        )
+    return path
+
+
 def load_catalogue(site: Path) -> dict[str, Any]:
-    path = site / CATALOGUE
+    path = site_path(site, CATALOGUE)
     if not path.is_file():
         return {"format": CATALOGUE_FORMAT, "dokumente": []}
     try:
@@ -192,9 +231,9 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
         aktualisiert=now.isoformat(),
         dokumente=entries,
     )
-    atomic_write(site / CATALOGUE, json.dumps(catalogue, ensure_ascii=False, indent=2) + "\n")
+    put(site, CATALOGUE, json.dumps(catalogue, ensure_ascii=False, indent=2) + "\n")
     sums = sorted((f["pfad"], f["sha256"]) for e in entries for f in e["dateien"])
-    atomic_write(site / SUMS, "".join(f"{h}  {p}\n" for p, h in sums))
+    put(site, SUMS, "".join(f"{h}  {p}\n" for p, h in sums))
 
     def view(e: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -232,15 +271,17 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
         "updated": now.isoformat(),
         "updated_text": german_date(now.date()),
     }
-    atomic_write(
-        site / "index.html",
+    put(
+        site,
+        "index.html",
         env.get_template("index.html.j2").render(
             groups=groups, any_signed=any(e.get("pdf_signiert") for e in entries), **common
         ),
     )
     website = ws.config.org_website.rstrip("/")
-    atomic_write(
-        site / "feed.atom",
+    put(
+        site,
+        "feed.atom",
         env.get_template("feed.atom.j2").render(
             entries=[view(e) for e in entries],
             base=website + "/" if website.startswith("https://") else "",
@@ -248,6 +289,14 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
             **common,
         ),
     )
+
+
+def put(site: Path, rel: str, data: str | bytes) -> Path:
+    """Write one file of the site: never through a symlink, always readable by the web server
+    (0644), whatever mode the file it replaces had."""
+    path = site_path(site, rel)
+    atomic_write(path, data, mode=SITE_MODE)
+    return path
 
 
 def _version_key(e: dict[str, Any]) -> tuple[int, ...]:

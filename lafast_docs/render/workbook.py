@@ -5,8 +5,9 @@ is imported on first use: the openpyxl names the forms, the Synopse and the disp
 build workbooks with are stand-ins below that import their module when first called.
 
 Workbooks are written like every other file (`save_workbook`: atomically, through the crash
-journal) and read in one safe way (`open_workbook`: read-only, values only, no macros, no external
-links).
+journal), with every cell as text (`as_text`: outsider text such as `=HYPERLINK(…)` is never
+a formula), and read in one safe way (`open_workbook`: read-only, values only, no macros, no
+external links).
 """
 
 from __future__ import annotations
@@ -47,7 +48,26 @@ def custom_property(wb: Any, key: str, value: str) -> None:
     wb.custom_doc_props.append(StringProperty(name=key, value=value))
 
 
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def as_text(wb: Any) -> None:
+    """Every cell written from text stays text: lafast writes no formulas, so a value that
+    openpyxl would store as a formula (`=…`) is stored as a string, and every value a
+    spreadsheet would read as one when edited (`=`, `+`, `-`, `@`) gets the quote prefix
+    (Excel's and LibreOffice's "this is text" flag, kept when the cell is edited)."""
+    for sheet in wb.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                value = cell.value
+                if isinstance(value, str) and value.lstrip().startswith(FORMULA_START):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+
+
 def workbook_bytes(wb: Any) -> bytes:
+    """The workbook as XLSX bytes, every text cell stored as text (`as_text`)."""
+    as_text(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

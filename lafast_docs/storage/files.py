@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
 from lafast_docs.storage import journal
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write `data` to `path` so that readers see either the old or the new file, never half."""
+def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> None:
+    """Write `data` to `path` so that readers see either the old or the new file, never half.
+
+    The file keeps the mode of the one it replaces, unless `mode` is given. A symlink at `path`
+    is replaced, never written through."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     jour = journal.active()
@@ -18,7 +22,7 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         jour.record_write(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(tmp, _mode_for(path))
+        os.chmod(tmp, _mode_for(path) if mode is None else mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
@@ -31,10 +35,14 @@ def atomic_write(path: Path, data: str | bytes) -> None:
 
 
 def _mode_for(path: Path) -> int:
-    """Keep an existing file's mode; new files get the usual 0o666 minus the umask."""
+    """Keep an existing file's mode; new files (and a replaced symlink, whose target's mode is
+    none of our business) get the usual 0o666 minus the umask."""
     try:
-        return path.stat().st_mode & 0o777
+        st = path.lstat()
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        st = None
+    if st is not None and not stat.S_ISLNK(st.st_mode):
+        return st.st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask

@@ -310,5 +310,9 @@ class Store(Sharing):
         out = self._git("status", "--porcelain", "--no-renames", "-z", "--", self._rel(path))
         return [entry[3:] for entry in out.split("\0") if len(entry) > 3]
 
+    def is_tracked(self, path: Path) -> bool:
+        """Whether `path` is a tracked file or a folder holding tracked files."""
+        return bool(self._git("ls-files", "-z", "--", self._rel(path)).strip("\0"))
+
     def is_dirty(self, path: Path) -> bool:
         return bool(self._git("status", "--porcelain", "--", self._rel(path)).strip())

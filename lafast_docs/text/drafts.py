@@ -33,7 +33,7 @@ STATE_NAMES = {
     "veroeffentlicht": "Veröffentlicht",
 }
 _FRONT = re.compile(r"\A---[ \t]*\r?\n(.*?\r?\n)?(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
-_VERSION = re.compile(r"^\d+(\.\d+){0,2}$")
+_VERSION = re.compile(r"\A\d+(\.\d+){0,2}\Z")
 
 
 @dataclass

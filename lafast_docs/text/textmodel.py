@@ -115,6 +115,7 @@ _SIMPLE = {
 def annotate(ast: Node) -> Annotated:
     """Number blocks and headings in `ast`, in place (see module docstring)."""
     result = Annotated(ast)
+    drop_html_comments(ast["blocks"])
     state = _State(result)
     ast["blocks"] = state.walk(ast["blocks"])
     return result
@@ -221,6 +222,38 @@ def _term_para(term: list[Node]) -> Node:
 def _is_html_comment(b: Node) -> bool:
     fmt, text = b["c"]
     return fmt == "html" and bool(re.fullmatch(r"\s*<!--.*?-->\s*", text, re.S))
+
+
+def _is_gap(item: Any) -> bool:
+    return isinstance(item, dict) and item.get("t") in ("Space", "SoftBreak")
+
+
+def drop_html_comments(node: Any) -> None:
+    """Remove authors' notes (`<!-- … -->`) everywhere in the AST, in place: block comments and
+    comments inside a paragraph, list item, table cell or emphasis, so that no output (HTML,
+    PDF, DOCX, the site, the forms) carries them, not even in its source. Of the two spaces
+    around an inline note one stays."""
+    if isinstance(node, dict):
+        node = node.get("c")
+    if not isinstance(node, list):
+        return
+    kept: list[Any] = []
+    after_note = False
+    for item in node:
+        if (
+            isinstance(item, dict)
+            and item.get("t") in ("RawInline", "RawBlock")
+            and _is_html_comment(item)
+        ):
+            after_note = bool(kept) and _is_gap(kept[-1])
+            continue
+        if after_note and _is_gap(item):
+            after_note = False
+            continue
+        after_note = False
+        drop_html_comments(item)
+        kept.append(item)
+    node[:] = kept
 
 
 # Inline elements that only wrap other inlines (formatting)

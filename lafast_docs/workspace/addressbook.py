@@ -5,6 +5,7 @@ Edits keep the file's comments and the order of its keys; each is one commit.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from lafast_docs.errors import AddressBookError, ConfigError
@@ -42,6 +43,13 @@ def add_org(
         raise AddressBookError("Der Name der Organisation fehlt.", hint='Geben Sie --name "…" an.')
     if email and not EMAIL_RE.match(email):
         raise AddressBookError(f"„{email}“ ist keine gültige E-Mail-Adresse.")
+    for label, value in (("Name", name), ("Ansprechperson", contact)):
+        if any(unicodedata.category(ch).startswith("C") for ch in value.strip()):
+            raise AddressBookError(
+                f"{label} enthält Steuerzeichen (z. B. einen Zeilenumbruch oder unsichtbare "
+                "Zeichen).",
+                hint="Geben Sie den Text in einer Zeile ohne Sonderzeichen an.",
+            )
     if ws.config.org(org_id):
         raise AddressBookError(
             f"Die Organisation „{org_id}“ steht schon im Adressbuch.",
@@ -61,8 +69,13 @@ def add_org(
     if contact:
         entry["contact"] = contact.strip()
     book.append(entry)
+    old = ws.config.path.read_bytes()
     _write_config(ws.config, data)
-    ws.config = load_config(ws.config.path)
+    try:
+        ws.config = load_config(ws.config.path)
+    except ConfigError:  # refused as a whole: lafast.yaml stays byte for byte as it was
+        atomic_write(ws.config.path, old)
+        raise
     ws.store.commit([ws.config.path], f"Adressbuch: {name.strip()} ({org_id}) hinzugefügt")
     org = ws.config.org(org_id)
     assert org is not None

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lafast_docs.errors import ConfigError, Problem
 from lafast_docs.storage import yamlio
@@ -21,7 +22,7 @@ DOC_TYPE_NAMES = {"fachstandard": "Fachstandard", "stellungnahme": "Stellungnahm
 DOC_TYPE_PLURALS = {"fachstandard": "Fachstandards", "stellungnahme": "Stellungnahmen"}
 ORG_TYPES = ("traeger", "gremium")
 ORG_TYPE_NAMES = {"traeger": "Träger", "gremium": "Gremium"}
-EMAIL_RE = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+EMAIL_RE = re.compile(r"\A[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+\Z")  # whole string
 TOP_KEYS = (
     "format",
     "organisation",
@@ -136,6 +137,14 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
         cfg.org_short = _text(org.get("short_name"))
         cfg.org_address = _text(org.get("address"))
         cfg.org_website = _text(org.get("website"))
+        if cfg.org_website and not is_link(cfg.org_website):
+            bad(
+                f"„organisation: website: {cfg.org_website[:80]}“ ist keine erlaubte Adresse: "
+                "erlaubt sind nur https://…, http://… und mailto:….",
+                org,
+                "website",
+            )
+            cfg.org_website = ""
         cfg.funding_note = _text(org.get("funding_note"))
 
     roles = data.get("roles") or {}
@@ -288,6 +297,22 @@ def _validate_signing(cfg: Config, data: Any, bad: Any) -> None:
         bad("signing: „pdf“ muss true oder false sein.", signing, "pdf")
         pdf = False
     cfg.signing = SigningPolicy(git, pdf)
+
+
+LINK_SCHEMES = ("https", "http", "mailto")
+
+
+def is_link(value: str) -> bool:
+    """Whether a configured address may become a link in an output: https, http or mailto
+    only (never javascript:, data:, file: …), with a host, no spaces or control characters."""
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        return False
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in LINK_SCHEMES:
+        return False
+    return (
+        bool(parts.netloc) if parts.scheme.lower() != "mailto" else bool(EMAIL_RE.match(parts.path))
+    )
 
 
 def _text(value: Any) -> str:

@@ -3,12 +3,17 @@ written. Here: after each case, the workspace's .git/config and .git/hooks are b
 
 from __future__ import annotations
 
+import datetime as dt
 import http.server
 import threading
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
+
+from lafast_docs.consultation.rounds import open_round
+
+from ..conftest import SAMPLE_SN, copy_samples
 
 SECRET = "GEHEIM-4711-NICHT-LESEN"
 
@@ -82,3 +87,17 @@ def leaked(root: Path) -> list[str]:
         and ".git" not in p.parts
         and SECRET.encode() in p.read_bytes()
     ]
+
+
+@pytest.fixture
+def round_ws(ws):
+    """The sample Stellungnahme with round 1 open for awo-sachsen and caritas-dresden."""
+    ws = copy_samples(ws, SAMPLE_SN)
+    ws.rnd = open_round(
+        ws,
+        SAMPLE_SN,
+        deadline=dt.date(2026, 12, 15),
+        invite=["awo-sachsen", "caritas-dresden"],
+        today=dt.date(2026, 11, 21),
+    )
+    return ws

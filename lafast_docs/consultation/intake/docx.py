@@ -28,6 +28,7 @@ from lafast_docs.consultation.model import (
     normalise_consent,
     normalise_kind,
 )
+from lafast_docs.errors import Rejected, RenderError, ToolMissing
 from lafast_docs.external import pandoc
 from lafast_docs.text.textmodel import WRAPPERS, Node, inlines_text, tag_content
 
@@ -46,16 +47,21 @@ _KIND_PREFIX = re.compile(
 
 def read_docx(data: bytes) -> RawSubmission:
     zf = safety.open_zip(data)
+    safety.check_word_counts(zf)  # before anything builds a tree or starts pandoc
     meta = _custom_props(zf)
     parents = _reply_parents(zf)
-    ast = json.loads(
-        pandoc.run(
+    try:
+        out = pandoc.run(
             ["-f", "docx+styles", "--track-changes=all", "-t", "json"],
             data,
             what="pandoc (Word-Datei lesen)",
             timeout=120,
         )
-    )
+    except ToolMissing:
+        raise
+    except RenderError as exc:  # time or memory limit: this file is refused, not the batch
+        raise Rejected(exc.message, hint=exc.hint) from exc
+    ast = json.loads(out)
     reader = _Reader()
     for para in _paragraphs(ast["blocks"]):
         reader.paragraph(para)

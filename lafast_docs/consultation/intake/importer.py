@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.anchor import anchor
-from lafast_docs.consultation.intake import registry, safety
+from lafast_docs.consultation.intake import registry, safety, sender
 from lafast_docs.consultation.model import (
     CONSENTS,
     SUBMISSION_FORMAT,
@@ -33,6 +33,7 @@ from lafast_docs.errors import LafastError, NeedsDocument, NeedsSubmitter, OrgUn
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.history import draft_at, model_of
+from lafast_docs.text.invisible import strip_invisible, visible
 from lafast_docs.workspace import Workspace
 
 
@@ -183,6 +184,8 @@ def import_bytes(
         raw = registry.read(reader.name, data)
     except Rejected as exc:
         return [_quarantine(ws, data, name, exc, round_id=round_id, document=document)]
+    except LafastError as exc:  # e.g. a reader's time limit: this file fails, not the batch
+        return [ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""])]
     try:
         return [
             _store(
@@ -279,15 +282,19 @@ def _store(
         )
     sha = hashlib.sha256(data).hexdigest()
     stored = index.submissions(rnd.folder)
+    check = sender.check_sender(org, contact.get("email", ""), confirmed=from_org == org.id)
+    if check and check["pruefung"] == sender.CONFIRMED:
+        check["bestaetigt_von"] = ws.store.identity()
     for sub in stored:
         if sub.data["source"]["sha256"] == sha:
+            if sender.is_unconfirmed(sub.data) and check and check["pruefung"] == sender.CONFIRMED:
+                done = _confirm(ws, sub, check)
+            else:
+                done = f"schon am {sub.received[:10]} importiert ({sub.path.name}); nichts geändert"
             return ImportResult(
-                name,
-                "bereits importiert",
-                f"schon am {sub.received[:10]} importiert ({sub.path.name}); nichts geändert",
-                sub.path,
-                [c["id"] for c in sub.comments],
+                name, "bereits importiert", done, sub.path, [c["id"] for c in sub.comments]
             )
+    removed = _strip_invisible(raw)
     blocks = index.consulted_blocks(rnd.slug, rnd.commit)
     n = 1 + sum(1 for s in stored if s.org == org.id)
     base = f"{org.id}-{n}"
@@ -314,7 +321,7 @@ def _store(
         if rc.replies:
             entry["replies"] = rc.replies
         comments.append(entry)
-    contact_all = {**contact, **raw.contact}
+    contact_all = {k: visible(v) for k, v in {**contact, **raw.contact}.items()}
     record: dict[str, Any] = {
         "format": SUBMISSION_FORMAT,
         "document": rnd.slug,
@@ -325,6 +332,7 @@ def _store(
         "org_name": org.name,
         "contact": contact_all,
         "consent": raw.consent if raw.consent in CONSENTS else "intern",
+        **({"sender": check} if check else {}),
         "received": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "source": {
             "file": original,
@@ -363,8 +371,45 @@ def _store(
         target,
         [c["id"] for c in comments],
         stale,
-        raw.skipped,
+        [*raw.skipped, sender.warning(check, org)]
+        + (
+            [f"{removed} unsichtbare Steuer- oder Leerzeichen (z. B. Richtungswechsel) entfernt."]
+            if removed
+            else []
+        ),
     )
+
+
+def _confirm(ws: Workspace, sub: Stored, check: dict[str, Any]) -> str:
+    """`--from ORG` on a file imported before from a sender that did not fit: confirmed."""
+    sub.data["sender"] = check
+    text = sub.path.read_text("utf-8")
+    head = text.split("\n", 1)[0] + "\n" if text.startswith("#") else ""
+    atomic_write(sub.path, head + yamlio.dump(sub.data, fast=True))
+    ws.store.commit([sub.path], f"Absender von {sub.path.name} bestätigt ({check['email']})")
+    return f"Absender {check['email']} für {sub.data['org_name']} bestätigt; sonst nichts geändert"
+
+
+def _strip_invisible(raw: RawSubmission) -> int:
+    """Remove bidi controls and zero-width characters from everything the file says, in
+    place, before anything is stored; returns how many were removed."""
+    total = 0
+
+    def clean(text: str) -> str:
+        nonlocal total
+        text, n = strip_invisible(text)
+        total += n
+        return text
+
+    for rc in raw.comments:
+        for name in ("text", "kind", "quote", "prefix", "suffix", "section", "rationale"):
+            setattr(rc, name, clean(getattr(rc, name)))
+        rc.author, rc.date = clean(rc.author), clean(rc.date)
+        if rc.proposal is not None:
+            rc.proposal = (clean(rc.proposal[0]), clean(rc.proposal[1]))
+        rc.replies = [{k: clean(v) for k, v in r.items()} for r in rc.replies]
+    raw.contact = {k: clean(v) for k, v in raw.contact.items()}
+    return total
 
 
 def _safe_label(name: str) -> str:
@@ -383,7 +428,11 @@ def _quarantine(
     document: str | None = None,
     **_ignored: Any,
 ) -> ImportResult:
-    """Keep a refused file for inspection in the round's quarantine (or the workspace's)."""
+    """Keep a refused file for inspection in the round's quarantine (or the workspace's).
+
+    The note (name, SHA-256, size, reason) is committed; the file itself too when it is small.
+    A large one (over `safety.MAX_KEPT_IN_GIT`) stays on this machine only, in the repository's
+    private folder under its hash, so refused files cannot grow the history without bound."""
     try:
         folder = _target_round(ws, "", "", round_id=round_id, document=document).folder
     except LafastError:
@@ -391,19 +440,24 @@ def _quarantine(
     sha = hashlib.sha256(data).hexdigest()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     qdir = folder / "quarantaene"
-    bin_path = qdir / f"{stamp}-{sha[:12]}.bin"
     note = qdir / f"{stamp}-{sha[:12]}.txt"
-    if data:
-        atomic_write(bin_path, data)
+    outside = len(data) > safety.MAX_KEPT_IN_GIT
+    kept: Path | None = None
+    where = ""
+    if outside:
+        kept = ws.store.git_dir() / "lafast" / "quarantaene" / f"{sha}.bin"
+        where = f"Aufbewahrt (nur auf diesem Rechner, nicht im Verlauf): {kept}\n"
+    elif data:
+        kept = qdir / f"{stamp}-{sha[:12]}.bin"
+    if kept is not None:
+        atomic_write(kept, data)
     atomic_write(
         note,
-        f"Datei: {_safe_label(name)}\nSHA-256: {sha}\nGrund: {exc.message}\n"
-        f"Was tun: {exc.hint or '-'}\n",
+        f"Datei: {_safe_label(name)}\nSHA-256: {sha}\nGröße: {len(data)} Bytes\n{where}"
+        f"Grund: {exc.message}\nWas tun: {exc.hint or '-'}\n",
     )
     ws.store.commit(
-        [bin_path, note] if data else [note],
+        [kept, note] if kept is not None and not outside else [note],
         f"Rückmeldung abgelehnt und in Quarantäne: {_safe_label(name)[:60]}",
     )
-    return ImportResult(
-        name, "abgelehnt", exc.message, bin_path if data else note, notes=[exc.hint or ""]
-    )
+    return ImportResult(name, "abgelehnt", exc.message, kept or note, notes=[exc.hint or ""])

@@ -9,16 +9,26 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 from lafast_docs.errors import Rejected
 
 MAX_FILE = 20 * 1024 * 1024  # bytes of one returned file
+MAX_KEPT_IN_GIT = 1024 * 1024  # a refused file above this is kept outside the git history
 MAX_YAML = 2 * 1024 * 1024
 MAX_ZIP_ENTRIES = 2000
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed / compressed per entry (zip bombs reach thousands)
 MAX_DEPTH = 12  # YAML nesting
+# What one Word answer may hold, counted while streaming its XML before pandoc reads it
+# (pandoc needs about 1 ms per comment and far more memory than the file's size: a file with
+# 100,000 comments ran for minutes and needed 1.7 GB). A real answer has tens to hundreds.
+MAX_COMMENTS = 2000
+MAX_CHANGES = 5000  # tracked insertions and deletions
+MAX_PARAGRAPHS = 20000
+CHUNK = 1024 * 1024  # bytes read at a time from a zip part
+W_MAIN = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
 _DOCTYPE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
 _EXTERNAL = re.compile(rb"<Relationship\b[^>]*>", re.I)
@@ -89,19 +99,37 @@ def open_zip(data: bytes) -> zipfile.ZipFile:
     return zf
 
 
+def _chunks(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's bytes in pieces of `CHUNK`, never the whole part in memory at once."""
+    with zf.open(info) as fh:
+        while piece := fh.read(CHUNK):
+            yield piece
+
+
+def _has_doctype(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    tail = b""
+    for piece in _chunks(zf, info):
+        if _DOCTYPE.search(tail + piece):
+            return True
+        tail = piece[-64:]  # a declaration split between two pieces
+    return False
+
+
 def check_office_parts(zf: zipfile.ZipFile) -> None:
     """No DTDs or entities in any XML part; no external relationships except hyperlinks;
-    no macro-enabled content types."""
+    no macro-enabled content types. Parts are read piece by piece (streaming)."""
     for info in zf.infolist():
         lower = info.filename.lower()
         if not (lower.endswith(".xml") or lower.endswith(".rels")):
             continue
-        raw = zf.read(info)
-        if _DOCTYPE.search(raw[:4096]) or _DOCTYPE.search(raw):
+        if _has_doctype(zf, info):
             raise Rejected(
                 f"Die Datei enthält eine Dokumenttyp-Definition ({info.filename}).",
                 hint="Die Datei wurde vermutlich manipuliert; nicht weiterverwenden.",
             )
+        if not (lower == "[content_types].xml" or lower.endswith(".rels")):
+            continue
+        raw = zf.read(info)  # small parts: the package's lists of types and relations
         if lower == "[content_types].xml" and b"macroEnabled" in raw:
             raise Rejected(
                 "Die Datei ist ein Dokument mit Makros.",
@@ -115,6 +143,57 @@ def check_office_parts(zf: zipfile.ZipFile) -> None:
                         "Dateien nach (externe Verknüpfung).",
                         hint="Bitten Sie um eine Fassung ohne verknüpfte Vorlagen oder Objekte.",
                     )
+
+
+def check_word_counts(zf: zipfile.ZipFile) -> None:
+    """Count comments, tracked changes and paragraphs of a Word file by streaming its XML
+    (expat, no tree is built) and stop at the first limit passed, before pandoc reads it."""
+    limits = {
+        "word/comments.xml": {"comment": (MAX_COMMENTS, "Kommentare")},
+        "word/document.xml": {
+            "ins": (MAX_CHANGES, "nachverfolgte Änderungen"),
+            "del": (MAX_CHANGES, "nachverfolgte Änderungen"),
+            "p": (MAX_PARAGRAPHS, "Absätze"),
+        },
+    }
+    names = set(zf.namelist())
+    for part, wanted in limits.items():
+        if part in names:
+            _count_elements(zf, zf.getinfo(part), wanted)
+
+
+def _count_elements(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, wanted: dict[str, tuple[int, str]]
+) -> None:
+    import xml.parsers.expat
+
+    counts: dict[str, int] = {}
+
+    def start(name: str, _attrs: Any) -> None:
+        ns, _, local = name.rpartition("}")
+        if ns != W_MAIN or local not in wanted:
+            return
+        limit, label = wanted[local]
+        counts[label] = counts.get(label, 0) + 1
+        if counts[label] > limit:
+            raise Rejected(
+                f"Die Word-Datei enthält mehr als {limit:,} {label}".replace(",", ".")
+                + " – mehr, als lafast aus einer Rückmeldung einliest.",
+                hint="Bitten Sie darum, die Rückmeldung auf mehrere Dateien aufzuteilen, oder "
+                "prüfen Sie, ob die Datei manipuliert wurde.",
+            )
+
+    parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
+    parser.StartElementHandler = start
+    try:
+        for piece in _chunks(zf, info):
+            parser.Parse(piece, False)
+        parser.Parse(b"", True)
+    except xml.parsers.expat.ExpatError as exc:
+        raise Rejected(
+            f"Die Datei enthält fehlerhaftes XML ({info.filename}, Zeile {exc.lineno}).",
+            hint="Bitten Sie um eine neu gespeicherte Datei.",
+        ) from exc
 
 
 def parse_xml(raw: bytes) -> Any:
