@@ -37,9 +37,8 @@ from lafast_docs.release.keyring import load_keyring
 from lafast_docs.release.signing import office_certificate, sign_detached
 from lafast_docs.release.trust import fingerprint, load_cert_bytes
 from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE
-from lafast_docs.render.context import edition_of, german_date
+from lafast_docs.render.context import german_date
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES
 from lafast_docs.workspace.slugs import SLUG_RE, slugify
@@ -79,7 +78,7 @@ def publish(
     final = render_final(ws, slug)
     status = final.status
 
-    draft = load_draft(ws, slug, editable=False)
+    draft = final.draft  # as approved (git objects), not as in the working tree
     version = draft.version
     if not SLUG_RE.match(slug) or not VERSION_RE.match(version) or draft.type not in DOC_TYPES:
         raise PublishError(f"Kurzname „{slug}“ oder Version „{version}“ ist nicht zulässig.")
@@ -109,7 +108,7 @@ def publish(
         copied.append(("synopse", _public_synopse(ws, slug, status.commit, folder, version)))
     when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
 
-    edition = edition_of(ws, draft)
+    edition = final.edition
     entry = {
         "dokument": slug,
         "typ": draft.type,
