@@ -119,7 +119,9 @@ def approver(ws: Workspace, role: str, person: str | None, keyring: Keyring) -> 
             f"Ihr Signaturschlüssel gehört laut Liste der zugelassenen Schlüssel zu keiner "
             f"Person mit der Rolle „{label}“; die Freigabe wurde nicht gespeichert.",
             hint=f"Freigeben kann: {', '.join(h.name for h in holders)} – mit dem eigenen "
-            "Schlüssel (lokale Einstellung „git: key:“).",
+            "Schlüssel (lokale Einstellung „git: key:“). Steht die Person in der Liste unter "
+            "ihrer E-Mail-Adresse, ordnet die Administration sie in der lokalen Einstellung zu "
+            "(„git: principals: KENNUNG: [ADRESSE]“); die E-Mail in lafast.yaml zählt nicht.",
         )
     if len(holders) > 1:
         raise SignoffError(
