@@ -143,10 +143,10 @@ def _judge(check: SigCheck, status: Any, anchored: bool) -> None:
         check.problems.append("Die signierten Bytes wurden nachträglich verändert.")
     elif not check.valid:
         check.problems.append("Die Signatur ist mathematisch ungültig.")
-    if not anchored:
-        return
+    if not anchored or not (check.intact and check.valid):
+        return  # trust in a broken signature means nothing: shown as "ungeprüft"
     check.trusted = bool(status.trusted) and not status.revoked
-    if check.trusted or not (check.intact and check.valid):
+    if check.trusted:
         return
     indic = str(getattr(status.trust_problem_indic, "name", "") or "")
     cert = status.signing_cert
@@ -239,10 +239,20 @@ def check_pdf(data: bytes, trust: Anchors) -> PdfCheck:
         try:
             carried = [*sig.other_embedded_certs, sig.signer_cert]
             roots = _roots(trust, carried)
+            # the approval's difference analysis covers every later revision; running it for
+            # later signatures, or when a later signature already decides the verdict, would
+            # only cost time (a form-filling diff of a large tagged PDF takes minutes)
+            later = result.approval is not None or any(
+                s.sig_object_type != TIMESTAMP for s in _later(sigs, sig)
+            )
             if check.timestamp:
-                status = validate_pdf_timestamp(sig, _context(roots), diff_policy=policy)
+                status = validate_pdf_timestamp(
+                    sig, _context(roots), diff_policy=policy, skip_diff=later
+                )
             else:
-                status = validate_pdf_signature(sig, _context(roots), diff_policy=policy)
+                status = validate_pdf_signature(
+                    sig, _context(roots), diff_policy=policy, skip_diff=later
+                )
         except TrustAnchorError:
             raise
         except Exception as exc:  # pyHanko raises many kinds for broken signature data
