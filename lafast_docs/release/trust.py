@@ -245,14 +245,8 @@ def check_pdf(data: bytes, trust: Anchors) -> PdfCheck:
             later = result.approval is not None or any(
                 s.sig_object_type != TIMESTAMP for s in _later(sigs, sig)
             )
-            if check.timestamp:
-                status = validate_pdf_timestamp(
-                    sig, _context(roots), diff_policy=policy, skip_diff=later
-                )
-            else:
-                status = validate_pdf_signature(
-                    sig, _context(roots), diff_policy=policy, skip_diff=later
-                )
+            validate = validate_pdf_timestamp if check.timestamp else validate_pdf_signature
+            status: Any = validate(sig, _context(roots), diff_policy=policy, skip_diff=later)
         except TrustAnchorError:
             raise
         except Exception as exc:  # pyHanko raises many kinds for broken signature data

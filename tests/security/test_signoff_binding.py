@@ -33,15 +33,20 @@ def _smuggle(ws: Workspace, flag: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("flag", ["--skip-worktree", "--assume-unchanged"])
-def test_final_is_rendered_from_the_approved_commit_not_the_working_tree(
-    sample_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str
-) -> None:
-    ws = sample_ws
+def _approved(ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    """The Stellungnahme signed off by the Leitung with her SSH key; PDFs get signed."""
     monkeypatch.setenv(PASSWORD_ENV, "geheim")
     keys = make_keys(tmp_path / "schluessel", allowed={"miriam-albers": "albers"})
     use(ws, keys, "albers")
     sign_off(ws, SAMPLE_SN, "leitung")
+    return ws
+
+
+@pytest.mark.parametrize("flag", ["--skip-worktree", "--assume-unchanged"])
+def test_final_is_rendered_from_the_approved_commit_not_the_working_tree(
+    sample_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flag: str
+) -> None:
+    ws = _approved(sample_ws, tmp_path, monkeypatch)
     edited = _smuggle(ws, flag)
     result = render_final(ws, SAMPLE_SN, formats=("pdf", "html"))
     pdf = next(o.path for o in result.outputs if o.format == "pdf")
@@ -60,11 +65,7 @@ def test_final_is_rendered_from_the_approved_commit_not_the_working_tree(
 def test_unsaved_edit_refuses_and_writes_nothing(
     sample_ws: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    ws = sample_ws
-    monkeypatch.setenv(PASSWORD_ENV, "geheim")
-    keys = make_keys(tmp_path / "schluessel", allowed={"miriam-albers": "albers"})
-    use(ws, keys, "albers")
-    sign_off(ws, SAMPLE_SN, "leitung")
+    ws = _approved(sample_ws, tmp_path, monkeypatch)
     _smuggle(ws, "")
     with pytest.raises(SignoffError) as info:
         render_final(ws, SAMPLE_SN, formats=("html",))
