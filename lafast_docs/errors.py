@@ -8,7 +8,8 @@ Exit codes (documented in README.md):
   3 no workspace / broken configuration, 4 problem in a draft, 5 rendering failed,
   6 git failed (also: lafast sync could not share), 7 sign-off missing, void or refused,
   8 a file is not authentic (verify), 9 the workspace is busy (another lafast command holds
-  its lock), 70 internal error (a bug: please report).
+  its lock), 10 a file cannot be verified (verify: no trust anchor, nothing to check against),
+  70 internal error (a bug: please report).
 """
 
 from __future__ import annotations
@@ -145,6 +146,16 @@ class NotAuthentic(LafastError):
     """`lafast verify`: the file is not what was approved and published."""
 
     exit_code = 8
+
+
+class NotVerifiable(LafastError):
+    """`lafast verify`: nothing proves the file, and nothing shows it forged (no trust anchor)."""
+
+    exit_code = 10
+
+
+class TrustAnchorError(LafastError):
+    """`--trust` names neither a readable certificate nor a SHA-256 fingerprint."""
 
 
 class PublishError(LafastError):

@@ -24,8 +24,8 @@ from click.testing import CliRunner
 from lafast_docs.errors import PublishError, SlugError
 from lafast_docs.release.final import render_final
 from lafast_docs.release.publish import publish
-from lafast_docs.release.signing import check_pdf
 from lafast_docs.release.signoff import sign_off
+from lafast_docs.release.trust import anchors, check_pdf, load_cert
 from lafast_docs.text.drafts import save_draft
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.create import init_workspace
@@ -92,14 +92,10 @@ def test_final_pdf_shows_version_stand_commit_and_signoffs(chain: Chain) -> None
 
 
 def test_pdf_signature_is_valid_and_covers_the_whole_file(chain: Chain) -> None:
-    sig = check_pdf(chain.pdf.read_bytes(), (chain.keys.authority.ca_cert,))
-    assert (sig.signed, sig.intact, sig.valid, sig.whole_file, sig.trusted) == (
-        True,
-        True,
-        True,
-        True,
-        True,
-    )
+    result = check_pdf(chain.pdf.read_bytes(), anchors((), (chain.keys.authority.ca_cert,)))
+    (sig,) = result.signatures
+    assert (sig.intact, sig.valid, sig.trusted, result.proven) == (True, True, True, True)
+    assert not result.only_validation_data  # covers the whole file
     assert "Testfachstelle" in sig.signer
     from tests.checkers import tool
 
@@ -114,12 +110,10 @@ def test_pyhanko_cli_reports_intact_and_whole_file(chain: Chain) -> None:
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko_certvalidator import ValidationContext
 
-    from lafast_docs.release.signing import _load_cert
-
     with chain.pdf.open("rb") as fh:
         sig = PdfFileReader(fh).embedded_signatures[0]
         status = validate_pdf_signature(
-            sig, ValidationContext(trust_roots=[_load_cert(chain.keys.authority.ca_cert)])
+            sig, ValidationContext(trust_roots=[load_cert(chain.keys.authority.ca_cert)])
         )
     assert status.intact and status.valid and status.trusted
     assert status.coverage == SignatureCoverageLevel.ENTIRE_FILE
@@ -144,8 +138,9 @@ def test_verify_published_pdf_is_authentic(chain: Chain) -> None:
     assert f"Dokument: {SAMPLE_SN}, Version 0.2, Fassung " in out
     assert "Freigabe: Dr. Miriam Albers (Leitung der Landesfachstelle, " in out
     assert "gültig, signiert und geprüft" in out
-    assert "PDF-Signatur: gültig, deckt die ganze Datei" in out
+    assert "PDF-Signatur: gültig, Zertifikat vertrauenswürdig; " in out
     assert "stimmt überein" in out
+    assert "Signatur der Prüfsummenliste: gültig, Zertifikat vertrauenswürdig" in out
     assert "Ergebnis: echt" in out
 
 
@@ -166,7 +161,7 @@ def test_changed_bytes_are_not_authentic(chain: Chain, tmp_path: Path) -> None:
     assert code == 8
     assert "PDF-Signatur: UNGÜLTIG" in out
     assert "Die signierten Bytes wurden nachträglich verändert." in out
-    assert "Die Datei steht nicht im Katalog der Website." in out
+    assert "Die Datei steht nicht in der Prüfsummenliste der Website." in out
 
 
 def test_incremental_update_after_signing_is_not_authentic(chain: Chain, tmp_path: Path) -> None:
@@ -184,8 +179,7 @@ def test_incremental_update_after_signing_is_not_authentic(chain: Chain, tmp_pat
     bad.write_bytes(out_buf.getvalue())
     code, out = run(chain.ws, "verify", str(bad))
     assert code == 8
-    assert "deckt NICHT die ganze Datei" in out
-    assert "Nach der Signatur wurde etwas an die Datei angehängt" in out
+    assert "Nach der Signatur wurde die Datei geändert (nachträgliche Änderung;" in out
 
 
 def test_published_file_replaced_on_the_site_is_caught(chain: Chain, tmp_path: Path) -> None:
@@ -196,7 +190,7 @@ def test_published_file_replaced_on_the_site_is_caught(chain: Chain, tmp_path: P
     code, out = run(chain.ws, "verify", str(html))
     assert code == 8
     assert "WEICHT AB" in out
-    assert "Die Datei weicht von der im Katalog verzeichneten ab (SHA-256)." in out
+    assert "Die Datei weicht von der in der Prüfsummenliste verzeichneten ab (SHA-256)." in out
 
 
 # -- the site ---------------------------------------------------------------------------------
@@ -214,7 +208,7 @@ def test_site_files_catalogue_sums_and_feed(chain: Chain) -> None:
     assert [f["format"] for f in entry["dateien"]] == ["pdf", "docx", "html"]
     assert entry["freigaben"][0]["name"] == "Dr. Miriam Albers"
     sums = (chain.site / "SHA256SUMS").read_text().splitlines()
-    assert len(sums) == 3
+    assert len(sums) == 4 and sums[-1].endswith("  catalogue.json")
     for line in sums:
         digest, rel = line.split("  ")
         assert hashlib.sha256((chain.site / rel).read_bytes()).hexdigest() == digest

@@ -74,7 +74,7 @@ if TYPE_CHECKING:  # what mypy checks the commands against
     )
     from lafast_docs.office import demo, doctor, status
     from lafast_docs.outputs import document, redline, replies, synopse
-    from lafast_docs.release import final, publish, signoff, verify
+    from lafast_docs.release import final, publish, signoff, trust, verify
     from lafast_docs.render import pipeline
     from lafast_docs.storage import lock
     from lafast_docs.team import conflict, join, sync
@@ -101,6 +101,7 @@ else:  # the same modules, each run at its first use
     final = lazy("lafast_docs.release.final")
     publish = lazy("lafast_docs.release.publish")
     signoff = lazy("lafast_docs.release.signoff")
+    trust = lazy("lafast_docs.release.trust")
     verify = lazy("lafast_docs.release.verify")
     pipeline = lazy("lafast_docs.render.pipeline")
     lock = lazy("lafast_docs.storage.lock")

@@ -10,9 +10,10 @@ import click
 from lafast_docs.cli import core, show
 from lafast_docs.cli.base import RELEASE, Group, command, group, pass_workspace, workspace
 from lafast_docs.cli.options import path_or_none, slug_argument
-from lafast_docs.errors import NotAuthentic, Problem, WorkspaceNotFound
+from lafast_docs.errors import NotAuthentic, NotVerifiable, Problem, WorkspaceNotFound
 
 if TYPE_CHECKING:
+    from lafast_docs.release.trust import SigCheck
     from lafast_docs.release.verify import Report
     from lafast_docs.workspace import Workspace
 
@@ -115,6 +116,12 @@ def publish(ws: Workspace, kurzname: str, site: str, with_synopse: bool) -> None
     click.echo(f"Veröffentlicht: {r.entry['titel']}, Version {r.entry['version']}")
     show.lines(f"  {f}" for f in r.files)
     click.echo(f"Übersicht: {r.site / 'index.html'} (dazu feed.atom, catalogue.json, SHA256SUMS)")
+    if r.fingerprint:
+        click.echo(
+            "Prüfsummenliste signiert; Fingerabdruck des Zertifikats der Fachstelle: "
+            + core.trust.show_fingerprint(r.fingerprint)
+            + " (so veröffentlichen, z. B. im Impressum)."
+        )
 
 
 @command(stage=RELEASE, short_help="Prüfen, ob eine Datei die freigegebene Fassung ist.")
@@ -123,33 +130,63 @@ def publish(ws: Workspace, kurzname: str, site: str, with_synopse: bool) -> None
     "--site",
     metavar="ORDNER",
     type=click.Path(file_okay=False),
-    help="Website-Ordner mit catalogue.json (Vorgabe: neben oder über der Datei).",
+    help="Website-Ordner mit SHA256SUMS und SHA256SUMS.p7s (Vorgabe: über der Datei).",
+)
+@click.option(
+    "--trust",
+    "trust",
+    multiple=True,
+    metavar="ZERTIFIKAT|SHA256:…",
+    help="Vertrauensanker: Zertifikatsdatei der Fachstelle oder ihr SHA-256-Fingerabdruck "
+    "(mehrfach möglich).",
 )
 @click.pass_context
-def verify(ctx: click.Context, datei: str, site: str | None) -> None:
+def verify(ctx: click.Context, datei: str, site: str | None, trust: tuple[str, ...]) -> None:
     """Prüfen, ob eine Datei die freigegebene und veröffentlichte Fassung ist.
 
-    Rückgabewert 0: echt; 8: nicht echt (verändert, nachträglich ergänzt, nicht freigegeben).
+    „echt“ nur, wenn eine Signatur, die zu einem Vertrauensanker führt, genau diese Datei
+    deckt: die Signatur der PDF-Datei oder die signierte Prüfsummenliste der Website.
+    Vertrauensanker: das Zertifikat der Fachstelle (--trust DATEI.pem), ihr Fingerabdruck
+    (--trust SHA256:…) oder die auf diesem Rechner eingerichteten „trust_roots“.
+
+    Rückgabewert 0: echt; 8: NICHT echt (verändert, nachträglich ergänzt, nicht freigegeben,
+    nicht vertrauenswürdig signiert); 10: nicht prüfbar (kein Vertrauensanker).
 
     \b
-    Beispiel:  lafast verify ~/Downloads/mindeststandards-fsa-1.0.pdf
+    Beispiele:  lafast verify ~/Downloads/mindeststandards-fsa-1.0.pdf --trust SHA256:3F:A1:…
+                lafast verify seite.html --site ~/website --trust fachstelle.pem
     """
     try:
         ws: Workspace | None = workspace(ctx)
     except WorkspaceNotFound:
         ws = None
-    r = core.verify.verify(Path(datei), ws=ws, site=path_or_none(site))
+    r = core.verify.verify(Path(datei), ws=ws, site=path_or_none(site), trust=trust)
     _print_report(r, checked_signoffs=ws is not None)
-    if not r.authentic:
+    if r.verdict == core.verify.NICHT_ECHT:
         raise NotAuthentic(
             "Die Datei ist NICHT echt:",
             problems=[Problem(p) for p in r.problems],
             hint="Laden Sie die Datei erneut von der Website der Fachstelle.",
         )
+    if r.verdict == core.verify.NICHT_PRUEFBAR:
+        raise NotVerifiable(
+            "Die Datei ist nicht prüfbar:",
+            problems=[Problem(p) for p in r.unproven],
+            hint="Geben Sie das Zertifikat der Fachstelle an: „--trust zertifikat.pem“ oder "
+            "„--trust SHA256:…“ mit dem Fingerabdruck, den die Fachstelle veröffentlicht "
+            "(Impressum, Schreiben); bei HTML- und Word-Dateien dazu „--site ORDNER“.",
+        )
     click.echo("Ergebnis: echt – die Datei ist die freigegebene Fassung.")
 
 
-_CATALOGUE = {"stimmt": "stimmt überein", "abweichend": "WEICHT AB", "fehlt": "nicht verzeichnet"}
+_SUMS = {"stimmt": "stimmt überein", "abweichend": "WEICHT AB", "fehlt": "nicht verzeichnet"}
+
+
+def _signature_line(label: str, c: SigCheck) -> str:
+    state = "gültig" if c.intact and c.valid else "UNGÜLTIG"
+    trusted = {True: "vertrauenswürdig", False: "NICHT vertrauenswürdig", None: "ungeprüft"}
+    when = f", {c.signed_at:%d.%m.%Y %H:%M}" if c.signed_at else ""
+    return f"{label}: {state}, Zertifikat {trusted[c.trusted]}; {c.signer}{when}"
 
 
 def _print_report(r: Report, *, checked_signoffs: bool) -> None:
@@ -163,13 +200,19 @@ def _print_report(r: Report, *, checked_signoffs: bool) -> None:
         click.echo(f"Freigabe: {s['name']} ({s['rolle']}, {s['datum']:%d.%m.%Y}) – {state}{how}")
     if not checked_signoffs:
         click.echo("Freigaben nicht geprüft (kein Arbeitsbereich).")
-    if r.pdf is not None and r.pdf.signed:
-        p = r.pdf
-        click.echo(
-            f"PDF-Signatur: {'gültig' if p.intact and p.valid else 'UNGÜLTIG'}, "
-            f"{'deckt die ganze Datei' if p.whole_file else 'deckt NICHT die ganze Datei'}; "
-            f"{p.signer}" + (f", {p.signed_at:%d.%m.%Y %H:%M}" if p.signed_at else "")
+    for c in r.pdf.signatures if r.pdf is not None else ():
+        click.echo(_signature_line("Zeitstempel" if c.timestamp else "PDF-Signatur", c))
+    if r.sums is not None:
+        click.echo(f"Prüfsummenliste ({r.sums.path}): {_SUMS[r.sums.entry]}")
+        if r.sums.signature is not None:
+            click.echo(_signature_line("Signatur der Prüfsummenliste", r.sums.signature))
+    click.echo(
+        "Vertrauensanker: "
+        + (
+            ", ".join(
+                [*map(str, r.anchors.files), *map(core.trust.show_fingerprint, r.anchors.pins)]
+            )
+            or "keiner"
         )
-    if r.catalogue:
-        click.echo(f"Katalog ({r.catalogue_path}): {_CATALOGUE[r.catalogue]}")
+    )
     show.lines(f"Hinweis: {n}" for n in r.notes)

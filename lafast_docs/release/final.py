@@ -1,6 +1,10 @@
 """`lafast render SLUG --final`: the approved version, with sign-off block, digitally signed.
 
-Refuses unless every required sign-off is valid for the saved content. Writes
+Refuses unless every required sign-off is valid for the saved content. Renders from the git
+objects of the approved commit (drafts/<slug>/, templates/, lafast.yaml copied into a private
+temporary folder), never from the working tree: unsaved edits, or files git is told to ignore
+(`update-index --skip-worktree` / `--assume-unchanged`), cannot put other text into a signed
+final version. Writes
 `build/<slug>/freigegeben/<slug>-<version>.{pdf,docx,html}` (PDF/UA-1) and, with `archive`,
 `<slug>-<version>-archiv.pdf` (PDF/A-3a). PDFs are signed (PAdES) when a certificate is set
 up in the local keyring, and must be when lafast.yaml says `signing: pdf: true`.
@@ -8,6 +12,10 @@ up in the local keyring, and must be when lafast.yaml says `signing: pdf: true`.
 
 from __future__ import annotations
 
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,12 +26,13 @@ from lafast_docs.release.keyring import load_keyring
 from lafast_docs.release.signing import sign_pdf
 from lafast_docs.release.signoff import require_complete
 from lafast_docs.render import cache
-from lafast_docs.render.context import document_context, edition_of, german_date
+from lafast_docs.render.context import Edition, document_context, german_date
 from lafast_docs.render.pipeline import Output, Product, produce
 from lafast_docs.text.accessibility import findings
 from lafast_docs.text.analysis import analyse
-from lafast_docs.text.drafts import STATE_NAMES, load_draft
+from lafast_docs.text.drafts import STATE_NAMES, Draft, load_draft
 from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.config import CONFIG_NAME, load_config
 
 FINAL_DIR = "freigegeben"
 ARCHIVE_VARIANT = "pdf/a-3a"
@@ -49,12 +58,47 @@ class FinalResult:
     status: Any  # signoff.SignoffStatus
     signed: bool  # PDFs carry a digital signature
     authenticated: bool  # the approvals are signed git tags verified against the keyring
+    draft: Draft  # as committed in the approved commit (its folder is gone after rendering)
+    edition: Edition
 
 
-def final_context(ws: Workspace, slug: str, status: Any) -> tuple[Any, dict[str, Any]]:
-    """The draft and its title-block context for the approved version."""
-    draft = load_draft(ws, slug)
-    ctx = document_context(ws, draft, edition_of(ws, draft))
+@contextmanager
+def approved_snapshot(ws: Workspace, slug: str, commit: str) -> Iterator[Workspace]:
+    """A read-only view of `commit`: the draft's folder, the templates and lafast.yaml from git
+    objects in a private temporary folder (removed afterwards). Nothing of the working tree."""
+    store = ws.store
+    with tempfile.TemporaryDirectory(prefix="lafast-fassung-") as tmp:
+        root = Path(tmp)
+        files = {
+            **store.files_at(commit, ws.drafts_dir / slug),
+            **store.files_at(commit, ws.templates_dir),
+            CONFIG_NAME: store.read_at(commit, ws.root / CONFIG_NAME).encode("utf-8"),
+        }
+        for name, data in files.items():
+            target = root / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        yield Workspace(root, load_config(root / CONFIG_NAME))
+
+
+def approved_edition(ws: Workspace, draft: Draft) -> Edition:
+    """Stand: the front matter's `stand`, else the date of the last commit of the draft."""
+    last = ws.store.last_change(ws.drafts_dir / draft.slug)
+    explicit = draft.meta.get("stand")
+    if isinstance(explicit, dt.date):
+        return Edition(explicit, last.sha if last else "")
+    if last is None:  # require_complete found approvals, so the draft is committed
+        raise DraftError(f"„{draft.slug}“ ist noch nicht gespeichert.")
+    return Edition(last.date.date(), last.sha)
+
+
+def final_context(
+    snap: Workspace, ws: Workspace, slug: str, status: Any
+) -> tuple[Draft, Edition, dict[str, Any]]:
+    """The draft (from the approved snapshot `snap`) and its title-block context."""
+    draft = load_draft(snap, slug, editable=False)
+    edition = approved_edition(ws, draft)
+    ctx = document_context(snap, draft, edition)
     ctx.update(
         final=True,
         state="freigegeben",
@@ -69,7 +113,7 @@ def final_context(ws: Workspace, slug: str, status: Any) -> tuple[Any, dict[str,
             for a in status.approvals
         ],
     )
-    return draft, ctx
+    return draft, edition, ctx
 
 
 def render_final(
@@ -90,7 +134,23 @@ def render_final(
             hint="Tragen Sie in .git/lafast-local.yaml „pdf: pkcs12: PFAD“ und "
             "„password_env: VARIABLE“ ein.",
         )
-    draft, ctx = final_context(ws, slug, status)
+    with approved_snapshot(ws, slug, status.commit) as snap:
+        draft, edition, ctx = final_context(snap, ws, slug, status)
+        outputs = _produce(snap, ws, draft, ctx, keyring, formats, out_dir, archive, force)
+    return FinalResult(outputs, status, keyring.pkcs12 is not None, status.signing, draft, edition)
+
+
+def _produce(
+    snap: Workspace,
+    ws: Workspace,
+    draft: Draft,
+    ctx: dict[str, Any],
+    keyring: Any,
+    formats: tuple[str, ...],
+    out_dir: Path | None,
+    archive: bool,
+    force: bool,
+) -> list[Output]:
     analysis = analyse(draft)  # once: for the accessibility gate and every output
     _require_accessible(analysis)
     sign = keyring.pkcs12 is not None
@@ -98,7 +158,7 @@ def render_final(
 
     def key(fmt: str) -> str:
         variant = ARCHIVE_VARIANT if fmt == ARCHIVE else PDF_VARIANT
-        return cache.cache_key(ws, draft, {**ctx, **extra, "variant": variant}, fmt)
+        return cache.cache_key(snap, draft, {**ctx, **extra, "variant": variant}, fmt)
 
     def finish(fmt: str, target: Path) -> None:
         if fmt in ("pdf", ARCHIVE) and sign:
@@ -107,20 +167,19 @@ def render_final(
                 keyring,
                 reason=f"Freigegeben: {draft.title}, Version {draft.version}, "
                 f"Fassung {ctx['commit']}",
-                location=ws.config.org_address,
+                location=snap.config.org_address,
             )
 
-    outputs = produce(
+    return produce(
         FINAL,
-        lambda: Page(ws, analysis, ctx),
-        out=(out_dir or ws.build_dir / slug / FINAL_DIR).resolve(),
-        stem=f"{slug}-{draft.version}",
+        lambda: Page(snap, analysis, ctx),
+        out=(out_dir or ws.build_dir / draft.slug / FINAL_DIR).resolve(),
+        stem=f"{draft.slug}-{draft.version}",
         formats=(*formats, *((ARCHIVE,) if archive else ())),
         key=key,
         force=force,
         finish=finish,
     )
-    return FinalResult(outputs, status, sign, status.signing)
 
 
 def _require_accessible(analysis: Any) -> None:

@@ -12,12 +12,17 @@ wherever an administrator keeps it, and every path in it must lie outside the wo
       key: ~/.ssh/id_ed25519                          # own key: SSH key file or OpenPGP
                                                       # fingerprint (else user.signingkey)
       gnupghome: ~/.gnupg                             # openpgp: keyring with the public keys
+      principals:                                     # other principals of a person in the
+        miriam-albers: [miriam.albers@lafast.example] # list (e-mail), pinned here, never read
+                                                      # from lafast.yaml
     pdf:
       pkcs12: /etc/lafast/siegel.p12                  # certificate + key for PAdES
       password_env: LAFAST_PDF_PASSWORD               # environment variable with its password
       trust_roots: [/etc/lafast/ca.pem]               # CA certificates `lafast verify` trusts
 
-Principals in the allowed-signers file are the `id` (or e-mail) of a person in lafast.yaml.
+Principals in the allowed-signers file are the `id` of a person in lafast.yaml, or another
+principal (an e-mail address) that `git: principals:` here assigns to that id. A person's
+e-mail in lafast.yaml never counts: a commit could change it to somebody else's principal.
 For OpenPGP the list names each person's key fingerprint(s): the keyring says a signature is
 good, the list says whose it is.
 """
@@ -51,6 +56,8 @@ class Keyring:
     # role -> person ids allowed to approve in it, pinned on this machine ("git: roles:");
     # None: the roles in lafast.yaml count (which a commit could change)
     roles: dict[str, tuple[str, ...]] | None = None
+    # person id -> further principals of that person in the allowed-signers list (e-mail)
+    principals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     git_required: bool = False  # lafast.yaml asks for signed approvals
     pdf_required: bool = False  # lafast.yaml asks for signed final PDFs
 
@@ -138,7 +145,7 @@ def load_keyring(ws: Workspace) -> Keyring:
     git = data.get("git") or {}
     pdf = data.get("pdf") or {}
     for section, name, known in (
-        (git, "git", ("format", "allowed_signers", "key", "gnupghome", "roles")),
+        (git, "git", ("format", "allowed_signers", "key", "gnupghome", "roles", "principals")),
         (pdf, "pdf", ("pkcs12", "password_env", "trust_roots")),
     ):
         for key in section if isinstance(section, dict) else ():
@@ -161,6 +168,7 @@ def load_keyring(ws: Workspace) -> Keyring:
             values["signing_key"] = str(git.get("key") or "") or None
             values["gnupghome"] = file_entry(git, "gnupghome", folder=True)
         values["roles"] = _roles(git, bad)
+        values["principals"] = _principals(git, bad)
     else:
         bad("„git“ braucht „allowed_signers:“ (und optional „key:“).", data, "git")
     if isinstance(pdf, dict):
@@ -194,6 +202,25 @@ def _roles(git: Any, bad: Any) -> dict[str, tuple[str, ...]] | None:
         bad("„roles“: je Rolle eine Liste von Personenkennungen (leitung: [name]).", git, "roles")
         return None
     return {str(role): tuple(people) for role, people in raw.items()}
+
+
+def _principals(git: Any, bad: Any) -> dict[str, tuple[str, ...]]:
+    """`principals: {miriam-albers: [miriam.albers@…]}`: whose e-mail principals are whose."""
+    raw = git.get("principals")
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not all(
+        isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v)
+        for v in raw.values()
+    ):
+        bad(
+            "„principals“: je Personenkennung eine Liste ihrer Namen in der Schlüsselliste "
+            "(miriam-albers: [miriam.albers@fachstelle.example]).",
+            git,
+            "principals",
+        )
+        return {}
+    return {str(person): tuple(x.strip() for x in names) for person, names in raw.items()}
 
 
 def _in_worktree(p: Path, ws: Workspace) -> bool:

@@ -5,7 +5,11 @@ Layout (every path made of generated ASCII slugs and version numbers, never of t
     DIR/index.html                      accessible German overview, by type, newest first
     DIR/feed.atom                       Atom feed of all publications
     DIR/catalogue.json                  every published version with files and SHA-256
-    DIR/SHA256SUMS                      `sha256sum -c` compatible list of every file
+    DIR/SHA256SUMS                      `sha256sum -c` compatible list of every file (and of
+                                        catalogue.json)
+    DIR/SHA256SUMS.p7s                  its detached CMS signature with the office certificate
+    DIR/zertifikat.pem                  the office's certificate (a copy: readers pin it by the
+                                        fingerprint the office publishes elsewhere)
     DIR/<type>/<slug>/<version>/<slug>-<version>.{pdf,docx,html}[, …-synopse.pdf]
 
 Earlier versions stay where they are; publishing the same version again with other content is
@@ -28,16 +32,19 @@ from lafast_docs.external import resources
 from lafast_docs.outputs.document import FORMATS
 from lafast_docs.outputs.synopse import synopse
 from lafast_docs.release.final import render_final
-from lafast_docs.render.context import edition_of, german_date
+from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.signing import office_certificate, sign_detached
+from lafast_docs.release.trust import fingerprint, load_cert_bytes
+from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE
+from lafast_docs.render.context import german_date
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES
 from lafast_docs.workspace.slugs import SLUG_RE, slugify
 from lafast_docs.workspace.targets import output_target
 
 CATALOGUE = "catalogue.json"
-SUMS = "SHA256SUMS"
+CERTIFICATE = "zertifikat.pem"
 CATALOGUE_FORMAT = 1
 SITE_MODE = 0o644  # every file written into the site, whatever it replaces
 VERSION_RE = re.compile(r"\A\d+(\.\d+){0,2}\Z")
@@ -58,6 +65,7 @@ class PublishResult:
     files: list[Path]
     entry: dict[str, Any]
     site: Path
+    fingerprint: str  # SHA-256 of the office certificate that signed SHA256SUMS ("" unsigned)
 
 
 def publish(
@@ -72,7 +80,7 @@ def publish(
     final = render_final(ws, slug)
     status = final.status
 
-    draft = load_draft(ws, slug, editable=False)
+    draft = final.draft  # as approved (git objects), not as in the working tree
     version = draft.version
     if not SLUG_RE.match(slug) or not VERSION_RE.match(version) or draft.type not in DOC_TYPES:
         raise PublishError(f"Kurzname „{slug}“ oder Version „{version}“ ist nicht zulässig.")
@@ -109,7 +117,7 @@ def publish(
         copied.append(("synopse", _public_synopse(ws, slug, status.commit, folder, version)))
     when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
 
-    edition = edition_of(ws, draft)
+    edition = final.edition
     entry = {
         "dokument": slug,
         "typ": draft.type,
@@ -142,11 +150,11 @@ def publish(
     catalogue["dokumente"] = [
         e for e in catalogue["dokumente"] if not (e["dokument"] == slug and e["version"] == version)
     ] + [entry]
-    write_site(ws, site, catalogue, now=when)
+    pin = write_site(ws, site, catalogue, now=when)
     tag = f"lafast/{slug}/veroeffentlicht/{version}"
     if not ws.store.tag_records(tag):
         ws.store.tag(tag, status.commit, f"Veröffentlicht: {slug} {version}\n\n{status.hash}")
-    return PublishResult(folder, [p for _f, p in copied], entry, site)
+    return PublishResult(folder, [p for _f, p in copied], entry, site, pin)
 
 
 def _public_synopse(ws: Workspace, slug: str, commit: str, folder: Path, version: str) -> Path:
@@ -222,8 +230,9 @@ def load_catalogue(site: Path) -> dict[str, Any]:
     return data
 
 
-def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.datetime) -> None:
-    """(Re)write catalogue.json, SHA256SUMS, index.html and feed.atom from the catalogue."""
+def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.datetime) -> str:
+    """(Re)write catalogue.json, SHA256SUMS(.p7s), index.html and feed.atom from the catalogue;
+    the fingerprint of the certificate that signed the list ("" when unsigned)."""
     entries = sorted(catalogue["dokumente"], key=lambda e: e["veroeffentlicht"], reverse=True)
     catalogue.update(
         format=CATALOGUE_FORMAT,
@@ -232,8 +241,7 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
         dokumente=entries,
     )
     put(site, CATALOGUE, json.dumps(catalogue, ensure_ascii=False, indent=2) + "\n")
-    sums = sorted((f["pfad"], f["sha256"]) for e in entries for f in e["dateien"])
-    put(site, SUMS, "".join(f"{h}  {p}\n" for p, h in sums))
+    pin = _write_sums(ws, site, entries)
 
     def view(e: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -289,6 +297,26 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
             **common,
         ),
     )
+    return pin
+
+
+def _write_sums(ws: Workspace, site: Path, entries: list[dict[str, Any]]) -> str:
+    """SHA256SUMS over every published file and the catalogue, signed with the office's
+    certificate when this machine has it (`lafast verify --site` checks that signature)."""
+    sums = sorted((f["pfad"], f["sha256"]) for e in entries for f in e["dateien"])
+    sums.append((CATALOGUE, sha256_file(site / CATALOGUE)))
+    text = "".join(f"{h}  {p}\n" for p, h in sums).encode("utf-8")
+    keyring = load_keyring(ws)
+    signature = sign_detached(text, keyring) if keyring.pkcs12 is not None else None
+    put(site, SUMS, text)
+    if signature is None:
+        # an old signature would no longer match: gone, so the list reads as "not signed"
+        (site / SUMS_SIGNATURE).unlink(missing_ok=True)
+        return ""
+    put(site, SUMS_SIGNATURE, signature)
+    cert = office_certificate(keyring)
+    put(site, CERTIFICATE, cert)
+    return fingerprint(load_cert_bytes(cert))
 
 
 def put(site: Path, rel: str, data: str | bytes) -> Path:

@@ -44,7 +44,7 @@ def verify_for(ws: Workspace, tag: str, person: Person, keyring: Keyring) -> tup
     signature by anybody else fails). OpenPGP: git verifies against the local keyring, and the
     fingerprint in gpg's machine-readable VALIDSIG status line must be one of `person`'s."""
     allowed = keyring.require_allowed_signers()
-    lines = signer_lines(allowed, person)
+    lines = signer_lines(allowed, person, keyring)
     if not lines:
         return False, f"kein Schlüssel für {person.id} in {allowed}"
     if keyring.git_format == "openpgp":
@@ -72,10 +72,12 @@ def _validsig(raw: str) -> set[str]:
     return found
 
 
-def signer_lines(allowed: Path, person: Person) -> list[str]:
-    """Lines of an allowed-signers file whose principals name `person` exactly (id or e-mail;
-    patterns with wildcards never match)."""
-    names = {person.id} | ({person.email} if person.email else set())
+def signer_lines(allowed: Path, person: Person, keyring: Keyring) -> list[str]:
+    """Lines of an allowed-signers file whose principals name `person` exactly: the person's id,
+    or a principal pinned to that id on this machine (`git: principals:`). The e-mail in
+    lafast.yaml never counts: a commit could set it to another person's principal. Patterns
+    with wildcards never match."""
+    names = {person.id, *keyring.principals.get(person.id, ())}
     result = []
     for line in allowed.read_text("utf-8").splitlines():
         stripped = line.strip()
@@ -110,14 +112,16 @@ def approver(ws: Workspace, role: str, person: str | None, keyring: Keyring) -> 
         own = own_public_key(ws, keyring)
         allowed = keyring.require_allowed_signers()
         for h in holders:
-            lines = signer_lines(allowed, h)
+            lines = signer_lines(allowed, h, keyring)
             if own and any(own in line.upper().split() or own in line for line in lines):
                 return h
         raise SignoffError(
             f"Ihr Signaturschlüssel gehört laut Liste der zugelassenen Schlüssel zu keiner "
             f"Person mit der Rolle „{label}“; die Freigabe wurde nicht gespeichert.",
             hint=f"Freigeben kann: {', '.join(h.name for h in holders)} – mit dem eigenen "
-            "Schlüssel (lokale Einstellung „git: key:“).",
+            "Schlüssel (lokale Einstellung „git: key:“). Steht die Person in der Liste unter "
+            "ihrer E-Mail-Adresse, ordnet die Administration sie in der lokalen Einstellung zu "
+            "(„git: principals: KENNUNG: [ADRESSE]“); die E-Mail in lafast.yaml zählt nicht.",
         )
     if len(holders) > 1:
         raise SignoffError(

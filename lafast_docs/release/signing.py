@@ -1,4 +1,5 @@
-"""Digital signatures in final PDFs (PAdES baseline B-B, pyHanko) and their validation.
+"""Digital signatures with the office's certificate (pyHanko): final PDFs (PAdES baseline B-B)
+and the site's checksum list (detached CMS); their validation is `trust.py`.
 
 The certificate is a PKCS#12 file named in the local keyring (never in the repository); its
 password comes from an environment variable. EC keys (P-256) are recommended: signing costs a
@@ -10,20 +11,42 @@ and the tests; a real office uses the certificate of its trust service provider.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from lafast_docs.errors import SigningError
 from lafast_docs.release.keyring import Keyring
+from lafast_docs.release.trust import load_cert
 from lafast_docs.storage.files import atomic_write
 
-if TYPE_CHECKING:
-    from asn1crypto import x509  # untyped (no stubs): documents the type only
-
 FIELD_NAME = "Freigabe"
+
+
+def _signer(keyring: Keyring) -> Any:
+    """The office's signer (certificate + key) from the keyring's PKCS#12 file."""
+    from pyhanko.sign import signers
+
+    if keyring.pkcs12 is None:
+        raise SigningError(
+            "Für die digitale Signatur ist kein Zertifikat eingerichtet.",
+            hint="Tragen Sie in der lokalen Einstellung (.git/lafast-local.yaml) „pdf: pkcs12: "
+            "PFAD“ und „password_env: VARIABLE“ ein.",
+        )
+    try:
+        return signers.SimpleSigner.load_pkcs12(
+            str(keyring.pkcs12), passphrase=keyring.pdf_password()
+        )
+    except (ValueError, OSError) as exc:
+        detail = str(exc)
+    raise SigningError(
+        f"Das Zertifikat lässt sich nicht öffnen{': ' + detail if detail else ''}.",
+        path=keyring.pkcs12,
+        hint=f"Stimmt das Kennwort in {keyring.password_env or '(keine Variable)'}? Ist es "
+        "eine PKCS#12-Datei (.p12/.pfx) mit Schlüssel und Zertifikat?",
+    )
 
 
 def sign_pdf(path: Path, keyring: Keyring, *, reason: str, location: str = "") -> None:
@@ -31,28 +54,7 @@ def sign_pdf(path: Path, keyring: Keyring, *, reason: str, location: str = "") -
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    if keyring.pkcs12 is None:
-        raise SigningError(
-            "Für die digitale Signatur der PDF-Datei ist kein Zertifikat eingerichtet.",
-            hint="Tragen Sie in der lokalen Einstellung (.git/lafast-local.yaml) „pdf: pkcs12: "
-            "PFAD“ und „password_env: VARIABLE“ ein.",
-        )
-    try:
-        signer = signers.SimpleSigner.load_pkcs12(
-            str(keyring.pkcs12), passphrase=keyring.pdf_password()
-        )
-    except (ValueError, OSError) as exc:
-        signer = None
-        detail = str(exc)
-    else:
-        detail = ""
-    if signer is None:
-        raise SigningError(
-            f"Das Zertifikat lässt sich nicht öffnen{': ' + detail if detail else ''}.",
-            path=keyring.pkcs12,
-            hint=f"Stimmt das Kennwort in {keyring.password_env or '(keine Variable)'}? Ist es "
-            "eine PKCS#12-Datei (.p12/.pfx) mit Schlüssel und Zertifikat?",
-        )
+    signer = _signer(keyring)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -66,88 +68,24 @@ def sign_pdf(path: Path, keyring: Keyring, *, reason: str, location: str = "") -
     atomic_write(path, out.getvalue())
 
 
-@dataclass
-class PdfSignature:
-    """What `lafast verify` says about a PDF's digital signature."""
-
-    signed: bool = False
-    intact: bool = False  # the signed bytes are unchanged
-    valid: bool = False  # the cryptographic signature is correct
-    whole_file: bool = False  # the signature covers every byte of the file
-    trusted: bool | None = None  # chain to a configured trust root; None: none configured
-    signer: str = ""
-    signed_at: dt.datetime | None = None
-    reason: str = ""
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def authentic(self) -> bool:
-        return (
-            self.signed
-            and self.intact
-            and self.valid
-            and self.whole_file
-            and (self.trusted is not False)
-        )
+def sign_detached(data: bytes, keyring: Keyring) -> bytes:
+    """A detached CMS signature (DER, `.p7s`) over `data` with the office's certificate;
+    `openssl cms -verify -binary -inform DER -in X.p7s -content X -CAfile CA.pem` checks it."""
+    signer = _signer(keyring)
+    info = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True))
+    return bytes(info.dump())
 
 
-def check_pdf(data: bytes, trust_roots: tuple[Path, ...] = ()) -> PdfSignature:
-    """Validate every signature in `data`; the last one must cover the whole file."""
-    from pyhanko.pdf_utils.misc import PdfReadError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-    from pyhanko_certvalidator import ValidationContext
+def office_certificate(keyring: Keyring) -> bytes:
+    """The certificate readers anchor their trust in, as PEM: the first configured trust root
+    (the office's certificate authority), else the signing certificate itself."""
+    from asn1crypto import pem
 
-    result = PdfSignature()
-    try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        sigs = list(reader.embedded_signatures)
-    except (PdfReadError, ValueError, KeyError) as exc:
-        result.problems.append(f"Die PDF-Datei lässt sich nicht lesen: {exc}")
-        return result
-    if not sigs:
-        result.problems.append("Die PDF-Datei enthält keine digitale Signatur.")
-        return result
-    result.signed = True
-    roots = [_load_cert(p) for p in trust_roots]
-    context = ValidationContext(trust_roots=roots) if roots else ValidationContext()
-    sig = sigs[-1]
-    try:
-        status = validate_pdf_signature(sig, context)
-    except Exception as exc:  # pyHanko raises many kinds for broken signature data
-        result.problems.append(f"Die Signatur lässt sich nicht prüfen: {exc}")
-        return result
-    result.intact = bool(status.intact)
-    result.valid = bool(status.valid)
-    result.whole_file = status.coverage == SignatureCoverageLevel.ENTIRE_FILE
-    result.trusted = bool(status.trusted) if roots else None
-    result.signer = status.signing_cert.subject.human_friendly
-    result.signed_at = status.signer_reported_dt
-    result.reason = str(sig.sig_object.get("/Reason", "") or "")
-    if not result.intact:
-        result.problems.append("Die signierten Bytes wurden nachträglich verändert.")
-    elif not result.valid:
-        result.problems.append("Die Signatur ist mathematisch ungültig.")
-    if not result.whole_file:
-        result.problems.append(
-            "Nach der Signatur wurde etwas an die Datei angehängt (Änderung nach dem "
-            "Unterschreiben) – die Signatur deckt nicht die ganze Datei."
-        )
-    if result.trusted is False and result.intact and result.valid:
-        result.problems.append(
-            "Das Zertifikat stammt nicht von einer der eingestellten Zertifizierungsstellen."
-        )
-    return result
-
-
-def _load_cert(path: Path) -> x509.Certificate:
-    from asn1crypto import pem, x509
-
-    raw = path.read_bytes()
-    if pem.detect(raw):
-        raw = pem.unarmor(raw)[2]
-    return x509.Certificate.load(raw)
+    if keyring.trust_roots:
+        cert = load_cert(keyring.trust_roots[0])
+    else:
+        cert = _signer(keyring).signing_cert
+    return bytes(pem.armor("CERTIFICATE", cert.dump()))
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,18 @@
-"""`lafast verify FILE`: which document, version and commit a file is, who signed it off,
-whether its PDF signature is valid and covers the whole file, and whether it matches the
-website's catalogue. Works without a workspace too (signature and catalogue only).
+"""`lafast verify FILE`: is this file what the office approved and published?
+
+Three answers. "echt": a signature that chains to a trust anchor the verifying person holds
+(trust.py) covers exactly this file: the PDF's own approval signature, or the site's checksum
+list (`SHA256SUMS`, signed in `SHA256SUMS.p7s`) naming the file's SHA-256. "NICHT echt": some
+check failed (changed bytes, content changed after signing, a second signature, an untrusted,
+expired or revoked certificate, a file the signed list does not name, a rewritten list, a
+void sign-off). "nicht prüfbar": nothing failed, but nothing could be proven either, mostly
+because no trust anchor was given. Inside a workspace the sign-offs are checked as well.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -17,9 +22,19 @@ from typing import Any
 from lafast_docs.errors import DraftNotFound, FileMissing
 from lafast_docs.release import signoff
 from lafast_docs.release.keyring import load_keyring
-from lafast_docs.release.signing import check_pdf
+from lafast_docs.release.trust import Anchors, PdfCheck, SigCheck, anchors, check_detached
+from lafast_docs.release.trust import check_pdf as check_pdf_signatures
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
+
+SUMS = "SHA256SUMS"
+SUMS_SIGNATURE = "SHA256SUMS.p7s"
+SITE_MARKER = "catalogue.json"
+ECHT, NICHT_ECHT, NICHT_PRUEFBAR = "echt", "NICHT echt", "nicht prüfbar"
+NO_ANCHOR = (
+    "Kein Vertrauensanker: Es ist kein Zertifikat der Fachstelle angegeben, gegen das sich "
+    "die Signatur prüfen ließe."
+)
 
 _PDF_ID = re.compile(
     r"Version (?P<version>[\d.]+).*Fassung (?P<commit>[0-9a-f]{40}), "
@@ -36,22 +51,39 @@ class Identity:
 
 
 @dataclass
+class SumsCheck:
+    """The file against the site's checksum list and that list against its signature."""
+
+    path: Path
+    entry: str  # "stimmt", "abweichend", "fehlt"
+    signature: SigCheck | None  # None: the list is not signed
+
+
+@dataclass
 class Report:
     file: Path
     sha256: str
     identity: Identity
+    anchors: Anchors = field(default_factory=Anchors)
     signoffs: list[dict[str, Any]] = field(default_factory=list)
     signoffs_complete: bool | None = None  # None: no workspace to check against
     signoffs_current: bool | None = None  # still valid for the newest saved text
-    pdf: Any = None  # signing.PdfSignature for PDFs
-    catalogue: str = ""  # "stimmt", "abweichend", "fehlt", "" (no catalogue found)
-    catalogue_path: Path | None = None
-    problems: list[str] = field(default_factory=list)
+    pdf: PdfCheck | None = None
+    sums: SumsCheck | None = None
+    proven: bool = False  # a trusted signature covers exactly this file
+    problems: list[str] = field(default_factory=list)  # each one makes it "NICHT echt"
+    unproven: list[str] = field(default_factory=list)  # why it is "nicht prüfbar"
     notes: list[str] = field(default_factory=list)
 
     @property
+    def verdict(self) -> str:
+        if self.problems:
+            return NICHT_ECHT
+        return ECHT if self.proven else NICHT_PRUEFBAR
+
+    @property
     def authentic(self) -> bool:
-        return not self.problems
+        return self.verdict == ECHT
 
 
 def identify(path: Path, data: bytes) -> Identity:
@@ -88,40 +120,63 @@ def _identity(props: dict[str, str]) -> Identity:
     return Identity(*(props.get(k, "") for k in ("dokument", "version", "commit", "freigabe")))
 
 
-def verify(path: Path, *, ws: Workspace | None = None, site: Path | None = None) -> Report:
+def verify(
+    path: Path,
+    *,
+    ws: Workspace | None = None,
+    site: Path | None = None,
+    trust: tuple[str, ...] = (),
+) -> Report:
+    """Check `path`; `trust`: `--trust` values (certificate files or SHA-256 fingerprints),
+    added to the trust roots set up on this machine."""
     if not path.is_file():
         raise FileMissing(f"Die Datei {path} gibt es nicht.")
+    keyring = load_keyring(ws) if ws is not None else None
+    anchor = anchors(trust, keyring.trust_roots if keyring else ())
     data = path.read_bytes()
-    report = Report(path, hashlib.sha256(data).hexdigest(), identify(path, data))
-    ident = report.identity
-    if not ident.hash:
+    report = Report(path, hashlib.sha256(data).hexdigest(), Identity(), anchor)
+    is_pdf = path.suffix.lower() == ".pdf"
+    if is_pdf:
+        report.pdf = check_pdf_signatures(data, anchor)
+        # what the approval signature covers names the document, not what came after it
+        report.identity = identify(path, report.pdf.signed_revision or data)
+        _judge_pdf(report, report.pdf)
+    else:
+        report.identity = identify(path, data)
+    if not report.identity.hash:
         report.problems.append(
             "Die Datei trägt keine Kennung einer freigegebenen Fassung von lafast."
         )
-    keyring = None
-    if ws is not None:
-        keyring = load_keyring(ws)
-        if ident.hash:
-            _check_signoffs(ws, keyring, report)
-    if path.suffix.lower() == ".pdf":
-        report.pdf = check_pdf(data, keyring.trust_roots if keyring else ())
-        if report.pdf.signed:
-            report.problems += report.pdf.problems
-            if report.pdf.trusted is None:
-                report.notes.append(
-                    "Das Zertifikat wurde nicht gegen eine Zertifizierungsstelle geprüft "
-                    "(keine „trust_roots“ eingestellt)."
-                )
-        elif keyring is not None and keyring.pdf_required:
+    if ws is not None and keyring is not None and report.identity.hash:
+        _check_signoffs(ws, keyring, report)
+    _check_sums(report, site)
+    if not report.proven and not report.problems:
+        if not anchor:
+            report.unproven.append(NO_ANCHOR)
+        elif is_pdf and report.pdf is not None and not report.pdf.signed:
             report.problems.append("Die PDF-Datei ist nicht digital signiert.")
-        else:
-            report.notes.append("Die PDF-Datei ist nicht digital signiert.")
-    _check_catalogue(report, site)
+        elif report.sums is None:
+            report.unproven.append(
+                "Diese Datei trägt keine eigene Signatur; prüfbar ist sie nur mit der signierten "
+                "Prüfsummenliste der Website (--site ORDNER)."
+            )
     return report
 
 
-def _check_signoffs(ws: Workspace, keyring: Any, report: Report) -> None:
+def _judge_pdf(report: Report, pdf: PdfCheck) -> None:
+    if not pdf.signed:
+        report.notes.append("Die PDF-Datei ist nicht digital signiert.")
+        report.problems += [p for p in pdf.problems if "nicht digital signiert" not in p]
+        return
+    report.problems += pdf.problems
+    report.proven = report.proven or pdf.proven
+    if pdf.only_validation_data:
+        report.notes.append(
+            "Nach der Signatur wurden nur Prüfdaten ergänzt (Zeitstempel, Sperrinformationen)."
+        )
 
+
+def _check_signoffs(ws: Workspace, keyring: Any, report: Report) -> None:
     ident = report.identity
     try:
         draft = load_draft(ws, ident.slug, editable=False)
@@ -168,38 +223,59 @@ def _check_signoffs(ws: Workspace, keyring: Any, report: Report) -> None:
         )
 
 
-def find_catalogue(path: Path, site: Path | None) -> Path | None:
+def find_site(path: Path, site: Path | None) -> Path | None:
+    """The website folder: `--site`, else the nearest folder above the file with a catalogue."""
     if site is not None:
-        return site / "catalogue.json" if (site / "catalogue.json").is_file() else None
+        return site
     for parent in list(path.resolve().parents)[:5]:
-        if (parent / "catalogue.json").is_file():
-            return parent / "catalogue.json"
+        if (parent / SITE_MARKER).is_file() and (parent / SUMS).is_file():
+            return parent
     return None
 
 
-def _check_catalogue(report: Report, site: Path | None) -> None:
-    cat = find_catalogue(report.file, site)
-    if cat is None:
-        if site is not None:
-            report.problems.append(f"In {site} liegt kein catalogue.json.")
+def _check_sums(report: Report, site: Path | None) -> None:
+    folder = find_site(report.file, site)
+    if folder is None:
         return
-    report.catalogue_path = cat
+    sums_path = folder / SUMS
+    if not sums_path.is_file():
+        report.problems.append(f"In {folder} liegt keine Prüfsummenliste ({SUMS}).")
+        return
+    raw = sums_path.read_bytes()
+    listed = _parse_sums(raw)
     try:
-        data = json.loads(cat.read_text("utf-8"))
-        files = [f for e in data["dokumente"] for f in e["dateien"]]
-    except (ValueError, KeyError, TypeError):
-        report.problems.append(f"{cat} ist beschädigt.")
-        return
-    if any(f.get("sha256") == report.sha256 for f in files):
-        report.catalogue = "stimmt"
-        return
-    try:
-        rel = report.file.resolve().relative_to(cat.parent.resolve()).as_posix()
+        rel = report.file.resolve().relative_to(folder.resolve()).as_posix()
     except ValueError:
         rel = ""
-    if any(f.get("pfad") == rel for f in files):
-        report.catalogue = "abweichend"
-        report.problems.append("Die Datei weicht von der im Katalog verzeichneten ab (SHA-256).")
+    if report.sha256 in listed.values():
+        entry = "stimmt"
+    elif rel in listed:
+        entry = "abweichend"
+        report.problems.append(
+            "Die Datei weicht von der in der Prüfsummenliste verzeichneten ab (SHA-256)."
+        )
     else:
-        report.catalogue = "fehlt"
-        report.problems.append("Die Datei steht nicht im Katalog der Website.")
+        entry = "fehlt"
+        report.problems.append("Die Datei steht nicht in der Prüfsummenliste der Website.")
+    sig_path = folder / SUMS_SIGNATURE
+    signature = None
+    if sig_path.is_file():
+        signature = check_detached(raw, sig_path.read_bytes(), report.anchors, name=SUMS)
+        report.problems += [f"Prüfsummenliste: {p}" for p in signature.problems]
+        if entry == "stimmt" and signature.sound and signature.trusted:
+            report.proven = True
+    elif report.anchors:
+        report.problems.append(
+            f"Die Prüfsummenliste {sums_path} ist nicht signiert ({SUMS_SIGNATURE} fehlt)."
+        )
+    report.sums = SumsCheck(sums_path, entry, signature)
+
+
+def _parse_sums(raw: bytes) -> dict[str, str]:
+    """`sha256sum` lines (`HASH  PATH`) -> {path: hash}; other lines are ignored."""
+    out = {}
+    for line in raw.decode("utf-8", "replace").splitlines():
+        m = re.fullmatch(r"([0-9a-f]{64}) [ *](.+)", line)
+        if m:
+            out[m[2]] = m[1]
+    return out

@@ -1,0 +1,318 @@
+"""Trust anchors and the signature checks behind `lafast verify` (pyHanko).
+
+A file is only as trustworthy as the anchor the verifying person holds *outside* the file: the
+office's certificate(s) set up on this machine (`pdf: trust_roots` in the local settings), a
+certificate given with `--trust DATEI.pem`, or a SHA-256 fingerprint the office publishes at a
+stable place (`--trust SHA256:…`), which pins one of the certificates the signature carries.
+Without an anchor nothing is "echt"; the operating system's certificate list is never used.
+
+PDF: every signature is validated. The approval is the first signature (not a document
+timestamp); after it, incremental updates may only add validation data (DSS, document
+timestamps). pyHanko's difference analysis (its default `DiffPolicy`) must rate every later
+revision at `LTA_UPDATES`; because that level also lets the document information and XMP
+metadata change, those must still equal the signed revision's (dates and producer aside). Any
+further signature counts as a content change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import io
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from lafast_docs.errors import TrustAnchorError
+
+if TYPE_CHECKING:
+    from asn1crypto import x509  # untyped (no stubs): documents the type only
+
+_PIN = re.compile(r"^(?:sha-?256:)?((?:[0-9a-f]{2}:?){31}[0-9a-f]{2})$", re.IGNORECASE)
+TIMESTAMP = "/DocTimeStamp"
+
+
+@dataclass(frozen=True)
+class Anchors:
+    """What the verifying person trusts: certificate files and pinned fingerprints."""
+
+    files: tuple[Path, ...] = ()
+    pins: tuple[str, ...] = ()  # SHA-256 fingerprints, upper-case hex without colons
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.pins)
+
+
+def anchors(values: tuple[str, ...] = (), roots: tuple[Path, ...] = ()) -> Anchors:
+    """Anchors from `--trust` values (files or fingerprints) and the local trust roots."""
+    files = list(roots)
+    pins = []
+    for value in values:
+        m = _PIN.match(value.strip())
+        if m:
+            pins.append(m[1].replace(":", "").upper())
+            continue
+        path = Path(value).expanduser()
+        if not path.is_file():
+            raise TrustAnchorError(
+                f"„--trust {value}“ ist weder eine Zertifikatsdatei noch ein Fingerabdruck.",
+                hint="Geben Sie die Zertifikatsdatei der Fachstelle an (…​.pem) oder ihren "
+                "SHA-256-Fingerabdruck, z. B. --trust SHA256:3F:A1:… (64 Hexadezimalziffern).",
+            )
+        load_cert(path)
+        files.append(path)
+    return Anchors(tuple(files), tuple(pins))
+
+
+def load_cert(path: Path) -> x509.Certificate:
+    return load_cert_bytes(path.read_bytes(), path=path)
+
+
+def load_cert_bytes(raw: bytes, *, path: Path | None = None) -> x509.Certificate:
+    from asn1crypto import pem, x509
+
+    try:
+        if pem.detect(raw):
+            raw = pem.unarmor(raw)[2]
+        cert = x509.Certificate.load(raw)
+        cert.native  # noqa: B018 - parses the whole structure, so broken files fail here
+    except (ValueError, TypeError) as exc:
+        raise TrustAnchorError(
+            f"{path or 'Die Angabe'} ist keine lesbare Zertifikatsdatei (PEM oder DER).",
+            path=path,
+            hint="Laden Sie das Zertifikat erneut von der Website der Fachstelle.",
+        ) from exc
+    return cert
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    return hashlib.sha256(cert.dump()).hexdigest().upper()
+
+
+def show_fingerprint(fp: str) -> str:
+    """`SHA256:3F:A1:…`, as printed for readers and accepted by `--trust`."""
+    return "SHA256:" + ":".join(fp[i : i + 2] for i in range(0, len(fp), 2))
+
+
+def _roots(anchors: Anchors, carried: list[x509.Certificate]) -> list[x509.Certificate]:
+    roots = [load_cert(p) for p in anchors.files]
+    return roots + [c for c in carried if fingerprint(c) in anchors.pins]
+
+
+def _context(roots: list[x509.Certificate]) -> Any:
+    from pyhanko_certvalidator import ValidationContext
+
+    # an explicit list, even when empty: never the operating system's trust list
+    return ValidationContext(trust_roots=roots, allow_fetching=False)
+
+
+def _quiet() -> None:
+    """pyHanko logs tracebacks for every untrusted chain; the verdict says it in German."""
+    for name in ("pyhanko", "pyhanko_certvalidator"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+@dataclass
+class SigCheck:
+    """One signature (or document timestamp, or the signature of the checksum list)."""
+
+    name: str
+    timestamp: bool = False
+    intact: bool = False
+    valid: bool = False
+    trusted: bool | None = None  # None: no anchor to check against
+    signer: str = ""
+    signed_at: dt.datetime | None = None
+    reason: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def sound(self) -> bool:
+        return self.intact and self.valid and not self.problems
+
+
+def _judge(check: SigCheck, status: Any, anchored: bool) -> None:
+    check.intact = bool(status.intact)
+    check.valid = bool(status.valid)
+    check.signer = status.signing_cert.subject.human_friendly
+    check.signed_at = getattr(status, "signer_reported_dt", None)
+    if not check.intact:
+        check.problems.append("Die signierten Bytes wurden nachträglich verändert.")
+    elif not check.valid:
+        check.problems.append("Die Signatur ist mathematisch ungültig.")
+    if not anchored or not (check.intact and check.valid):
+        return  # trust in a broken signature means nothing: shown as "ungeprüft"
+    check.trusted = bool(status.trusted) and not status.revoked
+    if check.trusted:
+        return
+    indic = str(getattr(status.trust_problem_indic, "name", "") or "")
+    cert = status.signing_cert
+    now = dt.datetime.now(dt.UTC)
+    if status.revoked or "REVOKED" in indic:
+        check.problems.append("Das Zertifikat der Signatur wurde widerrufen.")
+    elif not (cert.not_valid_before <= now <= cert.not_valid_after) or "OUT_OF_BOUNDS" in indic:
+        check.problems.append(
+            f"Das Zertifikat der Signatur ist abgelaufen oder noch nicht gültig (gültig "
+            f"{cert.not_valid_before:%d.%m.%Y} bis {cert.not_valid_after:%d.%m.%Y})."
+        )
+    else:
+        check.problems.append(
+            f"Das Zertifikat der Signatur ({check.signer}) führt zu keinem Vertrauensanker "
+            "(Zertifikat der Fachstelle)."
+        )
+
+
+@dataclass
+class PdfCheck:
+    signatures: list[SigCheck] = field(default_factory=list)
+    approval: SigCheck | None = None  # the first signature that is not a timestamp
+    signed_revision: bytes = b""  # the bytes the approval covers (what was approved)
+    only_validation_data: bool = False  # later updates add only DSS / timestamps
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def signed(self) -> bool:
+        return self.approval is not None
+
+    @property
+    def proven(self) -> bool:
+        """A trusted, sound approval signature and nothing wrong anywhere in the file."""
+        return self.approval is not None and self.approval.trusted is True and not self.problems
+
+
+_VOLATILE = re.compile(
+    rb"(\s[\w]+:(?:ModifyDate|MetadataDate|Producer|InstanceID)=\"[^\"]*\""
+    rb"|<([\w]+:(?:ModifyDate|MetadataDate|Producer|InstanceID))>[^<]*</\2>"
+    rb"|\sx:xmptk=\"[^\"]*\")"
+)
+
+
+def _metadata(data: bytes) -> tuple[dict[str, str], bytes]:
+    """The document information and XMP metadata, without what every writer updates."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        info = {
+            str(k): str(v) for k, v in pdf.docinfo.items() if k not in ("/ModDate", "/Producer")
+        }
+        meta = pdf.Root.get("/Metadata")
+        xmp = meta.read_bytes() if isinstance(meta, pikepdf.Stream) else b""
+    return info, _VOLATILE.sub(b"", xmp)
+
+
+def same_metadata(signed_revision: bytes, data: bytes) -> bool:
+    """pyHanko's difference analysis lets /Info and XMP updates pass (every incremental writer
+    touches their dates); title, subject and the rest must still be the signed ones."""
+    import pikepdf
+
+    try:
+        return _metadata(signed_revision) == _metadata(data)
+    except pikepdf.PdfError:
+        return False
+
+
+def check_pdf(data: bytes, trust: Anchors) -> PdfCheck:
+    """Every signature of `data` validated; see the module docstring for the rules."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
+    from pyhanko.sign.diff_analysis.policy_api import ModificationLevel
+    from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+
+    _quiet()
+    result = PdfCheck()
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        sigs = list(reader.embedded_signatures)
+    except (PdfReadError, ValueError, KeyError) as exc:
+        result.problems.append(f"Die PDF-Datei lässt sich nicht lesen: {exc}")
+        return result
+    policy = DEFAULT_DIFF_POLICY
+    for sig in sigs:
+        check = SigCheck(sig.field_name or "?", timestamp=sig.sig_object_type == TIMESTAMP)
+        check.reason = str(sig.sig_object.get("/Reason", "") or "")
+        result.signatures.append(check)
+        try:
+            carried = [*sig.other_embedded_certs, sig.signer_cert]
+            roots = _roots(trust, carried)
+            # the approval's difference analysis covers every later revision; running it for
+            # later signatures, or when a later signature already decides the verdict, would
+            # only cost time (a form-filling diff of a large tagged PDF takes minutes)
+            later = result.approval is not None or any(
+                s.sig_object_type != TIMESTAMP for s in _later(sigs, sig)
+            )
+            validate = validate_pdf_timestamp if check.timestamp else validate_pdf_signature
+            status: Any = validate(sig, _context(roots), diff_policy=policy, skip_diff=later)
+        except TrustAnchorError:
+            raise
+        except Exception as exc:  # pyHanko raises many kinds for broken signature data
+            check.problems.append(f"Die Signatur lässt sich nicht prüfen: {exc}")
+            result.problems += check.problems
+            continue
+        _judge(check, status, bool(trust) and not check.timestamp)
+        if check.timestamp:
+            result.problems += check.problems
+            continue
+        if result.approval is not None:
+            result.problems.append(
+                f"Nach der Freigabe-Signatur wurde eine weitere Signatur ergänzt "
+                f"(„{check.name}“, {check.signer}): eine nachträgliche Änderung."
+            )
+            continue
+        result.approval = check
+        result.problems += check.problems
+        byte_range = [int(x) for x in sig.sig_object["/ByteRange"]]
+        result.signed_revision = data[: byte_range[2] + byte_range[3]]
+        level = status.modification_level
+        if status.coverage == SignatureCoverageLevel.ENTIRE_FILE:
+            continue
+        if (
+            status.coverage == SignatureCoverageLevel.ENTIRE_REVISION
+            and level is not None
+            and level <= ModificationLevel.LTA_UPDATES
+            and status.docmdp_ok
+            and same_metadata(result.signed_revision, data)
+        ):
+            result.only_validation_data = True
+            continue
+        if all(s.sig_object_type == TIMESTAMP for s in _later(sigs, sig)):
+            result.problems.append(
+                "Nach der Signatur wurde die Datei geändert (nachträgliche Änderung; erlaubt "
+                "wären nur Prüfdaten wie Zeitstempel) – die Signatur deckt nicht den "
+                "jetzigen Inhalt."
+            )
+    if result.approval is None and not result.problems:
+        result.problems.append("Die PDF-Datei ist nicht digital signiert.")
+    return result
+
+
+def _later(sigs: list[Any], sig: Any) -> list[Any]:
+    return sigs[sigs.index(sig) + 1 :]
+
+
+def check_detached(data: bytes, signature: bytes, trust: Anchors, *, name: str) -> SigCheck:
+    """A detached CMS signature (`SHA256SUMS.p7s`) over `data`."""
+    from asn1crypto import cms
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+
+    _quiet()
+    check = SigCheck(name)
+    try:
+        signed_data = cms.ContentInfo.load(signature)["content"]
+        carried = [c.chosen for c in signed_data["certificates"] or ()]
+        status = asyncio.run(
+            async_validate_detached_cms(
+                data, signed_data, signer_validation_context=_context(_roots(trust, carried))
+            )
+        )
+    except TrustAnchorError:
+        raise
+    except Exception as exc:  # asn1crypto/pyHanko: many kinds for broken data
+        check.problems.append(f"Die Signatur lässt sich nicht lesen: {type(exc).__name__}.")
+        return check
+    _judge(check, status, bool(trust))
+    return check
