@@ -4,13 +4,13 @@ new text), as PDF (landscape, accessible), DOCX (a real Word table) and XLSX.
 One row per Randnummer that changed between the two versions or was commented, plus one row
 for comments on the whole document. Organisations that asked for anonymity appear as
 "Träger A", "Gremium B"; with `public=True` (for publication) submissions marked `intern` are
-left out. Contact details never appear.
+left out and anonymised ones carry neutral ids (`outputs/anonymity.py`). Contact details never
+appear.
 """
 
 from __future__ import annotations
 
 import html as html_lib
-import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from lafast_docs.consultation.model import KIND_NAMES
 from lafast_docs.consultation.submissions import iter_comments
 from lafast_docs.decisions import disposition
+from lafast_docs.outputs.anonymity import anonymity
 from lafast_docs.render import pdf, tables
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
@@ -26,7 +27,6 @@ from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Block
 from lafast_docs.workspace import Workspace
-from lafast_docs.workspace.config import ORG_TYPE_NAMES
 
 
 @dataclass
@@ -48,17 +48,6 @@ class Row:
         return str(self.rn_old or self.rn_new)
 
 
-def _who(sub: Any, ws: Workspace, aliases: dict[str, str]) -> str:
-    if sub.data["consent"] != "anonymisiert":
-        return str(sub.data.get("org_name") or sub.org)
-    if sub.org not in aliases:
-        org = ws.config.org(sub.org)
-        kind = ORG_TYPE_NAMES.get(org.type if org else "traeger", "Träger")
-        n = sum(1 for v in aliases.values() if v.startswith(kind))
-        aliases[sub.org] = f"{kind} {string.ascii_uppercase[n % 26]}"
-    return aliases[sub.org]
-
-
 def build_rows(
     ws: Workspace, slug: str, rev_a: str, rev_b: str, *, public: bool = False
 ) -> list[Row]:
@@ -77,19 +66,22 @@ def build_rows(
         elif kind == "neu" and n is not None:
             rows["b", n.rn] = Row(None, n.rn, n.section_number, "", n.text, True)
     decided: dict[str, disposition.Decision] = {}
-    aliases: dict[str, str] = {}
     folders = set()
     for sub, _c in iter_comments(ws, slug):
         folders.add(sub.path.parent)
     for folder in folders:
         decided.update(disposition.current(folder))
-    for sub, c in iter_comments(ws, slug):
-        if public and sub.data["consent"] == "intern":
-            continue
+    shown = [
+        (sub, c)
+        for sub, c in iter_comments(ws, slug)
+        if not (public and sub.data["consent"] == "intern")
+    ]
+    anon = anonymity(ws, shown, public=public)
+    for sub, c in shown:
         d = decided.get(c["id"])
         entry = {
             "id": c["id"],
-            "who": _who(sub, ws, aliases),
+            "who": anon.who(sub),
             "kind": KIND_NAMES[c["kind"]],
             "text": c.get("text") or "",
             "proposal": (
@@ -104,6 +96,7 @@ def build_rows(
             if d
             else "",
         }
+        entry = anon.scrub_all(entry)  # public: neutral ids, no name of an anonymised org
         rn = c["anchor"].get("rn")
         if not rn or rn > len(old):
             general.comments.append(entry)
