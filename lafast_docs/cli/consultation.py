@@ -21,7 +21,7 @@ from lafast_docs.cli.options import (
 )
 from lafast_docs.consultation.intake.importer import ImportResult, import_files
 from lafast_docs.consultation.rounds import close_round, open_round
-from lafast_docs.consultation.views import show_comment
+from lafast_docs.decisions.overview import DECISION_FILTERS, show_decided
 from lafast_docs.outputs.replies import REPLY, Reply, reply
 from lafast_docs.render.pipeline import parse_formats
 from lafast_docs.workspace import Workspace
@@ -171,9 +171,19 @@ def _print_imports(results: list[ImportResult]) -> int:
 )
 @org_option("--org", help="Nur von dieser Organisation.")
 @click.option(
+    "--anchoring",
     "--state",
+    "state",
     type=click.Choice(["exakt", "unscharf", "randnummer", "veraltet", "ohne"]),
-    help="Nur mit diesem Zuordnungsstand.",
+    help="Nur mit diesem Zuordnungsstand: wie sicher die Anmerkung ihrer Textstelle "
+    "zugeordnet ist (--state ist der frühere Name).",
+)
+@click.option(
+    "--decision",
+    "--entscheidung",
+    "decision",
+    type=click.Choice(DECISION_FILTERS),
+    help="Nur mit dieser Entscheidung (offen: noch nicht entschieden).",
 )
 @json_option
 @pass_workspace
@@ -181,7 +191,8 @@ def comments_list(ws: Workspace, kurzname: str, as_json: bool, **filters: str | 
     """Anmerkungen eines Dokuments auflisten (mit Filtern).
 
     \b
-    Beispiel:  lafast comments list mindeststandards-fsa --rn 12 --kind inhaltlich
+    Beispiele:  lafast comments list mindeststandards-fsa --rn 12 --kind inhaltlich
+                lafast comments list mindeststandards-fsa --decision offen
     """
     show.comment_list(ws, kurzname, json_=as_json, **filters)
 
@@ -225,10 +236,10 @@ def _print_replies(replies: list[Reply]) -> None:
 @comment_id_argument()
 @pass_workspace
 def comments_show(ws: Workspace, kennung: str) -> None:
-    """Eine Anmerkung ganz zeigen: Text, Vorschlag als Wortvergleich, Zusammenhang.
+    """Eine Anmerkung ganz zeigen: Text, Vorschlag, Zusammenhang, Entscheidung mit Verlauf.
 
     \b
     Beispiel:  lafast comments show AWO-MF-003
     """
-    for line in show_comment(ws, kennung):
+    for line in show_decided(ws, kennung):
         click.echo("  " + show.words(line) if isinstance(line, list) else line)

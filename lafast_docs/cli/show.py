@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from lafast_docs.consultation.rounds import round_status
-from lafast_docs.consultation.views import list_comments
+from lafast_docs.decisions.overview import list_decided
 from lafast_docs.workspace import Workspace
 
 UNAUTHENTICATED = (
@@ -152,7 +152,7 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
 
 
 def comment_list(ws: Workspace, kurzname: str, *, json_: bool = False, **filters: Any) -> None:
-    rows = list_comments(ws, kurzname, **filters)
+    rows = list_decided(ws, kurzname, **filters)
     if json_:
         as_json(rows)
         return
@@ -160,9 +160,17 @@ def comment_list(ws: Workspace, kurzname: str, *, json_: bool = False, **filters
         click.echo("Keine Anmerkungen gefunden.")
         return
     table(
-        ["Kennung", "Rn.", "Art", "Von", "Zuordnung", "Anmerkung / Vorschlag"],
+        ["Kennung", "Rn.", "Art", "Von", "Zuordnung", "Entscheidung", "Anmerkung / Vorschlag"],
         [
-            [r["id"], str(r["rn"] or "–"), r["art"], r["org"], r["zuordnung"], r["kurz"]]
+            [
+                r["id"],
+                str(r["rn"] or "–"),
+                r["art"],
+                r["org"],
+                r["zuordnung"],
+                r["entscheidung"],
+                r["kurz"],
+            ]
             for r in rows
         ],
     )
