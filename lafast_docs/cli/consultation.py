@@ -110,6 +110,11 @@ def comments() -> None:
 @click.option(
     "--document", metavar="KURZNAME", help="Dokument, wenn die Datei es nicht selbst sagt."
 )
+@click.option(
+    "--late",
+    is_flag=True,
+    help="Auch nach „consult close“ einlesen; die Rückmeldung wird als verspätet markiert.",
+)
 @pass_workspace
 def comments_import(
     ws: Workspace,
@@ -117,6 +122,7 @@ def comments_import(
     from_org: str | None,
     round_id: str | None,
     document: str | None,
+    late: bool,
 ) -> None:
     """Rückmeldungen einlesen: DOCX, XLSX, CSV, YAML oder E-Mail (.eml).
 
@@ -134,6 +140,7 @@ def comments_import(
             round_id=round_id,
             document=document,
             progress=lambda _p: step(),
+            late=late,
         )
     if _print_imports(results):
         exit_with(1)

@@ -124,6 +124,7 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
                         "name": r.name,
                         "rueckmeldungen": r.submissions,
                         "eingegangen": r.last_received or None,
+                        "verspaetet": r.late,
                     }
                     for r in rows
                 ],
@@ -142,13 +143,20 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
                 r.org,
                 r.name,
                 str(r.submissions),
-                f"eingegangen {r.last_received[:10]}" if r.answered else missing,
+                (f"eingegangen {r.last_received[:10]}" if r.answered else missing)
+                + (", verspätet" if r.late else ""),
             ]
             for r in rows
         ],
     )
     answered = sum(1 for r in rows if r.answered)
     click.echo(f"\n{answered} von {len(rows)} haben geantwortet.")
+    late = sum(r.late for r in rows)
+    if late and rnd.closed:
+        click.echo(
+            f"{late} Rückmeldung(en) verspätet, nach dem Schluss der Runde am "
+            f"{rnd.closed:%d.%m.%Y} eingelesen."
+        )
 
 
 def comment_list(ws: Workspace, kurzname: str, *, json_: bool = False, **filters: Any) -> None:
