@@ -84,15 +84,11 @@ class SlugError(LafastError):
 
 
 class DraftNotFound(LafastError):
-    """No draft with this short name."""
-
-    exit_code = 4
+    """No draft with this short name (a usage error, like an invalid short name: code 1)."""
 
 
 class DraftExists(LafastError):
     """A draft with this short name exists already."""
-
-    exit_code = 4
 
 
 class DraftError(LafastError):
@@ -145,6 +141,10 @@ class NotAuthentic(LafastError):
     """`lafast verify`: the file is not what was approved and published."""
 
     exit_code = 8
+
+
+class VersionError(LafastError):
+    """A version number that is not allowed: not higher, malformed, or already published."""
 
 
 class PublishError(LafastError):

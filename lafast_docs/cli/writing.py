@@ -1,4 +1,4 @@
-"""Schreiben: new, list, status, save, log, diff, check, render."""
+"""Schreiben: new, list, status, save, version, log, diff, check, render."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from lafast_docs.office.status import DocStatus, document_status
 from lafast_docs.outputs.document import DOCUMENT
 from lafast_docs.outputs.document import render as render_document
 from lafast_docs.release.final import FINAL, render_final
+from lafast_docs.release.versions import key as version_key
+from lafast_docs.release.versions import next_versions, published_versions, set_version
 from lafast_docs.render.pipeline import parse_formats
 from lafast_docs.text.accessibility import check as find_problems
 from lafast_docs.text.drafts import load_draft, new_draft, save_draft
@@ -122,6 +124,44 @@ def save(ws: Workspace, kurzname: str, message: str) -> None:
             f"„lafast render {kurzname}“ zum Ansehen, oder „lafast consult open {kurzname} "
             "--deadline JJJJ-MM-TT --invite alle“ für eine Beteiligungsrunde."
         )
+
+
+@command(
+    stage=WRITING,
+    short_help="Versionsnummer zeigen oder erhöhen (z. B. 0.2 → 1.0).",
+    changes_state=True,
+)
+@slug_argument()
+@click.argument("neu", required=False, metavar="[NEUE_VERSION]")
+@pass_workspace
+def version(ws: Workspace, kurzname: str, neu: str | None) -> None:
+    """Versionsnummer eines Entwurfs zeigen oder erhöhen (ein Commit).
+
+    Ohne NEUE_VERSION: die jetzige Nummer, was schon veröffentlicht ist und die üblichen
+    nächsten Nummern. Eine Nummer gilt für genau einen Inhalt: was veröffentlicht ist, wird
+    nicht wieder vergeben.
+
+    \b
+    Beispiele:  lafast version mindeststandards-fsa
+                lafast version mindeststandards-fsa 1.0
+    """
+    if neu is None:
+        current = load_draft(ws, kurzname, editable=False).version
+        published = sorted(published_versions(ws, kurzname), key=version_key)
+        click.echo(f"{kurzname}: Version {current}")
+        click.echo("Veröffentlicht: " + (", ".join(published) or "noch keine"))
+        steps = next_versions(current)
+        click.echo(
+            f"Nächste Nummer: {' oder '.join(steps)} („lafast version {kurzname} {steps[0]}“)"
+        )
+        return
+    change = set_version(ws, kurzname, neu)
+    click.echo(
+        f"{kurzname}: Version {change.old} → {change.new}, gespeichert als {change.commit[:10]}."
+    )
+    roles = ", ".join(f"„lafast signoff {kurzname} --as {r}“" for r in change.approvers)
+    if roles:
+        click.echo(f"Freigaben für Version {change.new} einholen: {roles}.")
 
 
 @command(stage=WRITING)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from lafast_docs.external import resources
 from lafast_docs.outputs.document import FORMATS
 from lafast_docs.outputs.synopse import synopse
 from lafast_docs.release.final import render_final
+from lafast_docs.release.versions import VERSION_RE, next_versions, published_prefix
 from lafast_docs.render.context import edition_of, german_date
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import load_draft
@@ -39,7 +39,6 @@ from lafast_docs.workspace.slugs import SLUG_RE, slugify
 CATALOGUE = "catalogue.json"
 SUMS = "SHA256SUMS"
 CATALOGUE_FORMAT = 1
-VERSION_RE = re.compile(r"^\d+(\.\d+){0,2}$")
 LABELS = {
     "pdf": ("PDF (barrierefrei)", "application/pdf"),
     "docx": (
@@ -83,8 +82,9 @@ def publish(
     if old is not None and old["freigabe"] != status.hash:
         raise PublishError(
             f"Version {version} von „{slug}“ ist schon mit anderem Inhalt veröffentlicht.",
-            hint="Erhöhen Sie „version“ im Kopf des Entwurfs, speichern Sie, holen Sie die "
-            "Freigaben erneut ein und veröffentlichen Sie dann.",
+            hint=f"Eine neue Versionsnummer vergeben („lafast version {slug} "
+            f"{next_versions(version)[0]}“), die Freigaben erneut einholen und dann "
+            "veröffentlichen.",
         )
     rel_folder = f"{draft.type}/{slug}/{version}"
     folder = site / rel_folder
@@ -134,7 +134,7 @@ def publish(
         e for e in catalogue["dokumente"] if not (e["dokument"] == slug and e["version"] == version)
     ] + [entry]
     write_site(ws, site, catalogue, now=when)
-    tag = f"lafast/{slug}/veroeffentlicht/{version}"
+    tag = f"{published_prefix(slug)}{version}"
     if not ws.store.tag_records(tag):
         ws.store.tag(tag, status.commit, f"Veröffentlicht: {slug} {version}\n\n{status.hash}")
     return PublishResult(folder, [p for _f, p in copied], entry, site)
