@@ -22,6 +22,7 @@ from lafast_docs.decisions.consensus import record
 from lafast_docs.decisions.disposition import decide as record_decision
 from lafast_docs.decisions.merge import MergePlan, literal
 from lafast_docs.decisions.merge import merge as do_merge
+from lafast_docs.decisions.overview import latest_round_tag, next_after_decision
 from lafast_docs.decisions.provenance import Trace, trace
 from lafast_docs.decisions.sheet import export
 from lafast_docs.decisions.sheetimport import import_sheet
@@ -54,6 +55,13 @@ from lafast_docs.workspace import Workspace
     help="Doppelung einer anderen Anmerkung (mit deren Kennung).",
 )
 @click.option("--text", default="", help="Bei --partly: die Formulierung, die übernommen wird.")
+@click.option(
+    "--replaces",
+    default="",
+    metavar="TEXTSTELLE",
+    help="Bei --partly: die Textstelle (wörtlich), die --text ersetzt – nötig, wenn die "
+    "Anmerkung nur eine Randnummer nennt (z. B. aus der Excel-Tabelle).",
+)
 @click.option("--reason", default="", help="Begründung (außer bei --accept Pflicht).")
 @pass_workspace
 def decide(
@@ -62,6 +70,7 @@ def decide(
     decision: str | None,
     duplicate_of: str | None,
     text: str,
+    replaces: str,
     reason: str,
 ) -> None:
     """Über eine Anmerkung entscheiden (Abwägung); frühere Entscheidungen bleiben erhalten.
@@ -70,6 +79,8 @@ def decide(
     Beispiele:  lafast decide AWO-MF-004 --accept
                 lafast decide AWO-MF-002 --partly --text "in der Regel unbefristet" \\
                   --reason "Ausnahme für Projektförderung aufgenommen"
+                lafast decide LAG-MF-003 --partly --replaces "auf volle Viertelstellen" \\
+                  --text "auf volle Zehntelstellen" --reason "Vorschlag der LAG"
                 lafast decide LAG-MF-002 --duplicate-of AWO-MF-001 --reason "gleicher Punkt"
     """
     decision = "doppelung" if duplicate_of else decision
@@ -78,15 +89,17 @@ def decide(
             "Geben Sie eine Entscheidung an: --accept, --partly, --reject, "
             "--defer, --noted, --withdrawn oder --duplicate-of."
         )
-    show.decision(
-        record_decision(
-            ws, kennung, decision, reason=reason, text=text, duplicate_of=duplicate_of or ""
-        )
+    recorded = record_decision(
+        ws,
+        kennung,
+        decision,
+        reason=reason,
+        text=text,
+        duplicate_of=duplicate_of or "",
+        replaces=replaces,
     )
-    show.hint(
-        "die nächste Anmerkung entscheiden; sind alle entschieden, den Beschluss des Gremiums "
-        "festhalten: „lafast consensus record KURZNAME --gremium …“."
-    )
+    show.decision(recorded)
+    show.hint(next_after_decision(ws, recorded.comment_id))
 
 
 @group(stage=DECISIONS)
@@ -153,7 +166,7 @@ def disposition_import(ws: Workspace, datei: str, dry_run: bool) -> None:
         f"{result.unchanged} unverändert, {result.open} noch offen."
     )
     if not dry_run:
-        show.hint(f"den Beschluss festhalten: „lafast consensus record {result.slug} --gremium …“.")
+        show.hint(next_after_decision(ws, "", slug=result.slug))
 
 
 @group(stage=DECISIONS)
@@ -228,12 +241,12 @@ def merge(ws: Workspace, kurzname: str, dry_run: bool) -> None:
                 lafast merge mindeststandards-fsa
     """
     result = do_merge(ws, kurzname, dry_run=dry_run)
-    _print_merge(result, kurzname, dry_run=dry_run)
-    if result.refused:
-        exit_with(1)
+    _print_merge(ws, result, kurzname, dry_run=dry_run)
+    if result.refused and not result.changes:
+        exit_with(1)  # nothing could be taken over; with changes saved, the list is a report
 
 
-def _print_merge(result: MergePlan, kurzname: str, *, dry_run: bool) -> None:
+def _print_merge(ws: Workspace, result: MergePlan, kurzname: str, *, dry_run: bool) -> None:
     for ch in result.changes:
         consent = f" – Konsens {', '.join(ch.consensus)}" if ch.consensus else ""
         click.secho(f"{ch.comment_id} ({ch.org}){consent}", bold=True)
@@ -256,9 +269,12 @@ def _print_merge(result: MergePlan, kurzname: str, *, dry_run: bool) -> None:
             f"{len(result.changes)} Änderung(en) übernommen."
         )
         show.hint(
-            f"„lafast synopse {kurzname} lafast/{kurzname}/runde-N HEAD“ für das Gremium und "
-            f"„lafast comments reply {kurzname}“ für die Antwortschreiben."
+            f"„lafast synopse {kurzname} {latest_round_tag(ws, kurzname)} HEAD“ für das "
+            f"Gremium und „lafast comments reply {kurzname}“ für die Antwortschreiben."
         )
+    if result.changes and result.refused:
+        left = ", ".join(r.comment_id for r in result.refused)
+        click.echo(f"Nicht übernommen ({len(result.refused)}): {left} – Gründe siehe oben.")
 
 
 @command(stage=DECISIONS, short_help="Herkunft eines Absatzes: Änderungen, Anmerkungen, Konsens.")

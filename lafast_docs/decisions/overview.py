@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from lafast_docs.consultation.rounds import list_rounds
 from lafast_docs.consultation.submissions import find_comment
 from lafast_docs.consultation.views import list_comments, show_comment
 from lafast_docs.decisions import consensus, disposition
 from lafast_docs.decisions.disposition import DECISIONS, Decision
+from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
 
 OPEN = "offen"  # the filter for comments nobody has decided yet
@@ -75,6 +77,8 @@ def _decision(d: Decision, title: str) -> list[str]:
     lines = [f"{title}: {d.label} ({_when(d)})"]
     if d.reason:
         lines.append(f"  Begründung: {d.reason}")
+    if d.replaces:
+        lines.append(f"  Ersetzt: „{d.replaces}“")
     if d.text:
         lines.append(f"  Übernommene Formulierung: „{d.text}“")
     if d.via:
@@ -88,3 +92,32 @@ def _when(d: Decision) -> str:
     if len(day) == 10 and day[4] == "-" and day[7] == "-":
         day = f"{day[8:10]}.{day[5:7]}.{day[:4]}" + (f", {clock}" if len(clock) == 5 else "")
     return f"am {day}" + (f", von {d.by}" if d.by else "")
+
+
+def latest_round_tag(ws: Workspace, slug: str) -> str:
+    """The frozen version of the newest round (what a Synopse compares against)."""
+    rounds = list_rounds(ws, slug)
+    return rounds[-1].tag if rounds else "HEAD~1"
+
+
+def next_after_decision(ws: Workspace, comment_id: str, *, slug: str = "") -> str:
+    """What comes next after a decision, with the values lafast knows: the next open comment,
+    else the committee's record (if the type needs one), else the merge."""
+    if not slug:
+        slug = str(find_comment(ws, comment_id)[0].data["document"])
+    still_open = list_decided(ws, slug, decision=OPEN)
+    if still_open:
+        return (
+            f"die nächste offene Anmerkung entscheiden, z. B. {still_open[0]['id']} "
+            f"({len(still_open)} offen: „lafast comments list {slug} --decision offen“)."
+        )
+    doc_type = load_draft(ws, slug, editable=False).type
+    for gremium in consensus.required_gremien(ws, doc_type):
+        if not any(k.gremium == gremium for k in consensus.list_consensus(ws, slug)):
+            return (
+                f"alle Anmerkungen sind entschieden; den Beschluss festhalten: „lafast consensus "
+                f"record {slug} --gremium {gremium} --date JJJJ-MM-TT --participants …“."
+            )
+    return (
+        f"alle Anmerkungen sind entschieden; „lafast merge {slug} --dry-run“ zeigt die Änderungen."
+    )
