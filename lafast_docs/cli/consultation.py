@@ -21,7 +21,7 @@ from lafast_docs.cli.options import (
 )
 from lafast_docs.consultation.intake.importer import ImportResult, import_files
 from lafast_docs.consultation.rounds import close_round, open_round
-from lafast_docs.decisions.overview import DECISION_FILTERS, show_decided
+from lafast_docs.decisions.overview import DECISION_FILTERS, next_after_decision, show_decided
 from lafast_docs.outputs.replies import REPLY, Reply, reply
 from lafast_docs.render.pipeline import parse_formats
 from lafast_docs.workspace import Workspace
@@ -89,8 +89,8 @@ def consult_close(ws: Workspace, kurzname: str) -> None:
     rnd = close_round(ws, kurzname)
     click.echo(f"{rnd.id} zu {kurzname} geschlossen.")
     show.hint(
-        f"über jede Anmerkung entscheiden: „lafast disposition export {kurzname}“ für die "
-        "Sitzung oder einzeln mit „lafast decide KENNUNG …“."
+        f"über die Anmerkungen entscheiden: „lafast disposition export {kurzname}“ für die "
+        f"Sitzung, oder einzeln: {next_after_decision(ws, '', slug=kurzname)}"
     )
 
 
@@ -157,10 +157,11 @@ def _print_imports(results: list[ImportResult]) -> int:
             click.echo(f"    Nicht zuzuordnen (veraltet markiert): {', '.join(r.stale)}")
         show.lines(f"    {note}" for note in r.notes if note)
     failed = [r for r in results if not r.ok]
-    if len(failed) < len(results):
+    slugs = sorted({r.path.parent.parent.name for r in results if r.ok and r.path is not None})
+    for slug in slugs:
         show.hint(
-            "„lafast consult status KURZNAME“ zeigt, wer noch fehlt, "
-            "„lafast comments list KURZNAME“ die Anmerkungen."
+            f"„lafast consult status {slug}“ zeigt, wer noch fehlt, "
+            f"„lafast comments list {slug}“ die Anmerkungen."
         )
     if failed:
         show.err(f"\n{len(failed)} von {len(results)} Datei(en) nicht eingelesen.")

@@ -96,7 +96,7 @@ def write_forms(
 
 def instructions(draft: Draft, rnd: Round, org_name: str) -> list[str]:
     return [
-        f"Beteiligungsrunde {rnd.number} zum {draft.type_name} „{draft.title}“, "
+        f"Beteiligungsrunde {rnd.number} {draft.type_with_zu} „{draft.title}“, "
         f"Version {draft.version}.",
         f"Bitte senden Sie Ihre Rückmeldung bis zum {german_date(rnd.deadline)} an die {org_name}.",
         "So kommentieren Sie in Word: Schalten Sie unter „Überprüfen“ die Funktion "

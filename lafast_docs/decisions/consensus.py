@@ -99,7 +99,10 @@ def record(
         if not ids:
             raise ConsensusError(
                 "Es gibt keine angenommenen Anmerkungen, die zu bestätigen wären.",
-                hint="Erst entscheiden: lafast decide KENNUNG --accept",
+                hint="Erst entscheiden, z. B. „lafast decide "
+                + (next((cid for cid, d in known.items() if d is None), "") or "KENNUNG")
+                + " --accept“ (offen: „lafast comments list "
+                + f"{slug} --decision offen“).",
             )
     else:
         ids = [c.strip().upper() for c in confirms or [] if c.strip()]

@@ -301,11 +301,14 @@ def require_complete(ws: Workspace, slug: str) -> SignoffStatus:
         elif not r.check.valid:
             problems.append(f"{r.label}: " + " ".join(r.check.reasons))
 
+    hint = f"„lafast signoff status {slug}“ zeigt die Einzelheiten"
+    missing = [f"„lafast signoff {slug} --as {r.role}“" for r in st.roles if not r.valid]
+    if missing:
+        hint += f"; fehlende Freigaben mit {' und '.join(missing)} einholen"
     raise SignoffError(
         f"„{slug}“ ist nicht (mehr) freigegeben.",
         problems=[Problem(p) for p in problems],
-        hint=f"„lafast signoff status {slug}“ zeigt die Einzelheiten; fehlende Freigaben mit "
-        f"„lafast signoff {slug} --as ROLLE“ einholen.",
+        hint=hint + ".",
     )
 
 
