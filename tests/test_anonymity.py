@@ -17,8 +17,7 @@ from lafast_docs.consultation.intake.importer import import_files
 from lafast_docs.consultation.rounds import open_round
 from lafast_docs.outputs.anonymity import letters
 from lafast_docs.workspace import Workspace
-from lafast_docs.workspace.config import CONFIG_NAME, load_config
-from tests.conftest import SAMPLE_SN, copy_samples, pdf_text
+from tests.conftest import SAMPLE_SN, copy_samples, pdf_text, without_signing
 from tests.intake_files import fill_yaml_form
 from tests.test_cli import _Main
 
@@ -46,14 +45,7 @@ def _answer(ws: Workspace, rnd, org: str, entries: str, consent: str, tmp: Path)
 
 @pytest.fixture
 def consulted(ws: Workspace, tmp_path: Path) -> tuple[Workspace, list[str], list[str]]:
-    ws = copy_samples(ws, SAMPLE_SN)
-    cfg = ws.root / CONFIG_NAME  # no keys in this test: unsigned approvals, unsigned PDF
-    text = (
-        cfg.read_text("utf-8").replace("git: ssh", "git: none").replace("pdf: true", "pdf: false")
-    )
-    cfg.write_text(text, "utf-8")
-    ws.config = load_config(cfg)
-    ws.store.commit([cfg], "ohne Signatur")
+    ws = without_signing(copy_samples(ws, SAMPLE_SN))  # no keys here: unsigned approvals, PDF
     rnd = open_round(
         ws,
         SAMPLE_SN,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from lafast_docs.workspace import Workspace
-from lafast_docs.workspace.config import CONFIG_NAME, load_config
-from tests.conftest import SAMPLE_SN, copy_samples, git
+from lafast_docs.workspace.config import CONFIG_NAME
+from tests.conftest import SAMPLE_SN, copy_samples, git, without_signing
 from tests.test_cli import _Main
 
 
@@ -18,15 +18,7 @@ def run(ws: Workspace, *args: str) -> tuple[int, str]:
 
 
 def _unsigned(ws: Workspace) -> Workspace:
-    ws = copy_samples(ws, SAMPLE_SN)
-    cfg = ws.root / CONFIG_NAME
-    text = (
-        cfg.read_text("utf-8").replace("git: ssh", "git: none").replace("pdf: true", "pdf: false")
-    )
-    cfg.write_text(text, "utf-8")
-    ws.config = load_config(cfg)
-    ws.store.commit([cfg], "ohne Signatur")
-    return ws
+    return without_signing(copy_samples(ws, SAMPLE_SN))
 
 
 def _tags(ws: Workspace) -> str:
