@@ -85,15 +85,11 @@ class SlugError(LafastError):
 
 
 class DraftNotFound(LafastError):
-    """No draft with this short name."""
-
-    exit_code = 4
+    """No draft with this short name (a usage error, like an invalid short name: code 1)."""
 
 
 class DraftExists(LafastError):
     """A draft with this short name exists already."""
-
-    exit_code = 4
 
 
 class DraftError(LafastError):
@@ -156,6 +152,10 @@ class NotVerifiable(LafastError):
 
 class TrustAnchorError(LafastError):
     """`--trust` names neither a readable certificate nor a SHA-256 fingerprint."""
+
+
+class VersionError(LafastError):
+    """A version number that is not allowed: not higher, malformed, or already published."""
 
 
 class PublishError(LafastError):

@@ -57,6 +57,18 @@ def copy_samples(ws: Workspace, *slugs: str) -> Workspace:
     return ws
 
 
+def without_signing(ws: Workspace) -> Workspace:
+    """The demo configuration with unsigned approvals and PDFs (tests that need no keys)."""
+    cfg = ws.root / CONFIG_NAME
+    text = (
+        cfg.read_text("utf-8").replace("git: ssh", "git: none").replace("pdf: true", "pdf: false")
+    )
+    cfg.write_text(text, "utf-8")
+    ws.config = load_config(cfg)
+    ws.store.commit([cfg], "ohne Signatur")
+    return ws
+
+
 @pytest.fixture
 def sample_ws(ws: Workspace) -> Workspace:
     """A workspace with the demo configuration and both shipped sample drafts."""

@@ -187,7 +187,7 @@ def test_new_with_bad_slug_and_duplicate(ws) -> None:
     assert "„mindeststandards-ue“" in err
     run(["new", "fachstandard", "a", "-t", "A"], cwd=ws.root)
     code, _out, err = run(["new", "stellungnahme", "a", "-t", "A"], cwd=ws.root)
-    assert code == 4 and "Den Entwurf „a“ gibt es schon" in err
+    assert code == 1 and "Den Entwurf „a“ gibt es schon" in err
 
 
 def test_unknown_type_is_usage_error(ws) -> None:
@@ -282,8 +282,8 @@ def test_render_unsafe_draft_fails_cleanly(ws) -> None:
     "args", [["log", "fehlt"], ["render", "fehlt"], ["save", "fehlt", "-m", "x"]]
 )
 def test_unknown_draft(ws, args) -> None:
-    code, _out, err = run(args, cwd=ws.root)
-    assert code == 4 and "Es gibt keinen Entwurf „fehlt“." in err
+    code, _out, err = run(args, cwd=ws.root)  # README: 1 = unknown short name, 4 = broken draft
+    assert code == 1 and "Es gibt keinen Entwurf „fehlt“." in err
 
 
 def test_demo_leaves_every_output_and_can_run_again(tmp_path: Path) -> None:

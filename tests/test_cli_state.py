@@ -44,6 +44,7 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
     "list": ([], 0),
     "status": ([], 0),
     "save": ([SAMPLE_SN, "-m", "Nichts geändert"], 0),
+    "version": ([SAMPLE_SN, "0.3"], 0),
     "log": ([SAMPLE_FS], 0),
     "diff": ([SAMPLE_FS, ROUND_1, "arbeitskopie"], 0),
     "check": ([SAMPLE_FS], 0),

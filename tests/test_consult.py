@@ -63,6 +63,7 @@ def test_xlsx_form_has_protected_header_dropdown_and_rn_validation(sn_ws) -> Non
         "Anmerkung",
         "Änderungsvorschlag",
         "Begründung",
+        "Zitat",
     ]
     assert sheet.protection.sheet is True
     assert sheet["A1"].protection.locked is True and sheet["D2"].protection.locked is False

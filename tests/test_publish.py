@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from lafast_docs.errors import PublishError, SlugError
+from lafast_docs.errors import SignoffError, SlugError
 from lafast_docs.release.final import render_final
 from lafast_docs.release.publish import publish
 from lafast_docs.release.signoff import sign_off
@@ -231,8 +231,10 @@ def test_new_version_keeps_the_old_and_same_version_needs_same_content(
     try:
         path.write_text(original + "\nEin Satz mehr.\n", "utf-8")
         save_draft(ws, SAMPLE_SN, "Satz ergänzt")
-        sign_off(ws, SAMPLE_SN, "leitung")
-        with pytest.raises(PublishError, match=r"Version 0\.2 .* schon mit anderem Inhalt"):
+        # refused at sign-off already, not only when publishing (lafast version gives 0.3)
+        with pytest.raises(SignoffError, match=r"Version 0\.2 .* schon mit anderem Inhalt"):
+            sign_off(ws, SAMPLE_SN, "leitung")
+        with pytest.raises(SignoffError, match=r"Version 0\.2 .* schon mit anderem Inhalt"):
             publish(ws, SAMPLE_SN, site)
         path.write_text(path.read_text("utf-8").replace('version: "0.2"', 'version: "0.3"'))
         save_draft(ws, SAMPLE_SN, "Version 0.3")

@@ -91,9 +91,17 @@ def consult_close(ws: Workspace, kurzname: str) -> None:
     rnd = core.rounds.close_round(ws, kurzname)
     click.echo(f"{rnd.id} zu {kurzname} geschlossen.")
     show.hint(
-        f"über jede Anmerkung entscheiden: „lafast disposition export {kurzname}“ für die "
-        "Sitzung oder einzeln mit „lafast decide KENNUNG …“."
+        f"über die Anmerkungen entscheiden: „lafast disposition export {kurzname}“ für die "
+        f"Sitzung, oder einzeln: {core.overview.next_after_decision(ws, '', slug=kurzname)}"
     )
+
+
+# decisions.overview.DECISION_FILTERS, spelled out so that `lafast --help` runs no core module
+# (tests/test_overview.py checks that the two agree)
+DECISION_FILTERS = (
+    "angenommen", "teilweise", "abgelehnt", "zurueckgestellt", "doppelung", "zurueckgezogen",
+    "kenntnis", "offen",
+)  # fmt: skip
 
 
 @group(stage=CONSULTATION)
@@ -112,6 +120,11 @@ def comments() -> None:
 @click.option(
     "--document", metavar="KURZNAME", help="Dokument, wenn die Datei es nicht selbst sagt."
 )
+@click.option(
+    "--late",
+    is_flag=True,
+    help="Auch nach „consult close“ einlesen; die Rückmeldung wird als verspätet markiert.",
+)
 @pass_workspace
 def comments_import(
     ws: Workspace,
@@ -119,6 +132,7 @@ def comments_import(
     from_org: str | None,
     round_id: str | None,
     document: str | None,
+    late: bool,
 ) -> None:
     """Rückmeldungen einlesen: DOCX, XLSX, CSV, YAML oder E-Mail (.eml).
 
@@ -136,6 +150,7 @@ def comments_import(
             round_id=round_id,
             document=document,
             progress=lambda _p: step(),
+            late=late,
         )
     if _print_imports(results):
         exit_with(1)
@@ -152,10 +167,11 @@ def _print_imports(results: list[ImportResult]) -> int:
             click.echo(f"    Nicht zuzuordnen (veraltet markiert): {', '.join(r.stale)}")
         show.lines(f"    {note}" for note in r.notes if note)
     failed = [r for r in results if not r.ok]
-    if len(failed) < len(results):
+    slugs = sorted({r.path.parent.parent.name for r in results if r.ok and r.path is not None})
+    for slug in slugs:
         show.hint(
-            "„lafast consult status KURZNAME“ zeigt, wer noch fehlt, "
-            "„lafast comments list KURZNAME“ die Anmerkungen."
+            f"„lafast consult status {slug}“ zeigt, wer noch fehlt, "
+            f"„lafast comments list {slug}“ die Anmerkungen."
         )
     if failed:
         show.err(f"\n{len(failed)} von {len(results)} Datei(en) nicht eingelesen.")
@@ -173,9 +189,19 @@ def _print_imports(results: list[ImportResult]) -> int:
 )
 @org_option("--org", help="Nur von dieser Organisation.")
 @click.option(
+    "--anchoring",
     "--state",
+    "state",
     type=click.Choice(["exakt", "unscharf", "randnummer", "veraltet", "ohne"]),
-    help="Nur mit diesem Zuordnungsstand.",
+    help="Nur mit diesem Zuordnungsstand: wie sicher die Anmerkung ihrer Textstelle "
+    "zugeordnet ist (--state ist der frühere Name).",
+)
+@click.option(
+    "--decision",
+    "--entscheidung",
+    "decision",
+    type=click.Choice(DECISION_FILTERS),
+    help="Nur mit dieser Entscheidung (offen: noch nicht entschieden).",
 )
 @json_option
 @pass_workspace
@@ -183,7 +209,8 @@ def comments_list(ws: Workspace, kurzname: str, as_json: bool, **filters: str | 
     """Anmerkungen eines Dokuments auflisten (mit Filtern).
 
     \b
-    Beispiel:  lafast comments list mindeststandards-fsa --rn 12 --kind inhaltlich
+    Beispiele:  lafast comments list mindeststandards-fsa --rn 12 --kind inhaltlich
+                lafast comments list mindeststandards-fsa --decision offen
     """
     show.comment_list(ws, kurzname, json_=as_json, **filters)
 
@@ -229,10 +256,10 @@ def _print_replies(replies: list[Reply]) -> None:
 @comment_id_argument()
 @pass_workspace
 def comments_show(ws: Workspace, kennung: str) -> None:
-    """Eine Anmerkung ganz zeigen: Text, Vorschlag als Wortvergleich, Zusammenhang.
+    """Eine Anmerkung ganz zeigen: Text, Vorschlag, Zusammenhang, Entscheidung mit Verlauf.
 
     \b
     Beispiel:  lafast comments show AWO-MF-003
     """
-    for line in core.views.show_comment(ws, kennung):
+    for line in core.overview.show_decided(ws, kennung):
         click.echo("  " + show.words(line) if isinstance(line, list) else line)

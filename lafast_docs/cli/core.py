@@ -68,13 +68,14 @@ if TYPE_CHECKING:  # what mypy checks the commands against
         consensus,
         disposition,
         merge,
+        overview,
         provenance,
         sheet,
         sheetimport,
     )
     from lafast_docs.office import demo, doctor, status
     from lafast_docs.outputs import document, redline, replies, synopse
-    from lafast_docs.release import final, publish, signoff, trust, verify
+    from lafast_docs.release import final, publish, signoff, trust, verify, versions
     from lafast_docs.render import pipeline
     from lafast_docs.storage import lock
     from lafast_docs.team import conflict, join, sync
@@ -88,6 +89,7 @@ else:  # the same modules, each run at its first use
     consensus = lazy("lafast_docs.decisions.consensus")
     disposition = lazy("lafast_docs.decisions.disposition")
     merge = lazy("lafast_docs.decisions.merge")
+    overview = lazy("lafast_docs.decisions.overview")
     provenance = lazy("lafast_docs.decisions.provenance")
     sheet = lazy("lafast_docs.decisions.sheet")
     sheetimport = lazy("lafast_docs.decisions.sheetimport")
@@ -103,6 +105,7 @@ else:  # the same modules, each run at its first use
     signoff = lazy("lafast_docs.release.signoff")
     trust = lazy("lafast_docs.release.trust")
     verify = lazy("lafast_docs.release.verify")
+    versions = lazy("lafast_docs.release.versions")
     pipeline = lazy("lafast_docs.render.pipeline")
     lock = lazy("lafast_docs.storage.lock")
     conflict = lazy("lafast_docs.team.conflict")

@@ -51,6 +51,13 @@ if TYPE_CHECKING:
     help="Doppelung einer anderen Anmerkung (mit deren Kennung).",
 )
 @click.option("--text", default="", help="Bei --partly: die Formulierung, die übernommen wird.")
+@click.option(
+    "--replaces",
+    default="",
+    metavar="TEXTSTELLE",
+    help="Bei --partly: die Textstelle (wörtlich), die --text ersetzt – nötig, wenn die "
+    "Anmerkung nur eine Randnummer nennt (z. B. aus der Excel-Tabelle).",
+)
 @click.option("--reason", default="", help="Begründung (außer bei --accept Pflicht).")
 @pass_workspace
 def decide(
@@ -59,6 +66,7 @@ def decide(
     decision: str | None,
     duplicate_of: str | None,
     text: str,
+    replaces: str,
     reason: str,
 ) -> None:
     """Über eine Anmerkung entscheiden (Abwägung); frühere Entscheidungen bleiben erhalten.
@@ -67,6 +75,8 @@ def decide(
     Beispiele:  lafast decide AWO-MF-004 --accept
                 lafast decide AWO-MF-002 --partly --text "in der Regel unbefristet" \\
                   --reason "Ausnahme für Projektförderung aufgenommen"
+                lafast decide LAG-MF-003 --partly --replaces "auf volle Viertelstellen" \\
+                  --text "auf volle Zehntelstellen" --reason "Vorschlag der LAG"
                 lafast decide LAG-MF-002 --duplicate-of AWO-MF-001 --reason "gleicher Punkt"
     """
     decision = "doppelung" if duplicate_of else decision
@@ -75,15 +85,17 @@ def decide(
             "Geben Sie eine Entscheidung an: --accept, --partly, --reject, "
             "--defer, --noted, --withdrawn oder --duplicate-of."
         )
-    show.decision(
-        core.disposition.decide(
-            ws, kennung, decision, reason=reason, text=text, duplicate_of=duplicate_of or ""
-        )
+    recorded = core.disposition.decide(
+        ws,
+        kennung,
+        decision,
+        reason=reason,
+        text=text,
+        duplicate_of=duplicate_of or "",
+        replaces=replaces,
     )
-    show.hint(
-        "die nächste Anmerkung entscheiden; sind alle entschieden, den Beschluss des Gremiums "
-        "festhalten: „lafast consensus record KURZNAME --gremium …“."
-    )
+    show.decision(recorded)
+    show.hint(core.overview.next_after_decision(ws, recorded.comment_id))
 
 
 @group(stage=DECISIONS)
@@ -152,7 +164,7 @@ def disposition_import(ws: Workspace, datei: str, dry_run: bool) -> None:
         f"{result.unchanged} unverändert, {result.open} noch offen."
     )
     if not dry_run:
-        show.hint(f"den Beschluss festhalten: „lafast consensus record {result.slug} --gremium …“.")
+        show.hint(core.overview.next_after_decision(ws, "", slug=result.slug))
 
 
 @group(stage=DECISIONS)
@@ -230,12 +242,12 @@ def merge(ws: Workspace, kurzname: str, dry_run: bool) -> None:
                 lafast merge mindeststandards-fsa
     """
     result = core.merge.merge(ws, kurzname, dry_run=dry_run)
-    _print_merge(result, kurzname, dry_run=dry_run)
-    if result.refused:
-        exit_with(1)
+    _print_merge(ws, result, kurzname, dry_run=dry_run)
+    if result.refused and not result.changes:
+        exit_with(1)  # nothing could be taken over; with changes saved, the list is a report
 
 
-def _print_merge(result: MergePlan, kurzname: str, *, dry_run: bool) -> None:
+def _print_merge(ws: Workspace, result: MergePlan, kurzname: str, *, dry_run: bool) -> None:
     for ch in result.changes:
         consent = f" – Konsens {', '.join(ch.consensus)}" if ch.consensus else ""
         click.secho(f"{ch.comment_id} ({ch.org}){consent}", bold=True)
@@ -257,10 +269,14 @@ def _print_merge(result: MergePlan, kurzname: str, *, dry_run: bool) -> None:
             f"\nVersion {result.version_to} gespeichert ({result.commit[:10]}): "
             f"{len(result.changes)} Änderung(en) übernommen."
         )
+        tag = core.overview.latest_round_tag(ws, kurzname)
         show.hint(
-            f"„lafast synopse {kurzname} lafast/{kurzname}/runde-N HEAD“ für das Gremium und "
-            f"„lafast comments reply {kurzname}“ für die Antwortschreiben."
+            f"„lafast synopse {kurzname} {tag} HEAD“ für das "
+            f"Gremium und „lafast comments reply {kurzname}“ für die Antwortschreiben."
         )
+    if result.changes and result.refused:
+        left = ", ".join(r.comment_id for r in result.refused)
+        click.echo(f"Nicht übernommen ({len(result.refused)}): {left} – Gründe siehe oben.")
 
 
 @command(stage=DECISIONS, short_help="Herkunft eines Absatzes: Änderungen, Anmerkungen, Konsens.")

@@ -126,6 +126,7 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
                         "rueckmeldungen": r.submissions,
                         "eingegangen": r.last_received or None,
                         "absender_abweichend": r.unconfirmed_senders,
+                        "verspaetet": r.late,
                     }
                     for r in rows
                 ],
@@ -145,6 +146,7 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
                 r.name,
                 str(r.submissions),
                 (f"eingegangen {r.last_received[:10]}" if r.answered else missing)
+                + (", verspätet" if r.late else "")
                 + (" – ABSENDER PRÜFEN" if r.unconfirmed_senders else ""),
             ]
             for r in rows
@@ -159,10 +161,16 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
                 "E-Mail-Adresse, die nicht im Adressbuch steht. Nachfragen; ist sie echt: "
                 f"lafast comments import DATEI --from {r.org}"
             )
+    late = sum(r.late for r in rows)
+    if late and rnd.closed:
+        click.echo(
+            f"{late} Rückmeldung(en) verspätet, nach dem Schluss der Runde am "
+            f"{rnd.closed:%d.%m.%Y} eingelesen."
+        )
 
 
 def comment_list(ws: Workspace, kurzname: str, *, json_: bool = False, **filters: Any) -> None:
-    rows = core.views.list_comments(ws, kurzname, **filters)
+    rows = core.overview.list_decided(ws, kurzname, **filters)
     if json_:
         as_json(rows)
         return
@@ -170,9 +178,17 @@ def comment_list(ws: Workspace, kurzname: str, *, json_: bool = False, **filters
         click.echo("Keine Anmerkungen gefunden.")
         return
     table(
-        ["Kennung", "Rn.", "Art", "Von", "Zuordnung", "Anmerkung / Vorschlag"],
+        ["Kennung", "Rn.", "Art", "Von", "Zuordnung", "Entscheidung", "Anmerkung / Vorschlag"],
         [
-            [r["id"], str(r["rn"] or "–"), r["art"], r["org"], r["zuordnung"], r["kurz"]]
+            [
+                r["id"],
+                str(r["rn"] or "–"),
+                r["art"],
+                r["org"],
+                r["zuordnung"],
+                r["entscheidung"],
+                r["kurz"],
+            ]
             for r in rows
         ],
     )

@@ -1,4 +1,4 @@
-"""Schreiben: new, list, status, save, log, diff, check, render."""
+"""Schreiben: new, list, status, save, version, log, diff, check, render."""
 
 from __future__ import annotations
 
@@ -116,6 +116,44 @@ def save(ws: Workspace, kurzname: str, message: str) -> None:
             f"„lafast render {kurzname}“ zum Ansehen, oder „lafast consult open {kurzname} "
             "--deadline JJJJ-MM-TT --invite alle“ für eine Beteiligungsrunde."
         )
+
+
+@command(
+    stage=WRITING,
+    short_help="Versionsnummer zeigen oder erhöhen (z. B. 0.2 → 1.0).",
+    changes_state=True,
+)
+@slug_argument()
+@click.argument("neu", required=False, metavar="[NEUE_VERSION]")
+@pass_workspace
+def version(ws: Workspace, kurzname: str, neu: str | None) -> None:
+    """Versionsnummer eines Entwurfs zeigen oder erhöhen (ein Commit).
+
+    Ohne NEUE_VERSION: die jetzige Nummer, was schon veröffentlicht ist und die üblichen
+    nächsten Nummern. Eine Nummer gilt für genau einen Inhalt: was veröffentlicht ist, wird
+    nicht wieder vergeben.
+
+    \b
+    Beispiele:  lafast version mindeststandards-fsa
+                lafast version mindeststandards-fsa 1.0
+    """
+    if neu is None:
+        current = core.drafts.load_draft(ws, kurzname, editable=False).version
+        published = sorted(core.versions.published_versions(ws, kurzname), key=core.versions.key)
+        click.echo(f"{kurzname}: Version {current}")
+        click.echo("Veröffentlicht: " + (", ".join(published) or "noch keine"))
+        steps = core.versions.next_versions(current)
+        click.echo(
+            f"Nächste Nummer: {' oder '.join(steps)} („lafast version {kurzname} {steps[0]}“)"
+        )
+        return
+    change = core.versions.set_version(ws, kurzname, neu)
+    click.echo(
+        f"{kurzname}: Version {change.old} → {change.new}, gespeichert als {change.commit[:10]}."
+    )
+    roles = ", ".join(f"„lafast signoff {kurzname} --as {r}“" for r in change.approvers)
+    if roles:
+        click.echo(f"Freigaben für Version {change.new} einholen: {roles}.")
 
 
 @command(stage=WRITING)

@@ -39,7 +39,16 @@ KIND_LABELS = {
     "inhaltlich": "inhaltlich",
     "redaktionell": "redaktionell",
 }
-XLSX_COLUMNS = ("Rn.", "Abschnitt", "Art", "Anmerkung", "Änderungsvorschlag", "Begründung")
+# "Zitat" last: forms already sent keep their columns, and only the header names matter on import
+XLSX_COLUMNS = (
+    "Rn.",
+    "Abschnitt",
+    "Art",
+    "Anmerkung",
+    "Änderungsvorschlag",
+    "Begründung",
+    "Zitat",
+)
 XLSX_ROWS = 300  # prepared rows with drop-downs and validation
 # the "Angaben" sheet of the XLSX form: label in column A, the answer in column B
 XLSX_DETAILS = ("Einwilligung zur Veröffentlichung", "Ansprechperson", "E-Mail")
@@ -87,7 +96,7 @@ def write_forms(
 
 def instructions(draft: Draft, rnd: Round, org_name: str) -> list[str]:
     return [
-        f"Beteiligungsrunde {rnd.number} zum {draft.type_name} „{draft.title}“, "
+        f"Beteiligungsrunde {rnd.number} {draft.type_with_zu} „{draft.title}“, "
         f"Version {draft.version}.",
         f"Bitte senden Sie Ihre Rückmeldung bis zum {german_date(rnd.deadline)} an die {org_name}.",
         "So kommentieren Sie in Word: Schalten Sie unter „Überprüfen“ die Funktion "
@@ -161,7 +170,7 @@ def write_xlsx_form(draft: Draft, rnd: Round, org: Org, blocks: list[Block], tar
     for cell in ws[1]:
         cell.font, cell.fill = bold, fill
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for col, width in zip("ABCDEF", (8, 22, 16, 50, 50, 40), strict=True):
+    for col, width in zip("ABCDEFG", (8, 22, 16, 50, 50, 40, 40), strict=True):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     unlocked = Protection(locked=False)
@@ -234,7 +243,9 @@ def write_xlsx_form(draft: Draft, rnd: Round, org: Org, blocks: list[Block], tar
         *instructions(draft, rnd, "Fachstelle")[:2],
         "Eine Zeile je Anmerkung im Blatt „Anmerkungen“. Rn. = Randnummer des Absatzes "
         "(siehe Blatt „Text“), Art = grundsätzlich, inhaltlich oder redaktionell.",
-        "Änderungsvorschlag: die neue Formulierung. Begründung: warum.",
+        "Änderungsvorschlag: die neue Formulierung. Begründung: warum. Zitat: die Textstelle, "
+        "die der Vorschlag ersetzen soll, wörtlich (aus dem Blatt „Text“ kopieren) – nur so "
+        "kann er genau übernommen werden.",
         "Im Blatt „Angaben“: ob Ihre Rückmeldung veröffentlicht werden darf (z. B. in der "
         "Synopse) und wer Ansprechperson für Rückfragen ist.",
         "Die Kopfzeile ist geschützt; bitte keine Spalten einfügen oder umbenennen.",

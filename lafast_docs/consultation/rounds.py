@@ -254,6 +254,7 @@ class InviteeStatus:
     submissions: int
     last_received: str
     unconfirmed_senders: int = 0  # e-mails whose sender does not fit the address book
+    late: int = 0  # of the submissions, how many came after the round was closed
 
     @property
     def answered(self) -> bool:
@@ -267,7 +268,9 @@ def round_status(
     rnd = find_round(ws, slug, round_id)
     subs = list_submissions(rnd.folder)
     rows = []
-    for org_id in rnd.invitees:
+    extra = sorted({s.org for s in subs} - set(rnd.invitees))
+    # answers from organisations that were not invited are kept too
+    for org_id in [*rnd.invitees, *extra]:
         mine = [s for s in subs if s.org == org_id]
         org = ws.config.org(org_id)
         rows.append(
@@ -277,19 +280,7 @@ def round_status(
                 len(mine),
                 max((s.received for s in mine), default=""),
                 sum(1 for s in mine if is_unconfirmed(s.data)),
-            )
-        )
-    extra = sorted({s.org for s in subs} - set(rnd.invitees))
-    for org_id in extra:  # answers from organisations that were not invited are kept too
-        mine = [s for s in subs if s.org == org_id]
-        org = ws.config.org(org_id)
-        rows.append(
-            InviteeStatus(
-                org_id,
-                org.name if org else org_id,
-                len(mine),
-                max(s.received for s in mine),
-                sum(1 for s in mine if is_unconfirmed(s.data)),
+                sum(1 for s in mine if s.data.get("late")),
             )
         )
     overdue = (today or dt.date.today()) > rnd.deadline

@@ -64,6 +64,7 @@ def list_comments(
                 "anmerkung": c.get("text", ""),
                 "vorschlag": c.get("proposal"),
                 "begruendung": c.get("rationale", ""),
+                "verspaetet": bool(sub.data.get("late")),
             }
         )
     return rows
@@ -83,6 +84,8 @@ def show_comment(ws: Workspace, comment_id: str) -> list[Any]:
         + f" – Zuordnung: {STATE_NAMES[a['state']]}",
         f"Herkunft: {c.get('origin', '')}; Original: {sub.data['source']['file']}",
     ]
+    if sub.data.get("late"):
+        lines.append(f"Eingang: verspätet, am {sub.received[:10]} nach dem Schluss der Runde")
     if a["state"] == "veraltet":
         lines.append(
             "ACHTUNG: Die Textstelle wurde in der beratenen Fassung nicht gefunden. "

@@ -99,8 +99,9 @@ def record(
         if not ids:
             raise ConsensusError(
                 f"In der {rnd.id} gibt es keine angenommenen Anmerkungen, die zu bestätigen wären.",
-                hint="Erst entscheiden: lafast decide KENNUNG --accept"
-                + ("; eine andere Runde wählen Sie mit --round N." if rnd.number > 1 else ""),
+                hint="Erst entscheiden (offen: „lafast comments list "
+                + f"{slug} --decision offen“)"
+                + ("; eine andere Runde wählen Sie mit --round N." if rnd.number > 1 else "."),
             )
     else:
         ids = list(dict.fromkeys(c.strip().upper() for c in confirms or [] if c.strip()))

@@ -49,6 +49,7 @@ class Decision:
     by: str
     at: str
     via: str = ""  # where a bulk decision came from, e.g. "abwaegung.xlsx, Zeile 7"
+    replaces: str = ""  # for "teilweise": the passage `text` replaces (when the comment has none)
 
     @property
     def label(self) -> str:
@@ -63,15 +64,18 @@ class Decision:
             data["duplicate_of"] = self.duplicate_of
         if self.via:
             data["via"] = self.via
+        if self.replaces:
+            data["replaces"] = self.replaces
         return data
 
     def same_as(self, other: Decision) -> bool:
         """The same decision, whoever made it when."""
-        return (self.decision, self.reason, self.text, self.duplicate_of) == (
+        return (self.decision, self.reason, self.text, self.duplicate_of, self.replaces) == (
             other.decision,
             other.reason,
             other.text,
             other.duplicate_of,
+            other.replaces,
         )
 
 
@@ -112,6 +116,7 @@ def load(round_folder: Path) -> dict[str, list[Decision]]:
                 str(e.get("by") or ""),
                 str(e.get("at") or ""),
                 str(e.get("via") or ""),
+                str(e.get("replaces") or ""),
             )
             for e in entries
         ]
@@ -145,7 +150,9 @@ def _write(
     return path
 
 
-def validate_decision(decision: str, *, reason: str, text: str, duplicate_of: str) -> None:
+def validate_decision(
+    decision: str, *, reason: str, text: str, duplicate_of: str, replaces: str = ""
+) -> None:
     if decision not in DECISIONS:
         raise DecisionError(
             f"Unbekannte Entscheidung „{decision}“.", hint="Möglich: " + ", ".join(DECISIONS)
@@ -159,6 +166,11 @@ def validate_decision(decision: str, *, reason: str, text: str, duplicate_of: st
         raise DecisionError(
             "Bei „teilweise angenommen“ fehlt die übernommene Formulierung.",
             hint='Geben Sie sie mit --text "…" an.',
+        )
+    if replaces.strip() and decision != "teilweise":
+        raise DecisionError(
+            "Die ersetzte Textstelle (--replaces) gibt es nur bei „teilweise angenommen“.",
+            hint='Entscheiden Sie mit --partly --text "…" --replaces "…".',
         )
     if decision == "doppelung" and not duplicate_of.strip():
         raise DecisionError(
@@ -175,10 +187,15 @@ def decide(
     reason: str = "",
     text: str = "",
     duplicate_of: str = "",
+    replaces: str = "",
     commit: bool = True,
 ) -> Decision:
-    """Record one decision (appended to the comment's history) and commit."""
-    validate_decision(decision, reason=reason, text=text, duplicate_of=duplicate_of)
+    """Record one decision (appended to the comment's history) and commit. `replaces`: for
+    „teilweise“, the passage of the text that `text` replaces (for a comment that names only a
+    Randnummer, e.g. from a spreadsheet)."""
+    validate_decision(
+        decision, reason=reason, text=text, duplicate_of=duplicate_of, replaces=replaces
+    )
     sub, comment = find_comment(ws, comment_id)
     if duplicate_of:
         find_comment(ws, duplicate_of)  # must exist
@@ -186,7 +203,7 @@ def decide(
             raise DecisionError("Eine Anmerkung kann keine Doppelung ihrer selbst sein.")
     folder = sub.path.parent
     decisions = load(folder)
-    entry = make(ws, comment["id"], decision, reason, text, duplicate_of)
+    entry = make(ws, comment["id"], decision, reason, text, duplicate_of, replaces=replaces)
     history = decisions.setdefault(comment["id"], [])
     if history and history[-1].same_as(entry) and history[-1].by == entry.by:
         return history[-1]  # a rerun (e.g. after a crash) records it once
@@ -205,6 +222,8 @@ def make(
     text: str = "",
     duplicate_of: str = "",
     via: str = "",
+    *,
+    replaces: str = "",
 ) -> Decision:
     """A new decision by the current user, now."""
     return Decision(
@@ -216,6 +235,7 @@ def make(
         ws.store.identity(),
         dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         via,
+        " ".join(replaces.split()),
     )
 
 

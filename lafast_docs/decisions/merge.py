@@ -164,14 +164,14 @@ def plan(ws: Workspace, slug: str) -> MergePlan:
         anchor = c["anchor"]
         proposal = c.get("proposal")
         if d.decision == "teilweise":
-            old = proposal["old"] if proposal else anchor.get("exact", "")
+            old = d.replaces or (proposal["old"] if proposal else anchor.get("exact", ""))
             new = d.text
         elif proposal:
             old, new = proposal["old"], proposal["new"]
         else:
             result.not_textual.append(c["id"])
             continue
-        if anchor["state"] == "veraltet":
+        if anchor["state"] == "veraltet" and not d.replaces:
             result.refused.append(
                 Refusal(
                     c["id"],
@@ -185,7 +185,9 @@ def plan(ws: Workspace, slug: str) -> MergePlan:
                 Refusal(
                     c["id"],
                     f"der Vorschlag nennt keine Textstelle (nur Rn. {anchor.get('rn')})",
-                    "Entscheiden Sie „teilweise“ mit --text und einem Zitat, oder von Hand ändern.",
+                    "Die Textstelle nennen, die ersetzt wird: „lafast decide "
+                    f'{c["id"]} --partly --replaces "…" --text "{new or "…"}" --reason "…"“ '
+                    "– oder von Hand ändern und mit „lafast save“ speichern.",
                 )
             )
             continue

@@ -46,6 +46,7 @@ class Reply:
     lines: list[Line]
     received: list[str]
     outputs: list[Output] = field(default_factory=list)
+    contact: str = ""  # the person to greet: from the answer, else from the address book
 
     @property
     def open(self) -> int:
@@ -100,8 +101,39 @@ def collect(ws: Workspace, folder: Path, only: str | None = None) -> list[Reply]
         name = org.name if org else str(subs[0].data.get("org_name") or org_id)
         lines = [_line(c, decided.get(c["id"])) for s in subs for c in s.comments]
         received = sorted({s.received[:10] for s in subs})
-        replies.append(Reply(org_id, name, lines, received))
+        given = [str((s.data.get("contact") or {}).get("name") or "") for s in subs]
+        candidates = [*reversed(given), org.contact if org else ""]
+        contact = next((c for c in candidates if salutation(c) != NO_NAME), "")
+        replies.append(Reply(org_id, name, lines, received, contact=contact))
     return replies
+
+
+NO_NAME = "Sehr geehrte Damen und Herren,"
+
+
+def salutation(contact: str) -> str:
+    """The greeting for a contact as written in the address book or the form.
+
+    „Frau Dr. Katrin Weber, Fachreferentin“ -> „Sehr geehrte Frau Dr. Weber,“; a name without
+    „Frau“/„Herr“ is greeted without guessing a gender („Guten Tag Katrin Weber,“); anything
+    that is not a person's name (a group such as „Sprecher*innenkreis“) gets the general form."""
+    name = " ".join(contact.split(",")[0].split())
+    if len(name) > 80 or any(not (ch.isalpha() or ch in " .-'") for ch in name):
+        return NO_NAME
+    words = name.split()
+    form = {"frau": "Sehr geehrte Frau", "herr": "Sehr geehrter Herr"}.get(
+        words[0].lower() if words else ""
+    )
+    rest = words[1:] if form else words
+    titles = [w for w in rest if w in ("Dr.", "Prof.")]
+    names = [w for w in rest if w not in titles]
+    if not names or not all(w[0].isupper() for w in names):
+        return NO_NAME
+    if form:
+        return f"{form} {' '.join([*titles, names[-1]])},"
+    if len(names) < 2:
+        return NO_NAME
+    return f"Guten Tag {' '.join([*titles, *names])},"
 
 
 def _summary(reply: Reply) -> str:
@@ -117,7 +149,7 @@ def _letter(reply: Reply, title: str, version: str, round_no: int) -> list[str]:
     """The paragraphs before the table."""
     n = len(reply.lines)
     out = [
-        "Sehr geehrte Damen und Herren,",
+        salutation(reply.contact),
         f"vielen Dank für Ihre Rückmeldung vom {_dates(reply)} zum Entwurf „{title}“ "
         f"(Version {version}, Beteiligungsrunde {round_no}). Wir haben "
         + ("Ihre Anmerkung" if n == 1 else f"jede Ihrer {n} Anmerkungen")

@@ -4,13 +4,13 @@ new text), as PDF (landscape, accessible), DOCX (a real Word table) and XLSX.
 One row per Randnummer that changed between the two versions or was commented, plus one row
 for comments on the whole document. Organisations that asked for anonymity appear as
 "Träger A", "Gremium B"; with `public=True` (for publication) submissions marked `intern` are
-left out. Contact details never appear.
+left out and anonymised ones carry neutral ids (`outputs/anonymity.py`). Contact details never
+appear.
 """
 
 from __future__ import annotations
 
 import html as html_lib
-import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from lafast_docs.consultation.model import KIND_NAMES
 from lafast_docs.consultation.rounds import rounds_between
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import disposition
+from lafast_docs.outputs.anonymity import anonymity
 from lafast_docs.render import pdf, tables
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
@@ -28,7 +29,6 @@ from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Block
 from lafast_docs.workspace import Workspace
-from lafast_docs.workspace.config import ORG_TYPE_NAMES
 
 
 @dataclass
@@ -51,17 +51,6 @@ class Row:
         if self.rn_old and self.rn_new and self.rn_old != self.rn_new:
             return f"{self.rn_old} → {self.rn_new}"
         return str(self.rn_old or self.rn_new)
-
-
-def _who(sub: Any, ws: Workspace, aliases: dict[str, str]) -> str:
-    if sub.data["consent"] != "anonymisiert":
-        return str(sub.data.get("org_name") or sub.org)
-    if sub.org not in aliases:
-        org = ws.config.org(sub.org)
-        kind = ORG_TYPE_NAMES.get(org.type if org else "traeger", "Träger")
-        n = sum(1 for v in aliases.values() if v.startswith(kind))
-        aliases[sub.org] = f"{kind} {string.ascii_uppercase[n % 26]}"
-    return aliases[sub.org]
 
 
 def _entry(c: dict[str, Any], d: Any, who: str, where: str) -> dict[str, str]:
@@ -138,31 +127,34 @@ def build_rows(
     new = model_of(draft_at(ws, slug, rev_b)).blocks
     table = _Rows(old, new)
     commit_a = ws.store.resolve("HEAD" if rev_a == WORKING else rev_a)
-    aliases: dict[str, str] = {}
+    # per comment shown: its round's decisions, made on A?, the blocks it was made on, …
+    shown: list[tuple[dict[str, Any], bool, list[Block], Any, dict[str, Any], str]] = []
     for rnd in rounds_between(ws, slug, rev_a, rev_b):
         decided = disposition.current(rnd.folder)
         same = rnd.commit == commit_a
         made_on = old if same else model_of(draft_at(ws, slug, rnd.commit)).blocks
         for sub in list_submissions(rnd.folder):
-            if public and sub.data["consent"] == "intern":
-                continue
-            for c in sub.comments:
-                rn = c["anchor"].get("rn")
-                where = "" if same or not rn else f"Rn. {rn} der Version {rnd.version}"
-                entry = _entry(c, decided.get(c["id"]), _who(sub, ws, aliases), where)
-                if same:  # the common case: the Synopse of one round from its version
-                    if not rn or rn > len(old):
-                        table.general.comments.append(entry)
-                    else:
-                        table.at_old(rn).comments.append(entry)
-                elif not rn and c["anchor"]["state"] == "ohne":
-                    table.general.comments.append(entry)
-                elif (rn_old := carry(c["anchor"], made_on, old)) is not None:
-                    table.at_old(rn_old).comments.append(entry)
-                elif (rn_new := carry(c["anchor"], made_on, new)) is not None:
-                    table.at_new(rn_new).comments.append(entry)
-                else:
-                    table.stale.comments.append(entry)
+            if not (public and sub.data["consent"] == "intern"):
+                shown.extend((decided, same, made_on, sub, c, rnd.version) for c in sub.comments)
+    anon = anonymity(ws, [(sub, c) for _d, _s, _m, sub, c, _v in shown], public=public)
+    for decided, same, made_on, sub, c, version in shown:
+        rn = c["anchor"].get("rn")
+        where = "" if same or not rn else f"Rn. {rn} der Version {version}"
+        entry = _entry(c, decided.get(c["id"]), anon.who(sub), where)
+        entry = anon.scrub_all(entry)  # public: neutral ids, no name of an anonymised org
+        if same:  # the common case: the Synopse of one round from its version
+            if not rn or rn > len(old):
+                table.general.comments.append(entry)
+            else:
+                table.at_old(rn).comments.append(entry)
+        elif not rn and c["anchor"]["state"] == "ohne":
+            table.general.comments.append(entry)
+        elif (rn_old := carry(c["anchor"], made_on, old)) is not None:
+            table.at_old(rn_old).comments.append(entry)
+        elif (rn_new := carry(c["anchor"], made_on, new)) is not None:
+            table.at_new(rn_new).comments.append(entry)
+        else:
+            table.stale.comments.append(entry)
     return table.ordered()
 
 

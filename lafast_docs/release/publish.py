@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +35,7 @@ from lafast_docs.release.keyring import load_keyring
 from lafast_docs.release.signing import office_certificate, sign_detached
 from lafast_docs.release.trust import fingerprint, load_cert_bytes
 from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE
+from lafast_docs.release.versions import VERSION_RE, next_versions, published_prefix
 from lafast_docs.render.context import german_date
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
@@ -47,7 +47,6 @@ CATALOGUE = "catalogue.json"
 CERTIFICATE = "zertifikat.pem"
 CATALOGUE_FORMAT = 1
 SITE_MODE = 0o644  # every file written into the site, whatever it replaces
-VERSION_RE = re.compile(r"\A\d+(\.\d+){0,2}\Z")
 LABELS = {
     "pdf": ("PDF (barrierefrei)", "application/pdf"),
     "docx": (
@@ -92,8 +91,9 @@ def publish(
     if old is not None and old["freigabe"] != status.hash:
         raise PublishError(
             f"Version {version} von „{slug}“ ist schon mit anderem Inhalt veröffentlicht.",
-            hint="Erhöhen Sie „version“ im Kopf des Entwurfs, speichern Sie, holen Sie die "
-            "Freigaben erneut ein und veröffentlichen Sie dann.",
+            hint=f"Eine neue Versionsnummer vergeben („lafast version {slug} "
+            f"{next_versions(version)[0]}“), die Freigaben erneut einholen und dann "
+            "veröffentlichen.",
         )
     rel_folder = f"{draft.type}/{slug}/{version}"
     for rel in (
@@ -151,7 +151,7 @@ def publish(
         e for e in catalogue["dokumente"] if not (e["dokument"] == slug and e["version"] == version)
     ] + [entry]
     pin = write_site(ws, site, catalogue, now=when)
-    tag = f"lafast/{slug}/veroeffentlicht/{version}"
+    tag = f"{published_prefix(slug)}{version}"
     if not ws.store.tag_records(tag):
         ws.store.tag(tag, status.commit, f"Veröffentlicht: {slug} {version}\n\n{status.hash}")
     return PublishResult(folder, [p for _f, p in copied], entry, site, pin)

@@ -19,16 +19,18 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from lafast_docs.errors import ConfigError, Problem, SignoffError
+from lafast_docs.errors import ConfigError, LafastError, Problem, SignoffError
 from lafast_docs.external import resources
 from lafast_docs.release.keyring import Keyring, load_keyring
 from lafast_docs.release.signers import approver, first_line, pinned_refusal, verify_for
+from lafast_docs.release.versions import published_conflict
 from lafast_docs.storage import yamlio
 from lafast_docs.text.drafts import load_draft, parse_draft
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import CONFIG_NAME, DOC_TYPE_PLURALS
 
 RECORD_FORMAT = 1
+MAX_BLAMED = 30  # commits looked at per changed part when naming what voided a sign-off
 PART_NAMES = {
     "text": "Text oder Bilder des Entwurfs",
     "vorlagen": "Vorlagen (Gestaltung)",
@@ -215,17 +217,43 @@ def check(ws: Workspace, a: Approval, keyring: Keyring, parts: dict[str, str], h
                     f"{person.name}, oder sie ist ungültig (git: {first_line(raw)})."
                 )
     if content_hash(parts) != a.hash:
-        changed = [PART_NAMES.get(k, k) for k in parts if parts[k] != a.parts.get(k)]
-        commits = ws.store.commits_between(
-            a.commit, head, [ws.drafts_dir / a.slug, ws.templates_dir, ws.root / CONFIG_NAME]
-        )
-        reason = "Nach der Freigabe geändert: " + ", ".join(changed or ["Inhalt"])
-        if commits:
-            shown = "; ".join(f"{ci.short} „{ci.subject}“ ({ci.author})" for ci in commits[:3])
-            more = f" und {len(commits) - 3} weitere" if len(commits) > 3 else ""
-            reason += f" – in {shown}{more}"
-        c.refuse(reason + ".")
+        c.refuse(void_reason(ws, a, parts, head))
     return c
+
+
+def _part_at(ws: Workspace, slug: str, rev: str, part: str) -> str | None:
+    try:
+        return content_parts(ws, slug, rev).get(part)
+    except (LafastError, KeyError):  # the draft did not exist there, or could not be read
+        return None
+
+
+def void_reason(ws: Workspace, a: Approval, parts: dict[str, str], head: str) -> str:
+    """Which part changed after the approval, and exactly the saved changes that changed it:
+    a commit counts only when the part's hash differs before and after it (a change of
+    `remote:` in lafast.yaml, or a template of another document type, is not named)."""
+    changed = [k for k in parts if parts[k] != a.parts.get(k)] or list(parts)
+    paths = {
+        "text": [ws.drafts_dir / a.slug],
+        "vorlagen": [ws.templates_dir],
+        "organisation": [ws.root / CONFIG_NAME],
+    }
+    found: list[str] = []
+    for part in changed:
+        culprits = []
+        commits = ws.store.commits_between(a.commit, head, paths.get(part, [ws.root]))
+        for ci in commits[:MAX_BLAMED]:
+            if _part_at(ws, a.slug, f"{ci.sha}^", part) != _part_at(ws, a.slug, ci.sha, part):
+                culprits.append(f"{ci.short} „{ci.subject}“ ({ci.author})")
+        name = PART_NAMES.get(part, part)
+        if culprits:
+            more = f" und {len(culprits) - 3} weitere" if len(culprits) > 3 else ""
+            found.append(f"{name} – in {'; '.join(culprits[:3])}{more}")
+        elif part == "vorlagen":
+            found.append(f"{name} – die eingebauten Vorlagen dieser lafast-Version")
+        else:
+            found.append(f"{name} – noch nicht gespeichert oder außerhalb von lafast")
+    return "Nach der Freigabe geändert: " + "; ".join(found) + "."
 
 
 def signoff_status(ws: Workspace, slug: str, *, keyring: Keyring | None = None) -> SignoffStatus:
@@ -256,6 +284,9 @@ def signoff_status(ws: Workspace, slug: str, *, keyring: Keyring | None = None) 
 def require_complete(ws: Workspace, slug: str) -> SignoffStatus:
     """The status, or a SignoffError naming every missing or void approval."""
     st = signoff_status(ws, slug)
+    conflict = published_conflict(ws, slug, st.version, st.hash)
+    if conflict is not None:
+        raise conflict
     if st.complete:
         return st
     problems = []
@@ -270,11 +301,14 @@ def require_complete(ws: Workspace, slug: str) -> SignoffStatus:
         elif not r.check.valid:
             problems.append(f"{r.label}: " + " ".join(r.check.reasons))
 
+    hint = f"„lafast signoff status {slug}“ zeigt die Einzelheiten"
+    missing = [f"„lafast signoff {slug} --as {r.role}“" for r in st.roles if not r.valid]
+    if missing:
+        hint += f"; fehlende Freigaben mit {' und '.join(missing)} einholen"
     raise SignoffError(
         f"„{slug}“ ist nicht (mehr) freigegeben.",
         problems=[Problem(p) for p in problems],
-        hint=f"„lafast signoff status {slug}“ zeigt die Einzelheiten; fehlende Freigaben mit "
-        f"„lafast signoff {slug} --as ROLLE“ einholen.",
+        hint=hint + ".",
     )
 
 
@@ -324,6 +358,9 @@ def sign_off(
     head = store.resolve("HEAD")
     parts = content_parts(ws, slug, head)
     digest = content_hash(parts)
+    conflict = published_conflict(ws, slug, draft.version, digest)
+    if conflict is not None:
+        raise conflict
     tag = f"{tag_prefix(slug)}{digest[:12]}/{role}"
     for a in approvals(ws, slug):
         if a.tag == tag:

@@ -20,8 +20,8 @@ from lafast_docs.external import resources
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
-from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPES
-from lafast_docs.workspace.slugs import check_slug, slugify
+from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_ZU, DOC_TYPES
+from lafast_docs.workspace.slugs import check_slug, draft_slug
 
 DOCUMENT_NAME = "document.md"
 STATES = ("entwurf", "konsultation", "abstimmung", "freigegeben", "veroeffentlicht")
@@ -56,6 +56,11 @@ class Draft:
     @property
     def type_name(self) -> str:
         return DOC_TYPE_NAMES[self.type]
+
+    @property
+    def type_with_zu(self) -> str:
+        """„zum Fachstandard“, „zur Stellungnahme“: the type after „zu“, in correct German."""
+        return DOC_TYPE_ZU[self.type]
 
     @property
     def title(self) -> str:
@@ -218,7 +223,7 @@ def new_draft(
     if not title.strip():
         raise DraftError("Der Titel fehlt.", hint='Geben Sie ihn mit --title "…" an.')
     if slug is None:
-        slug = slugify(title)
+        slug = draft_slug(title)
         if not slug:
             raise DraftError(
                 "Aus dem Titel lässt sich keine Kurzbezeichnung bilden.",

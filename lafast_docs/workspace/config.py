@@ -20,6 +20,8 @@ CONFIG_FORMAT = 1
 DOC_TYPES = ("fachstandard", "stellungnahme")
 DOC_TYPE_NAMES = {"fachstandard": "Fachstandard", "stellungnahme": "Stellungnahme"}
 DOC_TYPE_PLURALS = {"fachstandard": "Fachstandards", "stellungnahme": "Stellungnahmen"}
+# "zu" with the article each type needs: der Fachstandard, die Stellungnahme
+DOC_TYPE_ZU = {"fachstandard": "zum Fachstandard", "stellungnahme": "zur Stellungnahme"}
 ORG_TYPES = ("traeger", "gremium")
 ORG_TYPE_NAMES = {"traeger": "Träger", "gremium": "Gremium"}
 EMAIL_RE = re.compile(r"\A[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+\Z")  # whole string

@@ -24,6 +24,52 @@ def slugify(text: str, *, max_len: int = MAX_LEN) -> str:
     return text
 
 
+DRAFT_SLUG_LEN = 48  # a slug made from a title: forms add "-runde-1-<org>.docx" to it
+# words a slug should not end on after it was cut
+_DANGLING = frozenset(
+    {
+        "der",
+        "die",
+        "das",
+        "des",
+        "dem",
+        "den",
+        "ein",
+        "eine",
+        "einer",
+        "eines",
+        "zu",
+        "zum",
+        "zur",
+        "und",
+        "oder",
+        "fuer",
+        "von",
+        "vom",
+        "im",
+        "in",
+        "an",
+        "am",
+        "auf",
+        "mit",
+        "ueber",
+    }
+)
+
+
+def draft_slug(title: str) -> str:
+    """A readable short name from a title, cut at a word boundary to DRAFT_SLUG_LEN characters
+    and never ending on an article or preposition: `'Stellungnahme zum Entwurf des Gesetzes zur
+    Änderung des …'` -> `stellungnahme-zum-entwurf-des-gesetzes`."""
+    slug = slugify(title, max_len=DRAFT_SLUG_LEN)
+    if len(slugify(title, max_len=10_000)) > len(slug):
+        words = slug.split("-")
+        while len(words) > 1 and words[-1] in _DANGLING:
+            words.pop()
+        slug = "-".join(words)
+    return slug
+
+
 def check_slug(value: str, *, what: str = "Kurzbezeichnung") -> str:
     """Return `value` if it is a valid slug, else raise SlugError with a suggestion."""
     if SLUG_RE.match(value) and len(value) <= MAX_LEN:

@@ -115,14 +115,24 @@ def import_files(
     round_id: str | None = None,
     document: str | None = None,
     progress: Callable[[Path], None] | None = None,
+    late: bool = False,
 ) -> list[ImportResult]:
-    """Import every file; `progress` is called after each one (for a progress bar)."""
+    """Import every file; `progress` is called after each one (for a progress bar).
+
+    A reply to a round that is already closed is refused as „verspätet“ unless `late` says
+    that it is to be taken in all the same; then it is stored marked late."""
     results = []
     index = _Index(ws)
     for path in paths:
         results.extend(
             import_path(
-                ws, path, from_org=from_org, round_id=round_id, document=document, index=index
+                ws,
+                path,
+                from_org=from_org,
+                round_id=round_id,
+                document=document,
+                index=index,
+                late=late,
             )
         )
         if progress is not None:
@@ -165,6 +175,7 @@ def import_bytes(
     via: str = "",
     contact: dict[str, str] | None = None,
     index: _Index | None = None,
+    late: bool = False,
 ) -> list[ImportResult]:
     index = index or _Index(ws)
     try:
@@ -180,6 +191,7 @@ def import_bytes(
                 round_id=round_id,
                 document=document,
                 index=index,
+                late=late,
             )
         raw = registry.read(reader.name, data)
     except Rejected as exc:
@@ -199,6 +211,7 @@ def import_bytes(
                 via=via,
                 contact=contact or {},
                 index=index,
+                late=late,
             )
         ]
     except LafastError as exc:  # e.g. NeedsSubmitter: the sender must be named
@@ -264,6 +277,7 @@ def _store(
     via: str,
     contact: dict[str, str],
     index: _Index,
+    late: bool = False,
 ) -> ImportResult:
     rnd = _target_round(
         ws, raw.document, raw.round, round_id=round_id, document=document, index=index
@@ -294,6 +308,8 @@ def _store(
             return ImportResult(
                 name, "bereits importiert", done, sub.path, [c["id"] for c in sub.comments]
             )
+    if rnd.closed is not None and not late:
+        return _refused_late(rnd, org.name, name, via)
     removed = _strip_invisible(raw)
     blocks = index.consulted_blocks(rnd.slug, rnd.commit)
     n = 1 + sum(1 for s in stored if s.org == org.id)
@@ -334,6 +350,7 @@ def _store(
         "consent": raw.consent if raw.consent in CONSENTS else "intern",
         **({"sender": check} if check else {}),
         "received": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+        **({"late": True} if rnd.closed is not None else {}),
         "source": {
             "file": original,
             "sha256": sha,
@@ -357,17 +374,18 @@ def _store(
     ws.store.commit(
         [target, rnd.folder / original],
         f"Rückmeldung von {org.name} zu {rnd.slug} ({rnd.id}) eingelesen: "
-        f"{len(comments)} Anmerkung(en)",
+        f"{len(comments)} Anmerkung(en)" + (", verspätet" if rnd.closed else ""),
         known_changed=True,
         want_sha=False,
     )
     stored.append(Stored(target, record))
     index.counters[code] = counter
     stale = [c["id"] for c in comments if c["anchor"]["state"] == "veraltet"]
+    late_note = f" – verspätet (Runde am {rnd.closed:%d.%m.%Y} geschlossen)" if rnd.closed else ""
     return ImportResult(
         name,
         "importiert",
-        f"{len(comments)} Anmerkung(en) von {org.name}",
+        f"{len(comments)} Anmerkung(en) von {org.name}{late_note}",
         target,
         [c["id"] for c in comments],
         stale,
@@ -410,6 +428,25 @@ def _strip_invisible(raw: RawSubmission) -> int:
         rc.replies = [{k: clean(v) for k, v in r.items()} for r in rc.replies]
     raw.contact = {k: clean(v) for k, v in raw.contact.items()}
     return total
+
+
+def _refused_late(rnd: Round, org_name: str, name: str, via: str) -> ImportResult:
+    """A reply after `consult close`: nothing is stored until someone decides to take it."""
+    again = (
+        "Die E-Mail erneut mit --late einlesen"
+        if via
+        else f"Erneut einlesen mit „lafast comments import {_safe_label(name)} --late“"
+    )
+    return ImportResult(
+        name,
+        "verspätet",
+        f"Rückmeldung von {org_name}: {rnd.id} zu {rnd.slug} ist seit "
+        f"{rnd.closed:%d.%m.%Y} geschlossen; nichts eingelesen",
+        notes=[
+            f"{again}, wenn sie trotzdem berücksichtigt werden soll; "
+            "sie wird dann als verspätet gekennzeichnet."
+        ],
+    )
 
 
 def _safe_label(name: str) -> str:

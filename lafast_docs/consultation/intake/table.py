@@ -49,7 +49,7 @@ def _header_map(header: list[Any]) -> dict[str, int]:
         raise safety.Rejected(
             "Die Tabelle hat keine Spalte „Anmerkung“ oder „Änderungsvorschlag“.",
             hint="Verwenden Sie das verschickte Formular oder eine Kopfzeile mit Rn., Abschnitt, "
-            "Art, Anmerkung, Änderungsvorschlag, Begründung.",
+            "Art, Anmerkung, Änderungsvorschlag, Begründung, Zitat.",
         )
     return found
 
