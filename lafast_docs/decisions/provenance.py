@@ -108,7 +108,6 @@ def _index_in_older(older: list[Block], newer: list[Block], idx: int) -> tuple[s
 
 
 def trace(ws: Workspace, slug: str, rn: int) -> Trace:
-
     draft = load_draft(ws, slug)
     blocks = model_of(draft).blocks
     if not 1 <= rn <= len(blocks):

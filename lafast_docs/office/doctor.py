@@ -43,7 +43,6 @@ class Finding:
 
 
 def _installation() -> Finding:
-
     templates = resources.builtin_templates()
     if not (templates / "common" / "print.html.j2").is_file():
         return Finding(
@@ -219,7 +218,6 @@ def _described(exc: Any) -> str:
 
 
 def _signing_git(ws: Workspace) -> Finding:
-
     topic = "Signierte Freigaben"
     try:
         keys = load_keyring(ws)
@@ -268,7 +266,6 @@ def _signing_git(ws: Workspace) -> Finding:
 
 
 def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
-
     topic = "Zertifikat für PDF-Signaturen"
     try:
         keys = load_keyring(ws)

@@ -82,7 +82,6 @@ def content_hash(parts: dict[str, str]) -> str:
 
 
 def _yaml_at(ws: Workspace, rev: str) -> Any:
-
     text = ws.store.read_at(rev, ws.root / CONFIG_NAME)
     return yamlio.load(text, path=ws.root / CONFIG_NAME, error=ConfigError, fast=True)
 
