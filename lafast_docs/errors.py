@@ -299,3 +299,34 @@ class FormatUnknown(LafastError):
 
 class NothingToReply(LafastError):
     """No answer in the round to reply to (at all, or from the named organisation)."""
+
+
+# -- issue 17: outgoing mail (drafts, SMTP) and mail formats read ---------------------------
+
+
+class MailError(LafastError):
+    """An e-mail cannot be prepared or sent."""
+
+
+class MailTemplateBroken(MailError):
+    """A mail template does not start with its subject line."""
+
+
+class MailNotConfigured(MailError):
+    """Sending needs `mail: smtp:` in lafast.yaml (or a password that is not there)."""
+
+
+class SmtpFailed(MailError):
+    """The SMTP server cannot be reached, refuses the login or the encryption."""
+
+
+class FormsMissing(MailError):
+    """An invitation would go out without the organisation's forms."""
+
+
+class NothingToMail(MailError):
+    """Nobody to write to (all have answered, or no round)."""
+
+
+class MailboxBroken(LafastError):
+    """An mbox file or Maildir folder cannot be read."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from lafast_docs.cli.options import (
     comment_id_argument,
     formats_option,
     json_option,
+    mail_options,
     org_option,
     out_option,
     output_path,
@@ -42,9 +44,15 @@ def consult() -> None:
     help="Eingeladene Organisationen (Kennungen aus dem Adressbuch) oder Gruppen: "
     "alle, alle-gremien, alle-traeger.",
 )
+@mail_options
 @pass_workspace
-def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str) -> None:
-    """Beteiligungsrunde eröffnen: Fassung einfrieren, Formulare erzeugen.
+def consult_open(
+    ws: Workspace, kurzname: str, deadline: str, invite: str, send: bool, dry_run: bool, again: bool
+) -> None:
+    """Beteiligungsrunde eröffnen: Fassung einfrieren, Formulare und Einladungen erzeugen.
+
+    Jede Organisation bekommt eine Einladung als E-Mail-Entwurf (.eml) mit ihren eigenen
+    Formularen im Anhang; mit --send gehen die Einladungen gleich über den Mailserver hinaus.
 
     \b
     Beispiel:  lafast consult open mindeststandards-fsa --deadline 2026-12-15 \\
@@ -59,10 +67,73 @@ def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str) -> No
         f"Markierung {rnd.tag}, Frist {rnd.deadline:%d.%m.%Y}."
     )
     click.echo(f"Formulare (DOCX, XLSX, YAML) je Organisation: {rnd.folder / 'formulare'}")
-    show.hint(
-        "Jeder Organisation ihre drei Formulare aus ihrem Unterordner schicken (DOCX für Word, "
-        "XLSX für Excel, YAML); Antworten einlesen mit „lafast comments import DATEI…“."
+    _, outcomes = core.letters.mail_round(
+        ws, kurzname, "einladung", round_id=rnd.id, **_mail_flags(send, dry_run, again)
     )
+    click.echo("Einladungen:")
+    show.mail_results(outcomes, sending=send)
+    show.hint(
+        "Die Entwürfe (.eml) öffnen (Outlook, Thunderbird) und senden, oder "
+        f"„lafast consult mail {kurzname} einladung --send“; Antworten einlesen mit "
+        "„lafast comments import DATEI…“."
+        if not send
+        else f"„lafast consult status {kurzname}“ zeigt, wer eingeladen ist und wer geantwortet hat."
+    )
+
+
+def _mail_flags(send: bool, dry_run: bool, again: bool) -> dict[str, object]:
+    return {
+        "send": send and not dry_run,
+        "dry_run": dry_run,
+        "again": again,
+        "ask_password": _ask_password,
+        "progress": show.err,
+    }
+
+
+def _ask_password(prompt: str) -> str:
+    """Asked at a terminal only; never echoed, never stored."""
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            "Kein Passwort: Setzen Sie die Variable aus lafast.yaml (mail: smtp: password_env)."
+        )
+    return str(click.prompt(prompt, hide_input=True))
+
+
+@consult.command("mail", changes_state=True)
+@slug_argument()
+@click.argument("art", type=click.Choice(["einladung", "erinnerung"]))
+@round_option()
+@org_option("--to", "to", help="Nur an diese Organisation.")
+@mail_options
+@pass_workspace
+def consult_mail(
+    ws: Workspace,
+    kurzname: str,
+    art: str,
+    round_id: str | None,
+    to: str | None,
+    send: bool,
+    dry_run: bool,
+    again: bool,
+) -> None:
+    """Einladungen oder Erinnerungen als E-Mail vorbereiten (.eml) oder senden.
+
+    Erinnert werden alle Eingeladenen, die noch nicht geantwortet haben. Was schon gesendet
+    ist, wird nicht noch einmal gesendet (außer mit --again).
+
+    \b
+    Beispiele:  lafast consult mail mindeststandards-fsa erinnerung --dry-run
+                lafast consult mail mindeststandards-fsa einladung --send
+    """
+    rnd, outcomes = core.letters.mail_round(
+        ws, kurzname, art, round_id=round_id, to=to, **_mail_flags(send, dry_run, again)
+    )
+    click.echo(
+        f"{'Einladungen' if art == 'einladung' else 'Erinnerungen'} zu {kurzname}, {rnd.id}:"
+    )
+    if show.mail_results(outcomes, sending=send and not dry_run):
+        exit_with(1)
 
 
 @consult.command("status")
@@ -221,6 +292,7 @@ def comments_list(ws: Workspace, kurzname: str, as_json: bool, **filters: str | 
 @org_option("--to", "to", help="Nur für diese Organisation.")
 @formats_option("pdf,docx")
 @out_option("Zielordner. Vorgabe: build/KURZNAME/antworten-runde-N.")
+@mail_options
 @pass_workspace
 def comments_reply(
     ws: Workspace,
@@ -229,18 +301,35 @@ def comments_reply(
     to: str | None,
     formats: str,
     out: str | None,
+    send: bool,
+    dry_run: bool,
+    again: bool,
 ) -> None:
     """Antwortschreiben: jeder Organisation, wie über ihre Anmerkungen entschieden wurde.
 
+    Zu jedem Schreiben entsteht ein E-Mail-Entwurf (.eml) mit dem Schreiben im Anhang; mit
+    --send geht es gleich über den Mailserver hinaus.
+
     \b
     Beispiele:  lafast comments reply mindeststandards-fsa
-                lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen
+                lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen --send
     """
     wanted, out_dir = core.pipeline.parse_formats(formats, core.replies.REPLY), output_path(ws, out)
-    _print_replies(
-        core.replies.reply(ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir)
+    replies = core.replies.reply(
+        ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir
     )
-    show.hint("Die Schreiben per E-Mail an die Organisationen schicken.")
+    _print_replies(replies)
+    outcomes = core.letters.mail_replies(
+        ws,
+        core.rounds.find_round(ws, kurzname, round_id),
+        {r.org: [o.path for o in r.outputs] for r in replies},
+        **_mail_flags(send, dry_run, again),
+    )
+    click.echo("E-Mails:")
+    if show.mail_results(outcomes, sending=send and not dry_run):
+        exit_with(1)
+    if not send:
+        show.hint("Die Entwürfe (.eml) öffnen und senden, oder mit --send direkt senden.")
 
 
 def _print_replies(replies: list[Reply]) -> None:

@@ -81,6 +81,7 @@ if TYPE_CHECKING:  # what mypy checks the commands against
     from lafast_docs.team import conflict, join, sync
     from lafast_docs.text import accessibility, drafts, history
     from lafast_docs.workspace import addressbook, config, create, targets, workspace
+    from lafast_docs.consultation.mail import letters
 else:  # the same modules, each run at its first use
     importer = lazy("lafast_docs.consultation.intake.importer")
     rounds = lazy("lafast_docs.consultation.rounds")
@@ -119,3 +120,4 @@ else:  # the same modules, each run at its first use
     create = lazy("lafast_docs.workspace.create")
     targets = lazy("lafast_docs.workspace.targets")
     workspace = lazy("lafast_docs.workspace.workspace")
+    letters = lazy("lafast_docs.consultation.mail.letters")
