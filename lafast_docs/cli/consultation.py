@@ -77,7 +77,7 @@ def consult_open(
         f"„lafast consult mail {kurzname} einladung --send“; Antworten einlesen mit "
         "„lafast comments import DATEI…“."
         if not send
-        else f"„lafast consult status {kurzname}“ zeigt, wer eingeladen ist und wer geantwortet hat."
+        else f"„lafast consult status {kurzname}“ zeigt, wer eingeladen ist und wer antwortet."
     )
 
 

@@ -64,6 +64,7 @@ def lazy(name: str) -> ModuleType:
 if TYPE_CHECKING:  # what mypy checks the commands against
     from lafast_docs.consultation import rounds, submissions, views
     from lafast_docs.consultation.intake import importer
+    from lafast_docs.consultation.mail import letters
     from lafast_docs.decisions import (
         consensus,
         disposition,
@@ -81,7 +82,6 @@ if TYPE_CHECKING:  # what mypy checks the commands against
     from lafast_docs.team import conflict, join, sync
     from lafast_docs.text import accessibility, drafts, history
     from lafast_docs.workspace import addressbook, config, create, targets, workspace
-    from lafast_docs.consultation.mail import letters
 else:  # the same modules, each run at its first use
     importer = lazy("lafast_docs.consultation.intake.importer")
     rounds = lazy("lafast_docs.consultation.rounds")
