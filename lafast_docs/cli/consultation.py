@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -81,7 +81,7 @@ def consult_open(
     )
 
 
-def _mail_flags(send: bool, dry_run: bool, again: bool) -> dict[str, object]:
+def _mail_flags(send: bool, dry_run: bool, again: bool) -> dict[str, Any]:
     return {
         "send": send and not dry_run,
         "dry_run": dry_run,

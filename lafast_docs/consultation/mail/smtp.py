@@ -7,6 +7,7 @@ handed to the server and forgotten, never written anywhere.
 
 from __future__ import annotations
 
+import base64
 import os
 import smtplib
 import ssl
@@ -59,8 +60,8 @@ def connect(smtp: SmtpSettings, secret: str) -> Iterator[smtplib.SMTP]:
         else:
             conn = smtplib.SMTP(smtp.host, smtp.port, timeout=TIMEOUT)
         with conn:
+            conn.ehlo()
             if smtp.security == "starttls":
-                conn.ehlo()
                 if not conn.has_extn("starttls"):
                     raise SmtpFailed(
                         f"Der Mailserver {where} bietet keine Verschlüsselung (STARTTLS) an.",
@@ -69,8 +70,16 @@ def connect(smtp: SmtpSettings, secret: str) -> Iterator[smtplib.SMTP]:
                 conn.starttls(context=context)
                 conn.ehlo()
             if smtp.user:
-                conn.login(smtp.user, secret)
+                try:
+                    _login(conn, smtp.user, secret)
+                except smtplib.SMTPServerDisconnected as exc:  # some servers hang up at once
+                    raise smtplib.SMTPAuthenticationError(535, b"") from exc
             yield conn
+    except smtplib.SMTPNotSupportedError as exc:
+        raise SmtpFailed(
+            f"Der Mailserver {where} bietet keine Anmeldung (AUTH) an.",
+            hint="Prüfen Sie Port und „security“ in lafast.yaml; ohne Anmeldung: „user:“ leer.",
+        ) from exc
     except smtplib.SMTPAuthenticationError as exc:
         raise SmtpFailed(
             f"Der Mailserver {where} hat die Anmeldung als {smtp.user} abgelehnt.",
@@ -89,6 +98,24 @@ def connect(smtp: SmtpSettings, secret: str) -> Iterator[smtplib.SMTP]:
             f"Keine Verbindung zum Mailserver {where}: {describe(exc)}",
             hint="Prüfen Sie Netzwerk, Servername und Port in lafast.yaml (mail: smtp:).",
         ) from exc
+
+
+def _login(conn: smtplib.SMTP, user: str, secret: str) -> None:
+    """One attempt, PLAIN else LOGIN, as UTF-8 (RFC 4616): smtplib's login sends ASCII only
+    (a German password has ä or ß) and tries every method in turn after a refusal, which some
+    servers answer by waiting until the time limit."""
+    if not conn.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("AUTH")
+    methods = (conn.esmtp_features.get("auth") or "").upper().split()
+    if "PLAIN" in methods:
+        token = base64.b64encode(f"\0{user}\0{secret}".encode()).decode()
+        code, answer = conn.docmd("AUTH", f"PLAIN {token}")
+    else:
+        code, answer = conn.docmd("AUTH", "LOGIN " + base64.b64encode(user.encode()).decode())
+        if code == 334:
+            code, answer = conn.docmd(base64.b64encode(secret.encode()).decode())
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, answer)
 
 
 def send(conn: smtplib.SMTP, msg: EmailMessage, sender: str, to: str) -> None:
