@@ -181,7 +181,7 @@ def comments() -> None:
 
 
 @comments.command("import", changes_state=True)
-@click.argument("dateien", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("dateien", nargs=-1, required=True, type=click.Path())
 @org_option(
     "--from",
     "from_org",
@@ -205,12 +205,14 @@ def comments_import(
     document: str | None,
     late: bool,
 ) -> None:
-    """Rückmeldungen einlesen: DOCX, XLSX, CSV, YAML oder E-Mail (.eml).
+    """Rückmeldungen einlesen: DOCX, XLSX, CSV, YAML, E-Mail (.eml, Outlook .msg) oder ein
+    ganzes Postfach (mbox-Datei, Maildir-Ordner); jede E-Mail nur einmal.
 
     \b
     Beispiele:  lafast comments import ~/Downloads/awo-rueckmeldung.docx
                 lafast comments import tabelle.csv --from caritas-dresden \\
                   --document mindeststandards-fsa
+                lafast comments import ~/Rueckmeldungen.mbox
     """
     paths = [Path(d) for d in dateien]
     with show.progress(len(paths), "Lese Rückmeldungen ein") as step:

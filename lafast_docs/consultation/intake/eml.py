@@ -1,10 +1,16 @@
 """E-mail (.eml): a container. The sender becomes the contact, every attachment that another
 reader accepts is one submission; the importer keeps the mail itself beside them in the
-round's `originale/`."""
+round's `originale/`. A mail forwarded as an attachment (.eml, .msg) is opened once, never
+deeper; its files count as sent by the outer mail's sender (whose address is checked).
+
+`envelope` is shared with the other mail formats (msg.py): whatever the format, the same
+limits, the same choice of attachments, the same German refusals.
+"""
 
 from __future__ import annotations
 
 import email
+import email.message
 import email.policy
 import email.utils
 import re
@@ -14,37 +20,82 @@ from lafast_docs.consultation.model import Envelope, Reader, accepted
 from lafast_docs.errors import Rejected
 
 MAX_ATTACHMENTS = 20
+FORWARDED = "weitergeleitet.eml"  # the name given to a message/rfc822 part without one
 
 
-def unpack_eml(data: bytes, readers: Sequence[Reader]) -> Envelope:
-    """The attachments `readers` can read (the registry says which), with sender and subject."""
-    try:
-        msg = email.message_from_bytes(data, policy=email.policy.default)
-    except Exception as exc:  # the parser is lenient; anything raised means garbage
-        raise Rejected("Die E-Mail-Datei lässt sich nicht lesen.") from exc
-    sender_name, sender = email.utils.parseaddr(str(msg.get("From", "")))
-    subject = str(msg.get("Subject", ""))[:120]
+def envelope(
+    *,
+    sender_name: str,
+    sender: str,
+    subject: str,
+    files: list[tuple[str, bytes]],
+    readers: Sequence[Reader],
+    tag: str,
+    message_id: str = "",
+    refs: tuple[str, ...] = (),
+    date: str = "",
+) -> Envelope:
+    """The files `readers` can read (the registry says which), with who sent them."""
+    subject = " ".join(subject.split())[:120]
     contact = {k: v for k, v in (("name", sender_name[:200]), ("email", sender[:200])) if v}
-    parts = [p for p in msg.iter_attachments()][: MAX_ATTACHMENTS + 1]
-    if len(parts) > MAX_ATTACHMENTS:
+    if len(files) > MAX_ATTACHMENTS:
         raise Rejected(f"Die E-Mail hat mehr als {MAX_ATTACHMENTS} Anhänge.")
     extensions = tuple(ext for r in readers for ext in r.file_extensions)
-    wanted = [p for p in parts if (p.get_filename() or "").lower().endswith(extensions)]
+    wanted = [(name or "anhang", data) for name, data in files if name.lower().endswith(extensions)]
     if not wanted:
         raise Rejected(
             "Die E-Mail enthält keinen Anhang, den lafast lesen kann.",
-            hint=f"Erwartet werden {accepted(readers, 'oder')} als Anhang. "
-            "Text im Mailtext selbst bitte als Anmerkung abtippen oder um "
+            hint=f"Erwartet werden {accepted([r for r in readers if r.unpack is None], 'oder')} "
+            "als Anhang. Text im Mailtext selbst bitte als Anmerkung abtippen oder um "
             "das Formular bitten.",
         )
-    attachments = []
-    for part in wanted:
-        payload = part.get_payload(decode=True)
-        attachments.append(
-            (part.get_filename() or "anhang", payload if isinstance(payload, bytes) else b"")
-        )
     via = f"E-Mail von {sender or sender_name or 'unbekannt'}: „{subject}“"
-    return Envelope(via, contact, attachments, tag="mail")
+    return Envelope(
+        via,
+        contact,
+        wanted,
+        tag=tag,
+        message_id=message_id.strip()[:300],
+        refs=tuple(r[:300] for r in refs[:50]),
+        date=date[:60],
+    )
+
+
+def unpack_eml(data: bytes, readers: Sequence[Reader]) -> Envelope:
+    try:
+        msg = email.message_from_bytes(data, policy=email.policy.default)
+        sender_name, sender = email.utils.parseaddr(str(msg.get("From", "")))
+        subject = str(msg.get("Subject", ""))
+        files = []
+        for part in [p for p in msg.iter_attachments()][: MAX_ATTACHMENTS + 1]:
+            if part.get_content_type() == "message/rfc822":
+                inner = part.get_payload()
+                first = inner[0] if isinstance(inner, list) and inner else None
+                raw = first.as_bytes() if isinstance(first, email.message.Message) else b""
+                files.append((part.get_filename() or FORWARDED, raw))
+                continue
+            payload = part.get_payload(decode=True)
+            files.append(
+                (part.get_filename() or "", payload if isinstance(payload, bytes) else b"")
+            )
+        ids = str(msg.get("Message-ID", ""))
+        refs = [str(msg.get("In-Reply-To", "")), *reversed(str(msg.get("References", "")).split())]
+        date = str(msg.get("Date", ""))
+    except Rejected:
+        raise
+    except Exception as exc:  # the parser is lenient; anything raised means garbage
+        raise Rejected("Die E-Mail-Datei lässt sich nicht lesen.") from exc
+    return envelope(
+        sender_name=sender_name,
+        sender=sender,
+        subject=subject,
+        files=files,
+        readers=readers,
+        tag="mail",
+        message_id=ids,
+        refs=tuple(r.strip() for r in refs if r.strip()),
+        date=date,
+    )
 
 
 READER = Reader(

@@ -101,5 +101,10 @@ def sent_dates(entries: list[Entry], kind: str, org: str) -> list[str]:
     return [e.sent[:10] for e in entries if e.kind == kind and e.org == org and e.sent]
 
 
+def normal_id(message_id: str) -> str:
+    """A Message-ID as compared: without angle brackets, spaces (folding) and case."""
+    return message_id.strip().strip("<>").strip().lower()
+
+
 def by_message_id(entries: list[Entry]) -> dict[str, Entry]:
-    return {e.message_id.strip("<> ").lower(): e for e in entries if e.message_id}
+    return {normal_id(e.message_id): e for e in entries if e.message_id}
