@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import email.message
 import email.policy
+import email.utils
+import mailbox
 import shutil
 from pathlib import Path
 
@@ -17,6 +20,7 @@ from lafast_docs.consultation.intake.importer import import_files
 from lafast_docs.consultation.mail import record
 from lafast_docs.consultation.mail.letters import mail_replies, mail_round
 from lafast_docs.consultation.rounds import find_round, open_round, round_status
+from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.errors import ConfigError, MailNotConfigured, NothingToMail, SmtpFailed
 from lafast_docs.outputs.replies import reply
 from lafast_docs.workspace import Workspace
@@ -24,7 +28,7 @@ from lafast_docs.workspace.config import CONFIG_NAME, load_config
 from lafast_docs.workspace.create import init_workspace
 
 from .conftest import GIT_ENV, SAMPLE_FS, copy_samples, git
-from .intake_files import fill_yaml_form
+from .intake_files import fill_xlsx_form, fill_yaml_form, msg_with
 from .mailserver import PASSWORD, USER, MailServer
 from .test_cli import _Main
 
@@ -323,3 +327,81 @@ def test_cli_reminder_dry_run_and_nothing_to_remind(rws: Workspace, tmp_path: Pa
         answer(rws, org, tmp_path)
     with pytest.raises(NothingToMail):
         mail_round(rws, SAMPLE_FS, "erinnerung")
+
+
+def reply_eml(invitation: email.message.EmailMessage, files: dict[str, bytes]) -> bytes:
+    """A reply as a mail program makes it: To/From swapped, In-Reply-To and References."""
+    msg = email.message.EmailMessage()
+    msg["From"] = invitation["To"]
+    msg["To"] = invitation["From"]
+    msg["Subject"] = "AW: " + invitation["Subject"]
+    msg["Message-ID"] = email.utils.make_msgid("antwort", domain="traeger.example.org")
+    msg["In-Reply-To"] = invitation["Message-ID"].strip()
+    msg["References"] = invitation["Message-ID"].strip()
+    msg["Date"] = email.utils.format_datetime(dt.datetime(2026, 12, 2, 9, 0).astimezone())
+    msg.set_content("Guten Tag,\nanbei unsere Anmerkungen.\n")
+    for name, data in files.items():
+        msg.add_attachment(data, maintype="application", subtype="octet-stream", filename=name)
+    return bytes(msg)
+
+
+def test_whole_round_sent_then_answers_read_back_from_msg_and_mbox(
+    rws: Workspace, server: MailServer, tmp_path: Path
+) -> None:
+    """Invitations out through SMTP; answers back as Outlook .msg and as a Thunderbird mbox."""
+    use_server(rws, server)
+    mail_round(rws, SAMPLE_FS, "einladung", send=True)
+    sent = {r.recipients[0]: r.message for r in server.handler.received}
+    book = {o: rws.config.org(o) for o in INVITED}
+    # AWO (Outlook): a plain CSV table, which names nobody: the reply to its invitation does
+    csv = "Rn.;Abschnitt;Art;Anmerkung;Änderungsvorschlag;Begründung\n2;;inhaltlich;Zu knapp.;;\n"
+    awo_inv = sent[book["awo-sachsen"].email]  # type: ignore[union-attr]
+    awo = tmp_path / "AW Beteiligung AWO.msg"
+    awo.write_bytes(
+        msg_with(
+            {"Anmerkungen der AWO – Größe, Übersicht.csv": csv.encode("cp1252")},
+            sender=(book["awo-sachsen"].email, "Katrin Weber"),  # type: ignore[union-attr]
+            message_id="<awo-1@awo-sachsen.example.org>",
+            in_reply_to=awo_inv["Message-ID"].strip(),
+        )
+    )
+    # DRK and the LAG (Thunderbird): their own filled forms, exported as one mbox
+    forms = rws.comments_dir / SAMPLE_FS / "runde-1" / "formulare"
+    drk_xlsx = fill_xlsx_form(
+        forms / "drk-sachsen" / f"{SAMPLE_FS}-runde-1-drk-sachsen.xlsx",
+        [[3, "", "redaktionell", "Tippfehler.", "", ""]],
+    )
+    lag_yaml = fill_yaml_form(
+        forms / "lag-fsa-msa" / f"{SAMPLE_FS}-runde-1-lag-fsa-msa.yaml",
+        '  - rn: 4\n    art: grundsaetzlich\n    anmerkung: "Grundsätzlich gut."\n',
+    )
+    box = mailbox.mbox(tmp_path / "Rueckmeldungen.mbox")
+    for org, files in (
+        ("drk-sachsen", {"drk.xlsx": drk_xlsx}),
+        ("lag-fsa-msa", {"lag.yaml": lag_yaml}),
+    ):
+        box.add(reply_eml(sent[book[org].email], files))  # type: ignore[union-attr]
+    box.flush()
+    box.close()
+
+    res = import_files(rws, [awo, tmp_path / "Rueckmeldungen.mbox"])
+    assert [(r.status, r.ids) for r in res] == [
+        ("importiert", ["AWO-MF-001"]),
+        ("importiert", ["DRK-MF-001"]),
+        ("importiert", ["LAG-MF-001"]),
+    ]
+    assert res[0].notes[0] == f"Antwort auf die Einladung an awo-sachsen ({SAMPLE_FS}, runde-1)"
+    subs = {s.org: s.data for s in list_submissions(find_round(rws, SAMPLE_FS).folder)}
+    assert subs["awo-sachsen"]["source"]["message_id"] == "<awo-1@awo-sachsen.example.org>"
+    assert subs["awo-sachsen"]["sender"]["pruefung"] == "passt"
+    assert subs["awo-sachsen"]["source"]["name"] == "Anmerkungen der AWO – Größe, Übersicht.csv"
+    kept = sorted(p.name for p in (find_round(rws, SAMPLE_FS).folder / "originale").iterdir())
+    assert sum(name.endswith(".msg") for name in kept) == 1
+    assert sum(name.endswith(".eml") for name in kept) == 2
+    _, rows, _ = round_status(rws, SAMPLE_FS)
+    assert all(r.answered for r in rows)
+    # read again (the same files, or the mailbox exported once more): nothing twice
+    again = import_files(rws, [awo, tmp_path / "Rueckmeldungen.mbox"])
+    assert [r.status for r in again] == ["bereits importiert"] * 3
+    assert git(rws, "status", "--porcelain") == ""
+    assert len(list_submissions(find_round(rws, SAMPLE_FS).folder)) == 3

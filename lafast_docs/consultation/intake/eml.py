@@ -61,13 +61,30 @@ def envelope(
     )
 
 
+def _attachments(msg: email.message.Message, limit: int) -> list[email.message.Message]:
+    """The files of a mail, also inside a signed (multipart/signed) or nested multipart; a
+    forwarded mail (message/rfc822) as one file. At most `limit`, however deep the tree."""
+    found: list[email.message.Message] = []
+    stack = [msg]
+    while stack and len(found) < limit:
+        part = stack.pop(0)
+        if part is not msg and part.get_content_type() == "message/rfc822":
+            found.append(part)
+        elif part.is_multipart():
+            payload = part.get_payload()
+            stack[:0] = [p for p in payload if isinstance(p, email.message.Message)][:100]
+        elif part.get_filename():
+            found.append(part)
+    return found
+
+
 def unpack_eml(data: bytes, readers: Sequence[Reader]) -> Envelope:
     try:
         msg = email.message_from_bytes(data, policy=email.policy.default)
         sender_name, sender = email.utils.parseaddr(str(msg.get("From", "")))
         subject = str(msg.get("Subject", ""))
         files = []
-        for part in [p for p in msg.iter_attachments()][: MAX_ATTACHMENTS + 1]:
+        for part in _attachments(msg, MAX_ATTACHMENTS + 1):
             if part.get_content_type() == "message/rfc822":
                 inner = part.get_payload()
                 first = inner[0] if isinstance(inner, list) and inner else None
@@ -75,9 +92,8 @@ def unpack_eml(data: bytes, readers: Sequence[Reader]) -> Envelope:
                 files.append((part.get_filename() or FORWARDED, raw))
                 continue
             payload = part.get_payload(decode=True)
-            files.append(
-                (part.get_filename() or "", payload if isinstance(payload, bytes) else b"")
-            )
+            data = payload if isinstance(payload, bytes) else b""
+            files.append((part.get_filename() or "", data))
         ids = str(msg.get("Message-ID", ""))
         refs = [str(msg.get("In-Reply-To", "")), *reversed(str(msg.get("References", "")).split())]
         date = str(msg.get("Date", ""))

@@ -109,8 +109,11 @@ def _import_mailbox(
 ) -> list[ImportResult]:
     results: list[ImportResult] = []
     try:
-        for name, data in messages:
-            results.extend(import_bytes(ws, data, name, **opts))
+        for n, (name, data) in enumerate(messages, 1):
+            for r in import_bytes(ws, data, name, **opts):  # named by mail, then file
+                where = f"{path.name}, E-Mail {n}"
+                r.name = where if r.name == name else f"{where}: {r.name}"
+                results.append(r)
     except Rejected as exc:  # the mailbox as a whole (too many mails, none, unreadable)
         results.append(quarantine(ws, b"", path.name, exc, **opts))
     return results

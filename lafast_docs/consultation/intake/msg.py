@@ -1,7 +1,9 @@
 """Outlook messages (.msg), as Outlook saves a mail dragged out of it: a container like an
 .eml (eml.py's `envelope`), read with extract-msg (imported here only: it pulls in olefile,
 RTF and HTML tools, ~0.6 s). Sender, subject, date, Message-ID, In-Reply-To and References
-come from the message's properties and its saved transport headers."""
+come from the message's properties and its saved transport headers. A signed mail
+(IPM.Note.SMIME.MultipartSigned) is opened by extract-msg itself: its files are the signed
+MIME message's; the signature is not judged here (the sender check is the address book's)."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def unpack_msg(data: bytes, readers: Sequence[Reader]) -> Envelope:
         files = []
         for att in list(msg.attachments)[: MAX_ATTACHMENTS + 1]:
             name = str(att.longFilename or att.shortFilename or "")
-            if att.type == AttachmentType.MSG:  # an Outlook item inside: a forwarded mail
+            if getattr(att, "type", None) == AttachmentType.MSG:  # a forwarded Outlook item
                 inner = att.data
                 export = getattr(inner, "exportBytes", None)
                 files.append((name or "weitergeleitet.msg", export() if export else b""))
