@@ -111,6 +111,7 @@ def test_invitation_drafts_carry_each_organisations_own_forms(rws: Workspace) ->
         assert book is not None
         assert msg["X-Unsent"] == "1" and msg["Date"] is None
         assert msg["To"].addresses[0].addr_spec == book.email
+        assert msg["To"].addresses[0].display_name == book.name  # „(LAG FSA/MSA)“ kept
         assert msg["Subject"] == (
             "Beteiligung: Fachstandard „Mindeststandards für die Flüchtlingssozialarbeit in "
             "Sachsen“ – Rückmeldung bis 20. Dezember 2099"
@@ -298,12 +299,13 @@ def test_reply_letters_as_drafts(fs_ws: Workspace, tmp_path: Path) -> None:
     fs_ws.submit("awo-sachsen", '  - rn: 2\n    art: inhaltlich\n    anmerkung: "Klarer."\n')  # type: ignore[attr-defined]
     rnd = find_round(fs_ws, SAMPLE_FS)
     replies = reply(fs_ws, SAMPLE_FS, formats=("docx",), out_dir=tmp_path / "antw")  # no PDF: fast
-    outcomes = mail_replies(fs_ws, rnd, {r.org: [o.path for o in r.outputs] for r in replies})
+    outcomes = mail_replies(fs_ws, rnd, replies)
     assert [(o.org, o.state) for o in outcomes] == [("awo-sachsen", "vorbereitet")]
     msg = parse(outcomes[0].draft.read_bytes())  # type: ignore[union-attr]
     assert list(attachments(msg)) == [f"antwort-{SAMPLE_FS}-runde-1-awo-sachsen.docx"]
     assert msg["Subject"].startswith("Ihre Rückmeldung zum Fachstandard „Mindeststandards")
     assert "Ergebnis der Abwägung" in msg["Subject"]
+    assert msg.get_body(("plain",)).get_content().startswith("Guten Tag Katrin Weber,\n")
 
 
 def test_cli_reminder_dry_run_and_nothing_to_remind(rws: Workspace, tmp_path: Path) -> None:

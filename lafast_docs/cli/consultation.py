@@ -324,7 +324,7 @@ def comments_reply(
     outcomes = core.letters.mail_replies(
         ws,
         core.rounds.find_round(ws, kurzname, round_id),
-        {r.org: [o.path for o in r.outputs] for r in replies},
+        replies,
         **_mail_flags(send, dry_run, again),
     )
     click.echo("E-Mails:")

@@ -202,7 +202,7 @@ def _mail_state(r: Any) -> str:
 
     parts = [f"eingeladen am {day(r.invited)}"] if r.invited else []
     if r.prepared and not r.invited:
-        parts.append(f"Entwurf vom {day(r.prepared)}, nicht gesendet")
+        parts.append(f"Entwurf vom {day(r.prepared)}")
     if r.reminded:
         parts.append("erinnert am " + ", ".join(day(d) for d in r.reminded))
     return ", ".join(parts) or "–"

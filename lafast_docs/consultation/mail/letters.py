@@ -4,12 +4,13 @@ forms), reminders (those invited who have not answered), reply letters, publicat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from lafast_docs.consultation import forms
 from lafast_docs.consultation.mail import record
+from lafast_docs.consultation.mail.message import salutation
 from lafast_docs.consultation.mail.outbox import Outcome, Outgoing, post
 from lafast_docs.consultation.model import Round
 from lafast_docs.consultation.rounds import find_round, list_rounds
@@ -99,19 +100,29 @@ def mail_round(
     )
 
 
+class ReplyLetter(Protocol):
+    """What `comments reply` made for one organisation (outputs/replies.Reply)."""
+
+    org: str
+    contact: str  # the person to greet: from the answer, else from the address book
+
+    @property
+    def outputs(self) -> Sequence[Any]: ...  # each with a .path
+
+
 def mail_replies(
-    ws: Workspace,
-    rnd: Round,
-    letters: dict[str, list[Path]],
-    **opts: Any,
+    ws: Workspace, rnd: Round, letters: Sequence[ReplyLetter], **opts: Any
 ) -> list[Outcome]:
-    """The reply letters (made by `comments reply`), one message per organisation."""
+    """The reply letters, one message per organisation, the PDF attached if there is one."""
     items = []
-    for org_id, files in sorted(letters.items()):
-        org = ws.config.org(org_id)
-        if org is not None:
-            pdfs = [f for f in files if f.suffix == ".pdf"]  # the letter to read, not to edit
-            items.append(Outgoing("antwort", org, pdfs or files))
+    for letter in letters:
+        org = ws.config.org(letter.org)
+        if org is None:  # answered, but no longer in the address book: nowhere to send
+            continue
+        files = [Path(o.path) for o in letter.outputs]
+        pdfs = [f for f in files if f.suffix == ".pdf"]  # the letter to read, not to edit
+        context = {"anrede": salutation(letter.contact)} if letter.contact else {}
+        items.append(Outgoing("antwort", org, pdfs or files, context))
     return post(ws, rnd, items, **opts)
 
 

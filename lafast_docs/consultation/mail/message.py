@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -98,9 +99,11 @@ def build(
 ) -> EmailMessage:
     """The message; `to` is (display name, address). A draft has no Date and `X-Unsent: 1`."""
     msg = EmailMessage()
+    # Address objects, not formataddr: refolding a formatted name with „(LAG FSA/MSA)“ and an
+    # umlaut leaves the brackets unquoted, and mail programs read them as a comment
     if settings.sender:
-        msg["From"] = email.utils.formataddr((settings.sender_name, settings.sender))
-    msg["To"] = email.utils.formataddr(to)
+        msg["From"] = Address(settings.sender_name, addr_spec=settings.sender)
+    msg["To"] = Address(to[0], addr_spec=to[1])
     if settings.reply_to:
         msg["Reply-To"] = settings.reply_to
     msg["Subject"] = subject
