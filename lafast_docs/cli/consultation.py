@@ -102,7 +102,7 @@ def _ask_password(prompt: str) -> str:
 
 @consult.command("mail", changes_state=True)
 @slug_argument()
-@click.argument("art", type=click.Choice(["einladung", "erinnerung"]))
+@click.argument("art", type=click.Choice(["einladung", "erinnerung", "veroeffentlichung"]))
 @round_option()
 @org_option("--to", "to", help="Nur an diese Organisation.")
 @mail_options
@@ -117,21 +117,30 @@ def consult_mail(
     dry_run: bool,
     again: bool,
 ) -> None:
-    """Einladungen oder Erinnerungen als E-Mail vorbereiten (.eml) oder senden.
+    """Einladungen, Erinnerungen oder den Veröffentlichungshinweis als E-Mail vorbereiten
+    (.eml) oder senden.
 
-    Erinnert werden alle Eingeladenen, die noch nicht geantwortet haben. Was schon gesendet
-    ist, wird nicht noch einmal gesendet (außer mit --again).
+    Erinnert werden alle Eingeladenen, die noch nicht geantwortet haben; der Hinweis auf die
+    Veröffentlichung (mit der signierten PDF-Datei) geht an alle, die in einer Runde zum
+    Dokument eingeladen waren. Was schon gesendet ist, wird nicht noch einmal gesendet (außer
+    mit --again).
 
     \b
     Beispiele:  lafast consult mail mindeststandards-fsa erinnerung --dry-run
                 lafast consult mail mindeststandards-fsa einladung --send
+                lafast consult mail mindeststandards-fsa veroeffentlichung
     """
-    rnd, outcomes = core.letters.mail_round(
-        ws, kurzname, art, round_id=round_id, to=to, **_mail_flags(send, dry_run, again)
-    )
-    click.echo(
-        f"{'Einladungen' if art == 'einladung' else 'Erinnerungen'} zu {kurzname}, {rnd.id}:"
-    )
+    flags = _mail_flags(send, dry_run, again)
+    if art == "veroeffentlichung":
+        version = core.drafts.load_draft(ws, kurzname).version
+        pdf = ws.build_dir / kurzname / core.final.FINAL_DIR / f"{kurzname}-{version}.pdf"
+        rnd, outcomes = core.letters.mail_notices(ws, kurzname, pdf, **flags)
+    else:
+        rnd, outcomes = core.letters.mail_round(
+            ws, kurzname, art, round_id=round_id, to=to, **flags
+        )
+    label = {"einladung": "Einladungen", "erinnerung": "Erinnerungen"}.get(art, "Hinweise")
+    click.echo(f"{label} zu {kurzname}, {rnd.id}:")
     if show.mail_results(outcomes, sending=send and not dry_run):
         exit_with(1)
 

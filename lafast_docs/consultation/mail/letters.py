@@ -17,6 +17,7 @@ from lafast_docs.consultation.rounds import find_round, list_rounds
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.errors import FormsMissing, NothingToMail, OrgUnknown
 from lafast_docs.render.context import german_date
+from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import Org
 
@@ -127,19 +128,26 @@ def mail_replies(
 
 
 def mail_notices(
-    ws: Workspace, slug: str, address: str, files: list[Path], **opts: Any
+    ws: Workspace, slug: str, final_pdf: Path, **opts: Any
 ) -> tuple[Round, list[Outcome]]:
-    """The publication notice to everyone invited in any round of the document; recorded in
-    the newest round."""
+    """The publication notice, with the signed PDF, to everyone invited in any round of the
+    document; recorded in the newest round."""
+    draft = load_draft(ws, slug)
     rounds = list_rounds(ws, slug)
     if not rounds:
         raise NothingToMail(
             f"„{slug}“ hatte keine Beteiligungsrunde; niemand ist zu benachrichtigen.",
         )
+    if not final_pdf.is_file():
+        raise NothingToMail(
+            f"Version {draft.version} von „{slug}“ ist noch nicht veröffentlicht.",
+            hint=f"Erst veröffentlichen: lafast publish {slug} --site ORDNER",
+        )
     seen: dict[str, Org] = {}
     for rnd in rounds:
         for org in _invited(ws, rnd, None):
             seen.setdefault(org.id, org)
-    items = [Outgoing("veroeffentlichung", o, files, {"adresse": address}) for o in seen.values()]
+    context = {"adresse": ws.config.org_website, "version": draft.version}
+    items = [Outgoing("veroeffentlichung", o, [final_pdf], context) for o in seen.values()]
     newest = rounds[-1]
     return newest, post(ws, newest, items, **opts)
