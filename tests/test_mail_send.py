@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from lafast_docs.consultation.intake.importer import import_files
 from lafast_docs.consultation.mail import record
-from lafast_docs.consultation.mail.letters import mail_replies, mail_round
+from lafast_docs.consultation.mail.letters import mail_notices, mail_replies, mail_round
 from lafast_docs.consultation.rounds import find_round, open_round, round_status
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.errors import ConfigError, MailNotConfigured, NothingToMail, SmtpFailed
@@ -407,3 +407,21 @@ def test_whole_round_sent_then_answers_read_back_from_msg_and_mbox(
     assert [r.status for r in again] == ["bereits importiert"] * 3
     assert git(rws, "status", "--porcelain") == ""
     assert len(list_submissions(find_round(rws, SAMPLE_FS).folder)) == 3
+
+
+def test_publication_notice_to_everyone_invited_with_the_signed_pdf(rws: Workspace) -> None:
+    pdf = rws.build_dir / SAMPLE_FS / "freigegeben" / f"{SAMPLE_FS}-0.3.pdf"
+    with pytest.raises(NothingToMail, match="ist noch nicht veröffentlicht"):
+        mail_notices(rws, SAMPLE_FS, pdf)
+    pdf.parent.mkdir(parents=True)
+    pdf.write_bytes(b"%PDF-1.7 signiert")  # what `lafast publish` leaves there
+    rnd, outcomes = mail_notices(rws, SAMPLE_FS, pdf)
+    assert [(o.org, o.state) for o in outcomes] == [(o, "vorbereitet") for o in INVITED]
+    msg = parse(outcomes[0].draft.read_bytes())  # type: ignore[union-attr]
+    assert msg["Subject"] == (
+        "Veröffentlicht: Fachstandard „Mindeststandards für die Flüchtlingssozialarbeit in "
+        "Sachsen“, Version 0.3"
+    )
+    assert "der Fachstandard „Mindeststandards" in msg.get_body(("plain",)).get_content()
+    assert attachments(msg) == {pdf.name: pdf.read_bytes()}
+    assert [e.kind for e in record.load(rnd.folder)] == ["veroeffentlichung"] * 3
