@@ -180,3 +180,30 @@ def test_cli_imports_an_mbox(rnd_ws: Workspace, tmp_path: Path) -> None:
         "AWO Landesverband Sachsen e. V.",
         "    Kennungen: AWO-SVU-001",
     ]
+
+
+def test_mail_text_as_a_general_comment_only_when_asked(rnd_ws: Workspace, tmp_path: Path) -> None:
+    msg = EmailMessage()
+    msg["From"] = f"{AWO[1]} <{AWO[0]}>"
+    msg["To"] = "fachstelle@lafast.example.org"
+    msg["Subject"] = "AW: Beteiligung"
+    msg["Message-ID"] = "<text-1@awo-sachsen.example.org>"
+    msg.set_content(
+        "Guten Tag,\n\nwir tragen den Entwurf mit, bitten aber um eine Übergangsfrist.\n\n"
+        "-- \nKatrin Weber\nAWO\n\nAm 01.12.2026 schrieb Fachstelle:\n> Einladung …\n"
+    )
+    path = tmp_path / "nur-text.eml"
+    path.write_bytes(bytes(msg))
+    [refused] = import_files(rnd_ws, [path], document=SAMPLE_SN)
+    assert refused.status == "abgelehnt" and "--mailtext" in refused.notes[0]
+    # the text names nobody: the organisation comes from a reply to its invitation, or --from
+    [res] = import_files(rnd_ws, [path], document=SAMPLE_SN, mail_text=True, from_org="awo-sachsen")
+    assert res.status == "importiert" and res.ids == ["AWO-SVU-001"]
+    [sub] = list_submissions(rnd_ws.rnd.folder)  # type: ignore[attr-defined]
+    [comment] = sub.comments
+    assert comment["text"] == (
+        "Guten Tag,\n\nwir tragen den Entwurf mit, bitten aber um eine Übergangsfrist."
+    )
+    assert comment["kind"] == "grundsaetzlich" and sub.data["source"]["format"] == "eml"
+    assert sub.data["source"]["message_id"] == "<text-1@awo-sachsen.example.org>"
+    assert import_files(rnd_ws, [path], mail_text=True)[0].status == "bereits importiert"

@@ -205,6 +205,13 @@ def comments() -> None:
     is_flag=True,
     help="Auch nach „consult close“ einlesen; die Rückmeldung wird als verspätet markiert.",
 )
+@click.option(
+    "--mailtext",
+    "mail_text",
+    is_flag=True,
+    help="Bei E-Mails auch den Text selbst (ohne Zitat und Signatur) als grundsätzliche "
+    "Anmerkung einlesen.",
+)
 @pass_workspace
 def comments_import(
     ws: Workspace,
@@ -213,6 +220,7 @@ def comments_import(
     round_id: str | None,
     document: str | None,
     late: bool,
+    mail_text: bool,
 ) -> None:
     """Rückmeldungen einlesen: DOCX, XLSX, CSV, YAML, E-Mail (.eml, Outlook .msg) oder ein
     ganzes Postfach (mbox-Datei, Maildir-Ordner); jede E-Mail nur einmal.
@@ -233,6 +241,7 @@ def comments_import(
             document=document,
             progress=lambda _p: step(),
             late=late,
+            mail_text=mail_text,
         )
     if _print_imports(results):
         exit_with(1)

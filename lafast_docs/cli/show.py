@@ -142,16 +142,16 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
     )
     missing = "überfällig" if overdue else "fehlt noch"
     table(
-        ["Kennung", "Organisation", "Rückmeldungen", "Stand", "E-Mail"],
+        ["Kennung", "Organisation", "Rückmeldungen", "E-Mail", "Stand"],
         [
             [
                 r.org,
                 r.name,
                 str(r.submissions),
+                _mail_state(r),
                 (f"eingegangen {r.last_received[:10]}" if r.answered else missing)
                 + (", verspätet" if r.late else "")
                 + (" – ABSENDER PRÜFEN" if r.unconfirmed_senders else ""),
-                _mail_state(r),
             ]
             for r in rows
         ],

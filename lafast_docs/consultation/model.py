@@ -120,6 +120,7 @@ class Envelope:
     message_id: str = ""  # a mail's Message-ID: each mail is imported once
     refs: tuple[str, ...] = ()  # In-Reply-To, then References newest first: whose reply
     date: str = ""
+    body: str = ""  # the writer's own text (quotes and signature cut off)
 
 
 @dataclass(frozen=True)

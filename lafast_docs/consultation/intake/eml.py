@@ -34,6 +34,7 @@ def envelope(
     message_id: str = "",
     refs: tuple[str, ...] = (),
     date: str = "",
+    body: str = "",
 ) -> Envelope:
     """The files `readers` can read (the registry says which), with who sent them."""
     subject = " ".join(subject.split())[:120]
@@ -42,13 +43,6 @@ def envelope(
         raise Rejected(f"Die E-Mail hat mehr als {MAX_ATTACHMENTS} Anhänge.")
     extensions = tuple(ext for r in readers for ext in r.file_extensions)
     wanted = [(name or "anhang", data) for name, data in files if name.lower().endswith(extensions)]
-    if not wanted:
-        raise Rejected(
-            "Die E-Mail enthält keinen Anhang, den lafast lesen kann.",
-            hint=f"Erwartet werden {accepted([r for r in readers if r.unpack is None], 'oder')} "
-            "als Anhang. Text im Mailtext selbst bitte als Anmerkung abtippen oder um "
-            "das Formular bitten.",
-        )
     via = f"E-Mail von {sender or sender_name or 'unbekannt'}: „{subject}“"
     return Envelope(
         via,
@@ -58,7 +52,36 @@ def envelope(
         message_id=message_id.strip()[:300],
         refs=tuple(r[:300] for r in refs[:50]),
         date=date[:60],
+        body=reply_text(body),
     )
+
+
+def no_attachment(readers: Sequence[Reader]) -> Rejected:
+    """The refusal of a mail without a file lafast reads (and without --mailtext)."""
+    return Rejected(
+        "Die E-Mail enthält keinen Anhang, den lafast lesen kann.",
+        hint=f"Erwartet werden {accepted([r for r in readers if r.unpack is None], 'oder')} "
+        "als Anhang. Steht die Rückmeldung im Mailtext selbst: erneut einlesen mit "
+        "--mailtext (dann wird der Text eine grundsätzliche Anmerkung).",
+    )
+
+
+# where the quoted earlier mail begins in a reply (German and English mail programs)
+QUOTE_START = re.compile(
+    r"(?m)^(>|-{2,}\s*(Original Message|Ursprüngliche Nachricht|Weitergeleitete Nachricht)"
+    r"|_{10,}|Am .{5,120} schrieb .{1,200}:\s*$|On .{5,120} wrote:\s*$|Von: .+$|From: .+$)"
+)
+MAX_BODY = 20_000
+
+
+def reply_text(body: str) -> str:
+    """The writer's own words: without the quoted mail below and without the signature."""
+    text = body.replace("\r\n", "\n")[: MAX_BODY * 4]
+    m = QUOTE_START.search(text)
+    if m:
+        text = text[: m.start()]
+    text = text.split("\n-- \n", 1)[0]
+    return text.strip()[:MAX_BODY]
 
 
 def _attachments(msg: email.message.Message, limit: int) -> list[email.message.Message]:
@@ -97,6 +120,8 @@ def unpack_eml(data: bytes, readers: Sequence[Reader]) -> Envelope:
         ids = str(msg.get("Message-ID", ""))
         refs = [str(msg.get("In-Reply-To", "")), *reversed(str(msg.get("References", "")).split())]
         date = str(msg.get("Date", ""))
+        text = msg.get_body(("plain",))
+        body = text.get_content() if text is not None else ""
     except Rejected:
         raise
     except Exception as exc:  # the parser is lenient; anything raised means garbage
@@ -111,6 +136,7 @@ def unpack_eml(data: bytes, readers: Sequence[Reader]) -> Envelope:
         message_id=ids,
         refs=tuple(r.strip() for r in refs if r.strip()),
         date=date,
+        body=body if isinstance(body, str) else "",
     )
 
 

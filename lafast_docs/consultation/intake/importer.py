@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.anchor import anchor
-from lafast_docs.consultation.intake import registry, safety, sender
+from lafast_docs.consultation.intake import eml, registry, safety, sender
 from lafast_docs.consultation.intake.quarantine import ImportResult, quarantine, safe_label
 from lafast_docs.consultation.intake.runindex import RunIndex, target_round
 from lafast_docs.consultation.model import (
     CONSENTS,
     SUBMISSION_FORMAT,
     Envelope,
+    RawComment,
     RawSubmission,
     Reader,
     Round,
@@ -43,11 +44,13 @@ def import_files(
     document: str | None = None,
     progress: Callable[[Path], None] | None = None,
     late: bool = False,
+    mail_text: bool = False,
 ) -> list[ImportResult]:
     """Import every file; `progress` is called after each one (for a progress bar).
 
     A reply to a round that is already closed is refused as „verspätet“ unless `late` says
-    that it is to be taken in all the same; then it is stored marked late."""
+    that it is to be taken in all the same; then it is stored marked late. With `mail_text`,
+    the text a mail's writer typed becomes one general comment of its own."""
     results = []
     index = RunIndex(ws)
     for path in paths:
@@ -60,6 +63,7 @@ def import_files(
                 document=document,
                 index=index,
                 late=late,
+                mail_text=mail_text,
             )
         )
         if progress is not None:
@@ -134,6 +138,7 @@ def import_bytes(
     invited: str = "",
     mail_id: str = "",
     depth: int = 0,
+    mail_text: bool = False,
 ) -> list[ImportResult]:
     """`invited`: the organisation whose invitation a mail answers (if the file does not say);
     `mail_id`: the Message-ID of the mail the file came in; `depth`: 1 inside a mail."""
@@ -157,6 +162,7 @@ def import_bytes(
                 late=late,
                 outer=(contact, via, invited, mail_id) if depth else None,
                 depth=depth,
+                mail_text=mail_text and depth == 0,
             )
         raw = registry.read(reader.name, data)
     except Rejected as exc:
@@ -195,6 +201,7 @@ def _import_envelope(
     index: RunIndex,
     outer: tuple[dict[str, str] | None, str, str, str] | None = None,
     depth: int = 0,
+    mail_text: bool = False,
     **opts: Any,
 ) -> list[ImportResult]:
     """Each file in a container (an e-mail) is imported on its own; the container itself is
@@ -218,7 +225,29 @@ def _import_envelope(
         if opts.get("round_id") is None and opts.get("document") is None:
             opts.update(round_id=rnd.id, document=rnd.slug)
         notes.append(f"Antwort auf die Einladung an {invited} ({rnd.slug}, {rnd.id})")
+    said = mail_text and bool(envelope.body)
+    if not envelope.attachments and not said:
+        raise eml.no_attachment(registry.attachable())
     results: list[ImportResult] = []
+    if said:  # the mail's own text, stored like a file with one general comment
+        try:
+            results.append(
+                _store(
+                    ws,
+                    RawSubmission(reader.name, [RawComment(envelope.body, "grundsaetzlich")]),
+                    data,
+                    name,
+                    via=via,
+                    contact=contact or {},
+                    index=index,
+                    invited=invited,
+                    mail_id=envelope.message_id,
+                    **{k: opts.get(k) for k in ("from_org", "round_id", "document")},
+                    late=bool(opts.get("late")),
+                )
+            )
+        except LafastError as exc:
+            results.append(ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""]))
     for att_name, payload in envelope.attachments:
         results.extend(
             import_bytes(
@@ -236,7 +265,8 @@ def _import_envelope(
         )
     if results and notes:
         results[0].notes[:0] = notes
-    stored = [r.path for r in results if r.status == "importiert" and r.path is not None]
+    files = results[1:] if said else results  # the mail itself is kept by its text's record
+    stored = [r.path for r in files if r.status == "importiert" and r.path is not None]
     if stored:
         first = stored[0]
         digest = hashlib.sha256(data).hexdigest()[:12]

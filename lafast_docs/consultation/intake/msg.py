@@ -63,6 +63,7 @@ def unpack_msg(data: bytes, readers: Sequence[Reader]) -> Envelope:
             message_id=str(msg.messageId or ""),
             refs=tuple(dict.fromkeys(r.strip() for r in refs if r and r.strip())),
             date=email.utils.format_datetime(date) if date is not None else "",
+            body=str(msg.body or ""),
         )
     except Rejected:
         raise

@@ -58,8 +58,9 @@ def detect(data: bytes, name: str) -> str:
     for r in READERS:
         if not r.zip_part and lower.endswith(r.file_extensions):
             return r.name
+    named = any(lower.endswith(r.file_extensions) for r in READERS)  # e.g. an encrypted .docx
     for r in READERS:
-        if r.magic and data.startswith(r.magic):
+        if r.magic and data.startswith(r.magic) and not named:
             return r.name
     head = data[:2048].decode("utf-8", "replace")
     # a mailbox before a mail (an mbox holds "From:" lines too), containers before forms
