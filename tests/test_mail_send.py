@@ -425,3 +425,30 @@ def test_publication_notice_to_everyone_invited_with_the_signed_pdf(rws: Workspa
     assert "der Fachstandard „Mindeststandards" in msg.get_body(("plain",)).get_content()
     assert attachments(msg) == {pdf.name: pdf.read_bytes()}
     assert [e.kind for e in record.load(rnd.folder)] == ["veroeffentlichung"] * 3
+
+
+def test_drafts_sent_from_the_mail_program_are_marked_and_never_sent_again(
+    rws: Workspace, server: MailServer
+) -> None:
+    use_server(rws, server)
+    mail_round(rws, SAMPLE_FS, "einladung", to="awo-sachsen")  # a draft for the AWO only
+    res = CliRunner().invoke(
+        _Main(), ["-w", str(rws.root), "consult", "mail", SAMPLE_FS, "einladung", "--mark-sent"]
+    )
+    assert res.exit_code == 1  # two had no draft: said, not marked
+    assert (
+        "OK AWO Landesverband Sachsen e. V. <migration@awo-sachsen.example.org>: gesendet – "
+        "als von Hand gesendet vermerkt"
+    ) in res.output
+    assert (
+        "DRK Landesverband Sachsen e. V. <sozialarbeit@drk.example.org>: nicht versucht – "
+        "kein Entwurf vorbereitet"
+    ) in res.output
+    entry = record.load(find_round(rws, SAMPLE_FS).folder)[0]
+    assert entry.by_hand and entry.sent
+    sent = mail_round(rws, SAMPLE_FS, "einladung", send=True)[1]
+    assert [o.state for o in sent] == ["übersprungen", "gesendet", "gesendet"]
+    assert [r.recipients[0] for r in server.handler.received] == [
+        "sozialarbeit@drk.example.org",
+        "sprecherkreis@lag-fsa-msa.example.org",
+    ]

@@ -46,9 +46,7 @@ def consult() -> None:
 )
 @mail_options
 @pass_workspace
-def consult_open(
-    ws: Workspace, kurzname: str, deadline: str, invite: str, send: bool, dry_run: bool, again: bool
-) -> None:
+def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str, **mail: bool) -> None:
     """Beteiligungsrunde eröffnen: Fassung einfrieren, Formulare und Einladungen erzeugen.
 
     Jede Organisation bekommt eine Einladung als E-Mail-Entwurf (.eml) mit ihren eigenen
@@ -67,25 +65,27 @@ def consult_open(
         f"Markierung {rnd.tag}, Frist {rnd.deadline:%d.%m.%Y}."
     )
     click.echo(f"Formulare (DOCX, XLSX, YAML) je Organisation: {rnd.folder / 'formulare'}")
-    _, outcomes = core.letters.mail_round(
-        ws, kurzname, "einladung", round_id=rnd.id, **_mail_flags(send, dry_run, again)
-    )
+    flags = _mail_flags(mail)
+    _, outcomes = core.letters.mail_round(ws, kurzname, "einladung", round_id=rnd.id, **flags)
     click.echo("Einladungen:")
-    show.mail_results(outcomes, sending=send)
+    show.mail_results(outcomes, sending=flags["send"])
     show.hint(
-        "Die Entwürfe (.eml) öffnen (Outlook, Thunderbird) und senden, oder "
-        f"„lafast consult mail {kurzname} einladung --send“; Antworten einlesen mit "
+        "Die Entwürfe (.eml) öffnen (Outlook, Thunderbird) und senden, dann "
+        f"„lafast consult mail {kurzname} einladung --mark-sent“; oder direkt "
+        f"„lafast consult mail {kurzname} einladung --send“. Antworten einlesen mit "
         "„lafast comments import DATEI…“."
-        if not send
+        if not flags["send"]
         else f"„lafast consult status {kurzname}“ zeigt, wer eingeladen ist und wer antwortet."
     )
 
 
-def _mail_flags(send: bool, dry_run: bool, again: bool) -> dict[str, Any]:
+def _mail_flags(mail: dict[str, bool]) -> dict[str, Any]:
+    """--send, --dry-run, --again, --mark-sent as the core's keywords (a dry run sends nothing)."""
     return {
-        "send": send and not dry_run,
-        "dry_run": dry_run,
-        "again": again,
+        "send": mail["send"] and not mail["dry_run"],
+        "dry_run": mail["dry_run"],
+        "again": mail["again"],
+        "mark_sent": mail["mark_sent"] and not mail["dry_run"],
         "ask_password": _ask_password,
         "progress": show.err,
     }
@@ -113,9 +113,7 @@ def consult_mail(
     art: str,
     round_id: str | None,
     to: str | None,
-    send: bool,
-    dry_run: bool,
-    again: bool,
+    **mail: bool,
 ) -> None:
     """Einladungen, Erinnerungen oder den Veröffentlichungshinweis als E-Mail vorbereiten
     (.eml) oder senden.
@@ -130,7 +128,7 @@ def consult_mail(
                 lafast consult mail mindeststandards-fsa einladung --send
                 lafast consult mail mindeststandards-fsa veroeffentlichung
     """
-    flags = _mail_flags(send, dry_run, again)
+    flags = _mail_flags(mail)
     if art == "veroeffentlichung":
         version = core.drafts.load_draft(ws, kurzname).version
         pdf = ws.build_dir / kurzname / core.final.FINAL_DIR / f"{kurzname}-{version}.pdf"
@@ -141,7 +139,7 @@ def consult_mail(
         )
     label = {"einladung": "Einladungen", "erinnerung": "Erinnerungen"}.get(art, "Hinweise")
     click.echo(f"{label} zu {kurzname}, {rnd.id}:")
-    if show.mail_results(outcomes, sending=send and not dry_run):
+    if show.mail_results(outcomes, sending=flags["send"]):
         exit_with(1)
 
 
@@ -321,9 +319,7 @@ def comments_reply(
     to: str | None,
     formats: str,
     out: str | None,
-    send: bool,
-    dry_run: bool,
-    again: bool,
+    **mail: bool,
 ) -> None:
     """Antwortschreiben: jeder Organisation, wie über ihre Anmerkungen entschieden wurde.
 
@@ -339,16 +335,14 @@ def comments_reply(
         ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir
     )
     _print_replies(replies)
+    flags = _mail_flags(mail)
     outcomes = core.letters.mail_replies(
-        ws,
-        core.rounds.find_round(ws, kurzname, round_id),
-        replies,
-        **_mail_flags(send, dry_run, again),
+        ws, core.rounds.find_round(ws, kurzname, round_id), replies, **flags
     )
     click.echo("E-Mails:")
-    if show.mail_results(outcomes, sending=send and not dry_run):
+    if show.mail_results(outcomes, sending=flags["send"]):
         exit_with(1)
-    if not send:
+    if not flags["send"]:
         show.hint("Die Entwürfe (.eml) öffnen und senden, oder mit --send direkt senden.")
 
 

@@ -97,7 +97,7 @@ def dry_run_option(help: str) -> Decorator:
 
 
 def mail_options(func: Any) -> Any:
-    """--send, --dry-run, --again: how the e-mails of a command go out (consultation/mail)."""
+    """--send, --dry-run, --again, --mark-sent: how a command's mails go out (consultation/mail)."""
     for option in reversed(
         [
             click.option(
@@ -115,6 +115,12 @@ def mail_options(func: Any) -> Any:
                 "--again",
                 is_flag=True,
                 help="Auch an die, die diese E-Mail schon bekommen haben.",
+            ),
+            click.option(
+                "--mark-sent",
+                is_flag=True,
+                help="Die vorbereiteten Entwürfe wurden aus dem Mailprogramm gesendet: so "
+                "vermerken (nichts wird gesendet).",
             ),
         ]
     ):

@@ -78,10 +78,12 @@ def mail_round(
     send: bool = False,
     dry_run: bool = False,
     again: bool = False,
+    mark_sent: bool = False,
     ask_password: Callable[[str], str] | None = None,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> tuple[Round, list[Outcome]]:
-    """Invitations or reminders of a round: prepared as drafts, listed, or sent."""
+    """Invitations or reminders of a round: prepared as drafts, listed, sent, or noted as
+    sent from the mail program."""
     rnd = find_round(ws, slug, round_id)
     items = invitations(ws, rnd, to) if kind == "einladung" else reminders(ws, rnd, to)
     if not items:
@@ -96,6 +98,7 @@ def mail_round(
         send=send,
         dry_run=dry_run,
         again=again,
+        mark_sent=mark_sent,
         ask_password=ask_password,
         progress=progress,
     )

@@ -88,12 +88,15 @@ def post(
     send: bool = False,
     dry_run: bool = False,
     again: bool = False,
+    mark_sent: bool = False,
     ask_password: Callable[[str], str] | None = None,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> list[Outcome]:
-    """Prepare drafts (default), list what would be sent (`dry_run`), or send (`send`).
+    """Prepare drafts (default), list what would be sent (`dry_run`), send (`send`), or note
+    that the prepared drafts were sent from the mail program (`mark_sent`).
 
     Skipped without `again`: a message of that kind already sent to that organisation."""
+    marked = 0
     entries = record.load(rnd.folder)
     base = base_context(ws, rnd)
     settings = ws.config.mail
@@ -126,6 +129,14 @@ def post(
         if dry_run:
             row.state = PLANNED
             continue
+        if mark_sent:  # the drafts went out from the mail program: note it, send nothing
+            if last is None or not last.prepared:
+                row.state, row.detail = NOT_TRIED, "kein Entwurf vorbereitet"
+                continue
+            last.sent, last.by_hand, last.error = record.now(), True, ""
+            row.state, row.detail = SENT, "als von Hand gesendet vermerkt"
+            marked += 1
+            continue
         if last is not None and not last.sent:  # prepared or failed before: same Message-ID
             entry = last
             entry.subject, entry.to = subject, org.email
@@ -152,6 +163,9 @@ def post(
         )
         todo.append((item, entry, msg))
         row.draft = drafts_dir(ws, rnd) / f"{item.kind}-{org.id}.eml"
+    if marked:
+        label = message.KINDS[outgoing[0].kind]
+        _save(ws, rnd, entries, f"{label}: {marked} E-Mail(s) als von Hand gesendet vermerkt")
     if dry_run or not todo:
         return outcomes
     rows = {o.org: o for o in outcomes}

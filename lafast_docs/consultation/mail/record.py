@@ -34,6 +34,7 @@ class Entry:
     prepared: str = ""  # when the draft (.eml) was written
     sent: str = ""  # when the server accepted it
     error: str = ""  # the last failure, kept until it is sent
+    by_hand: bool = False  # sent from the mail program (the draft), as staff said
 
     def as_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -49,6 +50,8 @@ class Entry:
                 data[key] = value
         if self.error:
             data["fehler"] = self.error
+        if self.by_hand:
+            data["von_hand"] = True
         return data
 
 
@@ -78,6 +81,7 @@ def load(folder: Path) -> list[Entry]:
                 str(item.get("vorbereitet") or ""),
                 str(item.get("gesendet") or ""),
                 str(item.get("fehler") or ""),
+                bool(item.get("von_hand")),
             )
         )
     return out
