@@ -143,9 +143,7 @@ def test_signed_mails_eml_and_msg(rnd_ws: Workspace, tmp_path: Path) -> None:
     ]
 
 
-def test_maildir_each_mail_once_and_a_reply_without_form_is_matched(
-    rnd_ws: Workspace, tmp_path: Path
-) -> None:
+def test_maildir_each_mail_once_links_never_followed(rnd_ws: Workspace, tmp_path: Path) -> None:
     box = mailbox.Maildir(tmp_path / "Rueckmeldungen")
     first = eml_with(
         {"awo.yaml": answer(rnd_ws, "awo-sachsen", "Aus dem Maildir.")}, sender=f"AWO <{AWO[0]}>"
@@ -153,9 +151,15 @@ def test_maildir_each_mail_once_and_a_reply_without_form_is_matched(
     box.add(first)
     box.add(first)  # the same mail twice (copied into two folders, exported together)
     box.add(eml_with({"rechnung.pdf": b"%PDF-1.7"}, sender="spam@example.com"))
+    secret = tmp_path / "geheim.txt"  # a file of this machine, linked into the folder
+    secret.write_text("From: a@b.example\n\nGEHEIM\n")
+    (tmp_path / "Rueckmeldungen" / "cur" / "9999.link:2,S").symlink_to(secret)
     res = import_files(rnd_ws, [tmp_path / "Rueckmeldungen"])
     assert sorted(r.status for r in res) == ["abgelehnt", "bereits importiert", "importiert"]
     assert len(list_submissions(rnd_ws.rnd.folder)) == 1  # type: ignore[attr-defined]
+    kept = [p for p in rnd_ws.root.rglob("*") if p.is_file() and ".git" not in p.parts]
+    kept += [p for p in (rnd_ws.root / ".git" / "lafast").rglob("*") if p.is_file()]
+    assert not any(b"GEHEIM" in p.read_bytes() for p in kept)  # the link was not followed
     # a folder that is no mailbox
     (tmp_path / "leer").mkdir()
     [res] = import_files(rnd_ws, [tmp_path / "leer"])

@@ -9,6 +9,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from lafast_docs.consultation.intake import safety
 from lafast_docs.consultation.model import Reader
 from lafast_docs.errors import Rejected
 
@@ -16,13 +17,9 @@ MAX_MESSAGES = 5000
 MAX_MAILBOX = 500 * 1024 * 1024  # the whole file; each mail also keeps the per-file limit
 
 
-def _messages(box: mailbox.Mailbox, label: str) -> Iterator[tuple[str, bytes]]:
+def _messages(box: mailbox.mbox, label: str) -> Iterator[tuple[str, bytes]]:
     try:
-        keys = (
-            sorted(box.iterkeys(), key=str)
-            if isinstance(box, mailbox.Maildir)
-            else list(box.iterkeys())
-        )
+        keys = list(box.iterkeys())
         if len(keys) > MAX_MESSAGES:
             raise Rejected(
                 f"Das Postfach enthält mehr als {MAX_MESSAGES} E-Mails.",
@@ -56,7 +53,29 @@ def is_maildir(path: Path) -> bool:
 
 
 def split_maildir(path: Path) -> Iterator[tuple[str, bytes]]:
-    yield from _messages(mailbox.Maildir(path, factory=None, create=False), path.name)
+    """The mails in new/ and cur/, read as plain files: a symbolic link (which could point at
+    any file of this machine) or anything but a regular file is skipped, never followed."""
+    try:
+        found = sorted(
+            (f for sub in ("new", "cur") for f in (path / sub).iterdir()), key=lambda f: f.name
+        )
+        mails = [f for f in found if not f.is_symlink() and f.is_file()]
+    except OSError as exc:
+        raise Rejected(f"Das Postfach lässt sich nicht lesen: {exc.strerror}.") from exc
+    if len(mails) > MAX_MESSAGES:
+        raise Rejected(
+            f"Das Postfach enthält mehr als {MAX_MESSAGES} E-Mails.",
+            hint="Exportieren Sie nur den Ordner mit den Rückmeldungen.",
+        )
+    if not mails:
+        raise Rejected("Im Postfach ist keine E-Mail.")
+    for n, f in enumerate(mails, 1):
+        try:
+            with f.open("rb") as fh:
+                data = fh.read(safety.MAX_FILE + 1)  # more is refused by size anyway
+        except OSError as exc:
+            raise Rejected(f"Eine E-Mail im Postfach ist nicht lesbar: {exc.strerror}.") from exc
+        yield f"{path.name} #{n}.eml", data
 
 
 MBOX = Reader(
