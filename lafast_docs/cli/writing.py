@@ -298,3 +298,36 @@ def _render_slugs(
     if archive and not final:
         raise click.UsageError("--archive gibt es nur zusammen mit --final.")
     return kurzname
+
+
+@command(stage=WRITING, short_help="Live-Vorschau im Browser, die sich beim Speichern erneuert.")
+@slug_argument()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port auf 127.0.0.1 (nur dieser Rechner); 0: ein freier Port.",
+)
+@click.option("--oeffnen", is_flag=True, help="Die Vorschau gleich im Browser öffnen.")
+@click.option("--ohne-pdf", is_flag=True, help="Keine PDF-Vorschau im Hintergrund erstellen.")
+@pass_workspace
+def vorschau(ws: Workspace, kurzname: str, port: int, oeffnen: bool, ohne_pdf: bool) -> None:
+    """Den Entwurf im Browser ansehen, während Sie schreiben.
+
+    Die Seite erneuert sich nach jedem Speichern von selbst und bleibt bei der Randnummer, an
+    der Sie gerade arbeiten. Fehler im Entwurf erscheinen oben auf der Seite. Die PDF-Fassung
+    wird im Hintergrund erstellt und oben angeboten, sobald sie fertig ist. Nur auf diesem
+    Rechner erreichbar (127.0.0.1). Beenden mit Strg+C.
+
+    \b
+    Beispiele:  lafast vorschau mindeststandards-fsa
+                lafast vorschau mindeststandards-fsa --port 8001 --oeffnen
+    """
+    server = core.preview_server.start(ws, kurzname, port=port, pdf=not ohne_pdf)
+    click.echo(f"Vorschau von {kurzname}: {server.url}")
+    click.echo("Im Browser öffnen; nach jedem Speichern erneuert sich die Seite. Beenden: Strg+C.")
+    if oeffnen:
+        click.launch(server.url)
+    core.preview_server.serve(server)
+    click.echo("Vorschau beendet.")
