@@ -13,20 +13,26 @@ Nothing is written to the workspace: page and PDF live in memory.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import os
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lafast_docs.errors import DraftNotFound, LafastError
-from lafast_docs.external import resources
+from lafast_docs.external import limits, resources
 from lafast_docs.outputs.document import Page, write_pdf
 from lafast_docs.render import html, incremental
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.text.analysis import IMAGE_TYPES, Analysis, analyse
 from lafast_docs.text.drafts import draft_path, load_draft
 from lafast_docs.workspace import Workspace
+
+PDF_QUIET = 0.5  # seconds without a new save before the PDF starts
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class Preview:
         self.reader = incremental.ChunkReader()
         self.writer = incremental.ChunkWriter()
         self.changed = threading.Condition()
+        self._building = threading.Lock()
         self.page = ""  # the last good page (without the preview script)
         self.images: dict[str, Path] = {}
         self.doc_type = "fachstandard"
@@ -84,6 +91,10 @@ class Preview:
 
     def build(self) -> State:
         """Rebuild the page from the files as they are now; errors go into the state."""
+        with self._building:  # one build at a time: the chunk caches are not shared
+            return self._build()
+
+    def _build(self) -> State:
         try:
             draft = load_draft(self.ws, self.slug)
             self.doc_type = draft.type
@@ -140,16 +151,23 @@ class Preview:
         self._update(pdf="wird erstellt", pdf_error=None)
 
     def _pdf_loop(self) -> None:
+        # Linux: the nice value is per thread and inherited by the forked child, so the PDF
+        # yields the cores to the page rebuild the writer is waiting for.
+        with contextlib.suppress(OSError):
+            os.nice(10)
         while True:
             with self.changed:
                 page, self._pdf_wanted = self._pdf_wanted, None
             if page is None:
                 return
-            try:
-                data: bytes | None = write_pdf(page)
-                error = None
-            except LafastError as exc:
-                data, error = None, exc.render()
+            time.sleep(PDF_QUIET)  # typing and saving again: start with the newest page
+            with self.changed:
+                if self._pdf_wanted is not None:
+                    continue
+            # the whole PDF (print page, WeasyPrint, tagging) in a child process: this
+            # process keeps its interpreter for the page rebuilds
+            make = functools.partial(_pdf_or_error, page)
+            data, error = limits.run_limited(make, what="PDF-Vorschau")
             with self.changed:
                 newer = self._pdf_wanted is not None
                 if data is not None:
@@ -187,6 +205,13 @@ class Preview:
             if root.is_dir():
                 files += [p for p in root.rglob("*") if p.is_file()]
         return files
+
+
+def _pdf_or_error(page: Page) -> tuple[bytes | None, str | None]:
+    try:
+        return write_pdf(page), None
+    except LafastError as exc:
+        return None, exc.render()
 
 
 def _first_change(old: list[str], new: list[str]) -> int | None:

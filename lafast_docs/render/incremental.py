@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import pickle
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -100,7 +101,7 @@ class ChunkReader:
     """`parse(text) -> AST` like `pandoc.markdown_to_ast`, reading only chunks it has not seen."""
 
     def __init__(self) -> None:
-        self.cache: dict[str, list[Node]] = {}
+        self.cache: dict[str, bytes] = {}  # key -> the chunk's blocks, pickled (copied by loading)
         self.last_read = 0  # chunks read by pandoc in the last call (for tests and the bench)
 
     def __call__(self, text: str) -> dict[str, Any]:
@@ -122,9 +123,10 @@ class ChunkReader:
                 self.cache.clear()
                 self.last_read = len(chunks)
                 return pandoc.markdown_to_ast(text)
-            self.cache.update(zip((keys[i] for i in todo), read, strict=True))
+            for i, chunk_blocks in zip(todo, read, strict=True):
+                self.cache[keys[i]] = pickle.dumps(chunk_blocks, protocol=pickle.HIGHEST_PROTOCOL)
         self.cache = {k: self.cache[k] for k in keys}
-        blocks = [b for k in keys for b in markup.fast_copy(self.cache[k])]
+        blocks = [b for k in keys for b in pickle.loads(self.cache[k])]
         return {"pandoc-api-version": pandoc.api_version(), "meta": {}, "blocks": blocks}
 
     @staticmethod
@@ -266,12 +268,11 @@ class ChunkWriter:
         keys: list[str] = []
         todo: dict[str, list[Node]] = {}
         for section in _sections(blocks):
-            local = _LocalNumbers(self.image_url)
-            rewritten = local.rewrite(markup.fast_copy(section))
-            key = _digest(json.dumps(rewritten, ensure_ascii=False))
+            key = _section_key(section)
             keys.append(key)
             if key not in self.cache and key not in todo:
-                todo[key] = rewritten
+                local = _LocalNumbers(self.image_url)
+                todo[key] = local.rewrite(markup.fast_copy(section))
                 self.cache[key] = ("", local.rn_count, len(local.notes))
         self.last_written = len(todo)
         if todo:
@@ -306,6 +307,20 @@ class ChunkWriter:
                 'role="doc-endnotes">\n<hr />\n<ol>\n' + "\n".join(notes) + "\n</ol>\n</section>"
             )
         return "\n".join(body)
+
+
+_RN_IN_JSON = re.compile(r'"rn-(\d+)", \["rn-block"\], \[\["rn", "\d+"\]\]')
+
+
+def _section_key(section: list[Node]) -> str:
+    """The section as written, without its absolute Randnummern (so a renumbering of the whole
+    text after an inserted paragraph keeps later sections cached)."""
+    text = json.dumps(section, ensure_ascii=False)
+    first = _RN_IN_JSON.search(text)
+    base = int(first.group(1)) - 1 if first else 0
+    return _digest(
+        _RN_IN_JSON.sub(lambda m: f'"rn-", ["rn-block"], {int(m.group(1)) - base}', text)
+    )
 
 
 def _numbered(text: str, rn_base: int, fn_base: int) -> str:
