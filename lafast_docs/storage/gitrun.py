@@ -51,6 +51,23 @@ class GitRunner:
             raise GitError(f"git {' '.join(args[:2])} ist fehlgeschlagen: {proc.stderr.strip()}")
         return proc.stdout
 
+    def _git_bytes(self, args: list[str], data: bytes) -> bytes:
+        """git with `data` on stdin, stdout as bytes (e.g. `cat-file --batch`)."""
+        try:
+            proc = subprocess.run(
+                ["git", "-C", str(self.root), *args],
+                input=data,
+                capture_output=True,
+                timeout=GIT_TIMEOUT,
+                check=False,
+            )
+        except FileNotFoundError as exc:
+            raise GitError("Das Programm git ist nicht installiert.") from exc
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"git {' '.join(args[:2])} ist fehlgeschlagen: {err}")
+        return proc.stdout
+
     def _git_write(self, *args: str) -> None:
         try:
             self._git(*args)
