@@ -25,7 +25,7 @@ from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
 
-from .conftest import SAMPLE_FS, copy_samples
+from .conftest import SAMPLE_FS, SAMPLE_SN, copy_samples
 from .test_cli import run
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -176,8 +176,9 @@ def test_the_changed_randnummer_is_reported(sample: Workspace) -> None:
         _draft_file(ws).write_text(original, "utf-8")
 
 
-def test_background_pdf_becomes_ready(sample: Workspace) -> None:
-    preview = Preview(sample, SAMPLE_FS)
+def test_background_pdf_becomes_ready(ws: Workspace) -> None:
+    copy_samples(ws, SAMPLE_SN)  # the short sample: the PDF is made in a few seconds
+    preview = Preview(ws, SAMPLE_SN)
     preview.build()
     state = preview.wait_pdf(timeout=300)
     assert state.pdf == "bereit" and state.pdf_error is None
