@@ -20,15 +20,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import re
+import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from lafast_docs.external import pandoc
 from lafast_docs.render import html, markup
 from lafast_docs.text.textmodel import Node
+from lafast_docs.workspace import Workspace
 
 SENTINEL = "LAFASTCHUNKSENTINEL"
 _SENTINEL_HTML = "<!--lafast-chunk-->"
@@ -100,9 +104,14 @@ def note_definitions(text: str) -> dict[str, str]:
 class ChunkReader:
     """`parse(text) -> AST` like `pandoc.markdown_to_ast`, reading only chunks it has not seen."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: Path | None = None) -> None:
         self.cache: dict[str, bytes] = {}  # key -> the chunk's blocks, pickled (copied by loading)
         self.last_read = 0  # chunks read by pandoc in the last call (for tests and the bench)
+        # `store`: a JSON file keeping the chunks between runs (`render` after an edit reads
+        # only what changed); a missing or damaged file is an empty cache
+        self.store = store
+        if store is not None:
+            self.cache = _load_store(store)
 
     def __call__(self, text: str) -> dict[str, Any]:
         chunks = split_chunks(text)
@@ -125,7 +134,10 @@ class ChunkReader:
                 return pandoc.markdown_to_ast(text)
             for i, chunk_blocks in zip(todo, read, strict=True):
                 self.cache[keys[i]] = pickle.dumps(chunk_blocks, protocol=pickle.HIGHEST_PROTOCOL)
+        stale = set(self.cache) != set(keys)
         self.cache = {k: self.cache[k] for k in keys}
+        if self.store is not None and (todo or stale):
+            _save_store(self.store, self.cache)
         blocks = [b for k in keys for b in pickle.loads(self.cache[k])]
         return {"pandoc-api-version": pandoc.api_version(), "meta": {}, "blocks": blocks}
 
@@ -148,6 +160,32 @@ class ChunkReader:
         if len(out) != len(chunks) + 1 or out[-1]:
             return None
         return out[:-1]
+
+
+def _load_store(path: Path) -> dict[str, bytes]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return {
+            k: pickle.dumps(v, protocol=pickle.HIGHEST_PROTOCOL)
+            for k, v in data.items()
+            if isinstance(k, str) and isinstance(v, list)
+        }
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _save_store(path: Path, cache: dict[str, bytes]) -> None:
+    """temp file + rename; a cache outside the journal (losing it costs one full read)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    data = {k: pickle.loads(v) for k, v in cache.items()}
+    tmp.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    os.replace(tmp, path)
+
+
+def reader_for(ws: Workspace, slug: str) -> ChunkReader:
+    """A chunk reader that keeps the draft's chunks in `.git/lafast/ast/<slug>.json`."""
+    return ChunkReader(ws.store.git_dir() / "lafast" / "ast" / f"{slug}.json")
 
 
 def _sections(blocks: list[Node]) -> Iterator[list[Node]]:
