@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import threading
 import time
@@ -25,11 +24,9 @@ from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
 
+from .browser import chromium
 from .conftest import SAMPLE_FS, SAMPLE_SN, copy_samples
 from .test_cli import run
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 def _norm(page: str) -> str:
@@ -269,28 +266,11 @@ def test_ctrl_c_stops_the_command_cleanly(sample: Workspace) -> None:
 
 
 @pytest.fixture(scope="module")
-def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from tests.checkers import need
 
     need("chromium", "chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1000,800",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profil')}",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    driver = chromium(tmp_path_factory.mktemp("chromium-profil"), "--window-size=1000,800")
     try:
         yield driver
     finally:
@@ -305,11 +285,11 @@ def _wait(driver, condition, timeout: float = 60):  # type: ignore[no-untyped-de
 
 @pytest.mark.slow
 def test_chromium_sees_the_page_change_after_a_save(
-    chromium, served: tuple[PreviewServer, str]
+    browser, served: tuple[PreviewServer, str]
 ) -> None:  # type: ignore[no-untyped-def]
     from selenium.webdriver.common.by import By
 
-    driver = chromium
+    driver = browser
     server, url = served
     ws = server.preview.ws
     path = _draft_file(ws)
