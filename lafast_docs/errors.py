@@ -301,6 +301,17 @@ class NothingToReply(LafastError):
     """No answer in the round to reply to (at all, or from the named organisation)."""
 
 
+# -- issue 19: the live preview ------------------------------------------------------------------
+
+
+class PreviewPortBusy(LafastError):
+    """The preview's port is taken (another preview or program)."""
+
+
+class PreviewPortRefused(LafastError):
+    """The preview's port cannot be opened (e.g. below 1024 without the right)."""
+
+
 # -- issue 17: outgoing mail (drafts, SMTP) and mail formats read ---------------------------
 
 
@@ -326,7 +337,3 @@ class FormsMissing(MailError):
 
 class NothingToMail(MailError):
     """Nobody to write to (all have answered, or no round)."""
-
-
-class MailboxBroken(LafastError):
-    """An mbox file or Maildir folder cannot be read."""
