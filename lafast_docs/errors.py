@@ -310,3 +310,30 @@ class PreviewPortBusy(LafastError):
 
 class PreviewPortRefused(LafastError):
     """The preview's port cannot be opened (e.g. below 1024 without the right)."""
+
+
+# -- issue 17: outgoing mail (drafts, SMTP) and mail formats read ---------------------------
+
+
+class MailError(LafastError):
+    """An e-mail cannot be prepared or sent."""
+
+
+class MailTemplateBroken(MailError):
+    """A mail template does not start with its subject line."""
+
+
+class MailNotConfigured(MailError):
+    """Sending needs `mail: smtp:` in lafast.yaml (or a password that is not there)."""
+
+
+class SmtpFailed(MailError):
+    """The SMTP server cannot be reached, refuses the login or the encryption."""
+
+
+class FormsMissing(MailError):
+    """An invitation would go out without the organisation's forms."""
+
+
+class NothingToMail(MailError):
+    """Nobody to write to (all have answered, or no round)."""

@@ -64,6 +64,7 @@ def lazy(name: str) -> ModuleType:
 if TYPE_CHECKING:  # what mypy checks the commands against
     from lafast_docs.consultation import rounds, submissions, views
     from lafast_docs.consultation.intake import importer
+    from lafast_docs.consultation.mail import letters
     from lafast_docs.decisions import (
         consensus,
         disposition,
@@ -120,3 +121,4 @@ else:  # the same modules, each run at its first use
     targets = lazy("lafast_docs.workspace.targets")
     workspace = lazy("lafast_docs.workspace.workspace")
     preview_server = lazy("lafast_docs.office.preview_server")
+    letters = lazy("lafast_docs.consultation.mail.letters")

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.mail.message import NO_NAME, salutation
 from lafast_docs.consultation.rounds import Round, find_round
 from lafast_docs.consultation.submissions import Stored, list_submissions
 from lafast_docs.decisions import disposition
@@ -106,34 +107,6 @@ def collect(ws: Workspace, folder: Path, only: str | None = None) -> list[Reply]
         contact = next((c for c in candidates if salutation(c) != NO_NAME), "")
         replies.append(Reply(org_id, name, lines, received, contact=contact))
     return replies
-
-
-NO_NAME = "Sehr geehrte Damen und Herren,"
-
-
-def salutation(contact: str) -> str:
-    """The greeting for a contact as written in the address book or the form.
-
-    „Frau Dr. Katrin Weber, Fachreferentin“ -> „Sehr geehrte Frau Dr. Weber,“; a name without
-    „Frau“/„Herr“ is greeted without guessing a gender („Guten Tag Katrin Weber,“); anything
-    that is not a person's name (a group such as „Sprecher*innenkreis“) gets the general form."""
-    name = " ".join(contact.split(",")[0].split())
-    if len(name) > 80 or any(not (ch.isalpha() or ch in " .-'") for ch in name):
-        return NO_NAME
-    words = name.split()
-    form = {"frau": "Sehr geehrte Frau", "herr": "Sehr geehrter Herr"}.get(
-        words[0].lower() if words else ""
-    )
-    rest = words[1:] if form else words
-    titles = [w for w in rest if w in ("Dr.", "Prof.")]
-    names = [w for w in rest if w not in titles]
-    if not names or not all(w[0].isupper() for w in names):
-        return NO_NAME
-    if form:
-        return f"{form} {' '.join([*titles, names[-1]])},"
-    if len(names) < 2:
-        return NO_NAME
-    return f"Guten Tag {' '.join([*titles, *names])},"
 
 
 def _summary(reply: Reply) -> str:
