@@ -133,7 +133,27 @@ def margin_numbers(body: Element, numbering: Element | None) -> None:
         )
         put_ppr(p, el("ind", left=str(left), hanging=str(left + RN_WIDTH)), before=AFTER_IND)
         if len(text_of(p).strip()) == len(text_of(rn).strip()):  # the number of a table or figure
-            put_ppr(p, el("keepNext"), before=AFTER_KEEP)
+            _onto_caption(p)
+
+
+def _onto_caption(p: Element) -> None:
+    """A Randnummer standing alone before a table or figure moves to the caption's line;
+    without a caption it stays with what follows."""
+    after = p.getnext()
+    if after is None or after.tag != q("p") or style_of(after) not in CAPTIONS:
+        put_ppr(p, el("keepNext"), before=AFTER_KEEP)
+        return
+    ppr = after.find(q("pPr"))
+    for r in reversed([c for c in p if c.tag != q("pPr")]):
+        (ppr.addnext(r) if ppr is not None else after.insert(0, r))
+    for tag in ("tabs", "ind"):
+        put_ppr(
+            after, p.find(f"{q('pPr')}/{q(tag)}"), before=AFTER_TABS if tag == "tabs" else AFTER_IND
+        )
+    p.getparent().remove(p)
+
+
+CAPTIONS = {"TableCaption", "ImageCaption", "Caption"}
 
 
 def _rn_run(p: Element) -> Element | None:
@@ -288,6 +308,9 @@ def size_tables(body: Element, width: int) -> None:
                 col += span
         widths = _share(least, natural, width)
         _set_widths(tbl, widths, width)
+        caption = tbl.getprevious()
+        if caption is not None and caption.tag == q("p") and style_of(caption) in CAPTIONS:
+            put_ppr(caption, el("keepNext"), before=AFTER_KEEP)
 
 
 def _span(tc: Element) -> int:
