@@ -174,7 +174,7 @@ def _instr(text: str) -> Element:
 
 def headings(body: Element, depth: int) -> list[tuple[int, str, str]]:
     """(level, bookmark name, text with a tab after the section number) of each heading."""
-    out = []
+    out: list[tuple[int, str, str]] = []
     for p in body.iter(q("p")):
         m = re.fullmatch(r"Heading(\d)", style_of(p))
         if not m or int(m.group(1)) > depth:

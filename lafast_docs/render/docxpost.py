@@ -18,12 +18,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from lafast_docs.render import docxfront
 from lafast_docs.render.docxxml import (
     AFTER_IND,
     AFTER_KEEP,
+    AFTER_SPACING,
     AFTER_TABS,
     Element,
     el,
@@ -66,7 +67,6 @@ class Layout:
     toc: bool = False
     margin_numbers: bool = False
     landscape: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def finish(data: bytes, layout: Layout) -> bytes:
@@ -308,6 +308,13 @@ def size_tables(body: Element, width: int) -> None:
                 col += span
         widths = _share(least, natural, width)
         _set_widths(tbl, widths, width)
+        after = tbl.getnext()
+        if after is not None and after.tag == q("p"):  # air between a table and the text after it
+            spacing = after.find(f"{q('pPr')}/{q('spacing')}")
+            if spacing is None:
+                put_ppr(after, el("spacing", before="160"), before=AFTER_SPACING)
+            else:
+                spacing.set(q("before"), "160")
         caption = tbl.getprevious()
         if caption is not None and caption.tag == q("p") and style_of(caption) in CAPTIONS:
             put_ppr(caption, el("keepNext"), before=AFTER_KEEP)

@@ -115,3 +115,4 @@ AFTER_KEEP = (
     *AFTER_TABS,
 )
 AFTER_PAGE_BREAK = ("framePr", "widowControl", "numPr", "pBdr", "shd", "tabs", *AFTER_TABS)
+AFTER_SPACING = AFTER_TABS[2:]
