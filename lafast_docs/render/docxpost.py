@@ -112,7 +112,10 @@ def margin_numbers(body: Element, numbering: Element | None) -> None:
     labels = _ListLabels(numbering)
     for p in body.iter(q("p")):
         rn = _rn_run(p)
-        if rn is None:
+        done = (
+            rn is not None and rn.getnext() is not None and rn.getnext().find(q("tab")) is not None
+        )
+        if rn is None or done:  # done: moved onto a caption line
             continue
         _drop_em_space(rn)
         tab = el("r", el("tab"))
