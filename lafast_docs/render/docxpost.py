@@ -20,7 +20,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from lafast_docs.render import docxfront
+from lafast_docs.render import docxfront, markup
 from lafast_docs.render.docxxml import (
     AFTER_IND,
     AFTER_KEEP,
@@ -309,7 +309,7 @@ def size_tables(body: Element, width: int) -> None:
                     )
                     natural[col] = max(natural[col], CELL_PADDING + CHAR * len(text))
                 col += span
-        widths = _share(least, natural, width)
+        widths = markup.share_widths(least, natural, width)
         _set_widths(tbl, widths, width)
         after = tbl.getnext()
         if after is not None and after.tag == q("p"):  # air between a table and the text after it
@@ -326,18 +326,6 @@ def size_tables(body: Element, width: int) -> None:
 def _span(tc: Element) -> int:
     span = tc.find(f"{q('tcPr')}/{q('gridSpan')}")
     return int(span.get(q("val"))) if span is not None else 1
-
-
-def _share(least: list[int], natural: list[int], width: int) -> list[int]:
-    """CSS's automatic table layout in short: natural widths if they fit (stretched to the full
-    width), else each column its least width plus a share of the rest by what it wants more."""
-    if sum(natural) <= width:
-        return [round(n * width / sum(natural)) for n in natural]
-    if sum(least) >= width:  # not even the longest words fit: share by them
-        return [round(m * width / sum(least)) for m in least]
-    rest = width - sum(least)
-    wants = [n - m for n, m in zip(natural, least, strict=True)]
-    return [m + round(rest * w / sum(wants)) for m, w in zip(least, wants, strict=True)]
 
 
 def _set_widths(tbl: Element, widths: list[int], width: int) -> None:
