@@ -86,6 +86,18 @@ def test_final_pdf_shows_version_stand_commit_and_signoffs(chain: Chain) -> None
     assert re.search(r"Stand \d{1,2}\. [A-ZÄ][a-zä]+ \d{4} Version 0\.2", text)
     assert "Version 0.2 (Freigegeben)" in text
     assert f"Fassung {last.sha}" in text
+    # the title block shows the short id (the full one: sign-off block and PDF metadata)
+    from tests.checkers import tool
+
+    first = subprocess.run(
+        [tool("pdftotext"), "-f", "1", "-l", "1", str(chain.pdf), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert f"Fassung\n{last.sha[:10]}\n" in first or f"Fassung {last.sha[:10]}" in " ".join(
+        first.split()
+    )
+    assert last.sha not in first
     assert "Freigabe Diese Fassung wurde freigegeben von: Name Rolle Datum" in text
     assert "Dr. Miriam Albers Leitung der Landesfachstelle" in text
     assert "Dr. Miriam Albers" in pdf_text(chain.archive)
