@@ -112,3 +112,19 @@ def test_reply_synopse_and_redline_pdfs_pass_pdf_ua1(answered, tmp_path) -> None
     draft.write_text(draft.read_text("utf-8").replace("drei Monaten", "vier Monaten"), "utf-8")
     [red] = redline(ws, SAMPLE_FS, tag, "arbeitskopie", formats=("pdf",), out_dir=tmp_path)
     assert_pdf_ua1(red.path)
+
+
+def test_reply_id_column_holds_the_whole_id(answered, tmp_path) -> None:
+    """The id stands whole in its column, apart from the Rn. ("AWO-SZND-001" ran into it)."""
+    import re
+    import subprocess
+
+    from tests.checkers import tool
+
+    awo = reply(answered, SAMPLE_FS, to="awo-sachsen", out_dir=tmp_path)[0]
+    pdf = next(o.path for o in awo.outputs if o.format == "pdf")
+    text = subprocess.run(
+        [tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True
+    ).stdout
+    for line in awo.lines:
+        assert re.search(rf"^\s*{re.escape(line.id)}\s+{re.escape(line.rn)}\s", text, re.M), line.id
