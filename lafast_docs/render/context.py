@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from lafast_docs.render import brand
 from lafast_docs.text.drafts import STATE_NAMES, Draft
 from lafast_docs.workspace import Workspace
 
@@ -90,6 +91,7 @@ def document_context(ws: Workspace, draft: Draft, edition: Edition) -> dict[str,
         "org_address": cfg.org_address,
         "org_website": cfg.org_website,
         "funding_note": cfg.funding_note,
+        "logo": brand.logo(ws, draft.type, cfg.org_name),
         # set by a final render (render.final_context): sign-off block and identification
         "final": False,
         "signoffs": [],

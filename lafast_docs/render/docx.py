@@ -64,6 +64,8 @@ def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -
     walk(ast["blocks"], style_secnum)
     ast["meta"] = metadata(ctx)
     if office:
+        if docx_logo(ctx):  # pandoc embeds it; docxfront moves it onto the title page
+            ast["blocks"].insert(0, docx_logo(ctx))
         if ctx.get("final"):
             ast["blocks"].extend(signoff_blocks(ctx))
         return ast
@@ -71,6 +73,17 @@ def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -
     if ctx["funding_note"]:
         ast["blocks"].append(_styled_div("Foerderhinweis", [ctx["funding_note"]]))
     return ast
+
+
+def docx_logo(ctx: dict[str, Any]) -> Node | None:
+    """The logo as an image paragraph, 1.6 cm high; SVG is left out (LibreOffice shows an SVG
+    in a DOCX as an empty box)."""
+    logo = ctx.get("logo")
+    if not logo or str(logo["path"]).lower().endswith(".svg"):
+        return None
+    attr = ["", [], [["height", "1.6cm"]]]
+    image = {"t": "Image", "c": [attr, [{"t": "Str", "c": logo["alt"]}], [logo["data"], ""]]}
+    return {"t": "Para", "c": [image]}
 
 
 def signoff_blocks(ctx: dict[str, Any]) -> list[Node]:
@@ -104,6 +117,7 @@ def layout(ctx: dict[str, Any], *, title_page: bool, toc: bool) -> docxpost.Layo
         title=ctx["title"],
         subtitle=ctx["subtitle"],
         rows=tuple(title_rows(ctx)),
+        logo=docx_logo(ctx) is not None,
     )
     return docxpost.Layout(
         header=ctx["org_short"] or ctx["org_name"],

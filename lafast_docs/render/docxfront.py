@@ -39,6 +39,7 @@ class TitlePage:
     title: str
     subtitle: str
     rows: tuple[tuple[str, str], ...]
+    logo: bool = False  # the text's first paragraph is the logo: it moves to the top
 
 
 def title_page(body: Element, tp: TitlePage, width: int, *, toc: bool) -> None:
@@ -48,11 +49,16 @@ def title_page(body: Element, tp: TitlePage, width: int, *, toc: bool) -> None:
             body.remove(child)
         elif child.tag != q("bookmarkStart"):
             break
+    drawing = f".//{q('drawing')}"
+    near = [e for e in list(body)[:3] if e.tag == q("p") and e.find(drawing) is not None]
+    logo = near[0] if tp.logo and near else None  # after pandoc's TOC, before the text
+    if logo is not None:
+        body.remove(logo)
     first = body[0] if len(body) else None
     publisher = para("Titelangaben", run(tp.org))
     kind = para("Titelangaben", run(tp.kind.upper(), el("caps"), el("spacing", val="20")))
     put_ppr(kind, el("spacing", before="1701", after="120"), before=("ind", "jc", "rPr"))
-    front = [publisher, kind, para("Title", run(tp.title))]
+    front = [*([logo] if logo is not None else []), publisher, kind, para("Title", run(tp.title))]
     if tp.subtitle:
         front.append(para("Subtitle", run(tp.subtitle)))
     front.append(_metadata_table(tp.rows, width))
