@@ -7,6 +7,7 @@ marker it can show: a margin number for print, a link for the web page, a styled
 from __future__ import annotations
 
 import base64
+import math
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -74,8 +75,9 @@ def _prepend(blocks: list[Node], inlines: list[Node]) -> None:
     elif first is not None and first["t"] in ("BlockQuote", "Div"):
         inner = first["c"] if first["t"] == "BlockQuote" else first["c"][1]
         _prepend(inner, inlines)
-    else:  # table, code, figure: the number stands in its own paragraph before it
-        blocks.insert(0, {"t": "Para", "c": inlines})
+    else:  # table, code, figure: the number stands in its own paragraph before it, kept with
+        # it on one page (print.css: .rn-solo)
+        blocks.insert(0, {"t": "Div", "c": [["", ["rn-solo"], []], [{"t": "Para", "c": inlines}]]})
 
 
 def unwrap_rn_blocks(blocks: list[Node]) -> list[Node]:
@@ -185,7 +187,8 @@ def _size_table(table: Node) -> None:
             if span == 1 and col < n:
                 text = " ".join(_plain(b) for b in cell[4])
                 longest = max((len(w) for w in text.split()), default=1)
-                least[col] = max(least[col], CELL_CHARS + longest)
+                bold = 1.12 if row in head[1] else 1.0  # header cells are set in bold
+                least[col] = max(least[col], CELL_CHARS + math.ceil(longest * bold))
                 natural[col] = max(natural[col], CELL_CHARS + len(text))
             col += span
     widths = share_widths(least, natural, TABLE_CHARS)
