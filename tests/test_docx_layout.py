@@ -88,7 +88,7 @@ def test_docx_structure(rendered_samples, slug) -> None:
     assert len(rn_paras) > 20
     for p in rn_paras:
         assert p.find(f"{q('pPr')}/{q('numPr')}") is None
-        assert re.match(r"\d+\t[^\t]", text_of(p)), text_of(p)[:30]
+        assert re.match(r"\d+\t(?!\t)", text_of(p)), text_of(p)[:30]
     header = part(path, "word/header1.xml")
     assert text_of(header) == "LaFaSt"
     assert_unique_ids(path)

@@ -3,6 +3,7 @@ funding note once per page, bold and italic in the redline."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def test_columns_by_content_not_by_the_authors_dashes(ws) -> None:
         "Mindestpräsenz",
         "auseinanderliegen",
     ):
-        assert word in text.replace("-\n", "")  # whole, or hyphenated, never cut without one
+        assert word in re.sub(r"[-\u2010]\n", "", text)  # whole or hyphenated, never cut
 
 
 def test_caption_never_stranded_from_its_table(ws) -> None:

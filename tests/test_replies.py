@@ -56,7 +56,8 @@ def test_one_letter_per_organisation_with_every_comment(answered, tmp_path) -> N
     assert "Übernommen wird: „mindestens vier Monaten“" in text
     assert "abgelehnt" in text and "Kein inhaltlicher Vorschlag." in text
     assert "noch offen" in text and "Über 1 Anmerkung(en) ist noch nicht entschieden" in text
-    assert "<script>alert(1)</script>" in text and "**fett**" in text  # literal
+    # literal (the column may wrap the tag: compare without spaces)
+    assert "<script>alert(1)</script>" in text.replace(" ", "") and "**fett**" in text
     assert c0 not in text  # another organisation's comment is not in this letter
 
     from docx import Document
