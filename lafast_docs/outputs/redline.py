@@ -105,7 +105,7 @@ def _collect(
     """Characters and their emphases, as `textmodel.inlines_text` reads them; False for what
     this does not follow (then no styles are used)."""
     for el in inlines:
-        t, c = el["t"], el.get("c")
+        t, c = el["t"], el.get("c", [])
         if t == "Str":
             out.extend((ch, styles) for ch in c)
         elif t in ("Space", "SoftBreak"):
