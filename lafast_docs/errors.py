@@ -299,3 +299,14 @@ class FormatUnknown(LafastError):
 
 class NothingToReply(LafastError):
     """No answer in the round to reply to (at all, or from the named organisation)."""
+
+
+# -- issue 19: the live preview ------------------------------------------------------------------
+
+
+class PreviewPortBusy(LafastError):
+    """The preview's port is taken (another preview or program)."""
+
+
+class PreviewPortRefused(LafastError):
+    """The preview's port cannot be opened (e.g. below 1024 without the right)."""

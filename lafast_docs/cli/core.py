@@ -73,7 +73,7 @@ if TYPE_CHECKING:  # what mypy checks the commands against
         sheet,
         sheetimport,
     )
-    from lafast_docs.office import demo, doctor, status
+    from lafast_docs.office import demo, doctor, preview_server, status
     from lafast_docs.outputs import document, redline, replies, synopse
     from lafast_docs.release import final, publish, signoff, trust, verify, versions
     from lafast_docs.render import pipeline
@@ -119,3 +119,4 @@ else:  # the same modules, each run at its first use
     create = lazy("lafast_docs.workspace.create")
     targets = lazy("lafast_docs.workspace.targets")
     workspace = lazy("lafast_docs.workspace.workspace")
+    preview_server = lazy("lafast_docs.office.preview_server")
