@@ -183,14 +183,19 @@ def _docx_blocks(reply: Reply, intro: list[str], closing: list[str]) -> list[tab
     ]
 
 
-CSS = (
-    "\ntable.antwort { font-size: 8.5pt; table-layout: fixed; }\n"
-    "table.antwort th[scope=col]:nth-child(1) { width: 15%; }\n"
-    "table.antwort th[scope=col]:nth-child(2) { width: 6%; }\n"
-    "table.antwort th[scope=col]:nth-child(4) { width: 16%; }\n"
-    "table.antwort th[scope=row] { white-space: nowrap; }\n"
-    "table.antwort td { hyphens: manual; }\n"
-)
+def _css(reply: Reply) -> str:
+    """Fixed columns; the id and Rn. columns as wide as their longest entry (bold 8.5 pt:
+    ~0.22 cm a character, plus the cell padding), so "AWO-SZND-001" never runs into Rn."""
+    id_cm = 0.4 + 0.22 * max((len(x.id) for x in reply.lines), default=10)
+    rn_cm = 0.4 + 0.2 * max([3, *(len(x.rn) for x in reply.lines)])
+    return (
+        "\ntable.antwort { font-size: 8.5pt; table-layout: fixed; }\n"
+        f"table.antwort th[scope=col]:nth-child(1) {{ width: {id_cm:.2f}cm; }}\n"
+        f"table.antwort th[scope=col]:nth-child(2) {{ width: {rn_cm:.2f}cm; }}\n"
+        "table.antwort th[scope=col]:nth-child(4) { width: 16%; }\n"
+        "table.antwort th[scope=row] { white-space: nowrap; }\n"
+        "table.antwort td { hyphens: manual; }\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -207,7 +212,9 @@ class Letter:
 
 def _pdf(x: Letter) -> bytes:
     body = _html_body(x.reply, x.intro, x.closing)
-    return pdf.page_bytes(x.ws, x.doc_type, tables.print_page(x.ws, x.doc_type, x.ctx, body, CSS))
+    return pdf.page_bytes(
+        x.ws, x.doc_type, tables.print_page(x.ws, x.doc_type, x.ctx, body, _css(x.reply))
+    )
 
 
 def _docx(x: Letter) -> bytes:

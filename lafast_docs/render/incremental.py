@@ -242,6 +242,7 @@ class _LocalNumbers:
 
         _walk_blocks(section, localise)
         self._replace_notes(section)
+        markup.size_columns(section)  # column widths as in the full page (html.page)
         markup.add_markers(section, markup.web_marker)
         if self.notes:
             section.append({"t": "RawBlock", "c": ["html", _NOTES_HTML]})
