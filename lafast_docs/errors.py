@@ -299,3 +299,14 @@ class FormatUnknown(LafastError):
 
 class NothingToReply(LafastError):
     """No answer in the round to reply to (at all, or from the named organisation)."""
+
+
+# -- issue 18: register of key figures and legal references --------------------------------
+
+
+class RegisterInvalid(ConfigError):
+    """kennzahlen.yaml is broken (syntax, unknown keys, dates, overlapping periods)."""
+
+
+class ReferenceUnknown(DraftError):
+    """A draft refers to a key figure or legal reference the register does not have."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.external import pandoc, resources
-from lafast_docs.render import markup
+from lafast_docs.render import figures, markup
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import Analysis
 from lafast_docs.text.textmodel import Node, walk
@@ -56,6 +56,7 @@ def docx_ast(analysis: Analysis, ctx: dict[str, Any]) -> Node:
             el["c"][0][2].append(["custom-style", "Abschnittsnummer"])
 
     walk(ast["blocks"], style_secnum)
+    figures.docx_styles(ast["blocks"])
     ast["meta"] = metadata(ctx)
     ast["blocks"].insert(0, _styled_div("Titelangaben", title_lines(ctx)))
     if ctx["funding_note"]:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.render import figures
 from lafast_docs.text.analysis import IMAGE_TYPES, Analysis
 from lafast_docs.text.textmodel import Node, walk
 
@@ -147,6 +148,7 @@ def prepared(
 ) -> Node:
     ast: dict[str, Any] = fast_copy(analysis.model.ast)
     add_markers(ast["blocks"], marker)
+    ast["blocks"].extend(figures.annex_blocks(analysis))
     if unwrap:
         ast["blocks"] = unwrap_rn_blocks(ast["blocks"])
     if inline_notes:

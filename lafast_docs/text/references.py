@@ -1,0 +1,175 @@
+"""References from a draft to the register, and the values they stand for at a Stand date.
+
+In Markdown a reference is a span with the entry's id, its text readable on its own:
+`[1:80]{kz=betreuungsschluessel}` or `[§ 12 LAufnG]{norm=laufng-12}` (`[]{kz=…}` works too).
+`resolve` replaces the written text by the value valid at the document's Stand, linked to its
+source when the register has a link, before the text model numbers the blocks: so every
+product (HTML, PDF, DOCX, forms, Synopse, redline, anchors) sees the same value. A value is
+always one `Str`: markup or a link inside a value is shown as text.
+
+`Figures` tells a draft which register and which Stand to use; `load_draft` and `draft_at`
+attach one that is worked out only when a draft has references.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from lafast_docs.errors import Problem
+from lafast_docs.text import textmodel
+from lafast_docs.text.register import KIND_NAMES, KINDS, Entry, Period, Register
+from lafast_docs.text.textmodel import Node
+
+# what `lafast check` looks for in a draft's source, and what the where-used scan reads
+SOURCE_REF = re.compile(r"\]\{[^}\n]*?\b(kz|norm)=[\"']?([a-z0-9][a-z0-9-]*)")
+
+
+@dataclass
+class Figures:
+    """The register and the Stand a draft's references resolve against (both lazy)."""
+
+    load: Callable[[], Register]
+    stand_of: Callable[[], dt.date]
+
+    @cached_property
+    def register(self) -> Register:
+        return self.load()
+
+    @cached_property
+    def stand(self) -> dt.date:
+        return self.stand_of()
+
+
+def at_stand(figures: Figures | None, stand: dt.date) -> Figures | None:
+    """The same register, at a Stand already known (the title block's)."""
+    return Figures(figures.load, lambda: stand) if figures is not None else None
+
+
+def register_digest(draft: Any) -> str:
+    """What the render cache must know of the register: its digest when the draft uses it."""
+    if draft.figures is None or not has_references(draft.body):
+        return ""
+    return str(draft.figures.register.digest)
+
+
+@dataclass(frozen=True)
+class Use:
+    """One reference in a rendered text: which entry, where, and what it showed."""
+
+    kind: str
+    id: str
+    rn: int | None  # Randnummer of the block it stands in (None: in a heading)
+    text: str  # what the text shows there
+
+
+@dataclass
+class Resolution:
+    uses: list[Use] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    missing: list[tuple[Entry, str]] = field(default_factory=list)  # no value at the Stand
+
+
+def ref_of(node: Node) -> tuple[str, str] | None:
+    """(kind, id) when `node` is a reference span."""
+    if node.get("t") != "Span":
+        return None
+    for key, value in node["c"][0][2]:
+        if key in KINDS:
+            return key, value
+    return None
+
+
+def has_references(body: str) -> bool:
+    return SOURCE_REF.search(body) is not None
+
+
+def resolve(
+    ast: Node, figures: Figures | None, *, where: Callable[[str, str], Problem] | None = None
+) -> Resolution:
+    """Put the value valid at the Stand into every reference of `ast`, in place.
+
+    With `where` (strict: the render checks), an id the register lacks is a problem made by
+    `where(message, needle)`; without it, the written text stays (old versions may name ids
+    removed since). Where no value is valid at the Stand, the written text stays too.
+    """
+    result = Resolution()
+    register = figures.register if figures is not None else None
+
+    def visit(el: Node) -> None:
+        ref = ref_of(el)
+        if ref is None:
+            return
+        kind, entry_id = ref
+        attrs, inlines = el["c"]
+        if kind not in attrs[1]:
+            attrs[1].append(kind)
+        entry = register.get(kind, entry_id) if register is not None else None
+        if entry is None:
+            if where is not None:
+                known = sorted(i for k, i in (register.entries if register else {}) if k == kind)
+                result.problems.append(
+                    where(
+                        f"{KIND_NAMES[kind]} „{entry_id}“ steht nicht im Kennzahlenregister "
+                        f"(vorhanden: {', '.join(known) or 'keine'}).",
+                        f"{kind}={entry_id}",
+                    )
+                )
+            return
+        assert figures is not None
+        period = entry.at(figures.stand)
+        if period is None:
+            result.missing.append((entry, textmodel.inlines_text(inlines)))
+            return
+        el["c"][1] = value_inlines(entry, period)
+
+    textmodel.walk(ast["blocks"], visit)
+    return result
+
+
+def value_inlines(entry: Entry, period: Period) -> list[Node]:
+    """The value as one text run, linked to its source when the register has a link."""
+    text: Node = {"t": "Str", "c": period.value}
+    if not period.link:
+        return [text]
+    return [
+        {"t": "Link", "c": [["", ["quelle"], []], [text], [period.link, describe(entry, period)]]}
+    ]
+
+
+def describe(entry: Entry, period: Period) -> str:
+    """The German alternative text of a value's source link."""
+    what = entry.title or entry.id
+    source = period.source or period.version
+    return f"Quelle zu {what}" + (f": {source}" if source else "")
+
+
+def uses(model: textmodel.Annotated) -> list[Use]:
+    """Every reference in an annotated text, with its Randnummer."""
+    found: list[Use] = []
+
+    def scan(node: Any, rn: int | None) -> None:
+        if isinstance(node, list):
+            for item in node:
+                scan(item, rn)
+            return
+        if not isinstance(node, dict) or "t" not in node:
+            return
+        if node["t"] == "Div":
+            attrs = dict(node["c"][0][2])
+            if "rn-block" in node["c"][0][1] and "rn" in attrs:
+                rn = int(attrs["rn"])
+        ref = ref_of(node)
+        if ref is not None:
+            text = textmodel.inlines_text(node["c"][1])
+            found.append(Use(ref[0], ref[1], rn, text))
+            return
+        if "c" in node:
+            scan(node["c"], rn)
+
+    scan(model.ast["blocks"], None)
+    return found
