@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lafast_docs.cli import core, show
-from lafast_docs.cli.base import WRITING, command, exit_with, pass_workspace
+from lafast_docs.cli.base import WRITING, command, exit_with, group, pass_workspace
 from lafast_docs.cli.options import (
     formats_option,
     json_option,
@@ -97,6 +97,8 @@ def _print_status(rows: list[DocStatus]) -> None:
             show.err(r.problem)
         for note in r.signoff_notes:
             click.echo(f"{r.slug}: Freigabe ungültig – {note}")
+        for note in r.figure_notes:
+            click.echo(f"{r.slug}: {note}")
 
 
 @command(stage=WRITING, changes_state=True)
@@ -223,23 +225,28 @@ def _print_change(ch: BlockChange) -> None:
 @pass_workspace
 def check(ws: Workspace, kurzname: str, as_json: bool) -> None:
     """Barrierefreiheit prüfen: Bilder ohne Alternativtext, übersprungene Überschriften,
-    leere oder nichtssagende Verweise, Tabellen ohne Kopfzeile.
+    leere oder nichtssagende Verweise, Tabellen ohne Kopfzeile. Dazu Hinweise auf Kennzahlen
+    und Rechtsgrundlagen, die von Hand geschrieben sind, obwohl das Register sie führt.
 
     Endgültige Fassungen (render --final) werden nur ohne solche Befunde erzeugt.
 
     \b
     Beispiel:  lafast check mindeststandards-fsa
     """
-    problems = core.accessibility.check(core.drafts.load_draft(ws, kurzname))
+    problems, hints = core.accessibility.review(core.drafts.load_draft(ws, kurzname))
     if as_json:
         show.as_json(
             [{"datei": str(p.path), "zeile": p.line, "befund": p.message} for p in problems]
+            + [{"datei": str(p.path), "zeile": p.line, "hinweis": p.message} for p in hints]
         )
     elif not problems:
         click.echo(f"{kurzname}: keine Befunde zur Barrierefreiheit.")
     else:
         click.echo(f"{kurzname}: {len(problems)} Befund(e) zur Barrierefreiheit:")
         show.lines(f"  {p.location()}: {p.message}" for p in problems)
+    if hints and not as_json:
+        click.echo(f"{kurzname}: {len(hints)} Hinweis(e) zu Kennzahlen und Rechtsgrundlagen:")
+        show.lines(f"  {p.location()}: {p.message}" for p in hints)
     if problems:
         exit_with(1)
 
@@ -298,3 +305,65 @@ def _render_slugs(
     if archive and not final:
         raise click.UsageError("--archive gibt es nur zusammen mit --final.")
     return kurzname
+
+
+@group(stage=WRITING, short_help="Kennzahlen und Rechtsgrundlagen: Register und Verwendung.")
+def register() -> None:
+    """Kennzahlen und Rechtsgrundlagen des Registers (kennzahlen.yaml) anzeigen und sehen,
+    wo sie verwendet werden.
+
+    Im Text steht z. B. [1:80]{kz=betreuungsschluessel} oder [§ 12 LAufnG]{norm=laufng-12};
+    beim Erzeugen gilt der Wert zum Stand des Dokuments.
+    """
+
+
+@register.command("list")
+@json_option
+@pass_workspace
+def register_list(ws: Workspace, as_json: bool) -> None:
+    """Alle Einträge des Registers mit ihren Werten und deren Gültigkeit.
+
+    \b
+    Beispiel:  lafast register list
+    """
+    reg = core.register.load_register(ws)
+    rows = [
+        [e.id, e.kind_name, e.title, p.value, p.span(), p.source or p.version]
+        for e in reg
+        for p in e.periods
+    ]
+    if as_json:
+        keys = ("kurzname", "art", "titel", "wert", "gueltig", "quelle")
+        show.as_json([dict(zip(keys, r, strict=True)) for r in rows])
+    elif not rows:
+        click.echo(f"Das Register ist leer. Einträge in {reg.path.name} anlegen (siehe README).")
+    else:
+        show.table(["Kurzname", "Art", "Titel", "Wert", "Gültig", "Quelle"], rows)
+
+
+@register.command("used")
+@click.argument("kurzname", required=False)
+@json_option
+@pass_workspace
+def register_used(ws: Workspace, kurzname: str | None, as_json: bool) -> None:
+    """Wo Kennzahlen und Rechtsgrundlagen verwendet werden: Entwürfe und veröffentlichte
+    Versionen, mit Randnummern; veraltete Werte sind markiert.
+
+    \b
+    Beispiel:  lafast register used betreuungsschluessel
+    """
+    places = core.figures.where_used(ws, kurzname)
+    if as_json:
+        show.as_json([p.as_dict() for p in places])
+        return
+    if not places:
+        click.echo(
+            f"„{kurzname}“ wird nirgends verwendet."
+            if kurzname
+            else "Kein Dokument verwendet das Register."
+        )
+        return
+    show.table(
+        ["Kurzname", "Verwendet in", "Wert", "Hinweis"],
+        [[p.id, p.where, p.shown or "–", p.note() or "aktuell"] for p in places],
+    )

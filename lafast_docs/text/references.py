@@ -173,3 +173,67 @@ def uses(model: textmodel.Annotated) -> list[Use]:
 
     scan(model.ast["blocks"], None)
     return found
+
+
+_SOURCE_SPAN = re.compile(r"\[[^\]\n]*\]\{[^}\n]*\b(?:kz|norm)=[^}\n]*\}")
+_CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+
+
+def typed_values(body: str, register: Register) -> list[tuple[int, str, Entry, Period]]:
+    """Values of the register written by hand in `body` (outside references and code):
+    (offset, text found, entry, the period whose value it is). A bare number counts only when
+    the entry's unit follows it („54 Stellen“): numbers alone are everywhere."""
+    masked = _CODE.sub(lambda m: " " * len(m.group()), body)
+    masked = _SOURCE_SPAN.sub(lambda m: " " * len(m.group()), masked)
+    found: dict[int, tuple[int, str, Entry, Period]] = {}
+    for entry in register:
+        for period in entry.periods:
+            pattern = r"\s+".join(re.escape(w) for w in period.value.split())
+            if re.fullmatch(r"[\d.,]+", period.value):
+                unit = entry.unit.split()[0] if entry.unit else ""
+                if not unit:
+                    continue
+                pattern += r"\s+" + re.escape(unit)
+            for m in re.finditer(rf"(?<![\w:/.,]){pattern}(?![\w:/]|[.,]\d)", masked):
+                found.setdefault(m.start(), (m.start(), m.group(), entry, period))
+    return sorted(found.values(), key=lambda f: f[0])
+
+
+def hand_typed_hints(draft: Any) -> list[Problem]:
+    """`lafast check`: a registered value typed by hand, and the reference to write instead."""
+    if draft.figures is None or not draft.figures.register:
+        return []
+    figures: Figures = draft.figures
+    hints = []
+    for offset, text, entry, period in typed_values(draft.body, figures.register):
+        now = entry.at(figures.stand)
+        line = draft.body_line + draft.body[:offset].count("\n")
+        valid = f"Wert gültig {period.span()}" + (
+            f"; zum Stand {figures.stand:%d.%m.%Y} gilt {now.value}"
+            if now is not None and now.value != period.value
+            else ""
+        )
+        hints.append(
+            Problem(
+                f"„{text}“ ist von Hand geschrieben: {entry.label()}, {valid}. Stattdessen "
+                f"schreiben: [{(now or period).value}]{{{entry.kind}={entry.id}}}",
+                draft.path,
+                line,
+            )
+        )
+    return hints
+
+
+def missing_hints(draft: Any, missing: list[tuple[Entry, str]]) -> list[Problem]:
+    """`lafast check`: references for which the register has no value at the Stand."""
+    stand = draft.figures.stand if draft.figures is not None else None
+    return [
+        Problem(
+            f"Für die {entry.label()} hat das Register keinen Wert zum Stand "
+            f"{stand:%d.%m.%Y}; es bleibt der geschriebene Text „{written}“. Im Register "
+            "einen Wert mit passender Gültigkeit eintragen.",
+            draft.path,
+            None,
+        )
+        for entry, written in missing
+    ]

@@ -1,0 +1,191 @@
+"""Where each key figure and norm of the register is used, and what is out of date.
+
+Places are the drafts as they are on disk and every published version (the tags
+`lafast/<slug>/veroeffentlicht/<version>`, read from git objects). Each place shows the value
+valid at its own Stand; it is flagged when
+- a draft would now render another value than when it was last saved (the register's value
+  for its Stand was corrected since), or its Stand lies before a newer value (`veraltet`:
+  saving or a new `stand:` brings the new one);
+- a published version quotes a value (as the register had it when it was published) that is
+  no longer valid today (`veraltet`).
+`lafast status` shows the flags; `lafast register used` lists every place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from lafast_docs.errors import LafastError
+from lafast_docs.storage.git import Store
+from lafast_docs.text import references
+from lafast_docs.text.drafts import Draft, list_drafts
+from lafast_docs.text.history import draft_at, model_of
+from lafast_docs.text.register import (
+    KIND_NAMES,
+    Entry,
+    Register,
+    load_register,
+    parse_register,
+    register_path,
+)
+from lafast_docs.workspace import Workspace
+
+PUBLISHED = "veroeffentlicht"
+
+
+@dataclass(frozen=True)
+class Place:
+    kind: str
+    id: str
+    slug: str
+    version: str
+    published: bool
+    stand: dt.date
+    rns: tuple[int, ...]
+    shown: str  # the value this place shows (at its Stand)
+    today: str  # the value valid today ("" when none)
+    changed_to: str = ""  # a draft: what it would render now, when the register changed since
+
+    @property
+    def kind_name(self) -> str:
+        return KIND_NAMES[self.kind]
+
+    @property
+    def outdated(self) -> bool:
+        return bool(self.today) and self.shown != self.today
+
+    @property
+    def where(self) -> str:
+        what = f"veröffentlichte Version {self.version}" if self.published else "Entwurf"
+        rns = ", ".join(str(r) for r in self.rns)
+        return f"{self.slug} ({what}, Stand {self.stand:%d.%m.%Y})" + (
+            f", Rn. {rns}" if rns else ""
+        )
+
+    def note(self) -> str:
+        """German flag, or ""."""
+        if self.changed_to:
+            return (
+                f"würde jetzt {self.changed_to} statt {self.shown} zeigen (Register geändert) – "
+                "neu erzeugen und prüfen"
+            )
+        if not self.outdated:
+            return ""
+        if self.published:
+            return f"zitiert {self.shown}, heute gilt {self.today} – neue Version erwägen"
+        return (
+            f"zeigt {self.shown} (Stand {self.stand:%d.%m.%Y}), heute gilt {self.today} – "
+            "speichern oder „stand:“ anpassen"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "art": self.kind,
+            "kurzname": self.id,
+            "dokument": self.slug,
+            "version": self.version,
+            "veroeffentlicht": self.published,
+            "stand": self.stand.isoformat(),
+            "randnummern": list(self.rns),
+            "wert": self.shown,
+            "heute": self.today or None,
+            "hinweis": self.note() or None,
+        }
+
+
+def where_used(ws: Workspace, entry_id: str | None = None, *, rns: bool = True) -> list[Place]:
+    """Every place that uses an entry (or only `entry_id`), drafts first, then published.
+    `rns=False` reads the references from the source without pandoc (fast, no Randnummern)."""
+    register = load_register(ws)
+    today = dt.date.today()
+    places: list[Place] = []
+    store = ws.store
+    for item in list_drafts(ws):
+        if isinstance(item, Draft) and references.has_references(item.body):
+            before = _register_at_last_save(store, ws, item)
+            places += _places(item, register, today, entry_id, False, before, rns)
+    for tag in store.tag_records("lafast/"):
+        parts = tag["name"].split("/")
+        if len(parts) != 4 or parts[2] != PUBLISHED:
+            continue
+        try:
+            draft = draft_at(ws, parts[1], tag["commit"] or tag["name"])
+        except LafastError:
+            continue  # a version whose text cannot be read is no place of use
+        if references.has_references(draft.body):
+            shown = _register_at(store, ws, tag["commit"] or tag["name"])  # as published
+            places += _places(draft, register, today, entry_id, True, shown, rns)
+    return places
+
+
+def stale(ws: Workspace) -> list[Place]:
+    """The places `lafast status` flags."""
+    if not register_path(ws).is_file():
+        return []
+    return [p for p in where_used(ws, rns=False) if p.note()]
+
+
+def _places(
+    draft: Draft,
+    register: Register,
+    today: dt.date,
+    entry_id: str | None,
+    published: bool,
+    before: Register | None,
+    with_rns: bool,
+) -> list[Place]:
+    draft.figures = references.Figures(lambda: register, _stand_of(draft))
+    stand = draft.figures.stand
+    by_entry: dict[tuple[str, str], list[int]] = {}
+    if with_rns:
+        found_uses = [(u.kind, u.id, u.rn) for u in references.uses(model_of(draft))]
+    else:
+        found_uses = [(m[1], m[2], None) for m in references.SOURCE_REF.finditer(draft.body)]
+    for kind, eid, rn in found_uses:
+        if entry_id is None or eid == entry_id:
+            by_entry.setdefault((kind, eid), []).extend([rn] if rn else [])
+    found = []
+    for (kind, eid), rns in by_entry.items():
+        entry = register.get(kind, eid)
+        shown = _value(entry, stand)
+        old = _value(before.get(kind, eid), stand) if before is not None else shown
+        found.append(
+            Place(
+                kind,
+                eid,
+                draft.slug,
+                draft.version,
+                published,
+                stand,
+                tuple(sorted(set(rns))),
+                old or shown,
+                _value(entry, today),
+                changed_to=shown if not published and old and old != shown else "",
+            )
+        )
+    return found
+
+
+def _stand_of(draft: Draft):  # type: ignore[no-untyped-def]
+    figures = draft.figures
+    return (lambda: figures.stand) if figures is not None else dt.date.today
+
+
+def _value(entry: Entry | None, day: dt.date) -> str:
+    period = entry.at(day) if entry is not None else None
+    return period.value if period is not None else ""
+
+
+def _register_at_last_save(store: Store, ws: Workspace, draft: Draft) -> Register | None:
+    """The register as it was when the draft was last saved (None: not saved, or no file)."""
+    last = store.last_change(draft.folder)
+    return _register_at(store, ws, last.sha) if last is not None else None
+
+
+def _register_at(store: Store, ws: Workspace, rev: str) -> Register | None:
+    """The register in commit `rev` (None: no file then, or a broken one)."""
+    try:
+        return parse_register(store.read_at(rev, register_path(ws)), path=register_path(ws))
+    except LafastError:
+        return None
