@@ -48,6 +48,8 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
     "log": ([SAMPLE_FS], 0),
     "diff": ([SAMPLE_FS, ROUND_1, "arbeitskopie"], 0),
     "check": ([SAMPLE_FS], 0),
+    "register list": ([], 0),
+    "register used": (["betreuungsschluessel"], 0),
     "render": ([SAMPLE_SN, "--format", "html"], 0),
     "consult open": ([SAMPLE_SN, "--deadline", "2026-12-20", "--invite", "awo-sachsen"], 0),
     "consult status": ([SAMPLE_FS], 0),

@@ -44,6 +44,7 @@ from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import load_draft
+from lafast_docs.text.register import REGISTER_NAME, register_path
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import CONFIG_NAME, load_config
 from lafast_docs.workspace.create import init_workspace
@@ -86,6 +87,7 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
     store = ws.store
     atomic_write(target / MARKER, "Von „lafast demo“ angelegt; wird beim nächsten Lauf ersetzt.\n")
     shutil.copyfile(resources.data_dir() / "demo" / CONFIG_NAME, target / CONFIG_NAME)
+    shutil.copyfile(resources.data_dir() / "demo" / REGISTER_NAME, target / REGISTER_NAME)
     if shutil.which("ssh-keygen") is None:
         progress(
             "Hinweis: ssh-keygen fehlt (Paket openssh-client); die Demo gibt ohne signierte "
@@ -100,8 +102,8 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
     for slug in slugs:
         shutil.copytree(samples / slug, ws.drafts_dir / slug)
     store.commit(
-        [target / CONFIG_NAME, target / MARKER, ws.drafts_dir],
-        "Demo: Adressbuch und Beispielentwürfe übernommen",
+        [target / CONFIG_NAME, target / MARKER, target / REGISTER_NAME, ws.drafts_dir],
+        "Demo: Adressbuch, Kennzahlenregister und Beispielentwürfe übernommen",
     )
     result = DemoResult(ws)
     for slug in slugs:
@@ -109,7 +111,25 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
         result.outputs[slug] = render(ws, slug)
     consultation(ws, result, progress=progress)
     publication(ws, result, slugs, progress=progress)
+    change_figure(ws, progress=progress)
     return result
+
+
+def change_figure(ws: Workspace, *, progress: Callable[[str], None] = lambda _m: None) -> None:
+    """After publication the law funds 56 posts instead of 54: a new value from today on, the
+    old one kept until yesterday. `lafast status` then flags the published Fachstandard, which
+    quotes 54, and the draft, which would now show 56."""
+    progress("Ändere eine Kennzahl im Register (54 → 56 Stellen), um veraltete Werte zu zeigen …")
+    path = register_path(ws)
+    data = yamlio.load(path.read_text("utf-8"), path=path, error=DemoError)
+    values = data["kennzahlen"]["msa-koordination"]["werte"]
+    today = dt.date.today()
+    values[-1]["gueltig_bis"] = today - dt.timedelta(days=1)
+    values.append(
+        {"wert": "56", "gueltig_ab": today, "quelle": "Haushaltsbegleitgesetz (Demo, fiktiv)"}
+    )
+    atomic_write(path, yamlio.dump(data))
+    ws.store.commit([path], "Register: Koordinationsstellen der Migrationssozialarbeit 54 → 56")
 
 
 def publication(
