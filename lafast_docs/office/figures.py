@@ -14,7 +14,7 @@ valid at its own Stand; it is flagged when
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from lafast_docs.errors import LafastError
 from lafast_docs.storage.git import Store
@@ -115,7 +115,8 @@ def where_used(ws: Workspace, entry_id: str | None = None, *, rns: bool = True) 
             continue  # a version whose text cannot be read is no place of use
         if references.has_references(draft.body):
             shown = _register_at(store, ws, tag["commit"] or tag["name"])  # as published
-            places += _places(draft, register, today, entry_id, True, shown, rns)
+            found = _places(draft, register, today, entry_id, True, shown, rns)
+            places += [replace(p, version=parts[3]) for p in found]  # the published number
     return places
 
 

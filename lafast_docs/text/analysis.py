@@ -47,7 +47,7 @@ class Analysis:
     # references to the register: where each stands and what it shows; entries without a
     # value at the Stand (their written text stays)
     uses: list[references.Use] = field(default_factory=list)
-    missing: list[tuple[Any, str]] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)
 
 
 def analyse(draft: Draft, *, timeout: float = pandoc.DEFAULT_TIMEOUT) -> Analysis:

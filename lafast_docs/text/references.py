@@ -71,7 +71,9 @@ class Use:
 class Resolution:
     uses: list[Use] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    missing: list[tuple[Entry, str]] = field(default_factory=list)  # no value at the Stand
+    # (what, written text) of references that keep their written text: no value at the Stand,
+    # or no register file in the workspace at all
+    missing: list[tuple[str, str]] = field(default_factory=list)
 
 
 def ref_of(node: Node) -> tuple[str, str] | None:
@@ -109,6 +111,10 @@ def resolve(
         if kind not in attrs[1]:
             attrs[1].append(kind)
         entry = register.get(kind, entry_id) if register is not None else None
+        if entry is None and (register is None or not register.digest):
+            label = f"{KIND_NAMES[kind]} „{entry_id}“"
+            result.missing.append((f"{label}: es gibt kein Kennzahlenregister", ""))
+            return
         if entry is None:
             if where is not None:
                 known = sorted(i for k, i in (register.entries if register else {}) if k == kind)
@@ -123,7 +129,13 @@ def resolve(
         assert figures is not None
         period = entry.at(figures.stand)
         if period is None:
-            result.missing.append((entry, textmodel.inlines_text(inlines)))
+            result.missing.append(
+                (
+                    f"{entry.label()}: das Register hat keinen Wert zum Stand "
+                    f"{figures.stand:%d.%m.%Y}",
+                    textmodel.inlines_text(inlines),
+                )
+            )
             return
         el["c"][1] = value_inlines(entry, period)
 
@@ -224,16 +236,16 @@ def hand_typed_hints(draft: Any) -> list[Problem]:
     return hints
 
 
-def missing_hints(draft: Any, missing: list[tuple[Entry, str]]) -> list[Problem]:
-    """`lafast check`: references for which the register has no value at the Stand."""
-    stand = draft.figures.stand if draft.figures is not None else None
+def missing_hints(draft: Any, missing: list[tuple[str, str]]) -> list[Problem]:
+    """`lafast check`: references that keep their written text, and why."""
     return [
         Problem(
-            f"Für die {entry.label()} hat das Register keinen Wert zum Stand "
-            f"{stand:%d.%m.%Y}; es bleibt der geschriebene Text „{written}“. Im Register "
-            "einen Wert mit passender Gültigkeit eintragen.",
+            f"{what}; es bleibt der geschriebene Text"
+            + (f" „{written}“" if written else "")
+            + ". Im Kennzahlenregister (kennzahlen.yaml) einen Wert mit passender Gültigkeit "
+            "eintragen.",
             draft.path,
             None,
         )
-        for entry, written in missing
+        for what, written in missing
     ]

@@ -1,0 +1,255 @@
+"""The register of key figures and norms: values by Stand, history, where-used, stale report,
+hand-typed hints, the Word round trip, hostile values, German errors with file and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+from pathlib import Path
+
+import pypandoc
+import pytest
+from click.testing import CliRunner
+
+from lafast_docs.cli.main import cli
+from lafast_docs.errors import RegisterInvalid, UnsafeContent
+from lafast_docs.office import figures
+from lafast_docs.office.status import document_status
+from lafast_docs.outputs.document import render
+from lafast_docs.render.figures import from_docx
+from lafast_docs.text.accessibility import review
+from lafast_docs.text.drafts import load_draft, new_draft, save_draft
+from lafast_docs.text.references import uses
+from lafast_docs.text.register import load_register, parse_register
+from lafast_docs.workspace import Workspace
+
+REGISTER = """\
+# Kennzahlenregister (Kommentar bleibt)
+format: 1
+kennzahlen:
+  betreuungsschluessel:
+    titel: Betreuungsschlüssel
+    einheit: Fachkraft je betreute Personen
+    werte:
+      - wert: "1:120"
+        gueltig_ab: 2019-01-01
+        gueltig_bis: 2025-12-31
+        quelle: LAufnG a. F.
+        link: https://example.org/alt
+      - wert: "1:80"
+        gueltig_ab: 2026-01-01
+        quelle: LAufnG n. F.
+        link: https://example.org/neu
+  stellen:
+    titel: Koordinationsstellen
+    einheit: Stellen
+    werte:
+      - wert: 54
+        gueltig_ab: 2026-01-01
+  boese:
+    werte:
+      - wert: "**fett** <script>alert(1)</script> [klick](javascript:alert(1))"
+rechtsgrundlagen:
+  laufng-12:
+    titel: Landesaufnahmegesetz
+    fassungen:
+      - zitat: § 12 Abs. 2 LAufnG
+        link: https://example.org/laufng
+"""
+BODY = """
+# Personal
+
+Der Schlüssel beträgt [1:80]{kz=betreuungsschluessel} nach [§ 12 LAufnG]{norm=laufng-12}.
+
+Gefördert werden [54]{kz=stellen} Stellen. Wert von außen: [x]{kz=boese}.
+"""
+
+
+def _write_body(ws: Workspace, slug: str, body: str, stand: str | None = None) -> None:
+    path = ws.drafts_dir / slug / "document.md"
+    head, _sep, _old = path.read_text("utf-8").partition("\n---\n")
+    if stand:
+        head += f"\nstand: {stand}"
+    path.write_text(f"{head}\n---\n{body}", "utf-8")
+
+
+@pytest.fixture
+def reg_ws(ws: Workspace) -> Workspace:
+    (ws.root / "kennzahlen.yaml").write_text(REGISTER, "utf-8")
+    ws.store.commit([ws.root / "kennzahlen.yaml"], "Register")
+    new_draft(ws, "fachstandard", "kz", "Kennzahlen")
+    _write_body(ws, "kz", BODY)
+    save_draft(ws, "kz", "Kennzahlen verwendet")
+    return ws
+
+
+def _html(ws: Workspace, slug: str) -> str:
+    (out,) = render(ws, slug, formats=("html",), force=True)
+    return out.path.read_text("utf-8")
+
+
+def test_history_value_by_date() -> None:
+    reg = parse_register(REGISTER, path=Path("kennzahlen.yaml"))
+    entry = reg.get("kz", "betreuungsschluessel")
+    assert entry is not None
+    assert entry.at(dt.date(2025, 6, 1)).value == "1:120"  # type: ignore[union-attr]
+    assert entry.at(dt.date(2026, 1, 1)).value == "1:80"  # type: ignore[union-attr]
+    assert entry.at(dt.date(2018, 1, 1)) is None
+    assert reg.get("kz", "stellen").periods[0].value == "54"  # type: ignore[union-attr]
+
+
+def test_render_by_stand(reg_ws: Workspace) -> None:
+    html = _html(reg_ws, "kz")  # saved today: the new value, linked to its source
+    assert 'href="https://example.org/neu"' in html and ">1:80</a>" in html
+    assert ">§ 12 Abs. 2 LAufnG</a>" in html and "§ 12 LAufnG<" not in html
+    _write_body(reg_ws, "kz", BODY, stand="2025-06-01")  # a 2025 version keeps the old value
+    html = _html(reg_ws, "kz")
+    assert ">1:120</a>" in html and 'href="https://example.org/alt"' in html
+    assert ">1:80<" not in html
+
+
+def test_hostile_value_rendered_as_text(reg_ws: Workspace) -> None:
+    html = _html(reg_ws, "kz")
+    assert "<script>" not in html and "javascript:" not in html.split("[klick]")[0].split('"')[-1]
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "**fett**" in html and "[klick](javascript:alert(1))" in html
+    assert 'href="javascript' not in html
+
+
+def test_word_round_trip_keeps_references(reg_ws: Workspace) -> None:
+    (out,) = render(reg_ws, "kz", formats=("docx",), force=True)
+    pandoc = pypandoc.get_pandoc_path()
+    ast = json.loads(
+        subprocess.run(
+            [pandoc, "-f", "docx+styles", "-t", "json", str(out.path)],
+            capture_output=True,
+            check=True,
+        ).stdout
+    )
+    assert from_docx(ast) == 4
+    markdown = subprocess.run(
+        [pandoc, "-f", "json", "-t", "markdown"],
+        input=json.dumps(ast).encode(),
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    assert '[1:80]{kz="betreuungsschluessel"}' in markdown.replace("\n", " ")
+    assert '{norm="laufng-12"}' in markdown
+    assert '[54]{kz="stellen"}' in markdown
+
+
+def test_unknown_id_refused_with_line(reg_ws: Workspace) -> None:
+    _write_body(reg_ws, "kz", "\nText\n\nDer Schlüssel [1:80]{kz=betreungsschluessel}.\n")
+    with pytest.raises(UnsafeContent) as err:
+        render(reg_ws, "kz", formats=("html",))
+    text = err.value.render()
+    assert "„betreungsschluessel“ steht nicht im Kennzahlenregister" in text
+    assert "document.md:" in text and "betreuungsschluessel" in text
+    assert not (reg_ws.build_dir / "kz" / "kz.html").exists()
+
+
+def test_register_errors_name_file_and_line(ws: Workspace) -> None:
+    bad = REGISTER.replace("gueltig_bis: 2025-12-31", "gueltig_bis: 2026-03-31").replace(
+        "link: https://example.org/laufng", "link: javascript:alert(1)"
+    )
+    bad = bad.replace(
+        "      - wert: 54\n        gueltig_ab: 2026-01-01",
+        "      - wert: 54\n        gueltig_ab: morgen",
+    )
+    (ws.root / "kennzahlen.yaml").write_text(bad, "utf-8")
+    before = (ws.root / "kennzahlen.yaml").read_bytes()
+    with pytest.raises(RegisterInvalid) as err:
+        load_register(ws)
+    text = err.value.render()
+    assert "enthält 3 Fehler" in text
+    assert "kennzahlen.yaml:13: „betreuungsschluessel“: die Gültigkeit von „1:120“" in text
+    assert "kennzahlen.yaml:22: „stellen“: „gueltig_ab: morgen“ ist kein Datum" in text
+    assert "kennzahlen.yaml:31: „laufng-12“: „link:“ muss eine Web-Adresse sein" in text
+    assert err.value.exit_code == 3
+    assert (ws.root / "kennzahlen.yaml").read_bytes() == before
+
+
+def test_where_used_and_stale_across_published_versions(reg_ws: Workspace) -> None:
+    ws = reg_ws
+    commit = ws.store.resolve("HEAD")
+    subprocess.run(
+        ["git", "-C", str(ws.root), "tag", "-a", "-m", "Veröffentlicht",
+         "lafast/kz/veroeffentlicht/1.0", commit],
+        check=True,
+    )  # fmt: skip
+    places = figures.where_used(ws, "stellen")
+    assert [(p.published, p.rns, p.shown, p.note()) for p in places] == [
+        (False, (2,), "54", ""),
+        (True, (2,), "54", ""),
+    ]
+    # the law changes: 56 posts from today on, 54 kept until yesterday
+    today = dt.date.today()
+    text = (
+        (ws.root / "kennzahlen.yaml")
+        .read_text("utf-8")
+        .replace(
+            "      - wert: 54\n        gueltig_ab: 2026-01-01\n",
+            f"      - wert: 54\n        gueltig_ab: 2026-01-01\n        gueltig_bis: "
+            f"{today - dt.timedelta(days=1)}\n      - wert: 56\n        gueltig_ab: {today}\n",
+        )
+    )
+    (ws.root / "kennzahlen.yaml").write_text(text, "utf-8")
+    ws.store.commit([ws.root / "kennzahlen.yaml"], "56 Stellen")
+    notes = {p.published: p.note() for p in figures.stale(ws)}
+    assert notes[True] == "zitiert 54, heute gilt 56 – neue Version erwägen"
+    assert notes[False].startswith("würde jetzt 56 statt 54 zeigen")
+    (row,) = document_status(ws)
+    assert row.figure_notes == (
+        "Entwurf: Kennzahl „stellen“ würde jetzt 56 statt 54 zeigen (Register geändert) – neu "
+        "erzeugen und prüfen",
+        "Version 1.0 (veröffentlicht): Kennzahl „stellen“ zitiert 54, heute gilt 56 – neue "
+        "Version erwägen",
+    )
+    result = CliRunner().invoke(cli, ["-w", str(ws.root), "register", "used", "stellen"])
+    assert result.exit_code == 0
+    assert "kz (veröffentlichte Version 1.0, Stand" in result.output
+    assert "zitiert 54, heute gilt 56" in result.output
+
+
+def test_hand_typed_value_hint(reg_ws: Workspace) -> None:
+    _write_body(
+        reg_ws,
+        "kz",
+        "\nText\n\nFrüher galt 1:120, jetzt [1:80]{kz=betreuungsschluessel}; 54 Stellen.\n\n"
+        "`1:80` im Code und 2026 als Jahr zählen nicht.\n",
+    )
+    problems, hints = review(load_draft(reg_ws, "kz"))
+    assert problems == []
+    assert [h.message for h in hints] == [
+        "„1:120“ ist von Hand geschrieben: Kennzahl „betreuungsschluessel“ (Betreuungsschlüssel), "
+        "Wert gültig ab 01.01.2019 bis 31.12.2025; zum Stand "
+        f"{dt.date.today():%d.%m.%Y} gilt 1:80. Stattdessen schreiben: "
+        "[1:80]{kz=betreuungsschluessel}",
+        "„54 Stellen“ ist von Hand geschrieben: Kennzahl „stellen“ (Koordinationsstellen), Wert "
+        "gültig ab 01.01.2026. Stattdessen schreiben: [54]{kz=stellen}",
+    ]
+    assert {h.line for h in hints} == {hints[0].line}
+    result = CliRunner().invoke(cli, ["-w", str(reg_ws.root), "check", "kz"])
+    assert result.exit_code == 0
+    assert "kz: 2 Hinweis(e) zu Kennzahlen und Rechtsgrundlagen:" in result.output
+
+
+def test_uses_carry_randnummern(reg_ws: Workspace) -> None:
+    from lafast_docs.text.history import model_of
+
+    found = uses(model_of(load_draft(reg_ws, "kz")))
+    assert [(u.id, u.rn, u.text) for u in found] == [
+        ("betreuungsschluessel", 1, "1:80"),
+        ("laufng-12", 1, "§ 12 Abs. 2 LAufnG"),
+        ("stellen", 2, "54"),
+        ("boese", 2, "**fett** <script>alert(1)</script> [klick](javascript:alert(1))"),
+    ]
+
+
+def test_no_register_keeps_written_text(ws: Workspace) -> None:
+    new_draft(ws, "fachstandard", "kz", "Kennzahlen")
+    _write_body(ws, "kz", "\nText\n\nSchlüssel [1:80]{kz=betreuungsschluessel}.\n")
+    assert ">1:80<" in _html(ws, "kz").replace("</span>", "<")
+    _problems, hints = review(load_draft(ws, "kz"))
+    assert "es gibt kein Kennzahlenregister" in hints[0].message
