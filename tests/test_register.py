@@ -253,3 +253,38 @@ def test_no_register_keeps_written_text(ws: Workspace) -> None:
     assert ">1:80<" in _html(ws, "kz").replace("</span>", "<")
     _problems, hints = review(load_draft(ws, "kz"))
     assert "es gibt kein Kennzahlenregister" in hints[0].message
+
+
+def test_consultation_proposal_of_another_value_and_merge_keeps_references(fs_ws) -> None:
+    from lafast_docs.consultation.views import show_comment
+    from lafast_docs.decisions.disposition import decide
+    from lafast_docs.decisions.merge import merge
+
+    from .conftest import SAMPLE_FS, entry, lag_confirms
+
+    ws = fs_ws
+    value, words = ws.submit(
+        "awo-sachsen",
+        entry(77, "Der Schlüssel von 1:80 beruht", "Der Schlüssel von 1:60 beruht")
+        + entry(77, "auf einer Zeitbedarfsrechnung", "auf einer gemeinsamen Zeitbedarfsrechnung"),
+    )
+    shown = [line for line in show_comment(ws, value) if isinstance(line, str)]
+    assert (
+        "  Schlägt einen anderen Wert für die Kennzahl „betreuungsschluessel“ (Betreuungsschlüssel "
+        "der sozialen Betreuung) vor: „1:60“ statt „1:80“. Der Wert steht im Kennzahlenregister: "
+        "bei Annahme dort ändern (kennzahlen.yaml), nicht im Text." in shown
+    )
+    assert not any("Kennzahl" in line for line in show_comment(ws, words) if isinstance(line, str))
+    for cid in (value, words):
+        decide(ws, cid, "angenommen")
+    lag_confirms(ws, [value, words])
+    result = merge(ws, SAMPLE_FS)
+    assert [c.comment_id for c in result.changes] == [words]
+    (refused,) = result.refused
+    assert refused.comment_id == value
+    assert "enthält einen Wert aus dem Kennzahlenregister" in refused.reason
+    text = (ws.drafts_dir / SAMPLE_FS / "document.md").read_text("utf-8")
+    assert (
+        "Der Schlüssel von [1:80]{kz=betreuungsschluessel} beruht auf einer gemeinsamen "
+        "Zeitbedarfsrechnung" in text
+    )

@@ -249,3 +249,35 @@ def missing_hints(draft: Any, missing: list[tuple[str, str]]) -> list[Problem]:
         )
         for what, written in missing
     ]
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """A proposal (old text -> new text) that replaces a value the register holds."""
+
+    entry: Entry
+    old: str  # the registered value in the old text
+    new: str  # what the new text has in its place ("" when it drops it)
+
+    def note(self) -> str:
+        instead = f"„{self.new}“ statt „{self.old}“" if self.new else f"„{self.old}“ streichen"
+        return (
+            f"Schlägt einen anderen Wert für die {self.entry.label()} vor: {instead}. Der Wert "
+            "steht im Kennzahlenregister: bei Annahme dort ändern (kennzahlen.yaml), nicht im Text."
+        )
+
+
+def value_changes(register: Register, old: str, new: str) -> list[ValueChange]:
+    """Registered values in `old` that `new` no longer has, with what stands there instead
+    (a value of the same shape: „1:60“ for „1:80“, „56 Stellen“ for „54 Stellen“)."""
+    kept = {text for _o, text, _e, _p in typed_values(new, register)}
+    changes: list[ValueChange] = []
+    seen: set[tuple[str, str, str]] = set()
+    for _offset, text, entry, _period in typed_values(old, register):
+        if text in kept or (entry.kind, entry.id, text) in seen:
+            continue
+        seen.add((entry.kind, entry.id, text))
+        shape = re.sub(r"\d+", r"\\d+", re.escape(text))
+        others = [m.group() for m in re.finditer(rf"(?<![\w:]){shape}(?![\w:])", new)]
+        changes.append(ValueChange(entry, text, next((o for o in others if o != text), "")))
+    return changes
