@@ -310,3 +310,7 @@ class RegisterInvalid(ConfigError):
 
 class ReferenceUnknown(DraftError):
     """A draft refers to a key figure or legal reference the register does not have."""
+
+
+class RegisterEntryUnknown(LafastError):
+    """`lafast register set` names an entry the register does not have."""

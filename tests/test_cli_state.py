@@ -50,6 +50,7 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
     "check": ([SAMPLE_FS], 0),
     "register list": ([], 0),
     "register used": (["betreuungsschluessel"], 0),
+    "register set": (["msa-koordination", "56", "--ab", "2027-01-01"], 0),
     "render": ([SAMPLE_SN, "--format", "html"], 0),
     "consult open": ([SAMPLE_SN, "--deadline", "2026-12-20", "--invite", "awo-sachsen"], 0),
     "consult status": ([SAMPLE_FS], 0),

@@ -24,6 +24,8 @@ from lafast_docs.text.references import uses
 from lafast_docs.text.register import load_register, parse_register
 from lafast_docs.workspace import Workspace
 
+from .test_cli import run
+
 REGISTER = """\
 # Kennzahlenregister (Kommentar bleibt)
 format: 1
@@ -248,11 +250,55 @@ def test_uses_carry_randnummern(reg_ws: Workspace) -> None:
 
 
 def test_no_register_keeps_written_text(ws: Workspace) -> None:
+    (ws.root / "kennzahlen.yaml").unlink()  # a workspace from before the register
     new_draft(ws, "fachstandard", "kz", "Kennzahlen")
     _write_body(ws, "kz", "\nText\n\nSchlüssel [1:80]{kz=betreuungsschluessel}.\n")
     assert ">1:80<" in _html(ws, "kz").replace("</span>", "<")
     _problems, hints = review(load_draft(ws, "kz"))
     assert "es gibt kein Kennzahlenregister" in hints[0].message
+
+
+def test_init_writes_an_empty_register_that_refuses_unknown_ids(ws: Workspace) -> None:
+    text = (ws.root / "kennzahlen.yaml").read_text("utf-8")
+    assert text.startswith("# Kennzahlenregister") and "lafast register set" in text
+    assert len(load_register(ws)) == 0
+    new_draft(ws, "fachstandard", "kz", "Kennzahlen")
+    _write_body(ws, "kz", "\nText\n\nSchlüssel [1:80]{kz=betreuungsschluessel}.\n")
+    with pytest.raises(UnsafeContent) as err:
+        render(ws, "kz", formats=("html",))
+    assert "„betreuungsschluessel“ steht nicht im Kennzahlenregister (vorhanden: keine)" in (
+        err.value.render()
+    )
+
+
+def test_register_set_keeps_history_and_lists_places(reg_ws: Workspace) -> None:
+    ws = reg_ws
+    result = CliRunner().invoke(
+        cli,
+        ["-w", str(ws.root), "register", "set", "stellen", "60", "--ab", "2030-01-01",
+         "--quelle", "Haushalt 2030"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == (
+        "Gespeichert: Kennzahl „stellen“ (Koordinationsstellen) – 54 (ab 01.01.2026 bis "
+        "31.12.2029); 60 (ab 01.01.2030)"
+    )
+    assert "  kz (Entwurf, Stand " in result.output
+    text = (ws.root / "kennzahlen.yaml").read_text("utf-8")
+    assert text.startswith("# Kennzahlenregister (Kommentar bleibt)")
+    assert "gueltig_ab: 2026-01-01\n        gueltig_bis: 2029-12-31\n" in text
+    assert ws.store.is_dirty(ws.root / "kennzahlen.yaml") is False
+    entry = load_register(ws).get("kz", "stellen")
+    assert entry is not None and entry.at(dt.date(2030, 1, 1)).value == "60"  # type: ignore[union-attr]
+    before = text
+    for args, message, code in (
+        (["stellen", "61", "--ab", "2029-06-01"], "Der neue Wert muss nach dem Beginn", 3),
+        (["stelen", "61", "--ab", "2031-01-01"], "„stelen“ steht nicht im Kennzahlenregister", 1),
+        (["stellen", "61", "--ab", "2031-01-01", "--link", "javascript:x"], "Web-Adresse", 3),
+    ):
+        exit_code, _out, err_text = run(["-w", str(ws.root), "register", "set", *args])
+        assert exit_code == code and message in err_text, err_text
+        assert (ws.root / "kennzahlen.yaml").read_text("utf-8") == before
 
 
 def test_consultation_proposal_of_another_value_and_merge_keeps_references(fs_ws) -> None:

@@ -367,3 +367,41 @@ def register_used(ws: Workspace, kurzname: str | None, as_json: bool) -> None:
         ["Kurzname", "Verwendet in", "Wert", "Hinweis"],
         [[p.id, p.where, p.shown or "–", p.note() or "aktuell"] for p in places],
     )
+
+
+@register.command("set", changes_state=True)
+@click.argument("kurzname")
+@click.argument("wert")
+@click.option(
+    "--ab",
+    "since",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="JJJJ-MM-TT",
+    help="Ab wann der neue Wert gilt; der bisherige gilt bis zum Vortag.",
+)
+@click.option("--quelle", default="", help="Norm und Paragraf oder Veröffentlichung.")
+@click.option("--link", default="", help="Web-Adresse der Quelle (https://…).")
+@pass_workspace
+def register_set(
+    ws: Workspace, kurzname: str, wert: str, since: Any, quelle: str, link: str
+) -> None:
+    """Neuen Wert eintragen: der bisherige bleibt mit seiner Gültigkeit erhalten. Zeigt, welche
+    Entwürfe und veröffentlichten Versionen den Eintrag verwenden.
+
+    \b
+    Beispiel:  lafast register set msa-koordination 56 --ab 2027-01-01 \\
+                 --quelle "Haushaltsgesetz 2027/2028"
+    """
+    entry, places = core.figures.set_value(
+        ws, kurzname, wert, since=since.date(), source=quelle, link=link
+    )
+    history = "; ".join(f"{p.value} ({p.span()})" for p in entry.periods)
+    click.echo(f"Gespeichert: {entry.label()} – {history}")
+    if not places:
+        click.echo("Kein Dokument verwendet diesen Eintrag.")
+        return
+    click.echo(f"Verwendet in {len(places)} Fassung(en):")
+    show.lines(
+        f"  {p.where}: {p.shown or '–'}" + (f" – {p.note()}" if p.note() else "") for p in places
+    )

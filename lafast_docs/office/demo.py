@@ -26,6 +26,7 @@ from lafast_docs.decisions.merge import merge
 from lafast_docs.decisions.sheet import export
 from lafast_docs.errors import DemoError, FolderNotUsable, LafastError
 from lafast_docs.external import resources
+from lafast_docs.office.figures import set_value
 from lafast_docs.outputs.document import render
 from lafast_docs.outputs.redline import redline
 from lafast_docs.outputs.replies import reply
@@ -44,7 +45,7 @@ from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import load_draft
-from lafast_docs.text.register import REGISTER_NAME, register_path
+from lafast_docs.text.register import REGISTER_NAME
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import CONFIG_NAME, load_config
 from lafast_docs.workspace.create import init_workspace
@@ -120,16 +121,13 @@ def change_figure(ws: Workspace, *, progress: Callable[[str], None] = lambda _m:
     old one kept until yesterday. `lafast status` then flags the published Fachstandard, which
     quotes 54, and the draft, which would now show 56."""
     progress("Ändere eine Kennzahl im Register (54 → 56 Stellen), um veraltete Werte zu zeigen …")
-    path = register_path(ws)
-    data = yamlio.load(path.read_text("utf-8"), path=path, error=DemoError)
-    values = data["kennzahlen"]["msa-koordination"]["werte"]
-    today = dt.date.today()
-    values[-1]["gueltig_bis"] = today - dt.timedelta(days=1)
-    values.append(
-        {"wert": "56", "gueltig_ab": today, "quelle": "Haushaltsbegleitgesetz (Demo, fiktiv)"}
+    set_value(
+        ws,
+        "msa-koordination",
+        "56",
+        since=dt.date.today(),
+        source="Haushaltsbegleitgesetz (Demo, fiktiv)",
     )
-    atomic_write(path, yamlio.dump(data))
-    ws.store.commit([path], "Register: Koordinationsstellen der Migrationssozialarbeit 54 → 56")
 
 
 def publication(

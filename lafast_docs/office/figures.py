@@ -16,13 +16,19 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from lafast_docs.errors import LafastError
+from lafast_docs.errors import LafastError, RegisterEntryUnknown, RegisterInvalid
+from lafast_docs.storage import yamlio
+from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
 from lafast_docs.text import references
 from lafast_docs.text.drafts import Draft, list_drafts
 from lafast_docs.text.history import draft_at, model_of
 from lafast_docs.text.register import (
     KIND_NAMES,
+    KINDS,
+    LIST_KEY,
+    REGISTER_NAME,
+    VALUE_KEY,
     Entry,
     Register,
     load_register,
@@ -190,3 +196,55 @@ def _register_at(store: Store, ws: Workspace, rev: str) -> Register | None:
         return parse_register(store.read_at(rev, register_path(ws)), path=register_path(ws))
     except LafastError:
         return None
+
+
+def set_value(
+    ws: Workspace,
+    entry_id: str,
+    value: str,
+    *,
+    since: dt.date,
+    source: str = "",
+    link: str = "",
+) -> tuple[Entry, list[Place]]:
+    """Give `entry_id` a new value from `since` on: the current value ends the day before and
+    stays in the history. Checks the whole register before writing, commits, and returns the
+    entry and every place that uses it (the affected drafts and published versions)."""
+    path = register_path(ws)
+    register = load_register(ws)
+    entry = register.get("kz", entry_id) or register.get("norm", entry_id)
+    if entry is None:
+        known = ", ".join(sorted(e.id for e in register)) or "keine"
+        raise RegisterEntryUnknown(
+            f"„{entry_id}“ steht nicht im Kennzahlenregister (vorhanden: {known}).",
+            path=path,
+            hint=f"Neue Einträge legen Sie in {REGISTER_NAME} an (Beispiel im README).",
+        )
+    last = entry.periods[-1]
+    if last.since is not None and last.since >= since:
+        raise RegisterInvalid(
+            f"Der neue Wert muss nach dem Beginn des bisherigen gelten ({entry.label()}: "
+            f"„{last.value}“ {last.span()}).",
+            path=path,
+            line=last.line,
+            hint=f"Ein späteres Datum mit --ab angeben oder {REGISTER_NAME} von Hand ändern.",
+        )
+    data = yamlio.load(path.read_text("utf-8"), path=path, error=RegisterInvalid)
+    items = data[KINDS[entry.kind]][entry_id][LIST_KEY[entry.kind]]
+    newest = max(items, key=lambda i: i.get("gueltig_ab") or dt.date.min)
+    if newest.get("gueltig_bis") is None or newest["gueltig_bis"] >= since:
+        until = since - dt.timedelta(days=1)
+        if "gueltig_bis" in newest or "gueltig_ab" not in newest:
+            newest["gueltig_bis"] = until
+        else:  # right after gueltig_ab, as a person would write it
+            newest.insert(list(newest).index("gueltig_ab") + 1, "gueltig_bis", until)
+    item = {VALUE_KEY[entry.kind]: value, "gueltig_ab": since}
+    item.update({k: v for k, v in (("quelle", source), ("link", link)) if v})
+    items.append(item)
+    text = yamlio.dump(data)
+    parse_register(text, path=path)  # every problem reported, nothing written
+    atomic_write(path, text)
+    ws.store.commit([path], f"Register: {entry_id} {last.value} → {value} ab {since:%d.%m.%Y}")
+    changed = load_register(ws).get(entry.kind, entry_id)
+    assert changed is not None
+    return changed, where_used(ws, entry_id)

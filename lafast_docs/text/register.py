@@ -26,13 +26,13 @@ from lafast_docs.errors import Problem, RegisterInvalid
 from lafast_docs.storage import yamlio
 from lafast_docs.text.invisible import visible
 from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.create import REGISTER_NAME
 
-REGISTER_NAME = "kennzahlen.yaml"
 FORMAT = 1
 KINDS = {"kz": "kennzahlen", "norm": "rechtsgrundlagen"}  # span attribute -> section
 KIND_NAMES = {"kz": "Kennzahl", "norm": "Rechtsgrundlage"}
-_VALUE_KEY = {"kz": "wert", "norm": "zitat"}
-_LIST_KEY = {"kz": "werte", "norm": "fassungen"}
+VALUE_KEY = {"kz": "wert", "norm": "zitat"}
+LIST_KEY = {"kz": "werte", "norm": "fassungen"}
 _ENTRY_KEYS = {"titel", "einheit", "notiz", "werte", "fassungen"}
 _PERIOD_KEYS = {"wert", "zitat", "gueltig_ab", "gueltig_bis", "quelle", "link", "fassung", "notiz"}
 _ID = re.compile(r"\A[a-z0-9][a-z0-9-]{0,62}\Z")
@@ -196,21 +196,21 @@ def _entry(kind: str, entry_id: Any, body: Any, parent: Any, bad: Any) -> Entry 
         )
         return None
     if not isinstance(body, dict):
-        bad(f"„{sid}“: hier fehlen die Angaben (titel, {_LIST_KEY[kind]}).", parent, entry_id)
+        bad(f"„{sid}“: hier fehlen die Angaben (titel, {LIST_KEY[kind]}).", parent, entry_id)
         return None
     for key in body:
-        if key not in _ENTRY_KEYS or key == _LIST_KEY["norm" if kind == "kz" else "kz"]:
+        if key not in _ENTRY_KEYS or key == LIST_KEY["norm" if kind == "kz" else "kz"]:
             bad(
                 f"„{sid}“: unbekannte Angabe „{key}“ (möglich: titel, einheit, notiz, "
-                f"{_LIST_KEY[kind]}).",
+                f"{LIST_KEY[kind]}).",
                 body,
                 key,
             )
-    items = body.get(_LIST_KEY[kind])
+    items = body.get(LIST_KEY[kind])
     if not isinstance(items, list) or not items:
         bad(
-            f"„{sid}“: unter „{_LIST_KEY[kind]}:“ muss mindestens ein Eintrag mit "
-            f"„{_VALUE_KEY[kind]}:“ stehen.",
+            f"„{sid}“: unter „{LIST_KEY[kind]}:“ muss mindestens ein Eintrag mit "
+            f"„{VALUE_KEY[kind]}:“ stehen.",
             parent,
             entry_id,
         )
@@ -237,24 +237,24 @@ def _entry(kind: str, entry_id: Any, body: Any, parent: Any, bad: Any) -> Entry 
 
 def _period(kind: str, sid: str, item: Any, items: Any, i: int, bad: Any) -> Period | None:
     if not isinstance(item, dict):
-        bad(f"„{sid}“, Eintrag {i + 1}: erwartet „- {_VALUE_KEY[kind]}: …“.", items, i)
+        bad(f"„{sid}“, Eintrag {i + 1}: erwartet „- {VALUE_KEY[kind]}: …“.", items, i)
         return None
     for key in item:
-        if key not in _PERIOD_KEYS or key == _VALUE_KEY["norm" if kind == "kz" else "kz"]:
+        if key not in _PERIOD_KEYS or key == VALUE_KEY["norm" if kind == "kz" else "kz"]:
             bad(
-                f"„{sid}“: unbekannte Angabe „{key}“ (möglich: {_VALUE_KEY[kind]}, gueltig_ab, "
+                f"„{sid}“: unbekannte Angabe „{key}“ (möglich: {VALUE_KEY[kind]}, gueltig_ab, "
                 "gueltig_bis, quelle, link, fassung, notiz).",
                 item,
                 key,
             )
-    raw = item.get(_VALUE_KEY[kind])
+    raw = item.get(VALUE_KEY[kind])
     value = _text(raw)
     ok = True
     if isinstance(raw, (dict, list)) or not value:
-        bad(f"„{sid}“: „{_VALUE_KEY[kind]}:“ fehlt oder ist leer.", items, i)
+        bad(f"„{sid}“: „{VALUE_KEY[kind]}:“ fehlt oder ist leer.", items, i)
         ok = False
     elif len(value) > _MAX_VALUE:
-        bad(f"„{sid}“: der Wert ist länger als {_MAX_VALUE} Zeichen.", item, _VALUE_KEY[kind])
+        bad(f"„{sid}“: der Wert ist länger als {_MAX_VALUE} Zeichen.", item, VALUE_KEY[kind])
         ok = False
     dates: list[dt.date | None] = []
     for key in ("gueltig_ab", "gueltig_bis"):
