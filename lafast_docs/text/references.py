@@ -217,9 +217,13 @@ def hand_typed_hints(draft: Any) -> list[Problem]:
         return []
     figures: Figures = draft.figures
     hints = []
+    seen: set[tuple[int, str]] = set()
     for offset, text, entry, period in typed_values(draft.body, figures.register):
         now = entry.at(figures.stand)
         line = draft.body_line + draft.body[:offset].count("\n")
+        if (line, text) in seen:
+            continue  # twice in one line: one hint
+        seen.add((line, text))
         valid = f"Wert gültig {period.span()}" + (
             f"; zum Stand {figures.stand:%d.%m.%Y} gilt {now.value}"
             if now is not None and now.value != period.value
