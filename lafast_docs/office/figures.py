@@ -21,8 +21,8 @@ from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
 from lafast_docs.text import references
-from lafast_docs.text.drafts import Draft, list_drafts
-from lafast_docs.text.history import draft_at, model_of
+from lafast_docs.text.drafts import Draft, draft_path, explicit_stand, list_drafts, parse_draft
+from lafast_docs.text.history import model_of
 from lafast_docs.text.register import (
     KIND_NAMES,
     KINDS,
@@ -109,19 +109,25 @@ def where_used(ws: Workspace, entry_id: str | None = None, *, rns: bool = True) 
     store = ws.store
     for item in list_drafts(ws):
         if isinstance(item, Draft) and references.has_references(item.body):
-            before = _register_at_last_save(store, ws, item)
-            places += _places(item, register, today, entry_id, False, before, rns)
+            last = store.last_change(item.folder)
+            saved = last is not None and not store.is_dirty(item.folder)
+            stand = explicit_stand(item) or (last.date.date() if saved and last else today)
+            before = _register_at(store, ws, last.sha) if last is not None else None
+            places += _places(item, register, stand, today, entry_id, False, before, rns)
     for tag in store.tag_records("lafast/"):
         parts = tag["name"].split("/")
         if len(parts) != 4 or parts[2] != PUBLISHED:
             continue
+        rev = tag["commit"] or tag["name"]
+        path = draft_path(ws, parts[1])
         try:
-            draft = draft_at(ws, parts[1], tag["commit"] or tag["name"])
+            draft = parse_draft(store.read_at(rev, path), path=path, slug=parts[1], editable=False)
         except LafastError:
             continue  # a version whose text cannot be read is no place of use
         if references.has_references(draft.body):
-            shown = _register_at(store, ws, tag["commit"] or tag["name"])  # as published
-            found = _places(draft, register, today, entry_id, True, shown, rns)
+            stand = explicit_stand(draft) or dt.date.fromisoformat(store.commit_date(rev)[:10])
+            shown = _register_at(store, ws, rev)  # the register as it was published
+            found = _places(draft, register, stand, today, entry_id, True, shown, rns)
             places += [replace(p, version=parts[3]) for p in found]  # the published number
     return places
 
@@ -136,14 +142,14 @@ def stale(ws: Workspace) -> list[Place]:
 def _places(
     draft: Draft,
     register: Register,
+    stand: dt.date,
     today: dt.date,
     entry_id: str | None,
     published: bool,
     before: Register | None,
     with_rns: bool,
 ) -> list[Place]:
-    draft.figures = references.Figures(lambda: register, _stand_of(draft))
-    stand = draft.figures.stand
+    draft.figures = references.Figures(lambda: register, lambda: stand)
     by_entry: dict[tuple[str, str], list[int]] = {}
     if with_rns:
         found_uses = [(u.kind, u.id, u.rn) for u in references.uses(model_of(draft))]
@@ -174,20 +180,9 @@ def _places(
     return found
 
 
-def _stand_of(draft: Draft):  # type: ignore[no-untyped-def]
-    figures = draft.figures
-    return (lambda: figures.stand) if figures is not None else dt.date.today
-
-
 def _value(entry: Entry | None, day: dt.date) -> str:
     period = entry.at(day) if entry is not None else None
     return period.value if period is not None else ""
-
-
-def _register_at_last_save(store: Store, ws: Workspace, draft: Draft) -> Register | None:
-    """The register as it was when the draft was last saved (None: not saved, or no file)."""
-    last = store.last_change(draft.folder)
-    return _register_at(store, ws, last.sha) if last is not None else None
 
 
 def _register_at(store: Store, ws: Workspace, rev: str) -> Register | None:
@@ -211,7 +206,7 @@ def set_value(
     stays in the history. Checks the whole register before writing, commits, and returns the
     entry and every place that uses it (the affected drafts and published versions)."""
     path = register_path(ws)
-    register = load_register(ws)
+    register = load_register(ws, lines=True)
     entry = register.get("kz", entry_id) or register.get("norm", entry_id)
     if entry is None:
         known = ", ".join(sorted(e.id for e in register)) or "keine"

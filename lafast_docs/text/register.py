@@ -14,6 +14,7 @@ naming file and line. Values are text: markup or links in a value are shown, nev
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import re
@@ -114,7 +115,7 @@ def empty(path: Path) -> Register:
     return Register(path, {}, "")
 
 
-def load_register(ws: Workspace) -> Register:
+def load_register(ws: Workspace, *, lines: bool = False) -> Register:
     """The workspace's register; an empty one when there is no file."""
     path = register_path(ws)
     if not path.is_file():
@@ -128,14 +129,24 @@ def load_register(ws: Workspace) -> Register:
             path=path,
             hint="Speichern Sie die Datei im Editor mit der Kodierung UTF-8.",
         ) from exc
-    return parse_register(text, path=path, digest=hashlib.sha256(raw).hexdigest())
+    return parse_register(text, path=path, digest=hashlib.sha256(raw).hexdigest(), lines=lines)
 
 
-def parse_register(text: str, *, path: Path, digest: str = "") -> Register:
-    """Read and check the register's text; every problem is reported at once."""
-    data = yamlio.load(text, path=path, error=RegisterInvalid)
+def parse_register(text: str, *, path: Path, digest: str = "", lines: bool = False) -> Register:
+    """Read and check the register's text; every problem is reported at once, with its line.
+
+    The fast loader reads first (status reads the register at several commits); only when
+    something is wrong, or `lines` asks for the lines of the values, the round-trip one."""
+    return _parse(text, path, digest or hashlib.sha256(text.encode()).hexdigest(), lines)
+
+
+@functools.lru_cache(maxsize=32)
+def _parse(text: str, path: Path, digest: str, lines: bool) -> Register:
+    data = yamlio.load(text, path=path, error=RegisterInvalid, fast=not lines)
     problems: list[Problem] = []
     entries = _entries(data, path, problems)
+    if problems and not lines:
+        return _parse(text, path, digest, True)
     if problems:
         raise RegisterInvalid(
             f"Das Kennzahlenregister enthält {len(problems)} Fehler:",
@@ -144,7 +155,7 @@ def parse_register(text: str, *, path: Path, digest: str = "") -> Register:
             hint=f"Korrigieren Sie die genannten Zeilen in {path.name}. Ein Beispiel steht im "
             "Handbuch (README, Abschnitt „Kennzahlen und Rechtsgrundlagen“).",
         )
-    return Register(path, entries, digest or hashlib.sha256(text.encode()).hexdigest())
+    return Register(path, entries, digest)
 
 
 def _entries(data: Any, path: Path, problems: list[Problem]) -> dict[tuple[str, str], Entry]:
