@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pypandoc
@@ -113,7 +115,7 @@ def test_render_by_stand(reg_ws: Workspace) -> None:
 
 def test_hostile_value_rendered_as_text(reg_ws: Workspace) -> None:
     html = _html(reg_ws, "kz")
-    assert "<script>" not in html and "javascript:" not in html.split("[klick]")[0].split('"')[-1]
+    assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "**fett**" in html and "[klick](javascript:alert(1))" in html
     assert 'href="javascript' not in html
@@ -130,6 +132,12 @@ def test_word_round_trip_keeps_references(reg_ws: Workspace) -> None:
         ).stdout
     )
     assert from_docx(ast) == 4
+    with zipfile.ZipFile(out.path) as docx:
+        styles = docx.read("word/styles.xml").decode("utf-8")
+    linked = re.search(r'w:styleId="Kennzahlbetreuungsschluessel">.*?</w:style>', styles, re.S)
+    plain = re.search(r'w:styleId="Kennzahlstellen">.*?</w:style>', styles, re.S)
+    assert linked and '<w:basedOn w:val="Hyperlink"' in linked.group()  # looks like a link
+    assert plain and "Hyperlink" not in plain.group()  # no link, no link look
     markdown = subprocess.run(
         [pandoc, "-f", "json", "-t", "markdown"],
         input=json.dumps(ast).encode(),
@@ -235,6 +243,29 @@ def test_hand_typed_value_hint(reg_ws: Workspace) -> None:
     result = CliRunner().invoke(cli, ["-w", str(reg_ws.root), "check", "kz"])
     assert result.exit_code == 0
     assert "kz: 2 Hinweis(e) zu Kennzahlen und Rechtsgrundlagen:" in result.output
+
+
+def test_pdf_source_links_are_described(reg_ws: Workspace) -> None:
+    import pikepdf
+
+    _write_body(reg_ws, "kz", BODY + "\nSiehe auch [das Gesetz](https://example.org/laufng).\n")
+    (out,) = render(reg_ws, "kz", formats=("pdf",), force=True)
+    texts = set()
+    with pikepdf.open(out.path) as pdf:
+        for page in pdf.pages:
+            for annot in page.get("/Annots") or []:
+                if annot.get("/A") is not None and "/URI" in annot.A:
+                    texts.add(str(annot.Contents))
+    assert texts == {
+        "Quelle der Kennzahl „Betreuungsschlüssel“: LAufnG n. F. (https://example.org/neu)",
+        "Verweis auf https://example.org/laufng",  # the author's link and the norm's: plain
+    }
+
+
+def test_status_with_a_broken_register_lists_every_document(reg_ws: Workspace) -> None:
+    (reg_ws.root / "kennzahlen.yaml").write_text("kennzahlen: [kaputt\n", "utf-8")
+    (row,) = document_status(reg_ws)
+    assert row.slug == "kz" and row.figure_notes[0].startswith("Kennzahlenregister fehlerhaft")
 
 
 def test_uses_carry_randnummern(reg_ws: Workspace) -> None:

@@ -9,6 +9,7 @@ from lafast_docs.office import figures
 from lafast_docs.release.signoff import signoff_status
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text.drafts import STATE_NAMES, Draft, list_drafts
+from lafast_docs.text.references import has_references
 from lafast_docs.workspace import Workspace
 
 
@@ -64,9 +65,15 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
             elif len(parts) == 4 and parts[2] == "veroeffentlicht":
                 published.add((parts[1], parts[3]))
     flagged: dict[str, list[str]] = {}
+    broken = ""  # a broken register hides no row: each draft that uses it says so
     if with_history:  # only drafts and versions that use the register cost anything
-        for place in figures.stale(ws):
-            flagged.setdefault(place.slug, []).append(_figure_note(place))
+        try:
+            for place in figures.stale(ws):
+                flagged.setdefault(place.slug, []).append(_figure_note(place))
+        except LafastError as exc:
+            broken = (
+                f"Kennzahlenregister fehlerhaft – „lafast register list“ zeigt, wo ({exc.message})"
+            )
     for item in list_drafts(ws):
         if isinstance(item, Draft):
             folder = item.folder
@@ -87,7 +94,9 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
                     item.slug in dirty,
                     signoffs=summary,
                     signoff_notes=notes,
-                    figure_notes=tuple(flagged.get(item.slug, ())),
+                    figure_notes=(broken,)
+                    if broken and has_references(item.body)
+                    else tuple(flagged.get(item.slug, ())),
                 )
             )
         else:

@@ -122,9 +122,10 @@ def docx_bytes(
         ast["meta"][key] = {"t": "MetaString", "c": value}
     if front:
         ast["blocks"][:0] = front
-    return pandoc_docx(
+    data = pandoc_docx(
         ast, [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"]
     )
+    return figures.docx_link_look(data, analysis)
 
 
 def pandoc_docx(ast: Node, args: list[str]) -> bytes:

@@ -13,12 +13,15 @@ Here each format gets what it needs besides:
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from typing import Any
 
 from lafast_docs.text import textmodel
 from lafast_docs.text.analysis import Analysis
 from lafast_docs.text.references import describe, ref_of
-from lafast_docs.text.register import KIND_NAMES, KINDS
+from lafast_docs.text.register import KIND_NAMES, KINDS, Entry, Period
 from lafast_docs.text.textmodel import Node
 
 ANNEX_KEY = "anhang_kennzahlen"
@@ -77,18 +80,63 @@ def from_docx(ast: Node) -> int:
     return count
 
 
-def link_texts(analysis: Analysis) -> dict[str, str]:
-    """Source link -> its German description, for the PDF's link annotations."""
-    register = analysis.draft.figures.register if analysis.draft.figures else None
-    texts: dict[str, str] = {}
+def _linked(analysis: Analysis) -> dict[str, list[tuple[Entry, Period]]]:
+    """Source link -> the entries (with the period shown) whose values link to it."""
+    figures = analysis.draft.figures
+    found: dict[str, list[tuple[Entry, Period]]] = {}
+    if figures is None:
+        return found
     for use in analysis.uses:
-        entry = register.get(use.kind, use.id) if register else None
-        period = (
-            entry.at(analysis.draft.figures.stand) if entry and analysis.draft.figures else None
-        )
-        if entry and period and period.link:
-            texts[period.link] = f"{describe(entry, period)} ({period.link})"
-    return texts
+        entry = figures.register.get(use.kind, use.id)
+        period = entry.at(figures.stand) if entry is not None else None
+        if entry is not None and period is not None and period.link:
+            pairs = found.setdefault(period.link, [])
+            if (entry, period) not in pairs:
+                pairs.append((entry, period))
+    return found
+
+
+def link_texts(analysis: Analysis) -> dict[str, str]:
+    """Source link -> its German description, for the PDF's link annotations. A link the
+    author wrote to the same address keeps the plain description, so none is mislabelled."""
+    written: set[str] = set()
+
+    def visit(el: Node) -> None:
+        if el["t"] == "Link" and "quelle" not in el["c"][0][1]:
+            written.add(el["c"][2][0])
+
+    textmodel.walk(analysis.model.ast["blocks"], visit)
+    return {
+        link: "; ".join(describe(e, p) for e, p in pairs) + f" ({link})"
+        for link, pairs in _linked(analysis).items()
+        if link not in written
+    }
+
+
+def docx_link_look(data: bytes, analysis: Analysis) -> bytes:
+    """Values linked to their source look like links in Word too: pandoc bases the entry's
+    character style on the body text; it is based on „Hyperlink“ instead (blue, underlined)."""
+    ids = {
+        re.escape((_STYLE[e.kind] + e.id).replace(" ", ""))
+        for pairs in _linked(analysis).values()
+        for e, _p in pairs
+    }
+    if not ids:
+        return data
+    pattern = re.compile(
+        r'(<w:style w:type="character" w:customStyle="1" w:styleId="(?:'
+        + "|".join(sorted(ids))
+        + r')">.*?<w:basedOn w:val=")[^"]*(")',
+        re.S,
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            content = zin.read(item.filename)
+            if item.filename == "word/styles.xml":
+                content = pattern.sub(r"\1Hyperlink\2", content.decode("utf-8")).encode("utf-8")
+            zout.writestr(item, content, compress_type=item.compress_type)
+    return out.getvalue()
 
 
 def annex_blocks(analysis: Analysis) -> list[Node]:
@@ -153,4 +201,12 @@ def _table(head: list[str], rows: list[list[str]]) -> Node:
     }
 
 
-__all__ = ["ANNEX_KEY", "KINDS", "annex_blocks", "docx_styles", "from_docx", "link_texts"]
+__all__ = [
+    "ANNEX_KEY",
+    "KINDS",
+    "annex_blocks",
+    "docx_link_look",
+    "docx_styles",
+    "from_docx",
+    "link_texts",
+]

@@ -156,8 +156,9 @@ def value_inlines(entry: Entry, period: Period) -> list[Node]:
 def describe(entry: Entry, period: Period) -> str:
     """The German alternative text of a value's source link."""
     what = entry.title or entry.id
-    source = period.source or period.version
-    return f"Quelle zu {what}" + (f": {source}" if source else "")
+    if entry.kind == "norm":
+        return f"Rechtsgrundlage: {what}" + (f", {period.version}" if period.version else "")
+    return f"Quelle der Kennzahl „{what}“" + (f": {period.source}" if period.source else "")
 
 
 def uses(model: textmodel.Annotated) -> list[Use]:
