@@ -365,3 +365,23 @@ def test_consultation_proposal_of_another_value_and_merge_keeps_references(fs_ws
         "Der Schlüssel von [1:80]{kz=betreuungsschluessel} beruht auf einer gemeinsamen "
         "Zeitbedarfsrechnung" in text
     )
+
+
+def test_annex_lists_what_the_document_uses(reg_ws: Workspace) -> None:
+    path = reg_ws.drafts_dir / "kz" / "document.md"
+    path.write_text(path.read_text("utf-8").replace("---\n", "---\nanhang_kennzahlen: true\n", 1))
+    html = _html(reg_ws, "kz")
+    annex = html[html.index('id="anhang-kennzahlen"') :]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", annex, re.S)
+    assert cells[:5] == ["Betreuungsschlüssel", "1:80", "ab 01.01.2026", "LAufnG n. F.", "1"]
+    assert "Koordinationsstellen" in cells and "&lt;script&gt;" in annex
+
+
+@pytest.mark.slow
+def test_references_and_annex_keep_the_pdf_accessible(reg_ws: Workspace) -> None:
+    from .conftest import assert_pdf_ua1
+
+    path = reg_ws.drafts_dir / "kz" / "document.md"
+    path.write_text(path.read_text("utf-8").replace("---\n", "---\nanhang_kennzahlen: true\n", 1))
+    (out,) = render(reg_ws, "kz", formats=("pdf",), force=True)
+    assert_pdf_ua1(out.path)
