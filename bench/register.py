@@ -16,15 +16,15 @@ import argparse
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from render import median_time  # noqa: E402  (bench/render.py, beside this file)
 
 from lafast_docs.text.analysis import analyse  # noqa: E402
 from lafast_docs.text.drafts import load_draft  # noqa: E402
@@ -33,15 +33,6 @@ from lafast_docs.workspace.create import init_workspace  # noqa: E402
 
 SLUG = "mindeststandards-fsa"
 REFERENCE = re.compile(r"\[([^\]\n]*)\]\{[^}\n]*\b(?:kz|norm)=[^}\n]*\}")
-
-
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def lafast(root: Path, *args: str) -> None:

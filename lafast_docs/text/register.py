@@ -34,8 +34,7 @@ KINDS = {"kz": "kennzahlen", "norm": "rechtsgrundlagen"}  # span attribute -> se
 KIND_NAMES = {"kz": "Kennzahl", "norm": "Rechtsgrundlage"}
 VALUE_KEY = {"kz": "wert", "norm": "zitat"}
 LIST_KEY = {"kz": "werte", "norm": "fassungen"}
-_ENTRY_KEYS = {"titel", "einheit", "notiz", "werte", "fassungen"}
-_PERIOD_KEYS = {"wert", "zitat", "gueltig_ab", "gueltig_bis", "quelle", "link", "fassung", "notiz"}
+_PERIOD_KEYS = ("gueltig_ab", "gueltig_bis", "quelle", "link", "fassung", "notiz")
 _ID = re.compile(r"\A[a-z0-9][a-z0-9-]{0,62}\Z")
 _MAX_VALUE = 200
 
@@ -209,14 +208,7 @@ def _entry(kind: str, entry_id: Any, body: Any, parent: Any, bad: Any) -> Entry 
     if not isinstance(body, dict):
         bad(f"„{sid}“: hier fehlen die Angaben (titel, {LIST_KEY[kind]}).", parent, entry_id)
         return None
-    for key in body:
-        if key not in _ENTRY_KEYS or key == LIST_KEY["norm" if kind == "kz" else "kz"]:
-            bad(
-                f"„{sid}“: unbekannte Angabe „{key}“ (möglich: titel, einheit, notiz, "
-                f"{LIST_KEY[kind]}).",
-                body,
-                key,
-            )
+    _unknown_keys(sid, body, ("titel", "einheit", "notiz", LIST_KEY[kind]), bad)
     items = body.get(LIST_KEY[kind])
     if not isinstance(items, list) or not items:
         bad(
@@ -250,14 +242,7 @@ def _period(kind: str, sid: str, item: Any, items: Any, i: int, bad: Any) -> Per
     if not isinstance(item, dict):
         bad(f"„{sid}“, Eintrag {i + 1}: erwartet „- {VALUE_KEY[kind]}: …“.", items, i)
         return None
-    for key in item:
-        if key not in _PERIOD_KEYS or key == VALUE_KEY["norm" if kind == "kz" else "kz"]:
-            bad(
-                f"„{sid}“: unbekannte Angabe „{key}“ (möglich: {VALUE_KEY[kind]}, gueltig_ab, "
-                "gueltig_bis, quelle, link, fassung, notiz).",
-                item,
-                key,
-            )
+    _unknown_keys(sid, item, (VALUE_KEY[kind], *_PERIOD_KEYS), bad)
     raw = item.get(VALUE_KEY[kind])
     value = _text(raw)
     ok = True
@@ -298,6 +283,12 @@ def _period(kind: str, sid: str, item: Any, items: Any, i: int, bad: Any) -> Per
         note=_text(item.get("notiz")),
         line=yamlio.line_of(items, i),
     )
+
+
+def _unknown_keys(sid: str, node: Any, allowed: tuple[str, ...], bad: Any) -> None:
+    for key in node:
+        if key not in allowed:
+            bad(f"„{sid}“: unbekannte Angabe „{key}“ (möglich: {', '.join(allowed)}).", node, key)
 
 
 def _text(value: Any) -> str:
