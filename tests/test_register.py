@@ -385,3 +385,17 @@ def test_references_and_annex_keep_the_pdf_accessible(reg_ws: Workspace) -> None
     path.write_text(path.read_text("utf-8").replace("---\n", "---\nanhang_kennzahlen: true\n", 1))
     (out,) = render(reg_ws, "kz", formats=("pdf",), force=True)
     assert_pdf_ua1(out.path)
+
+
+def test_impossible_dates_are_german_errors_with_line(reg_ws: Workspace) -> None:
+    """ruamel builds YAML dates itself; 2026-13-01 used to end in an internal error."""
+    text = (reg_ws.root / "kennzahlen.yaml").read_text("utf-8")
+    (reg_ws.root / "kennzahlen.yaml").write_text(text.replace("2025-12-31", "2025-12-32"))
+    with pytest.raises(RegisterInvalid) as err:
+        load_register(reg_ws)
+    assert err.value.line == 10 and "„2025-12-32“ gibt es nicht" in err.value.message
+    _write_body(reg_ws, "kz", BODY, stand="2025-02-30")
+    exit_code, _out, err_text = run(["-w", str(reg_ws.root), "render", "kz", "--format", "html"])
+    assert exit_code == 4 and "document.md:" in err_text
+    assert "Das Datum „2025-02-30“ gibt es nicht." in err_text
+    assert not (reg_ws.build_dir / "kz").exists()
