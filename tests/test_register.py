@@ -399,3 +399,44 @@ def test_impossible_dates_are_german_errors_with_line(reg_ws: Workspace) -> None
     assert exit_code == 4 and "document.md:" in err_text
     assert "Das Datum „2025-02-30“ gibt es nicht." in err_text
     assert not (reg_ws.build_dir / "kz").exists()
+
+
+def test_word_tracked_change_of_a_value_is_a_value_proposal(fs_ws, tmp_path: Path) -> None:
+    """The form's value sits in a hyperlink run styled „Kennzahl …“; a Word user replaces it
+    with tracked changes: the proposal arrives, and it is shown as another value."""
+    from lafast_docs.consultation.intake.importer import import_files
+    from lafast_docs.consultation.views import show_comment
+
+    from .conftest import SAMPLE_FS
+
+    ws = fs_ws
+    form = next(
+        (ws.comments_dir / SAMPLE_FS / "runde-1" / "formulare" / "awo-sachsen").glob("*.docx")
+    )
+    with zipfile.ZipFile(form) as z:
+        parts = {i.filename: z.read(i.filename) for i in z.infolist()}
+    xml = parts["word/document.xml"].decode("utf-8")
+    run = re.search(
+        r'(<w:r><w:rPr><w:rStyle w:val="Kennzahlbetreuungsschluessel" />(?:(?!</w:r>).)*?)'
+        r'<w:t xml:space="preserve">1:80</w:t></w:r>',
+        xml,
+        re.S,
+    )
+    assert run, "the form has the value as a styled run"
+    props = run.group(1)
+    changed = (
+        f'<w:del w:id="9001" w:author="Katrin Weber" w:date="2026-11-25T10:00:00Z">{props}'
+        '<w:delText xml:space="preserve">1:80</w:delText></w:r></w:del>'
+        f'<w:ins w:id="9002" w:author="Katrin Weber" w:date="2026-11-25T10:00:00Z">{props}'
+        '<w:t xml:space="preserve">1:60</w:t></w:r></w:ins>'
+    )
+    parts["word/document.xml"] = (xml[: run.start()] + changed + xml[run.end() :]).encode()
+    returned = tmp_path / "awo-rueckmeldung.docx"
+    with zipfile.ZipFile(returned, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    (result,) = import_files(ws, [returned])
+    assert result.status == "importiert", result.message
+    (cid,) = result.ids
+    shown = [line for line in show_comment(ws, cid) if isinstance(line, str)]
+    assert any("„1:60“ statt „1:80“" in line and "betreuungsschluessel" in line for line in shown)
