@@ -74,6 +74,7 @@ def typst_time(md: str, folder: Path, out: Path, repeat: int) -> float | None:
 def make_workspace(root: Path, pages: int) -> Path:
     ws = init_workspace(root)
     shutil.copyfile(REPO / "demo" / CONFIG_NAME, root / CONFIG_NAME)
+    shutil.copyfile(REPO / "demo" / "kennzahlen.yaml", root / "kennzahlen.yaml")  # its references
     ws.config = load_config(root / CONFIG_NAME)
     sample = REPO / "drafts" / "mindeststandards-fsa"
     folder = ws.drafts_dir / SLUG

@@ -337,3 +337,18 @@ class FormsMissing(MailError):
 
 class NothingToMail(MailError):
     """Nobody to write to (all have answered, or no round)."""
+
+
+# -- issue 18: register of key figures and legal references --------------------------------
+
+
+class RegisterInvalid(ConfigError):
+    """kennzahlen.yaml is broken (syntax, unknown keys, dates, overlapping periods)."""
+
+
+class ReferenceUnknown(DraftError):
+    """A draft refers to a key figure or legal reference the register does not have."""
+
+
+class RegisterEntryUnknown(LafastError):
+    """`lafast register set` names an entry the register does not have."""

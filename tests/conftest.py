@@ -50,6 +50,7 @@ def ws(tmp_path: Path) -> Workspace:
 
 def copy_samples(ws: Workspace, *slugs: str) -> Workspace:
     shutil.copyfile(resources.data_dir() / "demo" / CONFIG_NAME, ws.root / CONFIG_NAME)
+    shutil.copyfile(resources.data_dir() / "demo" / "kennzahlen.yaml", ws.root / "kennzahlen.yaml")
     ws.config = load_config(ws.root / CONFIG_NAME)
     for slug in slugs:
         shutil.copytree(resources.sample_drafts() / slug, ws.drafts_dir / slug)

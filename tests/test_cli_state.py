@@ -48,6 +48,9 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
     "log": ([SAMPLE_FS], 0),
     "diff": ([SAMPLE_FS, ROUND_1, "arbeitskopie"], 0),
     "check": ([SAMPLE_FS], 0),
+    "register list": ([], 0),
+    "register used": (["betreuungsschluessel"], 0),
+    "register set": (["msa-koordination", "56", "--ab", "2027-01-01"], 0),
     "render": ([SAMPLE_SN, "--format", "html"], 0),
     "vorschau": (["gibt-es-nicht"], 1),  # a server runs until Ctrl-C: the refusal only
     "consult open": ([SAMPLE_SN, "--deadline", "2026-12-20", "--invite", "awo-sachsen"], 0),

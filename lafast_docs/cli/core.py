@@ -74,13 +74,13 @@ if TYPE_CHECKING:  # what mypy checks the commands against
         sheet,
         sheetimport,
     )
-    from lafast_docs.office import demo, doctor, preview_server, status
+    from lafast_docs.office import demo, doctor, figures, preview_server, status
     from lafast_docs.outputs import document, redline, replies, synopse
     from lafast_docs.release import final, publish, signoff, trust, verify, versions
     from lafast_docs.render import pipeline
     from lafast_docs.storage import lock
     from lafast_docs.team import conflict, join, sync
-    from lafast_docs.text import accessibility, drafts, history
+    from lafast_docs.text import accessibility, drafts, history, register
     from lafast_docs.workspace import addressbook, config, create, targets, workspace
 else:  # the same modules, each run at its first use
     importer = lazy("lafast_docs.consultation.intake.importer")
@@ -122,3 +122,5 @@ else:  # the same modules, each run at its first use
     workspace = lazy("lafast_docs.workspace.workspace")
     preview_server = lazy("lafast_docs.office.preview_server")
     letters = lazy("lafast_docs.consultation.mail.letters")
+    figures = lazy("lafast_docs.office.figures")
+    register = lazy("lafast_docs.text.register")

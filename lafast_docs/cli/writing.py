@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from lafast_docs.cli import core, show
-from lafast_docs.cli.base import WRITING, command, exit_with, pass_workspace
+from lafast_docs.cli.base import WRITING, command, exit_with, group, pass_workspace
 from lafast_docs.cli.options import (
     formats_option,
     json_option,
@@ -97,6 +97,8 @@ def _print_status(rows: list[DocStatus]) -> None:
             show.err(r.problem)
         for note in r.signoff_notes:
             click.echo(f"{r.slug}: Freigabe ungültig – {note}")
+        for note in r.figure_notes:
+            click.echo(f"{r.slug}: {note}")
 
 
 @command(stage=WRITING, changes_state=True)
@@ -223,23 +225,28 @@ def _print_change(ch: BlockChange) -> None:
 @pass_workspace
 def check(ws: Workspace, kurzname: str, as_json: bool) -> None:
     """Barrierefreiheit prüfen: Bilder ohne Alternativtext, übersprungene Überschriften,
-    leere oder nichtssagende Verweise, Tabellen ohne Kopfzeile.
+    leere oder nichtssagende Verweise, Tabellen ohne Kopfzeile. Dazu Hinweise auf Kennzahlen
+    und Rechtsgrundlagen, die von Hand geschrieben sind, obwohl das Register sie führt.
 
     Endgültige Fassungen (render --final) werden nur ohne solche Befunde erzeugt.
 
     \b
     Beispiel:  lafast check mindeststandards-fsa
     """
-    problems = core.accessibility.check(core.drafts.load_draft(ws, kurzname))
+    problems, hints = core.accessibility.review(core.drafts.load_draft(ws, kurzname))
     if as_json:
         show.as_json(
             [{"datei": str(p.path), "zeile": p.line, "befund": p.message} for p in problems]
+            + [{"datei": str(p.path), "zeile": p.line, "hinweis": p.message} for p in hints]
         )
     elif not problems:
         click.echo(f"{kurzname}: keine Befunde zur Barrierefreiheit.")
     else:
         click.echo(f"{kurzname}: {len(problems)} Befund(e) zur Barrierefreiheit:")
         show.lines(f"  {p.location()}: {p.message}" for p in problems)
+    if hints and not as_json:
+        click.echo(f"{kurzname}: {len(hints)} Hinweis(e) zu Kennzahlen und Rechtsgrundlagen:")
+        show.lines(f"  {p.location()}: {p.message}" for p in hints)
     if problems:
         exit_with(1)
 
@@ -335,3 +342,103 @@ def vorschau(ws: Workspace, kurzname: str, port: int, oeffnen: bool, ohne_pdf: b
         click.launch(server.url)
     core.preview_server.serve(server)
     click.echo("Vorschau beendet.")
+
+
+@group(stage=WRITING, short_help="Kennzahlen und Rechtsgrundlagen: Register und Verwendung.")
+def register() -> None:
+    """Kennzahlen und Rechtsgrundlagen des Registers (kennzahlen.yaml) anzeigen und sehen,
+    wo sie verwendet werden.
+
+    Im Text steht z. B. [1:80]{kz=betreuungsschluessel} oder [§ 12 LAufnG]{norm=laufng-12};
+    beim Erzeugen gilt der Wert zum Stand des Dokuments.
+    """
+
+
+@register.command("list")
+@json_option
+@pass_workspace
+def register_list(ws: Workspace, as_json: bool) -> None:
+    """Alle Einträge des Registers mit ihren Werten und deren Gültigkeit.
+
+    \b
+    Beispiel:  lafast register list
+    """
+    reg = core.register.load_register(ws)
+    rows = [
+        [e.id, e.kind_name, e.title, p.value, p.span(), p.source or p.version]
+        for e in reg
+        for p in e.periods
+    ]
+    if as_json:
+        keys = ("kurzname", "art", "titel", "wert", "gueltig", "quelle")
+        show.as_json([dict(zip(keys, r, strict=True)) for r in rows])
+    elif not rows:
+        click.echo(f"Das Register ist leer. Einträge in {reg.path.name} anlegen (siehe README).")
+    else:
+        show.table(["Kurzname", "Art", "Titel", "Wert", "Gültig", "Quelle"], rows)
+
+
+@register.command("used")
+@click.argument("kurzname", required=False)
+@json_option
+@pass_workspace
+def register_used(ws: Workspace, kurzname: str | None, as_json: bool) -> None:
+    """Wo Kennzahlen und Rechtsgrundlagen verwendet werden: Entwürfe und veröffentlichte
+    Versionen, mit Randnummern; veraltete Werte sind markiert.
+
+    \b
+    Beispiel:  lafast register used betreuungsschluessel
+    """
+    places = core.figures.where_used(ws, kurzname)
+    if as_json:
+        show.as_json([p.as_dict() for p in places])
+        return
+    if not places:
+        click.echo(
+            f"„{kurzname}“ wird nirgends verwendet."
+            if kurzname
+            else "Kein Dokument verwendet das Register."
+        )
+        return
+    show.table(
+        ["Kurzname", "Verwendet in", "Wert", "Hinweis"],
+        [[p.id, p.where, p.shown or "–", p.note() or "aktuell"] for p in places],
+    )
+
+
+@register.command("set", changes_state=True)
+@click.argument("kurzname")
+@click.argument("wert")
+@click.option(
+    "--ab",
+    "since",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="JJJJ-MM-TT",
+    help="Ab wann der neue Wert gilt; der bisherige gilt bis zum Vortag.",
+)
+@click.option("--quelle", default="", help="Norm und Paragraf oder Veröffentlichung.")
+@click.option("--link", default="", help="Web-Adresse der Quelle (https://…).")
+@pass_workspace
+def register_set(
+    ws: Workspace, kurzname: str, wert: str, since: Any, quelle: str, link: str
+) -> None:
+    """Neuen Wert eintragen: der bisherige bleibt mit seiner Gültigkeit erhalten. Zeigt, welche
+    Entwürfe und veröffentlichten Versionen den Eintrag verwenden.
+
+    \b
+    Beispiel:  lafast register set msa-koordination 56 --ab 2027-01-01 \\
+                 --quelle "Haushaltsgesetz 2027/2028"
+    """
+    entry, places = core.figures.set_value(
+        ws, kurzname, wert, since=since.date(), source=quelle, link=link
+    )
+    history = "; ".join(f"{p.value} ({p.span()})" for p in entry.periods)
+    click.echo(f"Gespeichert: {entry.label()} – {history}")
+    if not places:
+        click.echo("Kein Dokument verwendet diesen Eintrag.")
+        return
+    click.echo(f"Verwendet in {len(places)} Fassung(en):")
+    show.lines(
+        f"  {p.where}: {p.shown or '–'}" + (f" – {p.note()}" if p.note() else "") for p in places
+    )

@@ -8,6 +8,8 @@ from lafast_docs.consultation.idindex import Filter, find_comment, select
 from lafast_docs.consultation.model import KIND_NAMES
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import word_diff
+from lafast_docs.text.references import value_changes
+from lafast_docs.text.register import load_register
 from lafast_docs.workspace import Workspace
 
 STATE_NAMES = {
@@ -102,6 +104,8 @@ def show_comment(ws: Workspace, comment_id: str) -> list[Any]:
         lines += ["", "Änderungsvorschlag (Wortvergleich):"]
         if p["old"]:
             lines.append(word_diff(p["old"], p["new"]))
+            register = load_register(ws)
+            lines += [f"  {ch.note()}" for ch in value_changes(register, p["old"], p["new"])]
         else:
             lines.append(
                 [("=", a.get("prefix", "")[-20:]), ("+", p["new"]), ("=", a.get("suffix", "")[:20])]

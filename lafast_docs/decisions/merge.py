@@ -25,6 +25,8 @@ from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import Draft, load_draft, write_draft
 from lafast_docs.text.invisible import visible
+from lafast_docs.text.references import value_changes
+from lafast_docs.text.register import load_register
 from lafast_docs.workspace import Workspace
 
 _WS = r"(?:[ \t]+|[ \t]*\n[ \t]*)"  # spaces or one line break, never an empty line
@@ -156,6 +158,7 @@ def plan(ws: Workspace, slug: str) -> MergePlan:
     for folder in {sub.path.parent for sub, _c in comments}:
         decided.update(disposition.current(folder))
     result = MergePlan(slug, draft.version, next_version(draft.version))
+    register = load_register(ws)
     candidates: list[Change] = []
     for sub, c in comments:
         d = decided.get(c["id"])
@@ -205,9 +208,14 @@ def plan(ws: Workspace, slug: str) -> MergePlan:
             continue
         spans, why = _find(body, old, anchor.get("prefix", ""), anchor.get("suffix", ""))
         if len(spans) != 1:
+            changes = value_changes(register, old, new) if not spans else []
             reason = (
-                "die Textstelle ist im Text formatiert (fett, kursiv oder ein Verweis); lafast "
-                "übernimmt nur reinen Text, damit die Formatierung nicht verloren geht"
+                f"die Textstelle enthält einen Wert aus dem Kennzahlenregister ("
+                f"{', '.join(ch.entry.label() for ch in changes)}); Werte ändert lafast nur im "
+                "Register (kennzahlen.yaml), damit der Verweis erhalten bleibt"
+                if changes
+                else "die Textstelle ist im Text formatiert (fett, kursiv oder ein Verweis); "
+                "lafast übernimmt nur reinen Text, damit die Formatierung nicht verloren geht"
                 if not spans and _found_with_markup(body, old)
                 else "die Textstelle steht nicht mehr im aktuellen Text"
                 if not spans

@@ -27,6 +27,7 @@ from lafast_docs.decisions.merge import merge
 from lafast_docs.decisions.sheet import export
 from lafast_docs.errors import DemoError, FolderNotUsable, LafastError
 from lafast_docs.external import resources
+from lafast_docs.office.figures import set_value
 from lafast_docs.outputs.document import render
 from lafast_docs.outputs.redline import redline
 from lafast_docs.outputs.replies import reply
@@ -45,6 +46,7 @@ from lafast_docs.storage.files import atomic_write
 from lafast_docs.storage.git import Store
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import load_draft
+from lafast_docs.text.register import REGISTER_NAME
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import CONFIG_NAME, load_config
 from lafast_docs.workspace.create import init_workspace
@@ -87,6 +89,7 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
     store = ws.store
     atomic_write(target / MARKER, "Von „lafast demo“ angelegt; wird beim nächsten Lauf ersetzt.\n")
     shutil.copyfile(resources.data_dir() / "demo" / CONFIG_NAME, target / CONFIG_NAME)
+    shutil.copyfile(resources.data_dir() / "demo" / REGISTER_NAME, target / REGISTER_NAME)
     if shutil.which("ssh-keygen") is None:
         progress(
             "Hinweis: ssh-keygen fehlt (Paket openssh-client); die Demo gibt ohne signierte "
@@ -101,8 +104,8 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
     for slug in slugs:
         shutil.copytree(samples / slug, ws.drafts_dir / slug)
     store.commit(
-        [target / CONFIG_NAME, target / MARKER, ws.drafts_dir],
-        "Demo: Adressbuch und Beispielentwürfe übernommen",
+        [target / CONFIG_NAME, target / MARKER, target / REGISTER_NAME, ws.drafts_dir],
+        "Demo: Adressbuch, Kennzahlenregister und Beispielentwürfe übernommen",
     )
     result = DemoResult(ws)
     for slug in slugs:
@@ -110,7 +113,22 @@ def run_demo(target: Path, *, progress: Callable[[str], None] = lambda _m: None)
         result.outputs[slug] = render(ws, slug)
     consultation(ws, result, progress=progress)
     publication(ws, result, slugs, progress=progress)
+    change_figure(ws, progress=progress)
     return result
+
+
+def change_figure(ws: Workspace, *, progress: Callable[[str], None] = lambda _m: None) -> None:
+    """After publication the law funds 56 posts instead of 54: a new value from today on, the
+    old one kept until yesterday. `lafast status` then flags the published Fachstandard, which
+    quotes 54, and the draft, which would now show 56."""
+    progress("Ändere eine Kennzahl im Register (54 → 56 Stellen), um veraltete Werte zu zeigen …")
+    set_value(
+        ws,
+        "msa-koordination",
+        "56",
+        since=dt.date.today(),
+        source="Haushaltsbegleitgesetz (Demo, fiktiv)",
+    )
 
 
 def publication(

@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lafast_docs.errors import LafastError
+from lafast_docs.office import figures
 from lafast_docs.release.signoff import signoff_status
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text.drafts import STATE_NAMES, Draft, list_drafts
+from lafast_docs.text.references import has_references
 from lafast_docs.workspace import Workspace
 
 
@@ -23,6 +25,7 @@ class DocStatus:
     problem: str = ""
     signoffs: str = ""  # "1/2", "2/2 (…)", "" when the type needs none
     signoff_notes: tuple[str, ...] = ()  # why an approval is void
+    figure_notes: tuple[str, ...] = ()  # key figures and norms out of date (office/figures.py)
 
     @property
     def state_name(self) -> str:
@@ -42,6 +45,7 @@ class DocStatus:
             "problem": self.problem or None,
             "freigaben": self.signoffs or None,
             "freigabe_hinweise": list(self.signoff_notes),
+            "kennzahlen_hinweise": list(self.figure_notes),
         }
 
 
@@ -60,6 +64,16 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
                 approved.add(parts[1])
             elif len(parts) == 4 and parts[2] == "veroeffentlicht":
                 published.add((parts[1], parts[3]))
+    flagged: dict[str, list[str]] = {}
+    broken = ""  # a broken register hides no row: each draft that uses it says so
+    if with_history:  # only drafts and versions that use the register cost anything
+        try:
+            for place in figures.stale(ws):
+                flagged.setdefault(place.slug, []).append(_figure_note(place))
+        except LafastError as exc:
+            broken = (
+                f"Kennzahlenregister fehlerhaft – „lafast register list“ zeigt, wo ({exc.message})"
+            )
     for item in list_drafts(ws):
         if isinstance(item, Draft):
             folder = item.folder
@@ -80,6 +94,9 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
                     item.slug in dirty,
                     signoffs=summary,
                     signoff_notes=notes,
+                    figure_notes=(broken,)
+                    if broken and has_references(item.body)
+                    else tuple(flagged.get(item.slug, ())),
                 )
             )
         else:
@@ -98,6 +115,11 @@ def document_status(ws: Workspace, *, with_history: bool = True) -> list[DocStat
                 )
             )
     return rows
+
+
+def _figure_note(place: figures.Place) -> str:
+    what = f"Version {place.version} (veröffentlicht)" if place.published else "Entwurf"
+    return f"{what}: {place.kind_name} „{place.id}“ {place.note()}"
 
 
 def _signoffs(ws: Workspace, draft: Draft, has_any: bool) -> tuple[str, str, tuple[str, ...]]:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.render import cache, docx, html, incremental, pdf
+from lafast_docs.render import cache, docx, figures, html, incremental, pdf
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.text import references
 from lafast_docs.text.analysis import Analysis, analyse
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
@@ -37,6 +38,7 @@ def link_texts(analysis: Analysis) -> dict[str, str]:
         for h in analysis.model.headings
     }
     texts.update({f"rn-{b.rn}": f"Verweis auf Randnummer {b.rn}" for b in analysis.model.blocks})
+    texts.update(figures.link_texts(analysis))
     return texts
 
 
@@ -78,7 +80,9 @@ def render(
 ) -> list[Output]:
     """Render `slug` into `out_dir` (default build/<slug>/); unchanged outputs are kept."""
     draft = load_draft(ws, slug)
-    ctx = document_context(ws, draft, edition_of(ws, draft))
+    edition = edition_of(ws, draft)
+    draft.figures = references.at_stand(draft.figures, edition.stand)
+    ctx = document_context(ws, draft, edition)
     return produce(
         DOCUMENT,
         # the draft's chunks are kept between runs: after an edit pandoc reads what changed

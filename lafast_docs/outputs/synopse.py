@@ -27,6 +27,8 @@ from lafast_docs.render.pipeline import Output, Product, produce
 from lafast_docs.render.workbook import Alignment, Font, Workbook, workbook_bytes
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
+from lafast_docs.text.references import value_changes
+from lafast_docs.text.register import load_register
 from lafast_docs.text.textmodel import Block
 from lafast_docs.workspace import Workspace
 
@@ -126,6 +128,7 @@ def build_rows(
     old = model_of(draft_at(ws, slug, rev_a)).blocks
     new = model_of(draft_at(ws, slug, rev_b)).blocks
     table = _Rows(old, new)
+    register = load_register(ws)
     commit_a = ws.store.resolve("HEAD" if rev_a == WORKING else rev_a)
     # per comment shown: its round's decisions, made on A?, the blocks it was made on, …
     shown: list[tuple[dict[str, Any], bool, list[Block], Any, dict[str, Any], str]] = []
@@ -141,6 +144,9 @@ def build_rows(
         rn = c["anchor"].get("rn")
         where = "" if same or not rn else f"Rn. {rn} der Version {version}"
         entry = _entry(c, decided.get(c["id"]), anon.who(sub), where)
+        if (p := c.get("proposal")) and p["old"]:  # a value of the register: say so
+            notes = [ch.note() for ch in value_changes(register, p["old"], p["new"])]
+            entry["proposal"] = " ".join([entry["proposal"], *notes])
         entry = anon.scrub_all(entry)  # public: neutral ids, no name of an anonymised org
         if same:  # the common case: the Synopse of one round from its version
             if not rn or rn > len(old):

@@ -28,9 +28,11 @@ from lafast_docs.release.signoff import require_complete
 from lafast_docs.render import cache
 from lafast_docs.render.context import Edition, document_context, german_date
 from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.text import references
 from lafast_docs.text.accessibility import findings
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import STATE_NAMES, Draft, load_draft
+from lafast_docs.text.register import register_path
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import CONFIG_NAME, load_config
 
@@ -73,6 +75,7 @@ def approved_snapshot(ws: Workspace, slug: str, commit: str) -> Iterator[Workspa
             **store.files_at(commit, ws.drafts_dir / slug),
             **store.files_at(commit, ws.templates_dir),
             CONFIG_NAME: store.read_at(commit, ws.root / CONFIG_NAME).encode("utf-8"),
+            **store.files_at(commit, register_path(ws)),  # the register as approved
         }
         for name, data in files.items():
             target = root / name
@@ -98,6 +101,7 @@ def final_context(
     """The draft (from the approved snapshot `snap`) and its title-block context."""
     draft = load_draft(snap, slug, editable=False)
     edition = approved_edition(ws, draft)
+    draft.figures = references.at_stand(draft.figures, edition.stand)
     ctx = document_context(snap, draft, edition)
     ctx.update(
         final=True,

@@ -19,6 +19,7 @@ from typing import Any
 from lafast_docs import __version__
 from lafast_docs.external import resources
 from lafast_docs.storage.files import atomic_write
+from lafast_docs.text import references
 from lafast_docs.text.drafts import Draft
 from lafast_docs.workspace import Workspace
 
@@ -52,6 +53,7 @@ def cache_key(ws: Workspace, draft: Draft, context: dict[str, Any], fmt: str) ->
         "draft": folder_digest(draft.folder),
         "templates": resources.templates_digest(ws, draft.type),
         "context": context,
+        "register": references.register_digest(draft),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.external import pandoc, resources
-from lafast_docs.render import docxfront, docxpost, markup
+from lafast_docs.render import docxfront, docxpost, figures, markup
 from lafast_docs.render.context import title_rows
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import Analysis
@@ -62,6 +62,7 @@ def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -
             el["c"][0][2].append(["custom-style", "Abschnittsnummer"])
 
     walk(ast["blocks"], style_secnum)
+    figures.docx_styles(ast["blocks"])
     ast["meta"] = metadata(ctx)
     if office:
         if docx_logo(ctx):  # pandoc embeds it; docxfront moves it onto the title page
@@ -191,6 +192,7 @@ def docx_bytes(
     data = pandoc_docx(
         ast, [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"]
     )
+    data = figures.docx_link_look(data, analysis)
     return docxpost.finish(data, layout(ctx, title_page=office, toc=toc))
 
 

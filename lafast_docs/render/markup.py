@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.render import figures
 from lafast_docs.text.analysis import IMAGE_TYPES, Analysis
 from lafast_docs.text.textmodel import Node, walk
 
@@ -150,6 +151,7 @@ def prepared(
     ast: dict[str, Any] = fast_copy(analysis.model.ast)
     size_columns(ast["blocks"])
     add_markers(ast["blocks"], marker)
+    ast["blocks"].extend(figures.annex_blocks(analysis))
     if unwrap:
         ast["blocks"] = unwrap_rn_blocks(ast["blocks"])
     if inline_notes:

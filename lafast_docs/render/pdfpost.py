@@ -93,6 +93,8 @@ def _describe(annot: Any, link_texts: dict[str, str]) -> str:
     action = annot.get("/A")
     if action is not None and "/URI" in action:
         uri = bytes(action.URI).decode("utf-8", "replace")
+        if uri in link_texts:  # the source of a key figure or norm (render/figures.py)
+            return link_texts[uri]
         return f"E-Mail an {uri[7:]}" if uri.startswith("mailto:") else f"Verweis auf {uri}"
     dest = annot.get("/Dest")
     if dest is None and action is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +52,27 @@ def load(
         ) from exc
     except YAMLError as exc:
         raise error(f"Die YAML-Angaben sind fehlerhaft: {exc}", path=path) from exc
+    except ValueError as exc:  # ruamel builds dates itself: 2026-13-01 fails there
+        bad = _impossible_date(text)
+        raise error(
+            f"Das Datum „{bad[1] if bad else '?'}“ gibt es nicht.",
+            path=path,
+            line=bad[0] + line_offset if bad else None,
+            hint="Datumsangaben in der Form JJJJ-MM-TT, z. B. 2026-01-31.",
+        ) from exc
+
+
+_DATE = re.compile(r"(?<![\w.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w.-])")
+
+
+def _impossible_date(text: str) -> tuple[int, str] | None:
+    """(1-based line, text) of the first date-shaped value that is no date."""
+    for m in _DATE.finditer(text):
+        try:
+            dt.date(*(int(g) for g in m.groups()))
+        except ValueError:
+            return text[: m.start()].count("\n") + 1, m.group()
+    return None
 
 
 def dump(data: Any, *, fast: bool = False) -> str:

@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from lafast_docs.errors import Problem
-from lafast_docs.text import textmodel
+from lafast_docs.text import references, textmodel
 from lafast_docs.text.analysis import Analysis, analyse, source_line
 from lafast_docs.text.drafts import Draft
 
@@ -36,6 +36,15 @@ VAGUE_LINK_TEXTS = {
 def check(draft: Draft) -> list[Problem]:
     """Every accessibility finding of `draft` (safety problems raise as in rendering)."""
     return findings(analyse(draft))
+
+
+def review(draft: Draft) -> tuple[list[Problem], list[Problem]]:
+    """`lafast check`: the accessibility findings, and the hints about key figures and norms
+    (which never block a final version): values typed by hand that the register holds,
+    references without a value at the Stand."""
+    analysis = analyse(draft)
+    hints = references.hand_typed_hints(draft) + references.missing_hints(draft, analysis.missing)
+    return findings(analysis), sorted(hints, key=lambda p: p.line or 0)
 
 
 def findings(analysis: Analysis) -> list[Problem]:

@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from lafast_docs.errors import Problem, UnsafeContent
 from lafast_docs.external import limits, pandoc
-from lafast_docs.text import textmodel
+from lafast_docs.text import references, textmodel
 from lafast_docs.text.drafts import Draft
 
 IMAGE_TYPES = {
@@ -36,7 +36,7 @@ PATH_KEYS = {
     "include-in-header", "header-includes", "include-before-body", "include-after-body",
     "css", "template", "reference-doc", "epub-cover-image", "resource-path", "abbreviations",
 }  # fmt: skip
-ALLOWED_ATTRS = {"width", "height", "lang", "custom-style"}
+ALLOWED_ATTRS = {"width", "height", "lang", "custom-style", *references.KINDS}
 _WITH_ATTR = {"Div", "Span", "Image", "Link", "CodeBlock", "Code", "Table"}
 
 
@@ -45,6 +45,10 @@ class Analysis:
     draft: Draft
     model: textmodel.Annotated
     images: dict[str, Path] = field(default_factory=dict)  # src as written -> checked file
+    # references to the register: where each stands and what it shows; entries without a
+    # value at the Stand (their written text stays)
+    uses: list[references.Use] = field(default_factory=list)
+    missing: list[tuple[str, str]] = field(default_factory=list)
 
 
 def analyse(
@@ -69,6 +73,14 @@ def analyse(
     ast = parse(text) if parse else pandoc.markdown_to_ast(text, timeout=timeout)
     checker = _Checker(draft)
     textmodel.walk(ast["blocks"], checker.visit)
+    resolved = references.Resolution()
+    if references.has_references(draft.body):
+        resolved = references.resolve(
+            ast,
+            draft.figures,
+            where=lambda msg, needle: Problem(msg, draft.path, checker.line(needle)),
+        )
+        checker.problems.extend(resolved.problems)
     if checker.problems:
         raise UnsafeContent(
             f"Der Entwurf enthält {len(checker.problems)} nicht erlaubte Stelle(n):",
@@ -77,7 +89,9 @@ def analyse(
             hint="Ändern Sie die genannten Zeilen. Bilder gehören in den Ordner des Entwurfs "
             f"({draft.folder}), z. B. als ![Beschreibung](bilder/grafik.png).",
         )
-    return Analysis(draft, textmodel.annotate(ast), checker.images)
+    model = textmodel.annotate(ast)
+    uses = references.uses(model) if references.has_references(draft.body) else []
+    return Analysis(draft, model, checker.images, uses, resolved.missing)
 
 
 def source_line(draft: Draft, needle: str, start: int = 0) -> int | None:

@@ -19,6 +19,8 @@ from lafast_docs.errors import (
 from lafast_docs.external import resources
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
+from lafast_docs.text.references import Figures
+from lafast_docs.text.register import load_register
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_ZU, DOC_TYPES
 from lafast_docs.workspace.slugs import check_slug, draft_slug
@@ -44,6 +46,7 @@ class Draft:
     body: str
     body_line: int  # 1-based line in the file where the body starts
     editable: bool = True  # False: meta is a plain dict (fast read-only load), never written
+    figures: Figures | None = None  # register and Stand for references (text/references.py)
 
     @property
     def folder(self) -> Path:
@@ -172,7 +175,25 @@ def load_draft(ws: Workspace, slug: str, *, editable: bool = True) -> Draft:
             f"Es gibt keinen Entwurf „{slug}“.",
             hint=f"Vorhandene Entwürfe: {known}. „lafast list“ zeigt alle.",
         )
-    return parse_draft(read_text(path), path=path, slug=slug, editable=editable)
+    draft = parse_draft(read_text(path), path=path, slug=slug, editable=editable)
+    draft.figures = Figures(lambda: load_register(ws), lambda: working_stand(ws, draft))
+    return draft
+
+
+def explicit_stand(draft: Draft) -> dt.date | None:
+    """The front matter's `stand`, when it is a date."""
+    value = draft.meta.get("stand")
+    return value if isinstance(value, dt.date) and not isinstance(value, dt.datetime) else None
+
+
+def working_stand(ws: Workspace, draft: Draft) -> dt.date:
+    """The Stand of the draft on disk: `stand:`, else its last commit's date when it is saved,
+    else today (the same rule as the title block, render/context.edition_of)."""
+    explicit = explicit_stand(draft)
+    if explicit is not None:
+        return explicit
+    last = None if ws.store.is_dirty(draft.folder) else ws.store.last_change(draft.folder)
+    return last.date.date() if last is not None else dt.date.today()
 
 
 def read_text(path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import hashlib
 import json
@@ -15,8 +16,10 @@ from lafast_docs import __version__
 from lafast_docs.errors import RevisionNotFound
 from lafast_docs.external import pandoc
 from lafast_docs.storage.git import CommitInfo
-from lafast_docs.text import textmodel
-from lafast_docs.text.drafts import Draft, draft_path, load_draft, parse_draft
+from lafast_docs.text import references, textmodel
+from lafast_docs.text.drafts import Draft, draft_path, explicit_stand, load_draft, parse_draft
+from lafast_docs.text.references import Figures
+from lafast_docs.text.register import load_register
 from lafast_docs.workspace import Workspace
 
 WORKING = "arbeitskopie"  # the files as they are on disk now
@@ -28,8 +31,11 @@ def log(ws: Workspace, slug: str) -> list[CommitInfo]:
 
 
 def model_of(draft: Draft) -> textmodel.Annotated:
-    """The numbered blocks of a draft, without the render checks (old versions may lack files)."""
+    """The numbered blocks of a draft, without the render checks (old versions may lack files);
+    references show the value valid at the draft's Stand."""
     ast = pandoc.markdown_to_ast(textmodel.protect_gender_star(draft.body))
+    if references.has_references(draft.body):
+        references.resolve(ast, draft.figures)
     return textmodel.annotate(ast)
 
 
@@ -115,7 +121,12 @@ def draft_at(ws: Workspace, slug: str, rev: str) -> Draft:
     if rev == WORKING:
         return load_draft(ws, slug)
     path = draft_path(ws, slug)
-    return parse_draft(ws.store.read_at(rev, path), path=path, slug=slug)
+    draft = parse_draft(ws.store.read_at(rev, path), path=path, slug=slug)
+    draft.figures = Figures(
+        lambda: load_register(ws),
+        lambda: explicit_stand(draft) or dt.date.fromisoformat(ws.store.commit_date(rev)[:10]),
+    )
+    return draft
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,32 @@ Hier können Sie die mitgelieferten Vorlagen für einen Dokumenttyp ersetzen, z.
 Was hier fehlt, kommt aus den eingebauten Vorlagen von lafast.
 """
 
+REGISTER_NAME = "kennzahlen.yaml"  # read by text/register.py
+REGISTER_TEMPLATE = """\
+# Kennzahlenregister: Zahlen und Rechtsgrundlagen, die mehrere Dokumente zitieren.
+# Im Text: [1:80]{kz=betreuungsschluessel} oder [§ 12 LAufnG]{norm=laufng-12}; beim Erzeugen
+# setzt lafast den Wert ein, der zum Stand des Dokuments gilt. Ein neuer Wert bekommt einen
+# neuen Zeitraum, der alte bleibt stehen („lafast register set“ erledigt das).
+#
+# Beispiel (Rauten am Zeilenanfang entfernen):
+# kennzahlen:
+#   betreuungsschluessel:
+#     titel: Betreuungsschlüssel Migrationssozialarbeit
+#     einheit: Fachkraft je betreute Personen
+#     werte:
+#       - wert: "1:80"
+#         gueltig_ab: 2026-01-01
+#         quelle: § 12 Abs. 2 LAufnG
+#         link: https://www.revosax.sachsen.de/
+# rechtsgrundlagen:
+#   laufng-12:
+#     titel: Landesaufnahmegesetz, Migrationssozialarbeit
+#     fassungen:
+#       - zitat: § 12 Abs. 2 LAufnG
+#         link: https://www.revosax.sachsen.de/
+format: 1
+"""
+
 FOLDER_NOTES = {
     "drafts": "# Entwürfe\n\nJeder Entwurf liegt in einem eigenen Ordner: "
     "`drafts/<kurzname>/document.md`, Bilder daneben (z. B. `bilder/`).\n",
@@ -61,6 +87,9 @@ def init_workspace(target: Path, *, name: str = "") -> Workspace:
             atomic_write(readme, note)
         created.append(target / folder)
     atomic_write(target / "templates" / "README.md", TEMPLATES_README)
+    if not (target / REGISTER_NAME).exists():
+        atomic_write(target / REGISTER_NAME, REGISTER_TEMPLATE)
+        created.append(target / REGISTER_NAME)
     created.append(target / "templates")
     store.commit(created, "Arbeitsbereich angelegt")
     return Workspace(target, load_config(target / CONFIG_NAME))
