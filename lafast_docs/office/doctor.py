@@ -19,11 +19,12 @@ from typing import Any
 from lafast_docs import __version__
 from lafast_docs.errors import LafastError
 from lafast_docs.external import pandoc, resources
-from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.enrol import signs
+from lafast_docs.release.keyring import Keyring, load_keyring
 from lafast_docs.storage.git import git_version
 from lafast_docs.team import conflict
 from lafast_docs.workspace import Workspace
-from lafast_docs.workspace.config import CONFIG_NAME
+from lafast_docs.workspace.config import CONFIG_NAME, Person
 
 OK, NOTE, ERROR = "ok", "hinweis", "fehler"
 MIN_WEASYPRINT = 70
@@ -217,33 +218,58 @@ def _described(exc: Any) -> str:
     return f"{exc.message} {found}".strip()
 
 
+def _me(ws: Workspace, keys: Keyring) -> Person | None:
+    """Who works at this computer: `person:` in the local settings, else the person whose
+    e-mail in lafast.yaml is git's (only to choose what doctor reports, never for trust)."""
+    if keys.person:
+        return ws.config.person(keys.person)
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or ws.store.config_value("user.email")
+    found = [p for p in ws.config.people if email and p.email.lower() == email.lower()]
+    return found[0] if len(found) == 1 else None
+
+
+def _no_signing_role(ws: Workspace, keys: Keyring) -> Person | None:
+    """The person at this computer if known and without a role that approves anything."""
+    me = _me(ws, keys)
+    return me if me is not None and not signs(ws, me) else None
+
+
 def _signing_git(ws: Workspace) -> Finding:
     topic = "Signierte Freigaben"
     try:
         keys = load_keyring(ws)
     except LafastError as exc:
         return Finding(topic, ERROR, _described(exc), exc.hint or "")
+    bystander = _no_signing_role(ws, keys)
     if not keys.git_signing:
         return Finding(
             topic,
             NOTE,
             "nicht eingerichtet: Freigaben sind nicht authentifiziert",
-            "Schlüssel und Liste der zugelassenen Schlüssel in .git/lafast-local.yaml eintragen "
-            "(README, „Freigabe“).",
+            "lafast signing setup (README, „Signatur einrichten“).",
         )
     if keys.allowed_signers is None or not keys.allowed_signers.is_file():
         return Finding(
             topic,
             ERROR,
-            "die Liste der zugelassenen Schlüssel fehlt",
-            "In .git/lafast-local.yaml „git: allowed_signers: PFAD“ eintragen.",
+            "die Liste der zugelassenen Schlüssel fehlt (ohne sie lassen sich Freigaben nicht "
+            "prüfen)",
+            "lafast signing setup --allowed-signers PFAD (die Liste gibt die Person, die sie "
+            "pflegt).",
+        )
+    if not keys.signing_key and bystander is not None:
+        return Finding(
+            topic,
+            OK,
+            f"Liste {keys.allowed_signers}; kein eigener Schlüssel nötig ({bystander.name} hat "
+            "keine Freigaberolle)",
         )
     if not keys.signing_key:
         return Finding(
             topic,
             NOTE,
             "kein eigener Signaturschlüssel: Sie können Freigaben prüfen, aber nicht erteilen",
-            "In .git/lafast-local.yaml „git: key: PFAD (oder Fingerabdruck)“ eintragen.",
+            "lafast signing setup --person IHRE-KENNUNG",
         )
     if keys.git_format == "ssh" and not Path(keys.signing_key).expanduser().is_file():
         return Finding(
@@ -272,6 +298,14 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
     except LafastError as exc:
         return Finding(topic, ERROR, _described(exc), exc.hint or "")
     if keys.pkcs12 is None:
+        bystander = _no_signing_role(ws, keys)
+        if bystander is not None:
+            return Finding(
+                topic,
+                OK,
+                f"auf diesem Rechner nicht nötig ({bystander.name} hat keine Freigaberolle; "
+                "signiert wird, wo endgültige Fassungen entstehen)",
+            )
         status = ERROR if keys.pdf_required else NOTE
         return Finding(
             topic,
@@ -324,6 +358,11 @@ WORKSPACE: tuple[Callable[[Workspace], Finding], ...] = (
     _signing_git,
     _signing_pdf,
 )
+
+
+def signing_findings(ws: Workspace) -> list[Finding]:
+    """What `lafast signing setup` and `seal` check after they have written the settings."""
+    return [_signing_git(ws), _signing_pdf(ws)]
 
 
 def diagnose(ws: Workspace | None, *, workspace_error: str = "") -> list[Finding]:

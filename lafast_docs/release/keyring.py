@@ -19,6 +19,9 @@ wherever an administrator keeps it, and every path in it must lie outside the wo
       pkcs12: /etc/lafast/siegel.p12                  # certificate + key for PAdES
       password_env: LAFAST_PDF_PASSWORD               # environment variable with its password
       trust_roots: [/etc/lafast/ca.pem]               # CA certificates `lafast verify` trusts
+      timestamp_url: https://tsa.example/tsr          # RFC 3161 time-stamping service: PAdES
+                                                      # B-T, with validation data B-LT
+    person: miriam-albers                             # who works at this computer (doctor)
 
 Principals in the allowed-signers file are the `id` of a person in lafast.yaml, or another
 principal (an e-mail address) that `git: principals:` here assigns to that id. A person's
@@ -59,6 +62,8 @@ class Keyring:
     # person id -> further principals of that person in the allowed-signers list (e-mail)
     principals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     git_required: bool = False  # lafast.yaml asks for signed approvals
+    person: str | None = None  # who works at this computer ("person:"), set by `signing setup`
+    timestamp_url: str = ""  # RFC 3161 service: signatures get a trusted time (PAdES B-T/B-LT)
     pdf_required: bool = False  # lafast.yaml asks for signed final PDFs
 
     @property
@@ -140,13 +145,24 @@ def load_keyring(ws: Workspace) -> Keyring:
         bad("Die Datei muss aus Abschnitten „git:“ und „pdf:“ bestehen.", data)
         data = {}
     for key in data:
-        if key not in ("git", "pdf"):
-            bad(f"Unbekannter Eintrag „{key}“ (erlaubt: git, pdf).", data, key)
+        if key not in ("git", "pdf", "person"):
+            bad(f"Unbekannter Eintrag „{key}“ (erlaubt: git, pdf, person).", data, key)
+    person = data.get("person")
+    if person is not None:
+        if not isinstance(person, str) or ws.config.person(person) is None:
+            bad(
+                f"„person“: „{person}“ ist keine Personenkennung aus lafast.yaml "
+                f"(dort: {', '.join(p.id for p in ws.config.people) or 'niemand'}).",
+                data,
+                "person",
+            )
+        else:
+            values["person"] = person
     git = data.get("git") or {}
     pdf = data.get("pdf") or {}
     for section, name, known in (
         (git, "git", ("format", "allowed_signers", "key", "gnupghome", "roles", "principals")),
-        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots")),
+        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots", "timestamp_url")),
     ):
         for key in section if isinstance(section, dict) else ():
             if key not in known:
@@ -174,6 +190,14 @@ def load_keyring(ws: Workspace) -> Keyring:
     if isinstance(pdf, dict):
         values["pkcs12"] = file_entry(pdf, "pkcs12")
         values["password_env"] = str(pdf.get("password_env") or "")
+        url = str(pdf.get("timestamp_url") or "")
+        if url and not url.startswith(("https://", "http://")):
+            bad(
+                f"„timestamp_url“ muss eine http(s)-Adresse sein, nicht „{url}“.",
+                pdf,
+                "timestamp_url",
+            )
+        values["timestamp_url"] = url
         roots = pdf.get("trust_roots") or []
         if not isinstance(roots, list):
             bad("„trust_roots“ muss eine Liste von Dateien sein.", pdf, "trust_roots")
