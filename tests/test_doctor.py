@@ -81,7 +81,7 @@ def test_signing_keys_and_certificate_expiry(sample_ws, tmp_path, monkeypatch) -
     from .keys import PASSWORD_ENV, make_keys, use
 
     ws = sample_ws  # the demo configuration asks for SSH-signed approvals and signed PDFs
-    assert _signing_git(ws).status == ERROR and "allowed_signers" in _signing_git(ws).fix
+    assert _signing_git(ws).status == ERROR and "signing setup" in _signing_git(ws).fix
     assert _signing_pdf(ws).status == ERROR and "pkcs12" in _signing_pdf(ws).fix
 
     keys = make_keys(tmp_path / "schluessel", allowed={"miriam-albers": "albers"})

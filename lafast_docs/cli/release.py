@@ -250,8 +250,15 @@ def publish(ws: Workspace, kurzname: str, site: str, with_synopse: bool) -> None
     help="Vertrauensanker: Zertifikatsdatei der Fachstelle oder ihr SHA-256-Fingerabdruck "
     "(mehrfach möglich).",
 )
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Beim Aussteller nachfragen, ob das Zertifikat widerrufen ist (OCSP/CRL; braucht Netz).",
+)
 @click.pass_context
-def verify(ctx: click.Context, datei: str, site: str | None, trust: tuple[str, ...]) -> None:
+def verify(
+    ctx: click.Context, datei: str, site: str | None, trust: tuple[str, ...], online: bool
+) -> None:
     """Prüfen, ob eine Datei die freigegebene und veröffentlichte Fassung ist.
 
     „echt“ nur, wenn eine Signatur, die zu einem Vertrauensanker führt, genau diese Datei
@@ -270,7 +277,7 @@ def verify(ctx: click.Context, datei: str, site: str | None, trust: tuple[str, .
         ws: Workspace | None = workspace(ctx)
     except WorkspaceNotFound:
         ws = None
-    r = core.verify.verify(Path(datei), ws=ws, site=path_or_none(site), trust=trust)
+    r = core.verify.verify(Path(datei), ws=ws, site=path_or_none(site), trust=trust, online=online)
     _print_report(r, checked_signoffs=ws is not None)
     if r.verdict == core.verify.NICHT_ECHT:
         raise NotAuthentic(
@@ -296,6 +303,8 @@ def _signature_line(label: str, c: SigCheck) -> str:
     state = "gültig" if c.intact and c.valid else "UNGÜLTIG"
     trusted = {True: "vertrauenswürdig", False: "NICHT vertrauenswürdig", None: "ungeprüft"}
     when = f", {c.signed_at:%d.%m.%Y %H:%M}" if c.signed_at else ""
+    if c.timestamped:
+        when += " (Zeitstempel" + (", mit Prüfdaten" if c.validation_data else "") + ")"
     return f"{label}: {state}, Zertifikat {trusted[c.trusted]}; {c.signer}{when}"
 
 

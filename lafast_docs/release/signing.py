@@ -1,5 +1,12 @@
-"""Digital signatures with the office's certificate (pyHanko): final PDFs (PAdES baseline B-B)
-and the site's checksum list (detached CMS); their validation is `trust.py`.
+"""Digital signatures with the office's certificate (pyHanko): final PDFs (PAdES) and the site's
+checksum list (detached CMS); their validation is `trust.py`.
+
+PAdES level: B-B without a time-stamping service. With `pdf: timestamp_url` (RFC 3161) the
+signature carries a trusted time (B-T) and, in a second incremental update, the validation data
+(the certificates, OCSP responses and CRLs of the signer's and the timestamp's chains, fetched
+from the addresses in the certificates; B-LT), so it can be checked after the certificate has
+expired. The chains are built to `trust_roots` (and the self-signed certificates in the PKCS#12
+file): the time-stamping service's root belongs there too.
 
 The certificate is a PKCS#12 file named in the local keyring (never in the repository); its
 password comes from an environment variable. EC keys (P-256) are recommended: signing costs a
@@ -13,11 +20,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import SigningError
+from lafast_docs.errors import SigningError, TimestampError
 from lafast_docs.release.keyring import Keyring
 from lafast_docs.release.trust import load_cert
 from lafast_docs.storage.files import atomic_write
@@ -49,23 +57,78 @@ def _signer(keyring: Keyring) -> Any:
     )
 
 
+TIMEOUT = 10  # seconds for the time-stamping service and each OCSP/CRL request
+
+
 def sign_pdf(path: Path, keyring: Keyring, *, reason: str, location: str = "") -> None:
-    """Sign `path` in place (one incremental update) with the keyring's certificate."""
+    """Sign `path` in place with the keyring's certificate: one incremental update (B-B, B-T),
+    two with validation data (B-LT)."""
+    atomic_write(path, sign_pdf_bytes(path.read_bytes(), keyring, reason=reason, location=location))
+
+
+def sign_pdf_bytes(data: bytes, keyring: Keyring, *, reason: str, location: str = "") -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     signer = _signer(keyring)
+    timestamper, context = _long_term(keyring, signer)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         reason=reason,
         location=location or None,
+        embed_validation_info=context is not None,
+        validation_context=context,
     )
-    with path.open("rb") as fh:
-        writer = IncrementalPdfFileWriter(fh, strict=False)
-        out = signers.sign_pdf(writer, meta, signer=signer)
-    atomic_write(path, out.getvalue())
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    try:
+        out = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
+    except Exception as exc:  # pyHanko: many kinds for an unreachable or untrusted service
+        if timestamper is None:
+            raise
+        raise _timestamp_error(keyring, exc) from exc
+    return bytes(out.getvalue())
+
+
+def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
+    """The time-stamping client and the context that gathers validation data (B-T/B-LT), or
+    (None, None) when no service is configured (B-B)."""
+    if not keyring.timestamp_url:
+        return None, None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+    from pyhanko_certvalidator import ValidationContext
+
+    carried = list(signer.cert_registry)
+    roots = [load_cert(p) for p in keyring.trust_roots]
+    roots += [c for c in carried if c.self_signed in ("maybe", "yes")]
+    context = ValidationContext(
+        trust_roots=roots, other_certs=carried, allow_fetching=True, revocation_mode="soft-fail"
+    )
+    return HTTPTimeStamper(keyring.timestamp_url, timeout=TIMEOUT), context
+
+
+def _timestamp_error(keyring: Keyring, exc: Exception) -> SigningError:
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    if "signer's certificate" in detail:
+        return SigningError(
+            "Das Zertifikat des Siegels ist nicht gültig: widerrufen, abgelaufen oder ohne Weg "
+            "zu einer Zertifizierungsstelle unter „pdf: trust_roots“.",
+            path=keyring.pkcs12,
+            hint="Mit „lafast doctor“ prüfen; ein widerrufenes Zertifikat durch ein neues "
+            "ersetzen (README, „Siegel erneuern“).",
+        )
+    if "path" in detail.lower() or "trust" in detail.lower():
+        return TimestampError(
+            f"Der Zeitstempel von {keyring.timestamp_url} lässt sich nicht prüfen: {detail}",
+            hint="Das Wurzelzertifikat des Zeitstempeldienstes unter „pdf: trust_roots“ in "
+            f"{keyring.path or 'der lokalen Einstellung'} eintragen.",
+        )
+    return TimestampError(
+        f"Der Zeitstempeldienst {keyring.timestamp_url} antwortet nicht wie erwartet: {detail}",
+        hint="Netzwerk und Adresse prüfen (pdf: timestamp_url); die PDF-Datei wurde nicht "
+        "signiert, nichts wurde geschrieben.",
+    )
 
 
 def sign_detached(data: bytes, keyring: Keyring) -> bytes:
