@@ -1,8 +1,7 @@
-"""Freigabe und Veröffentlichung: signing (setup), signoff (erteilen, status), publish, verify."""
+"""Freigabe und Veröffentlichung: signoff (erteilen, status), publish, verify."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,7 +14,6 @@ from lafast_docs.errors import (
     NotAuthentic,
     NotVerifiable,
     Problem,
-    SignerSetupError,
     WorkspaceNotFound,
 )
 
@@ -23,109 +21,6 @@ if TYPE_CHECKING:
     from lafast_docs.release.trust import SigCheck
     from lafast_docs.release.verify import Report
     from lafast_docs.workspace import Workspace
-
-
-@group(stage=RELEASE, short_help="Signatur einrichten: eigener Schlüssel, Siegel der Fachstelle.")
-def signing() -> None:
-    """Signatur einrichten: den eigenen Schlüssel für Freigaben, das Siegel der Fachstelle.
-
-    \b
-    Beispiele:  lafast signing setup --person miriam-albers
-                lafast signing setup --person miriam-albers --key ~/.ssh/id_ed25519
-    """
-
-
-@signing.command("setup", changes_state=True)
-@click.option("--person", metavar="KENNUNG", help="Ihre Personenkennung aus lafast.yaml.")
-@click.option(
-    "--key",
-    metavar="DATEI|FINGERABDRUCK",
-    help="Vorhandenen SSH-Schlüssel (oder OpenPGP-Fingerabdruck) verwenden. Vorgabe: "
-    "~/.ssh/lafast, neu angelegt, falls es ihn nicht gibt.",
-)
-@click.option(
-    "--allowed-signers",
-    metavar="DATEI",
-    type=click.Path(dir_okay=False),
-    help="Liste der zugelassenen Schlüssel (Vorgabe: die eingerichtete oder "
-    "/etc/lafast/allowed_signers).",
-)
-@click.option(
-    "--add-to-list",
-    is_flag=True,
-    help="Den Eintrag selbst in die Liste schreiben (nur wer die Liste pflegt).",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["ssh", "openpgp"]),
-    help="Art des Schlüssels, wenn lafast.yaml keine vorgibt (Vorgabe: ssh).",
-)
-@pass_workspace
-def signing_setup(
-    ws: Workspace,
-    person: str | None,
-    key: str | None,
-    allowed_signers: str | None,
-    add_to_list: bool,
-    fmt: str | None,
-) -> None:
-    """Den eigenen Signaturschlüssel einrichten: Schlüssel, Eintrag für die Liste, Einstellung.
-
-    Legt den Schlüssel an (oder nimmt einen vorhandenen), schreibt die lokale Einstellung
-    (.git/lafast-local.yaml) und gibt die Zeile für die Liste der zugelassenen Schlüssel aus;
-    wer die Liste pflegt, trägt sie mit --add-to-list gleich ein. Danach prüft es wie
-    „lafast doctor“. Fehlt --person, fragt es nach (nur am Terminal).
-
-    \b
-    Beispiele:  lafast signing setup --person miriam-albers
-                lafast signing setup --person miriam-albers --add-to-list \\
-                    --allowed-signers /etc/lafast/allowed_signers
-    """
-    if person is None:
-        person = _ask_person(ws)
-    r = core.enrol.setup_signer(
-        ws,
-        person=person,
-        key=key,
-        allowed_signers=path_or_none(allowed_signers),
-        add_to_list=add_to_list,
-        fmt=fmt,
-    )
-    click.echo(
-        f"{r.person.name}: Schlüssel {r.key} "
-        + ("neu angelegt." if r.created_key else "wird verwendet.")
-    )
-    if r.added_to_list:
-        click.echo(f"In die Liste der zugelassenen Schlüssel eingetragen: {r.allowed_signers}")
-    elif r.already_listed:
-        click.echo(f"Der Schlüssel steht schon in der Liste {r.allowed_signers}.")
-    else:
-        click.echo(
-            "Diese Zeile muss in die Liste der zugelassenen Schlüssel – geben Sie sie der Person, "
-            "die die Liste pflegt (sie trägt sie mit „lafast signing setup … --add-to-list“ "
-            "oder von Hand ein):"
-        )
-        click.echo(f"  {r.line}")
-    for role, people in r.pinned_roles.items():
-        click.echo(
-            f"Rolle „{ws.config.roles.get(role, role)}“ auf diesem Rechner festgelegt: "
-            f"{', '.join(people)} (aus lafast.yaml; bitte prüfen)."
-        )
-    click.echo(f"Lokale Einstellung: {r.local_file}\n")
-    show.findings(core.doctor.signing_findings(ws))
-
-
-def _ask_person(ws: Workspace) -> str:
-    ids = [p.id for p in ws.config.people]
-    if not sys.stdin.isatty():
-        raise SignerSetupError(
-            "Wer richtet ein? Es fehlt „--person KENNUNG“.",
-            hint="Personenkennungen: " + (", ".join(ids) or "keine (lafast.yaml, people)") + ".",
-        )
-    for p in ws.config.people:
-        click.echo(f"  {p.id:<24} {p.name}")
-    return str(click.prompt("Ihre Personenkennung", type=click.Choice(ids), show_choices=False))
 
 
 class _SignoffGroup(Group):

@@ -22,9 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import LafastError, SignerSetupError
-from lafast_docs.release.keyring import load_keyring, local_path
-from lafast_docs.storage import yamlio
+from lafast_docs.errors import SignerSetupError
+from lafast_docs.release.keyring import in_worktree, load_keyring, update_local
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import Person
@@ -152,8 +151,7 @@ def _run(cmd: list[str]) -> None:
 
 
 def _outside_worktree(ws: Workspace, path: Path, what: str) -> None:
-    real, root = path.resolve(), ws.root.resolve()
-    if real.is_relative_to(root) and not real.is_relative_to(ws.store.git_dir().resolve()):
+    if in_worktree(path, ws):
         raise SignerSetupError(
             f"{what} ({path}) läge im Arbeitsbereich; dort könnte jede*r ihn mit einem Commit "
             "ändern.",
@@ -215,18 +213,7 @@ def _add_line(path: Path, line: str) -> None:
 def _write_settings(
     ws: Workspace, result: SignerSetup, fmt: str, pinned: Any
 ) -> tuple[Path, dict[str, list[str]]]:
-    """Merge the new entries into the local settings (comments and other entries kept); the
-    old file comes back if the new one would not load."""
-    path = local_path(ws)
-    old = path.read_text("utf-8") if path.is_file() else None
-    data = yamlio.load(old or "{}", path=path, error=SignerSetupError) or {}
-    data["person"] = result.person.id
-    git = data.setdefault("git", {})
-    if fmt == "openpgp":
-        git["format"] = "openpgp"
-    git["key"] = result.key
-    if result.allowed_signers is not None:
-        git["allowed_signers"] = str(result.allowed_signers)
+    """Merge the new entries into the local settings (keyring.update_local)."""
     new_roles: dict[str, list[str]] = {}
     if pinned is None and result.allowed_signers is not None:
         new_roles = {
@@ -234,17 +221,16 @@ def _write_settings(
             for role in sorted(signing_roles(ws))
             if ws.config.holders(role)
         }
-        git["roles"] = new_roles
-    text = yamlio.dump(data)
-    if old is None:
-        text = f"# Lokale Einstellungen von lafast (nie im Archiv). Angelegt von {SETUP}.\n{text}"
-    atomic_write(path, text, mode=0o600)
-    try:
-        load_keyring(ws)
-    except LafastError:
-        if old is None:
-            path.unlink()
-        else:
-            atomic_write(path, old)
-        raise
-    return path, new_roles
+
+    def change(data: Any) -> None:
+        data["person"] = result.person.id
+        git = data.setdefault("git", {})
+        if fmt == "openpgp":
+            git["format"] = "openpgp"
+        git["key"] = result.key
+        if result.allowed_signers is not None:
+            git["allowed_signers"] = str(result.allowed_signers)
+        if new_roles:
+            git["roles"] = new_roles
+
+    return update_local(ws, change, made_by=SETUP), new_roles

@@ -33,11 +33,12 @@ good, the list says whose it is.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import ConfigError, Problem, SigningError
+from lafast_docs.errors import ConfigError, LafastError, Problem, SigningError
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
@@ -130,7 +131,7 @@ def load_keyring(ws: Workspace) -> Keyring:
                 key,
             )
             return None
-        if _in_worktree(p, ws):
+        if in_worktree(p, ws):
             bad(
                 f"„{key}“: {p} liegt im Arbeitsbereich; dort könnte jede*r sie mit einem "
                 "Commit ändern. Legen Sie die Datei außerhalb ab.",
@@ -247,9 +248,32 @@ def _principals(git: Any, bad: Any) -> dict[str, tuple[str, ...]]:
     return {str(person): tuple(x.strip() for x in names) for person, names in raw.items()}
 
 
-def _in_worktree(p: Path, ws: Workspace) -> bool:
+def in_worktree(p: Path, ws: Workspace) -> bool:
     real, root = p.resolve(), ws.root.resolve()
     return real.is_relative_to(root) and not real.is_relative_to(ws.store.git_dir())
+
+
+def update_local(ws: Workspace, change: Callable[[Any], None], *, made_by: str) -> Path:
+    """Change the local settings in place (comments and other entries kept): `change` edits the
+    round-trip tree. The file is validated by `load_keyring` and the old one put back if the new
+    one would not load, so a failed set-up never leaves a broken file."""
+    path = local_path(ws)
+    old = path.read_text("utf-8") if path.is_file() else None
+    data = yamlio.load(old or "{}", path=path, error=ConfigError) or {}
+    change(data)
+    text = yamlio.dump(data)
+    if old is None:
+        text = f"# Lokale Einstellungen von lafast (nie im Archiv). Angelegt von {made_by}.\n{text}"
+    atomic_write(path, text, mode=0o600)
+    try:
+        load_keyring(ws)
+    except LafastError:
+        if old is None:
+            path.unlink()
+        else:
+            atomic_write(path, old)
+        raise
+    return path
 
 
 def write_local(ws: Workspace, text: str) -> Path:

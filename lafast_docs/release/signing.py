@@ -13,13 +13,13 @@ password comes from an environment variable. EC keys (P-256) are recommended: si
 few milliseconds, RSA-3072 about 0.3 s per signature.
 
 `make_authority` builds a small certificate authority and a signing certificate for the demo
-and the tests; a real office uses the certificate of its trust service provider.
+and the tests; a real office uses the certificate of its trust service provider, a token
+(PKCS#11) or its own authority (officeca.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,7 @@ from typing import Any
 
 from lafast_docs.errors import SigningError, TimestampError
 from lafast_docs.release.keyring import Keyring
+from lafast_docs.release.officeca import root_certificate, seal_certificate, write_pkcs12
 from lafast_docs.release.trust import load_cert
 from lafast_docs.storage.files import atomic_write
 
@@ -159,81 +160,19 @@ class Authority:
 
 
 def make_authority(folder: Path, *, organisation: str, password: str) -> Authority:
-    """A certificate authority and an EC (P-256) signing certificate issued by it; the PKCS#12
-    file is encrypted with `password` (none when empty: demo only)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+    """A certificate authority and an EC (P-256) signing certificate issued by it, for the demo
+    and the tests; the PKCS#12 file is encrypted with `password` (none when empty: demo only).
+    An office without an authority of its own uses `officeca.office_ca` instead."""
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-
-    def name(cn: str) -> x509.Name:
-        return x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
-                x509.NameAttribute(NameOID.COMMON_NAME, cn),
-            ]
-        )
-
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = name("lafast Test-Zertifizierungsstelle")
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca = root_certificate(organisation, ca_key, days=3650, label="Test-Zertifizierungsstelle")
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name(f"{organisation[:40]} – Siegel"))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=825))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    cert = seal_certificate(organisation, key.public_key(), ca, ca_key, days=825)
     ca_path = folder / "zertifizierungsstelle.pem"
     atomic_write(ca_path, ca.public_bytes(serialization.Encoding.PEM))
     p12_path = folder / "siegel.p12"
-    atomic_write(
-        p12_path,
-        pkcs12.serialize_key_and_certificates(
-            b"lafast-siegel",
-            key,
-            cert,
-            [ca],
-            serialization.BestAvailableEncryption(password.encode("utf-8"))
-            if password
-            else serialization.NoEncryption(),
-        ),
-    )
-    p12_path.chmod(0o600)
+    write_pkcs12(p12_path, key, cert, [ca], password)
     return Authority(ca_path, p12_path, password)
