@@ -312,7 +312,9 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
             status,
             "nicht eingerichtet"
             + (" (lafast.yaml verlangt signierte PDF-Dateien)" if keys.pdf_required else ""),
-            "In .git/lafast-local.yaml „pdf: pkcs12: PFAD“ und „password_env: VARIABLE“ eintragen.",
+            "lafast signing seal --pkcs12 DATEI --password-env VARIABLE (Datei einer "
+            "Zertifizierungsstelle) oder lafast signing ca ORDNER … (eigene); README, "
+            "„Signatur einrichten“.",
         )
     try:
         from cryptography.hazmat.primitives.serialization import pkcs12
@@ -337,9 +339,22 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
             topic,
             ERROR,
             f"läuft am {ends:%d.%m.%Y} ab" if left >= 0 else f"abgelaufen am {ends:%d.%m.%Y}",
-            "Rechtzeitig ein neues Zertifikat beantragen und in .git/lafast-local.yaml eintragen.",
+            "Rechtzeitig ein neues Zertifikat beantragen und mit „lafast signing seal --pkcs12 "
+            "DATEI“ eintragen (eigene Zertifizierungsstelle: „lafast signing ca ORDNER …“).",
         )
-    return Finding(topic, OK, f"{keys.pkcs12.name}, gültig bis {ends:%d.%m.%Y}")
+    if not keys.timestamp_url:
+        return Finding(
+            topic,
+            NOTE,
+            f"{keys.pkcs12.name}, gültig bis {ends:%d.%m.%Y}; ohne Zeitstempeldienst lassen "
+            "sich Signaturen nach diesem Tag nicht mehr prüfen",
+            "lafast signing seal --timestamp-url ADRESSE (Zeitstempeldienst nach RFC 3161)",
+        )
+    return Finding(
+        topic,
+        OK,
+        f"{keys.pkcs12.name}, gültig bis {ends:%d.%m.%Y}; Zeitstempel von {keys.timestamp_url}",
+    )
 
 
 ENVIRONMENT: tuple[Callable[[], Finding], ...] = (

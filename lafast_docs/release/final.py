@@ -131,8 +131,8 @@ def render_final(
         raise SigningError(
             "Endgültige PDF-Dateien müssen digital signiert sein (lafast.yaml: signing: pdf: "
             "true), aber auf diesem Rechner ist kein Zertifikat eingerichtet.",
-            hint="Tragen Sie in .git/lafast-local.yaml „pdf: pkcs12: PFAD“ und "
-            "„password_env: VARIABLE“ ein.",
+            hint="Das Siegel einrichten: „lafast signing seal --pkcs12 DATEI --password-env "
+            "VARIABLE“ oder „lafast signing ca ORDNER …“ (README, „Signatur einrichten“).",
         )
     with approved_snapshot(ws, slug, status.commit) as snap:
         draft, edition, ctx = final_context(snap, ws, slug, status)
