@@ -75,7 +75,17 @@ if TYPE_CHECKING:  # what mypy checks the commands against
     )
     from lafast_docs.office import demo, doctor, status
     from lafast_docs.outputs import document, redline, replies, synopse
-    from lafast_docs.release import enrol, final, publish, seal, signoff, trust, verify, versions
+    from lafast_docs.release import (
+        enrol,
+        final,
+        keyring,
+        publish,
+        seal,
+        signoff,
+        trust,
+        verify,
+        versions,
+    )
     from lafast_docs.render import pipeline
     from lafast_docs.storage import lock
     from lafast_docs.team import conflict, join, sync
@@ -121,3 +131,4 @@ else:  # the same modules, each run at its first use
     workspace = lazy("lafast_docs.workspace.workspace")
     enrol = lazy("lafast_docs.release.enrol")
     seal = lazy("lafast_docs.release.seal")
+    keyring = lazy("lafast_docs.release.keyring")

@@ -135,6 +135,20 @@ _TSA = click.option(
     type=click.Path(dir_okay=False, exists=True),
     help="Wurzelzertifikat der Zertifizierungsstelle (und des Zeitstempeldienstes).",
 )
+@click.option(
+    "--pkcs11-module",
+    metavar="BIBLIOTHEK",
+    type=click.Path(dir_okay=False, exists=True),
+    help="Statt einer Datei: PKCS#11-Bibliothek des Tokens oder HSM (vom Hersteller).",
+)
+@click.option("--token", "token_label", metavar="NAME", help="Bezeichnung des Tokens.")
+@click.option(
+    "--key-label",
+    default="siegel",
+    metavar="NAME",
+    help="Bezeichnung von Schlüssel und Zertifikat.",
+)
+@click.option("--pin-env", default="", metavar="VARIABLE", help="Umgebungsvariable mit der PIN.")
 @pass_workspace
 def signing_seal(
     ws: Workspace,
@@ -142,6 +156,10 @@ def signing_seal(
     password_env: str,
     timestamp_url: str | None,
     trust_roots: tuple[str, ...],
+    pkcs11_module: str | None,
+    token_label: str | None,
+    key_label: str,
+    pin_env: str,
 ) -> None:
     """Das Siegel der Fachstelle für PDF-Signaturen einrichten und prüfen.
 
@@ -151,11 +169,22 @@ def signing_seal(
 
     \b
     Beispiele:  lafast signing seal --pkcs12 /etc/lafast/siegel.p12 --password-env SIEGEL_PW
+                lafast signing seal --pkcs11-module /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so \\
+                    --token Siegel --key-label siegel --pin-env TOKEN_PIN
                 lafast signing seal --timestamp-url https://zeitstempel.example/tsr
     """
+    token = None
+    if pkcs11_module or token_label:
+        if not (pkcs11_module and token_label) or pkcs12:
+            raise SigningError(
+                "Für einen Token braucht es --pkcs11-module und --token (und kein --pkcs12).",
+                hint="z. B. --pkcs11-module /usr/lib/softhsm/libsofthsm2.so --token lafast",
+            )
+        token = core.keyring.Token(Path(pkcs11_module).absolute(), token_label, key_label, pin_env)
     r = core.seal.setup_seal(
         ws,
         pkcs12=path_or_none(pkcs12),
+        token=token,
         password_env=password_env,
         timestamp_url=timestamp_url,
         trust_roots=tuple(Path(p) for p in trust_roots),

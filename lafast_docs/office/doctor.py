@@ -21,6 +21,7 @@ from lafast_docs.errors import LafastError
 from lafast_docs.external import pandoc, resources
 from lafast_docs.release.enrol import signs
 from lafast_docs.release.keyring import Keyring, load_keyring
+from lafast_docs.release.signing import seal_cert
 from lafast_docs.storage.git import git_version
 from lafast_docs.team import conflict
 from lafast_docs.workspace import Workspace
@@ -297,7 +298,7 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
         keys = load_keyring(ws)
     except LafastError as exc:
         return Finding(topic, ERROR, _described(exc), exc.hint or "")
-    if keys.pkcs12 is None:
+    if not keys.has_seal:
         bystander = _no_signing_role(ws, keys)
         if bystander is not None:
             return Finding(
@@ -317,22 +318,15 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
             "„Signatur einrichten“.",
         )
     try:
-        from cryptography.hazmat.primitives.serialization import pkcs12
-
-        _key, cert, _more = pkcs12.load_key_and_certificates(
-            keys.pkcs12.read_bytes(), keys.pdf_password()
-        )
-    except (LafastError, ValueError, OSError) as exc:
-        detail = exc.message if isinstance(exc, LafastError) else str(exc)
+        cert = seal_cert(keys)
+    except LafastError as exc:
         return Finding(
             topic,
             ERROR,
-            f"{keys.pkcs12} lässt sich nicht öffnen: {detail}",
-            f"Kennwort in {keys.password_env or 'der Umgebungsvariable'} und Datei prüfen.",
+            f"{keys.seal_name} lässt sich nicht öffnen: {exc.message}",
+            exc.hint or f"Kennwort in {keys.password_env or 'der Umgebungsvariable'} prüfen.",
         )
-    if cert is None:
-        return Finding(topic, ERROR, f"{keys.pkcs12} enthält kein Zertifikat", "")
-    ends = cert.not_valid_after_utc.date()
+    ends = cert.not_valid_after.date()
     left = (ends - (today or dt.date.today())).days
     if left < WARN_DAYS:
         return Finding(
@@ -346,14 +340,14 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
         return Finding(
             topic,
             NOTE,
-            f"{keys.pkcs12.name}, gültig bis {ends:%d.%m.%Y}; ohne Zeitstempeldienst lassen "
+            f"{keys.seal_name}, gültig bis {ends:%d.%m.%Y}; ohne Zeitstempeldienst lassen "
             "sich Signaturen nach diesem Tag nicht mehr prüfen",
             "lafast signing seal --timestamp-url ADRESSE (Zeitstempeldienst nach RFC 3161)",
         )
     return Finding(
         topic,
         OK,
-        f"{keys.pkcs12.name}, gültig bis {ends:%d.%m.%Y}; Zeitstempel von {keys.timestamp_url}",
+        f"{keys.seal_name}, gültig bis {ends:%d.%m.%Y}; Zeitstempel von {keys.timestamp_url}",
     )
 
 

@@ -21,6 +21,11 @@ wherever an administrator keeps it, and every path in it must lie outside the wo
       trust_roots: [/etc/lafast/ca.pem]               # CA certificates `lafast verify` trusts
       timestamp_url: https://tsa.example/tsr          # RFC 3161 time-stamping service: PAdES
                                                       # B-T, with validation data B-LT
+      pkcs11:                                         # instead of pkcs12: a token or HSM
+        module: /usr/lib/softhsm/libsofthsm2.so       # the vendor's PKCS#11 library
+        token: lafast                                 # token label
+        key: siegel                                   # label of key and certificate
+        pin_env: LAFAST_TOKEN_PIN                     # environment variable with the PIN
     person: miriam-albers                             # who works at this computer (doctor)
 
 Principals in the allowed-signers file are the `id` of a person in lafast.yaml, or another
@@ -48,6 +53,29 @@ ENV_PATH = "LAFAST_LOCAL_CONFIG"
 
 
 @dataclass(frozen=True)
+class Token:
+    """A key and its certificate on a PKCS#11 token (smart card, USB token, HSM)."""
+
+    module: Path  # the PKCS#11 library
+    token: str  # token label
+    key: str  # label of the private key and of its certificate
+    pin_env: str = ""  # environment variable with the user PIN
+
+    def pin(self) -> str:
+        if not self.pin_env:
+            return ""
+        value = os.environ.get(self.pin_env)
+        if value is None:
+            raise SigningError(
+                f"Die PIN des Tokens fehlt: die Umgebungsvariable {self.pin_env} ist nicht "
+                "gesetzt.",
+                hint=f"Vor dem Aufruf setzen, z. B. „read -s {self.pin_env} && export "
+                f"{self.pin_env}“.",
+            )
+        return value
+
+
+@dataclass(frozen=True)
 class Keyring:
     path: Path | None  # the local file, None when there is none
     allowed_signers: Path | None = None
@@ -65,6 +93,19 @@ class Keyring:
     git_required: bool = False  # lafast.yaml asks for signed approvals
     person: str | None = None  # who works at this computer ("person:"), set by `signing setup`
     timestamp_url: str = ""  # RFC 3161 service: signatures get a trusted time (PAdES B-T/B-LT)
+    pkcs11: Token | None = None  # the seal on a token or HSM instead of a PKCS#12 file
+
+    @property
+    def has_seal(self) -> bool:
+        """A seal is set up here (PKCS#12 file or PKCS#11 token)."""
+        return self.pkcs12 is not None or self.pkcs11 is not None
+
+    @property
+    def seal_name(self) -> str:
+        if self.pkcs11 is not None:
+            return f"Token „{self.pkcs11.token}“, Schlüssel „{self.pkcs11.key}“"
+        return self.pkcs12.name if self.pkcs12 is not None else ""
+
     pdf_required: bool = False  # lafast.yaml asks for signed final PDFs
 
     @property
@@ -163,7 +204,7 @@ def load_keyring(ws: Workspace) -> Keyring:
     pdf = data.get("pdf") or {}
     for section, name, known in (
         (git, "git", ("format", "allowed_signers", "key", "gnupghome", "roles", "principals")),
-        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots", "timestamp_url")),
+        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots", "timestamp_url", "pkcs11")),
     ):
         for key in section if isinstance(section, dict) else ():
             if key not in known:
@@ -199,6 +240,7 @@ def load_keyring(ws: Workspace) -> Keyring:
                 "timestamp_url",
             )
         values["timestamp_url"] = url
+        values["pkcs11"] = _token(pdf, file_entry, bad)
         roots = pdf.get("trust_roots") or []
         if not isinstance(roots, list):
             bad("„trust_roots“ muss eine Liste von Dateien sein.", pdf, "trust_roots")
@@ -214,6 +256,26 @@ def load_keyring(ws: Workspace) -> Keyring:
             hint=f"Korrigieren Sie die genannten Zeilen in {path}.",
         )
     return Keyring(path, git_required=required, pdf_required=policy.pdf, **values)
+
+
+def _token(pdf: Any, file_entry: Any, bad: Any) -> Token | None:
+    """`pkcs11: {module: …, token: …, key: …, pin_env: …}`."""
+    raw = pdf.get("pkcs11")
+    if raw is None:
+        return None
+    keys = ("module", "token", "key", "pin_env")
+    if not isinstance(raw, dict) or not all(raw.get(k) for k in keys[:3]):
+        bad("„pkcs11“ braucht module, token und key (dazu pin_env).", pdf, "pkcs11")
+        return None
+    for key in raw:
+        if key not in keys:
+            bad(f"Unbekannter Eintrag „{key}“ unter pkcs11 (erlaubt: {', '.join(keys)}).", raw, key)
+    if pdf.get("pkcs12"):
+        bad("Entweder „pkcs12“ oder „pkcs11“, nicht beides.", pdf, "pkcs11")
+    module = file_entry(raw, "module")
+    if module is None:
+        return None
+    return Token(module, str(raw["token"]), str(raw["key"]), str(raw.get("pin_env") or ""))
 
 
 def _roles(git: Any, bad: Any) -> dict[str, tuple[str, ...]] | None:

@@ -307,7 +307,7 @@ def _write_sums(ws: Workspace, site: Path, entries: list[dict[str, Any]]) -> str
     sums.append((CATALOGUE, sha256_file(site / CATALOGUE)))
     text = "".join(f"{h}  {p}\n" for p, h in sums).encode("utf-8")
     keyring = load_keyring(ws)
-    signature = sign_detached(text, keyring) if keyring.pkcs12 is not None else None
+    signature = sign_detached(text, keyring) if keyring.has_seal else None
     put(site, SUMS, text)
     if signature is None:
         # an old signature would no longer match: gone, so the list reads as "not signed"

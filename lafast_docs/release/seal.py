@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.errors import SigningError, TimestampError
-from lafast_docs.release.keyring import in_worktree, load_keyring, update_local
+from lafast_docs.release.keyring import Token, in_worktree, load_keyring, update_local
 from lafast_docs.release.officeca import OfficeCA, office_ca
+from lafast_docs.release.signing import open_token, token_signer
 from lafast_docs.release.trust import fingerprint, load_cert_bytes
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
@@ -53,8 +54,6 @@ def _password(env: str) -> str:
 
 def check_pkcs12(path: Path, password: str, roots: list[Path]) -> SealSetup:
     """The checks of the module docstring; the result names the anchor the chain ends in."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     try:
@@ -74,6 +73,23 @@ def check_pkcs12(path: Path, password: str, roots: list[Path]) -> SealSetup:
             path=path,
             hint="Die Zertifizierungsstelle um die Datei mit Schlüssel (.p12/.pfx) bitten.",
         )
+    return check_certificate(cert, list(extra or []), roots, path=path)
+
+
+def check_token(token: Token, roots: list[Path]) -> SealSetup:
+    """The same checks for the key and certificate on a PKCS#11 token (read with its PIN)."""
+    from cryptography import x509
+
+    with open_token(token) as session:
+        der = token_signer(session, token, ()).signing_cert.dump()
+    return check_certificate(x509.load_der_x509_certificate(der), [], roots, path=token.module)
+
+
+def check_certificate(cert: Any, extra: list[Any], roots: list[Path], *, path: Path) -> SealSetup:
+    """Key usage, validity and the chain to one of `roots` or to a root in `extra`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
     subject = cert.subject.rfc4514_string()
     try:
         usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
@@ -98,9 +114,9 @@ def check_pkcs12(path: Path, password: str, roots: list[Path]) -> SealSetup:
         (p, x509.load_der_x509_certificate(load_cert_bytes(p.read_bytes(), path=p).dump()))
         for p in roots
     ]
-    candidates += [(None, c) for c in extra or [] if c.subject == c.issuer]
+    candidates += [(None, c) for c in extra if c.subject == c.issuer]
     result = SealSetup(subject, cert.not_valid_after_utc.date())
-    chain = [cert, *(c for c in extra or [] if c.subject != c.issuer)]
+    chain = [cert, *(c for c in extra if c.subject != c.issuer)]
     for anchor_path, anchor in candidates:
         if _chains(chain, anchor):
             result.anchor = anchor_path
@@ -166,10 +182,12 @@ def setup_seal(
     *,
     pkcs12: Path | None = None,
     password_env: str = "",
+    token: Token | None = None,
     timestamp_url: str | None = None,
     trust_roots: tuple[Path, ...] = (),
 ) -> SealSetup:
-    """Check the seal (and the time-stamping service), then write the `pdf:` section."""
+    """Check the seal (file or token; and the time-stamping service), then write the `pdf:`
+    section."""
     current = load_keyring(ws)
     roots = [p.expanduser().absolute() for p in trust_roots] or list(current.trust_roots)
     result = SealSetup()
@@ -185,7 +203,9 @@ def setup_seal(
                 hint="Die Datei außerhalb ablegen, z. B. in /etc/lafast/ oder ~/lafast-siegel/.",
             )
         result = check_pkcs12(pkcs12, _password(password_env), roots)
-    if result.anchor is None and pkcs12 is not None:
+    if token is not None:
+        result = check_token(token, roots)
+    if result.anchor is None and pkcs12 is not None and result.subject:
         result.anchor = _store_carried_root(pkcs12, password_env)
     if result.anchor is not None and result.anchor not in roots:
         roots.insert(0, result.anchor)
@@ -195,7 +215,17 @@ def setup_seal(
 
     def change(data: Any) -> None:
         pdf = data.setdefault("pdf", {})
+        if token is not None:
+            for old in ("pkcs12", "password_env"):
+                pdf.pop(old, None)
+            pdf["pkcs11"] = {
+                "module": str(token.module),
+                "token": token.token,
+                "key": token.key,
+                **({"pin_env": token.pin_env} if token.pin_env else {}),
+            }
         if pkcs12 is not None:
+            pdf.pop("pkcs11", None)
             pdf["pkcs12"] = str(pkcs12)
             if password_env:
                 pdf["password_env"] = password_env

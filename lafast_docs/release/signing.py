@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lafast_docs.errors import SigningError, TimestampError
-from lafast_docs.release.keyring import Keyring
+from lafast_docs.release.keyring import Keyring, Token
 from lafast_docs.release.officeca import root_certificate, seal_certificate, write_pkcs12
 from lafast_docs.release.trust import load_cert
 from lafast_docs.storage.files import atomic_write
@@ -34,15 +36,25 @@ from lafast_docs.storage.files import atomic_write
 FIELD_NAME = "Freigabe"
 
 
-def _signer(keyring: Keyring) -> Any:
-    """The office's signer (certificate + key) from the keyring's PKCS#12 file."""
+@contextmanager
+def open_signer(keyring: Keyring) -> Iterator[Any]:
+    """The office's signer (certificate + key): from the PKCS#12 file, or from the PKCS#11
+    token, whose session is closed again afterwards."""
+    if keyring.pkcs11 is not None:
+        with open_token(keyring.pkcs11) as session:
+            yield token_signer(session, keyring.pkcs11, keyring.trust_roots)
+        return
+    yield _file_signer(keyring)
+
+
+def _file_signer(keyring: Keyring) -> Any:
     from pyhanko.sign import signers
 
     if keyring.pkcs12 is None:
         raise SigningError(
-            "Für die digitale Signatur ist kein Zertifikat eingerichtet.",
-            hint="Tragen Sie in der lokalen Einstellung (.git/lafast-local.yaml) „pdf: pkcs12: "
-            "PFAD“ und „password_env: VARIABLE“ ein.",
+            "Für die digitale Signatur ist kein Siegel eingerichtet.",
+            hint="„lafast signing seal --pkcs12 DATEI --password-env VARIABLE“ oder "
+            "„lafast signing ca ORDNER …“ (README, „Signatur einrichten“).",
         )
     try:
         return signers.SimpleSigner.load_pkcs12(
@@ -58,6 +70,54 @@ def _signer(keyring: Keyring) -> Any:
     )
 
 
+@contextmanager
+def open_token(token: Token) -> Iterator[Any]:
+    """A logged-in session on the token (closed afterwards), with German errors."""
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import open_pkcs11_session
+
+    try:
+        session = open_pkcs11_session(
+            str(token.module),
+            token_criteria=TokenCriteria(label=token.token),
+            user_pin=token.pin() or None,
+        )
+    except SigningError:
+        raise
+    except Exception as exc:  # python-pkcs11 / pyHanko: many kinds (no token, wrong PIN)
+        raise SigningError(
+            f"Der Token „{token.token}“ lässt sich nicht öffnen ({type(exc).__name__}: "
+            f"{str(exc)[:120]}).",
+            path=token.module,
+            hint="Ist der Token eingesteckt, stimmen Bezeichnung und PIN (Variable "
+            f"{token.pin_env or '–'})? Die Bibliothek unter pkcs11: module prüfen.",
+        ) from exc
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def token_signer(session: Any, token: Token, roots: tuple[Path, ...]) -> Any:
+    """The signer on an open token: key and certificate under the label `token.key`, the
+    trust roots carried in the signature (so a reader's pinned fingerprint finds them)."""
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    try:
+        signer = PKCS11Signer(session, key_label=token.key, ca_chain=[load_cert(p) for p in roots])
+        # hash here, sign on the token: many tokens (SoftHSM2 among them) offer ECDSA only
+        # raw, without the combined ECDSA-SHA256 mechanism
+        signer.use_raw_mechanism = signer.signing_cert.public_key.algorithm == "ec"
+    except Exception as exc:  # pyHanko: the key or the certificate is not there
+        raise SigningError(
+            f"Auf dem Token „{token.token}“ fehlt der Schlüssel oder das Zertifikat "
+            f"„{token.key}“ ({str(exc)[:120]}).",
+            hint="Die Bezeichnung (Label) unter pkcs11: key prüfen; Zertifikat und Schlüssel "
+            "müssen dieselbe tragen.",
+        ) from exc
+    return signer
+
+
 TIMEOUT = 10  # seconds for the time-stamping service and each OCSP/CRL request
 
 
@@ -68,10 +128,14 @@ def sign_pdf(path: Path, keyring: Keyring, *, reason: str, location: str = "") -
 
 
 def sign_pdf_bytes(data: bytes, keyring: Keyring, *, reason: str, location: str = "") -> bytes:
+    with open_signer(keyring) as signer:
+        return _sign(data, keyring, signer, reason=reason, location=location)
+
+
+def _sign(data: bytes, keyring: Keyring, signer: Any, *, reason: str, location: str) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    signer = _signer(keyring)
     timestamper, context = _long_term(keyring, signer)
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -135,9 +199,15 @@ def _timestamp_error(keyring: Keyring, exc: Exception) -> SigningError:
 def sign_detached(data: bytes, keyring: Keyring) -> bytes:
     """A detached CMS signature (DER, `.p7s`) over `data` with the office's certificate;
     `openssl cms -verify -binary -inform DER -in X.p7s -content X -CAfile CA.pem` checks it."""
-    signer = _signer(keyring)
-    info = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True))
+    with open_signer(keyring) as signer:
+        info = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True))
     return bytes(info.dump())
+
+
+def seal_cert(keyring: Keyring) -> Any:
+    """The seal's certificate (asn1crypto), from its file or token."""
+    with open_signer(keyring) as signer:
+        return signer.signing_cert
 
 
 def office_certificate(keyring: Keyring) -> bytes:
@@ -148,7 +218,8 @@ def office_certificate(keyring: Keyring) -> bytes:
     if keyring.trust_roots:
         cert = load_cert(keyring.trust_roots[0])
     else:
-        cert = _signer(keyring).signing_cert
+        with open_signer(keyring) as signer:
+            cert = signer.signing_cert
     return bytes(pem.armor("CERTIFICATE", cert.dump()))
 
 
