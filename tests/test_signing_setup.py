@@ -263,5 +263,7 @@ def test_new_colleague_from_nothing_to_a_time_stamped_published_pdf(demo_ws, tmp
     assert code == 0, out
     assert "(Zeitstempel, mit Prüfdaten)" in out
     assert "Ergebnis: echt – die Datei ist die freigegebene Fassung." in out
+    index = (tmp_path / "website" / "index.html").read_text("utf-8")
+    assert f"SHA-256-Fingerabdruck <code>{printed[1]}</code>" in index
     published = (tmp_path / "website" / "zertifikat.pem").read_bytes()
     assert published == (ca / "wurzel.pem").read_bytes()

@@ -33,7 +33,7 @@ from lafast_docs.outputs.synopse import synopse
 from lafast_docs.release.final import render_final
 from lafast_docs.release.keyring import load_keyring
 from lafast_docs.release.signing import office_certificate, sign_detached
-from lafast_docs.release.trust import fingerprint, load_cert_bytes
+from lafast_docs.release.trust import fingerprint, load_cert_bytes, show_fingerprint
 from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE
 from lafast_docs.release.versions import VERSION_RE, next_versions, published_prefix
 from lafast_docs.render.context import german_date
@@ -283,7 +283,10 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
         site,
         "index.html",
         env.get_template("index.html.j2").render(
-            groups=groups, any_signed=any(e.get("pdf_signiert") for e in entries), **common
+            groups=groups,
+            any_signed=any(e.get("pdf_signiert") for e in entries),
+            pin=show_fingerprint(pin) if pin else "",
+            **common,
         ),
     )
     website = ws.config.org_website.rstrip("/")

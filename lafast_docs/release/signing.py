@@ -20,6 +20,7 @@ and the tests; a real office uses the certificate of its trust service provider,
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -127,16 +128,22 @@ def sign_pdf(path: Path, keyring: Keyring, *, reason: str, location: str = "") -
     atomic_write(path, sign_pdf_bytes(path.read_bytes(), keyring, reason=reason, location=location))
 
 
-def sign_pdf_bytes(data: bytes, keyring: Keyring, *, reason: str, location: str = "") -> bytes:
+def sign_pdf_bytes(
+    data: bytes, keyring: Keyring, *, reason: str, location: str = "", validation_data: bool = True
+) -> bytes:
+    """`data` signed; with a time-stamping service at B-LT (B-T: `validation_data=False`)."""
     with open_signer(keyring) as signer:
-        return _sign(data, keyring, signer, reason=reason, location=location)
+        return _sign(data, keyring, signer, reason, location, validation_data)
 
 
-def _sign(data: bytes, keyring: Keyring, signer: Any, *, reason: str, location: str) -> bytes:
+def _sign(
+    data: bytes, keyring: Keyring, signer: Any, reason: str, location: str, validation: bool
+) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     timestamper, context = _long_term(keyring, signer)
+    context = context if validation else None
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
@@ -161,7 +168,6 @@ def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
     (None, None) when no service is configured (B-B)."""
     if not keyring.timestamp_url:
         return None, None
-    from pyhanko.sign.timestamps import HTTPTimeStamper
     from pyhanko_certvalidator import ValidationContext
 
     carried = list(signer.cert_registry)
@@ -170,7 +176,16 @@ def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
     context = ValidationContext(
         trust_roots=roots, other_certs=carried, allow_fetching=True, revocation_mode="soft-fail"
     )
-    return HTTPTimeStamper(keyring.timestamp_url, timeout=TIMEOUT), context
+    return _timestamper(keyring.timestamp_url), context
+
+
+@functools.cache
+def _timestamper(url: str) -> Any:
+    """One client per service and process: its HTTP session (and TLS set-up, ~0.18 s) serves
+    every signature of a `render --final` and `publish`."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(url, timeout=TIMEOUT)
 
 
 def _timestamp_error(keyring: Keyring, exc: Exception) -> SigningError:
