@@ -70,7 +70,7 @@ def main() -> None:
 
             signed = sign()
             seconds = median(sign, args.repeat)
-            check = median(lambda: check_pdf(signed, anchors), max(3, args.repeat // 3))
+            check = median(lambda s=signed: check_pdf(s, anchors), max(3, args.repeat // 3))
             assert check_pdf(signed, anchors).proven
             baseline = baseline or seconds
             print(f"{level:6} {seconds:9.3f}s {seconds / baseline:6.2f}x {check:7.3f}s")
