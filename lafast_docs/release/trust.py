@@ -360,7 +360,7 @@ def _indexed_reader(base: Any) -> Any:
 
     class IndexedReader(base):  # type: ignore[misc,valid-type]
         def _get_object_from_stream(self, idnum: int, stmnum: int, idx: int) -> Any:
-            stream = generic.Reference(stmnum, 0, self).get_object()
+            stream: Any = generic.Reference(stmnum, 0, self).get_object()
             index = self.__dict__.setdefault("_lafast_objstm", {})
             entry = index.get(id(stream))
             if entry is None:
@@ -377,7 +377,7 @@ def _indexed_reader(base: Any) -> Any:
 
     def _stream_index(stream: Any, generic: Any, misc: Any) -> tuple[bytes, int, Any]:
         data = stream.read_data(DecodePurpose.OBJECT_STREAM)
-        buf, offsets = io.BytesIO(data), {}
+        buf, offsets = io.BytesIO(data), dict[int, int]()
         try:
             for _ in range(int(stream["/N"])):
                 misc.read_non_whitespace(buf, seek_back=True)
