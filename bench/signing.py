@@ -13,15 +13,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.render import median_time  # noqa: E402
 from lafast_docs.outputs.document import render  # noqa: E402
 from lafast_docs.release.keyring import Keyring  # noqa: E402
 from lafast_docs.release.signing import sign_pdf_bytes  # noqa: E402
@@ -36,15 +35,6 @@ def sample_pdf(folder: Path) -> bytes:
     ws = copy_samples(init_workspace(folder / "ws"), SAMPLE_SN)
     out = render(ws, SAMPLE_SN, formats=("pdf",))
     return out[0].path.read_bytes()
-
-
-def median(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -69,8 +59,8 @@ def main() -> None:
                 return sign_pdf_bytes(pdf, ring, reason="Freigegeben", validation_data=lt)
 
             signed = sign()
-            seconds = median(sign, args.repeat)
-            check = median(lambda s=signed: check_pdf(s, anchors), max(3, args.repeat // 3))
+            seconds = median_time(sign, args.repeat)
+            check = median_time(lambda s=signed: check_pdf(s, anchors), max(3, args.repeat // 3))
             assert check_pdf(signed, anchors).proven
             baseline = baseline or seconds
             print(f"{level:6} {seconds:9.3f}s {seconds / baseline:6.2f}x {check:7.3f}s")

@@ -10,6 +10,7 @@ header, set by a small middleware): what they sign and answer is as of that time
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -138,6 +139,17 @@ class Pki:
     def at(self, moment: dt.datetime | None) -> None:
         """Let the services work as of `moment` (None: the real time)."""
         self.clock[0] = moment
+
+
+def blank_pdf() -> bytes:
+    """A one-page PDF to sign."""
+    import pikepdf
+
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    buf = io.BytesIO()
+    pdf.save(buf)
+    return buf.getvalue()
 
 
 def start_pki(folder: Path) -> Pki:

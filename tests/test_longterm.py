@@ -16,29 +16,14 @@ from lafast_docs.release.keyring import Keyring
 from lafast_docs.release.signing import sign_pdf, sign_pdf_bytes
 from lafast_docs.release.trust import Anchors, check_pdf
 from tests.conftest import free_port
-from tests.pki import REVOKED_IN, Pki, start_pki
+from tests.pki import REVOKED_IN, Pki, blank_pdf
 
 PW_ENV = "LAFAST_TEST_SIEGEL_PW"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    pki = start_pki(tmp_path_factory.mktemp("pki"))
-    yield pki
-    pki.server.shutdown()
 
 
 @pytest.fixture(autouse=True)
 def password(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PW_ENV, "geheim")
-
-
-def blank_pdf() -> bytes:
-    pdf = pikepdf.new()
-    pdf.add_blank_page()
-    buf = io.BytesIO()
-    pdf.save(buf)
-    return buf.getvalue()
 
 
 def keyring(pki: Pki, label: str = "siegel", *, tsa: str | None = "") -> Keyring:

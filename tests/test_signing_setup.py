@@ -5,11 +5,9 @@ time-stamping service (certomancer's Animator on 127.0.0.1, tests/pki.py)."""
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
-import pikepdf
 import pytest
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.serialization import pkcs12
@@ -25,17 +23,10 @@ from lafast_docs.release.trust import Anchors, check_pdf, fingerprint, load_cert
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.create import init_workspace
 from tests.conftest import SAMPLE_SN, copy_samples
-from tests.pki import Pki, start_pki
+from tests.pki import blank_pdf
 from tests.test_cli import _Main
 
 SEAL_PW, ROOT_PW = "LAFAST_TEST_SIEGEL", "LAFAST_TEST_WURZEL"
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
-    pki = start_pki(tmp_path_factory.mktemp("pki"))
-    yield pki
-    pki.server.shutdown()
 
 
 @pytest.fixture(autouse=True)
@@ -57,14 +48,6 @@ def demo_ws(tmp_path: Path) -> Workspace:
 def run(ws: Workspace, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(_Main(), ["--workspace", str(ws.root), *args])
     return result.exit_code, result.output
-
-
-def blank_pdf() -> bytes:
-    pdf = pikepdf.new()
-    pdf.add_blank_page()
-    buf = io.BytesIO()
-    pdf.save(buf)
-    return buf.getvalue()
 
 
 # -- the signer ------------------------------------------------------------------------------

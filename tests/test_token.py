@@ -4,11 +4,9 @@ python-pkcs11, signatures made through pyHanko's PKCS#11 signer."""
 
 from __future__ import annotations
 
-import io
 import subprocess
 from pathlib import Path
 
-import pikepdf
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -23,6 +21,7 @@ from lafast_docs.release.trust import Anchors, check_detached, check_pdf, finger
 from lafast_docs.workspace.create import init_workspace
 from tests.checkers import tool
 from tests.conftest import SAMPLE_SN, copy_samples
+from tests.pki import blank_pdf
 
 MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
 PIN_ENV, PIN = "LAFAST_TEST_TOKEN_PIN", "4711"
@@ -92,14 +91,6 @@ def _store_certificate(der: bytes) -> None:
 @pytest.fixture(autouse=True)
 def pin(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(PIN_ENV, PIN)
-
-
-def blank_pdf() -> bytes:
-    pdf = pikepdf.new()
-    pdf.add_blank_page()
-    buf = io.BytesIO()
-    pdf.save(buf)
-    return buf.getvalue()
 
 
 def test_pdf_and_checksum_list_signed_on_the_token(token) -> None:

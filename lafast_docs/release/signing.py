@@ -174,7 +174,7 @@ def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
     roots = [load_cert(p) for p in keyring.trust_roots]
     roots += [c for c in carried if c.self_signed in ("maybe", "yes")]
     context = ValidationContext(
-        trust_roots=roots, other_certs=carried, allow_fetching=True, revocation_mode="soft-fail"
+        trust_roots=roots, other_certs=carried, allow_fetching=True, revocation_mode="hard-fail"
     )
     return _timestamper(keyring.timestamp_url), context
 
@@ -192,8 +192,9 @@ def _timestamp_error(keyring: Keyring, exc: Exception) -> SigningError:
     detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
     if "signer's certificate" in detail:
         return SigningError(
-            "Das Zertifikat des Siegels ist nicht gültig: widerrufen, abgelaufen oder ohne Weg "
-            "zu einer Zertifizierungsstelle unter „pdf: trust_roots“.",
+            "Das Zertifikat des Siegels lässt sich nicht bestätigen: widerrufen, abgelaufen, ohne "
+            "Weg zu einer Zertifizierungsstelle unter „pdf: trust_roots“ oder sein Sperrstatus "
+            "(OCSP/CRL) ist nicht abrufbar. Die PDF-Datei wurde nicht signiert.",
             path=keyring.pkcs12,
             hint="Mit „lafast doctor“ prüfen; ein widerrufenes Zertifikat durch ein neues "
             "ersetzen (README, „Siegel erneuern“).",
