@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
 from pathlib import Path
 
 import pikepdf
@@ -108,6 +109,20 @@ def test_revocation_fails_signatures_made_after_it_only(pki: Pki) -> None:
         assert early.proven, early.problems
     finally:
         pki.at(None)
+
+
+@pytest.mark.slow
+def test_pdfsig_reads_the_time_stamped_signature(pki: Pki, tmp_path: Path) -> None:
+    from tests.checkers import tool
+
+    target = tmp_path / "blt.pdf"
+    target.write_bytes(signed(pki))
+    out = subprocess.run(
+        [tool("pdfsig"), "-nocert", str(target)], capture_output=True, text=True
+    ).stdout
+    assert "Signature Field Name: Freigabe" in out
+    assert "Signature Type: ETSI.CAdES.detached" in out
+    assert "Signature Validation: Signature is Valid." in out
 
 
 def test_unreachable_service_refuses_and_writes_nothing(pki: Pki, tmp_path: Path) -> None:

@@ -197,7 +197,7 @@ _SUMS = {"stimmt": "stimmt überein", "abweichend": "WEICHT AB", "fehlt": "nicht
 def _signature_line(label: str, c: SigCheck) -> str:
     state = "gültig" if c.intact and c.valid else "UNGÜLTIG"
     trusted = {True: "vertrauenswürdig", False: "NICHT vertrauenswürdig", None: "ungeprüft"}
-    when = f", {c.signed_at:%d.%m.%Y %H:%M}" if c.signed_at else ""
+    when = f", {c.signed_at.astimezone():%d.%m.%Y %H:%M}" if c.signed_at else ""
     if c.timestamped:
         when += " (Zeitstempel" + (", mit Prüfdaten" if c.validation_data else "") + ")"
     return f"{label}: {state}, Zertifikat {trusted[c.trusted]}; {c.signer}{when}"

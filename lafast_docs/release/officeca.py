@@ -53,6 +53,16 @@ class OfficeCA:
     retired: Path | None = None  # the previous seal, kept under its end date
 
 
+def short_name(organisation: str, short: str = "") -> str:
+    """The name in certificate names (64 characters at most): the short name, else the
+    organisation's name cut at a word."""
+    if short:
+        return short[:30]
+    if len(organisation) <= 30:
+        return organisation
+    return organisation[:30].rsplit(" ", 1)[0]
+
+
 def _name(organisation: str, cn: str) -> Any:
     from cryptography import x509
     from cryptography.x509.oid import NameOID
@@ -66,13 +76,13 @@ def _name(organisation: str, cn: str) -> Any:
     )
 
 
-def root_certificate(organisation: str, key: Any, *, days: int, label: str) -> Any:
+def root_certificate(organisation: str, key: Any, *, days: int, label: str, short: str = "") -> Any:
     """A self-signed CA certificate that may issue end-entity certificates only."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
 
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-    name = _name(organisation, f"{organisation[:20]} – {label}")
+    name = _name(organisation, f"{short_name(organisation, short)} – {label}")
     return (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -92,7 +102,7 @@ def root_certificate(organisation: str, key: Any, *, days: int, label: str) -> A
 
 
 def seal_certificate(
-    organisation: str, public_key: Any, root: Any, root_key: Any, *, days: int
+    organisation: str, public_key: Any, root: Any, root_key: Any, *, days: int, short: str = ""
 ) -> Any:
     """The seal: digital signature and non-repudiation, issued by `root`."""
     from cryptography import x509
@@ -102,7 +112,7 @@ def seal_certificate(
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
     return (
         x509.CertificateBuilder()
-        .subject_name(_name(organisation, f"{organisation[:40]} – Siegel"))
+        .subject_name(_name(organisation, f"{short_name(organisation, short)} – Siegel"))
         .issuer_name(root.subject)
         .public_key(public_key)
         .serial_number(x509.random_serial_number())
@@ -144,6 +154,7 @@ def office_ca(
     folder: Path,
     *,
     organisation: str,
+    short: str = "",
     root_password: str,
     seal_password: str,
     seal_days: int = SEAL_DAYS,
@@ -166,7 +177,9 @@ def office_ca(
     created = not root_path.exists()
     if created:
         root_key = ec.generate_private_key(ec.SECP384R1())
-        root = root_certificate(organisation, root_key, days=ROOT_YEARS * 365, label=ROOT_LABEL)
+        root = root_certificate(
+            organisation, root_key, days=ROOT_YEARS * 365, label=ROOT_LABEL, short=short
+        )
         encryption = serialization.BestAvailableEncryption(root_password.encode("utf-8"))
         pem = serialization.Encoding.PEM
         atomic_write(
@@ -179,7 +192,9 @@ def office_ca(
     else:
         root, root_key = _load_root(root_path, key_path, root_password)
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = seal_certificate(organisation, key.public_key(), root, root_key, days=seal_days)
+    cert = seal_certificate(
+        organisation, key.public_key(), root, root_key, days=seal_days, short=short
+    )
     seal, retired = folder / SEAL, None
     if seal.exists():
         old = _seal_end(seal, seal_password)

@@ -267,6 +267,7 @@ def setup_office_ca(
     ca = office_ca(
         folder,
         organisation=ws.config.org_name or "Fachstelle",
+        short=ws.config.org_short,
         root_password=_password(root_password_env),
         seal_password=_password(password_env),
     )
