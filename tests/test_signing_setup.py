@@ -5,7 +5,10 @@ time-stamping service (certomancer's Animator on 127.0.0.1, tests/pki.py)."""
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +25,7 @@ from lafast_docs.release.signing import make_authority, sign_pdf_bytes
 from lafast_docs.release.trust import Anchors, check_pdf, fingerprint, load_cert
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.create import init_workspace
-from tests.conftest import SAMPLE_SN, copy_samples
+from tests.conftest import REPO, SAMPLE_SN, copy_samples
 from tests.pki import blank_pdf
 from tests.test_cli import _Main
 
@@ -143,6 +146,28 @@ def test_cli_setup_message_and_exit_codes(demo_ws, tmp_path) -> None:
     assert "ok       Signierte Freigaben: ssh" in out
     code, out = run(demo_ws, "signing", "setup")  # no terminal: no prompt
     assert code == 7 and "Es fehlt „--person KENNUNG“." in out
+
+
+def test_prompts_at_a_terminal(demo_ws, tmp_path, home) -> None:
+    """At a terminal (a real pty from util-linux's `script`), the command asks in German."""
+    listed = tmp_path / "etc" / "allowed_signers"
+    answers = f"selin-kaya\n\n{listed}\nja\n"
+    cmd = f"{sys.executable} -m lafast_docs --workspace {demo_ws.root} signing setup"
+    out = subprocess.run(
+        ["script", "-qec", cmd, "/dev/null"],
+        input=answers,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(REPO), "HOME": str(home)},
+        timeout=120,
+    ).stdout
+    assert "Ihre Personenkennung:" in out
+    assert "Vorhandenen SSH-Schlüssel verwenden?" in out
+    assert "Wo liegt die Liste der zugelassenen Schlüssel? [/etc/lafast/allowed_signers]" in out
+    assert "Pflegen Sie diese Liste selbst (Ihren Eintrag jetzt hinzufügen)? ja/nein" in out
+    assert f"In die Liste der zugelassenen Schlüssel eingetragen: {listed}" in out
+    assert listed.read_text().startswith('selin-kaya namespaces="git" ssh-ed25519 ')
+    assert load_keyring(demo_ws).person == "selin-kaya"
 
 
 # -- the seal --------------------------------------------------------------------------------

@@ -77,6 +77,8 @@ def signing_setup(
     """
     if person is None:
         person = _ask_person(ws)
+    if sys.stdin.isatty():  # at a terminal: ask for what the options left open
+        key, allowed_signers, add_to_list = _ask_setup(ws, key, allowed_signers, add_to_list, fmt)
     r = core.enrol.setup_signer(
         ws,
         person=person,
@@ -96,8 +98,7 @@ def signing_setup(
     else:
         click.echo(
             "Diese Zeile muss in die Liste der zugelassenen Schlüssel – geben Sie sie der Person, "
-            "die die Liste pflegt (sie trägt sie mit „lafast signing setup … --add-to-list“ "
-            "oder von Hand ein):"
+            "die die Liste pflegt (sie hängt sie an die Liste an; danach „lafast doctor“):"
         )
         click.echo(f"  {r.line}")
     for role, people in r.pinned_roles.items():
@@ -259,6 +260,38 @@ def _print_seal(ws: Workspace, r: Any) -> None:
         click.echo(f"Zeitstempeldienst: {r.timestamp_url} (antwortet)")
     click.echo(f"Lokale Einstellung: {r.local_file}\n")
     show.findings(core.doctor.signing_findings(ws))
+
+
+def _ask_setup(
+    ws: Workspace, key: str | None, listed: str | None, add: bool, fmt: str | None
+) -> tuple[str | None, str | None, bool]:
+    """The German questions of `signing setup` at a terminal (options given are not asked)."""
+    openpgp = (fmt or ws.config.signing.git) == "openpgp"
+    if key is None and openpgp:
+        key = click.prompt("Fingerabdruck Ihres OpenPGP-Schlüssels") or None
+    elif key is None and not core.enrol.DEFAULT_KEY.expanduser().exists():
+        key = (
+            click.prompt(
+                "Vorhandenen SSH-Schlüssel verwenden? Pfad angeben – oder Eingabetaste: "
+                f"neuen Schlüssel {core.enrol.DEFAULT_KEY} anlegen",
+                default="",
+                show_default=False,
+            )
+            or None
+        )
+    if listed is None and core.keyring.load_keyring(ws).allowed_signers is None:
+        listed = click.prompt(
+            "Wo liegt die Liste der zugelassenen Schlüssel?", default=str(core.enrol.DEFAULT_LIST)
+        )
+    if not add:
+        answer = click.prompt(
+            "Pflegen Sie diese Liste selbst (Ihren Eintrag jetzt hinzufügen)? ja/nein",
+            type=click.Choice(["ja", "nein", "j", "n"], case_sensitive=False),
+            default="nein",
+            show_choices=False,
+        )
+        add = answer.lower().startswith("j")
+    return key, listed, add
 
 
 def _ask_person(ws: Workspace) -> str:
