@@ -60,7 +60,7 @@ def short_name(organisation: str, short: str = "") -> str:
         return short[:30]
     if len(organisation) <= 30:
         return organisation
-    return organisation[:30].rsplit(" ", 1)[0]
+    return organisation[:30].rsplit(" ", 1)[0].rstrip("-–,")
 
 
 def _name(organisation: str, cn: str) -> Any:

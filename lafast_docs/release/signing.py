@@ -246,7 +246,7 @@ class Authority:
     password: str
 
 
-def make_authority(folder: Path, *, organisation: str, password: str) -> Authority:
+def make_authority(folder: Path, *, organisation: str, password: str, short: str = "") -> Authority:
     """A certificate authority and an EC (P-256) signing certificate issued by it, for the demo
     and the tests; the PKCS#12 file is encrypted with `password` (none when empty: demo only).
     An office without an authority of its own uses `officeca.office_ca` instead."""
@@ -255,9 +255,11 @@ def make_authority(folder: Path, *, organisation: str, password: str) -> Authori
 
     folder.mkdir(parents=True, exist_ok=True)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = root_certificate(organisation, ca_key, days=3650, label="Test-Zertifizierungsstelle")
+    ca = root_certificate(
+        organisation, ca_key, days=3650, label="Test-Zertifizierungsstelle", short=short
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = seal_certificate(organisation, key.public_key(), ca, ca_key, days=825)
+    cert = seal_certificate(organisation, key.public_key(), ca, ca_key, days=825, short=short)
     ca_path = folder / "zertifizierungsstelle.pem"
     atomic_write(ca_path, ca.public_bytes(serialization.Encoding.PEM))
     p12_path = folder / "siegel.p12"
