@@ -21,7 +21,7 @@ from lafast_docs.errors import SigningError, TimestampError
 from lafast_docs.release.keyring import Token, in_worktree, load_keyring, update_local
 from lafast_docs.release.officeca import OfficeCA, office_ca
 from lafast_docs.release.signing import open_token, token_signer
-from lafast_docs.release.trust import fingerprint, load_cert_bytes
+from lafast_docs.release.trust import load_cert_bytes
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
 
@@ -189,7 +189,8 @@ def setup_seal(
     """Check the seal (file or token; and the time-stamping service), then write the `pdf:`
     section."""
     current = load_keyring(ws)
-    roots = [p.expanduser().absolute() for p in trust_roots] or list(current.trust_roots)
+    given = [p.expanduser().absolute() for p in trust_roots]
+    roots = [*given, *(p for p in current.trust_roots if p not in given)]  # added, never dropped
     result = SealSetup()
     if pkcs12 is not None:
         pkcs12 = pkcs12.expanduser().absolute()
@@ -276,15 +277,7 @@ def setup_office_ca(
         pkcs12=ca.seal,
         password_env=password_env,
         timestamp_url=timestamp_url,
-        trust_roots=(ca.root_cert, *_other_roots(ws, ca.root_cert)),
+        trust_roots=(ca.root_cert,),
     )
     result.ca = ca
     return result
-
-
-def _other_roots(ws: Workspace, own: Path) -> tuple[Path, ...]:
-    return tuple(p for p in load_keyring(ws).trust_roots if p != own)
-
-
-def root_fingerprint(path: Path) -> str:
-    return fingerprint(load_cert_bytes(path.read_bytes(), path=path))
