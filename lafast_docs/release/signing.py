@@ -174,7 +174,13 @@ def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
     roots = [load_cert(p) for p in keyring.trust_roots]
     roots += [c for c in carried if c.self_signed in ("maybe", "yes")]
     context = ValidationContext(
-        trust_roots=roots, other_certs=carried, allow_fetching=True, revocation_mode="hard-fail"
+        trust_roots=roots,
+        other_certs=carried,
+        allow_fetching=True,
+        revocation_mode="hard-fail",
+        # the OCSP answers are fetched after the timestamp was made, seconds later on a busy
+        # machine: without this, pyHanko rejects them as "too recent" for the timestamp's time
+        retroactive_revinfo=True,
     )
     return _timestamper(keyring.timestamp_url), context
 
