@@ -310,3 +310,41 @@ class SignerSetupError(SigningError):
 
 class TimestampError(SigningError):
     """The configured time-stamping service (RFC 3161) or revocation source does not answer."""
+
+
+# -- issue 19: the live preview ------------------------------------------------------------------
+
+
+class PreviewPortBusy(LafastError):
+    """The preview's port is taken (another preview or program)."""
+
+
+class PreviewPortRefused(LafastError):
+    """The preview's port cannot be opened (e.g. below 1024 without the right)."""
+
+
+# -- issue 17: outgoing mail (drafts, SMTP) and mail formats read ---------------------------
+
+
+class MailError(LafastError):
+    """An e-mail cannot be prepared or sent."""
+
+
+class MailTemplateBroken(MailError):
+    """A mail template does not start with its subject line."""
+
+
+class MailNotConfigured(MailError):
+    """Sending needs `mail: smtp:` in lafast.yaml (or a password that is not there)."""
+
+
+class SmtpFailed(MailError):
+    """The SMTP server cannot be reached, refuses the login or the encryption."""
+
+
+class FormsMissing(MailError):
+    """An invitation would go out without the organisation's forms."""
+
+
+class NothingToMail(MailError):
+    """Nobody to write to (all have answered, or no round)."""

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import io
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -174,3 +176,43 @@ def docx_with_comments(data: bytes, n: int) -> bytes:
             ).encode(),
         },
     )
+
+
+def msg_with(
+    attachments: dict[str, bytes],
+    *,
+    sender: tuple[str, str] = ("k.weber@awo.example.org", "Katrin Weber"),
+    subject: str = "AW: Rückmeldung der AWO",
+    message_id: str = "",
+    in_reply_to: str = "",
+    body: str = "Sehr geehrte Damen und Herren,\nanbei unsere Rückmeldung.\n",
+    message_class: str = "IPM.Note",
+) -> bytes:
+    """An Outlook .msg as Outlook saves a received mail (built with msgforge). msgforge writes
+    no Message-ID or In-Reply-To; they are added as the MAPI properties Outlook keeps them in
+    (PR_INTERNET_MESSAGE_ID 0x1035, PR_IN_REPLY_TO_ID 0x1042), next to the message class."""
+    from unittest.mock import patch
+
+    from msgforge import Message, _builder
+
+    msg = Message(
+        subject=subject,
+        text_body=body,
+        to=[("fachstelle@lafast.example.org", "Fachstelle")],
+        sender=sender,
+        sent=dt.datetime(2026, 12, 1, 10, 30),
+    )
+    for name, data in attachments.items():
+        msg.attach_bytes(name, data)
+    extra = {0x1035: message_id, 0x1042: in_reply_to}
+    plain = _builder._Props.add_unicode
+
+    def add_unicode(self: Any, ole: Any, parent: Any, prop_id: int, value: str) -> None:
+        plain(self, ole, parent, prop_id, message_class if prop_id == 0x001A else value)
+        if prop_id == 0x001A:  # the message class: once, on the message itself
+            for pid, text in extra.items():
+                if text:
+                    plain(self, ole, parent, pid, text)
+
+    with patch.object(_builder._Props, "add_unicode", add_unicode):
+        return msg.as_bytes()

@@ -49,9 +49,11 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
     "diff": ([SAMPLE_FS, ROUND_1, "arbeitskopie"], 0),
     "check": ([SAMPLE_FS], 0),
     "render": ([SAMPLE_SN, "--format", "html"], 0),
+    "vorschau": (["gibt-es-nicht"], 1),  # a server runs until Ctrl-C: the refusal only
     "consult open": ([SAMPLE_SN, "--deadline", "2026-12-20", "--invite", "awo-sachsen"], 0),
     "consult status": ([SAMPLE_FS], 0),
     "consult close": ([SAMPLE_FS], 0),
+    "consult mail": ([SAMPLE_FS, "erinnerung"], 0),  # drafts, recorded in versand.yaml
     "comments import": (["{tmp}/caritas.yaml"], 0),
     "comments list": ([SAMPLE_FS, "--json"], 0),
     "comments reply": ([SAMPLE_FS, "--format", "docx", "-o", "{tmp}/antworten"], 0),

@@ -17,6 +17,7 @@ from lafast_docs.text.history import model_of
 
 from .conftest import SAMPLE_FS, TODAY, entry, git, lag_confirms, pdf_text
 from .intake_files import fill_yaml_form
+from .test_docx_layout import assert_unique_ids
 
 
 def test_decisions_keep_history_and_validate(fs_ws) -> None:
@@ -184,6 +185,7 @@ def test_redline_between_round_and_merged_version(fs_ws, tmp_path) -> None:
     # DOCX: real tracked changes that a Word reader (here: our own intake) steps through
     changes = [c for c in read_docx(out["docx"].read_bytes()).comments if c.proposal]
     assert ("drei", "sechs") in [c.proposal for c in changes]
+    assert_unique_ids(out["docx"])  # pandoc numbers w:ins and w:del apart: Word says "damaged"
     assert any(
         old.startswith(removed[:30]) and new == "" for old, new in (c.proposal for c in changes)
     )

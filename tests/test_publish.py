@@ -47,6 +47,13 @@ class Chain:
     final_dir: Path
 
 
+LOGO_SVG = (
+    '<svg xmlns="http://www.w3.org/2000/svg" width="300" height="80" viewBox="0 0 300 80">'
+    '<rect width="80" height="80" fill="#1f3a5f"/>'
+    '<path d="M100 20h20v40h30v20h-50z" fill="#1f3a5f"/></svg>'
+)
+
+
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
     mp = pytest.MonkeyPatch()
@@ -54,6 +61,10 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Chain:
         mp.setenv(key, value)
     root = tmp_path_factory.mktemp("kette")
     ws = copy_samples(init_workspace(root / "ws"), SAMPLE_SN)
+    logo = ws.templates_dir / "common" / "logo.svg"  # the office's logo slot, in every output
+    logo.parent.mkdir(parents=True, exist_ok=True)
+    logo.write_text(LOGO_SVG, "utf-8")
+    ws.store.commit([logo], "Logo")
     keys = make_keys(root / "schluessel", allowed={"miriam-albers": "albers"})
     use(ws, keys, "albers")
     sign_off(ws, SAMPLE_SN, "leitung", note="Leitungsrunde")
@@ -86,6 +97,16 @@ def test_final_pdf_shows_version_stand_commit_and_signoffs(chain: Chain) -> None
     assert re.search(r"Stand \d{1,2}\. [A-ZÄ][a-zä]+ \d{4} Version 0\.2", text)
     assert "Version 0.2 (Freigegeben)" in text
     assert f"Fassung {last.sha}" in text
+    # the title block shows the short id (the full one: sign-off block and PDF metadata)
+    from tests.checkers import tool
+
+    first = subprocess.run(
+        [tool("pdftotext"), "-f", "1", "-l", "1", str(chain.pdf), "-"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert f"Fassung {last.sha[:10]}" in " ".join(first.split())
+    assert last.sha not in first
     assert "Freigabe Diese Fassung wurde freigegeben von: Name Rolle Datum" in text
     assert "Dr. Miriam Albers Leitung der Landesfachstelle" in text
     assert "Dr. Miriam Albers" in pdf_text(chain.archive)
@@ -301,3 +322,26 @@ def test_hostile_titles_are_escaped_and_slugs_are_checked(
         assert all(f["pfad"].isascii() and "<" not in f["pfad"] for f in entry["dateien"])
     with pytest.raises(SlugError):
         publish(ws, "../<script>", site)
+
+
+def test_site_pages_and_pdf_carry_the_office_logo_and_palette(chain: Chain) -> None:
+    """The logo slot (templates/common/logo.svg) and brand.css reach the website, the HTML
+    page and the PDF (as a figure with its alternative text)."""
+    import lxml.html
+    import pikepdf
+
+    org = chain.ws.config.org_name
+    index = lxml.html.fromstring((chain.site / "index.html").read_bytes())
+    pages = [index, lxml.html.fromstring(next(chain.final_dir.glob("*.html")).read_bytes())]
+    for dom in pages:
+        [logo] = dom.xpath("//header//img[@class='logo']")
+        assert logo.get("alt") == f"Logo: {org}"
+        assert logo.get("src").startswith("data:image/svg+xml;base64,")
+        assert "--akzent: #1f3a5f" in " ".join(dom.xpath("//style/text()"))
+    with pikepdf.open(chain.pdf) as pdf:
+        alts = [
+            str(obj.get("/Alt"))
+            for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/S") == "/Figure"
+        ]
+    assert f"Logo: {org}" in alts

@@ -181,9 +181,9 @@ def test_render_out_folder(ws, tmp_path) -> None:
 )
 def test_template_override_cannot_read_outside_files(ws, css) -> None:
     write_draft_body(ws, "t", "Text.\n")
-    override = ws.templates_dir / "fachstandard"
+    override = ws.templates_dir / "common"  # brand.css: the first stylesheet of the page
     override.mkdir(parents=True)
-    (override / "theme.css").write_text(css, encoding="utf-8")
+    (override / "brand.css").write_text(css, encoding="utf-8")
     with pytest.raises(UnsafeContent, match="außerhalb der erlaubten Ordner"):
         render(ws, "t", formats=("pdf",))
     assert not (ws.build_dir / "t" / "t.pdf").exists()

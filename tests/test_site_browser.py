@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import threading
 import urllib.request
 from collections.abc import Iterator
@@ -17,12 +16,11 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 
+from tests.browser import chromium
 from tests.conftest import REPO
 from tests.test_publish import Chain, chain  # noqa: F401  (the module fixture)
 
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 pytestmark = pytest.mark.slow
 
@@ -32,23 +30,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     from tests.checkers import need_axe
 
     need_axe()  # like LibreOffice and veraPDF: missing is a failure with its install line
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in (
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profil')}",
-    ):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(executable_path=DRIVER), options=options)
+    driver = chromium(tmp_path_factory.mktemp("chromium-profil"))
     driver.set_script_timeout(60)
     try:
         yield driver

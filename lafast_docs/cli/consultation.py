@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -13,6 +14,7 @@ from lafast_docs.cli.options import (
     comment_id_argument,
     formats_option,
     json_option,
+    mail_options,
     org_option,
     out_option,
     output_path,
@@ -42,9 +44,13 @@ def consult() -> None:
     help="Eingeladene Organisationen (Kennungen aus dem Adressbuch) oder Gruppen: "
     "alle, alle-gremien, alle-traeger.",
 )
+@mail_options
 @pass_workspace
-def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str) -> None:
-    """Beteiligungsrunde eröffnen: Fassung einfrieren, Formulare erzeugen.
+def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str, **mail: bool) -> None:
+    """Beteiligungsrunde eröffnen: Fassung einfrieren, Formulare und Einladungen erzeugen.
+
+    Jede Organisation bekommt eine Einladung als E-Mail-Entwurf (.eml) mit ihren eigenen
+    Formularen im Anhang; mit --send gehen die Einladungen gleich über den Mailserver hinaus.
 
     \b
     Beispiel:  lafast consult open mindeststandards-fsa --deadline 2026-12-15 \\
@@ -59,10 +65,82 @@ def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str) -> No
         f"Markierung {rnd.tag}, Frist {rnd.deadline:%d.%m.%Y}."
     )
     click.echo(f"Formulare (DOCX, XLSX, YAML) je Organisation: {rnd.folder / 'formulare'}")
+    flags = _mail_flags(mail)
+    _, outcomes = core.letters.mail_round(ws, kurzname, "einladung", round_id=rnd.id, **flags)
+    click.echo("Einladungen:")
+    show.mail_results(outcomes, sending=flags["send"])
     show.hint(
-        "Jeder Organisation ihre drei Formulare aus ihrem Unterordner schicken (DOCX für Word, "
-        "XLSX für Excel, YAML); Antworten einlesen mit „lafast comments import DATEI…“."
+        "Die Entwürfe (.eml) öffnen (Outlook, Thunderbird) und senden, dann "
+        f"„lafast consult mail {kurzname} einladung --mark-sent“; oder direkt "
+        f"„lafast consult mail {kurzname} einladung --send“. Antworten einlesen mit "
+        "„lafast comments import DATEI…“."
+        if not flags["send"]
+        else f"„lafast consult status {kurzname}“ zeigt, wer eingeladen ist und wer antwortet."
     )
+
+
+def _mail_flags(mail: dict[str, bool]) -> dict[str, Any]:
+    """--send, --dry-run, --again, --mark-sent as the core's keywords (a dry run sends nothing)."""
+    return {
+        "send": mail["send"] and not mail["dry_run"],
+        "dry_run": mail["dry_run"],
+        "again": mail["again"],
+        "mark_sent": mail["mark_sent"] and not mail["dry_run"],
+        "ask_password": _ask_password,
+        "progress": show.err,
+    }
+
+
+def _ask_password(prompt: str) -> str:
+    """Asked at a terminal only; never echoed, never stored."""
+    if not sys.stdin.isatty():
+        raise click.UsageError(
+            "Kein Passwort: Setzen Sie die Variable aus lafast.yaml (mail: smtp: password_env)."
+        )
+    return str(click.prompt(prompt, hide_input=True))
+
+
+@consult.command("mail", changes_state=True)
+@slug_argument()
+@click.argument("art", type=click.Choice(["einladung", "erinnerung", "veroeffentlichung"]))
+@round_option()
+@org_option("--to", "to", help="Nur an diese Organisation.")
+@mail_options
+@pass_workspace
+def consult_mail(
+    ws: Workspace,
+    kurzname: str,
+    art: str,
+    round_id: str | None,
+    to: str | None,
+    **mail: bool,
+) -> None:
+    """Einladungen, Erinnerungen oder den Veröffentlichungshinweis als E-Mail vorbereiten
+    (.eml) oder senden.
+
+    Erinnert werden alle Eingeladenen, die noch nicht geantwortet haben; der Hinweis auf die
+    Veröffentlichung (mit der signierten PDF-Datei) geht an alle, die in einer Runde zum
+    Dokument eingeladen waren. Was schon gesendet ist, wird nicht noch einmal gesendet (außer
+    mit --again).
+
+    \b
+    Beispiele:  lafast consult mail mindeststandards-fsa erinnerung --dry-run
+                lafast consult mail mindeststandards-fsa einladung --send
+                lafast consult mail mindeststandards-fsa veroeffentlichung
+    """
+    flags = _mail_flags(mail)
+    if art == "veroeffentlichung":
+        version = core.drafts.load_draft(ws, kurzname).version
+        pdf = ws.build_dir / kurzname / core.final.FINAL_DIR / f"{kurzname}-{version}.pdf"
+        rnd, outcomes = core.letters.mail_notices(ws, kurzname, pdf, **flags)
+    else:
+        rnd, outcomes = core.letters.mail_round(
+            ws, kurzname, art, round_id=round_id, to=to, **flags
+        )
+    label = {"einladung": "Einladungen", "erinnerung": "Erinnerungen"}.get(art, "Hinweise")
+    click.echo(f"{label} zu {kurzname}, {rnd.id}:")
+    if show.mail_results(outcomes, sending=flags["send"]):
+        exit_with(1)
 
 
 @consult.command("status")
@@ -110,7 +188,7 @@ def comments() -> None:
 
 
 @comments.command("import", changes_state=True)
-@click.argument("dateien", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.argument("dateien", nargs=-1, required=True, type=click.Path())
 @org_option(
     "--from",
     "from_org",
@@ -125,6 +203,13 @@ def comments() -> None:
     is_flag=True,
     help="Auch nach „consult close“ einlesen; die Rückmeldung wird als verspätet markiert.",
 )
+@click.option(
+    "--mailtext",
+    "mail_text",
+    is_flag=True,
+    help="Bei E-Mails auch den Text selbst (ohne Zitat und Signatur) als grundsätzliche "
+    "Anmerkung einlesen.",
+)
 @pass_workspace
 def comments_import(
     ws: Workspace,
@@ -133,13 +218,16 @@ def comments_import(
     round_id: str | None,
     document: str | None,
     late: bool,
+    mail_text: bool,
 ) -> None:
-    """Rückmeldungen einlesen: DOCX, XLSX, CSV, YAML oder E-Mail (.eml).
+    """Rückmeldungen einlesen: DOCX, XLSX, CSV, YAML, E-Mail (.eml, Outlook .msg) oder ein
+    ganzes Postfach (mbox-Datei, Maildir-Ordner); jede E-Mail nur einmal.
 
     \b
     Beispiele:  lafast comments import ~/Downloads/awo-rueckmeldung.docx
                 lafast comments import tabelle.csv --from caritas-dresden \\
                   --document mindeststandards-fsa
+                lafast comments import ~/Rueckmeldungen.mbox
     """
     paths = [Path(d) for d in dateien]
     with show.progress(len(paths), "Lese Rückmeldungen ein") as step:
@@ -151,6 +239,7 @@ def comments_import(
             document=document,
             progress=lambda _p: step(),
             late=late,
+            mail_text=mail_text,
         )
     if _print_imports(results):
         exit_with(1)
@@ -221,6 +310,7 @@ def comments_list(ws: Workspace, kurzname: str, as_json: bool, **filters: str | 
 @org_option("--to", "to", help="Nur für diese Organisation.")
 @formats_option("pdf,docx")
 @out_option("Zielordner. Vorgabe: build/KURZNAME/antworten-runde-N.")
+@mail_options
 @pass_workspace
 def comments_reply(
     ws: Workspace,
@@ -229,18 +319,31 @@ def comments_reply(
     to: str | None,
     formats: str,
     out: str | None,
+    **mail: bool,
 ) -> None:
     """Antwortschreiben: jeder Organisation, wie über ihre Anmerkungen entschieden wurde.
 
+    Zu jedem Schreiben entsteht ein E-Mail-Entwurf (.eml) mit dem Schreiben im Anhang; mit
+    --send geht es gleich über den Mailserver hinaus.
+
     \b
     Beispiele:  lafast comments reply mindeststandards-fsa
-                lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen
+                lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen --send
     """
     wanted, out_dir = core.pipeline.parse_formats(formats, core.replies.REPLY), output_path(ws, out)
-    _print_replies(
-        core.replies.reply(ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir)
+    replies = core.replies.reply(
+        ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir
     )
-    show.hint("Die Schreiben per E-Mail an die Organisationen schicken.")
+    _print_replies(replies)
+    flags = _mail_flags(mail)
+    outcomes = core.letters.mail_replies(
+        ws, core.rounds.find_round(ws, kurzname, round_id), replies, **flags
+    )
+    click.echo("E-Mails:")
+    if show.mail_results(outcomes, sending=flags["send"]):
+        exit_with(1)
+    if not flags["send"]:
+        show.hint("Die Entwürfe (.eml) öffnen und senden, oder mit --send direkt senden.")
 
 
 def _print_replies(replies: list[Reply]) -> None:

@@ -64,6 +64,7 @@ def lazy(name: str) -> ModuleType:
 if TYPE_CHECKING:  # what mypy checks the commands against
     from lafast_docs.consultation import rounds, submissions, views
     from lafast_docs.consultation.intake import importer
+    from lafast_docs.consultation.mail import letters
     from lafast_docs.decisions import (
         consensus,
         disposition,
@@ -73,7 +74,7 @@ if TYPE_CHECKING:  # what mypy checks the commands against
         sheet,
         sheetimport,
     )
-    from lafast_docs.office import demo, doctor, status
+    from lafast_docs.office import demo, doctor, preview_server, status
     from lafast_docs.outputs import document, redline, replies, synopse
     from lafast_docs.release import (
         enrol,
@@ -132,3 +133,5 @@ else:  # the same modules, each run at its first use
     enrol = lazy("lafast_docs.release.enrol")
     seal = lazy("lafast_docs.release.seal")
     keyring = lazy("lafast_docs.release.keyring")
+    preview_server = lazy("lafast_docs.office.preview_server")
+    letters = lazy("lafast_docs.consultation.mail.letters")

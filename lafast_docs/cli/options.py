@@ -96,6 +96,38 @@ def dry_run_option(help: str) -> Decorator:
     return click.option("--dry-run", is_flag=True, help=help)
 
 
+def mail_options(func: Any) -> Any:
+    """--send, --dry-run, --again, --mark-sent: how a command's mails go out (consultation/mail)."""
+    for option in reversed(
+        [
+            click.option(
+                "--send",
+                is_flag=True,
+                help="Direkt über den Mailserver aus lafast.yaml senden (statt E-Mail-Entwürfe "
+                ".eml vorzubereiten). Passwort aus der Variablen oder per Nachfrage.",
+            ),
+            click.option(
+                "--dry-run",
+                is_flag=True,
+                help="Nur auflisten, wer welche E-Mail mit welchen Anhängen bekäme.",
+            ),
+            click.option(
+                "--again",
+                is_flag=True,
+                help="Auch an die, die diese E-Mail schon bekommen haben.",
+            ),
+            click.option(
+                "--mark-sent",
+                is_flag=True,
+                help="Die vorbereiteten Entwürfe wurden aus dem Mailprogramm gesendet: so "
+                "vermerken (nichts wird gesendet).",
+            ),
+        ]
+    ):
+        func = option(func)
+    return func
+
+
 # -- values ------------------------------------------------------------------------------------
 def parse_date(value: str, option: str) -> dt.date:
     try:

@@ -127,6 +127,9 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
                         "eingegangen": r.last_received or None,
                         "absender_abweichend": r.unconfirmed_senders,
                         "verspaetet": r.late,
+                        "eingeladen_am": r.invited or None,
+                        "erinnert_am": list(r.reminded),
+                        "entwurf_am": r.prepared or None,
                     }
                     for r in rows
                 ],
@@ -139,12 +142,13 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
     )
     missing = "überfällig" if overdue else "fehlt noch"
     table(
-        ["Kennung", "Organisation", "Rückmeldungen", "Stand"],
+        ["Kennung", "Organisation", "Rückmeldungen", "E-Mail", "Stand"],
         [
             [
                 r.org,
                 r.name,
                 str(r.submissions),
+                _mail_state(r),
                 (f"eingegangen {r.last_received[:10]}" if r.answered else missing)
                 + (", verspätet" if r.late else "")
                 + (" – ABSENDER PRÜFEN" if r.unconfirmed_senders else ""),
@@ -167,6 +171,41 @@ def round_state(ws: Workspace, kurzname: str, round_id: str | None, *, json_: bo
             f"{late} Rückmeldung(en) verspätet, nach dem Schluss der Runde am "
             f"{rnd.closed:%d.%m.%Y} eingelesen."
         )
+
+
+def mail_results(outcomes: list[Any], *, sending: bool) -> int:
+    """One line per recipient of a mail run; returns how many were not prepared or sent."""
+    for o in outcomes:
+        mark = "!! " if not o.ok else ("-- " if o.state in ("übersprungen", "probelauf") else "OK ")
+        where = f" <{o.to}>" if o.to else ""
+        detail = f" – {o.detail}" if o.detail else ""
+        click.echo(f"{mark}{o.name}{where}: {o.state}{detail}")
+        if o.state == "probelauf":
+            click.echo(f"    Betreff: {o.subject}")
+            click.echo(f"    Anhänge: {', '.join(o.files) or 'keine'}")
+        if o.draft is not None and o.state == "vorbereitet":
+            click.echo(f"    {o.draft}")
+    failed = [o for o in outcomes if not o.ok]
+    if failed and sending:
+        err(
+            f"\n{len(failed)} von {len(outcomes)} E-Mail(s) nicht gesendet. Was gesendet ist, ist "
+            "vermerkt: derselbe Befehl noch einmal sendet nur den Rest."
+        )
+    return len(failed)
+
+
+def _mail_state(r: Any) -> str:
+    """„eingeladen am 01.12.2026, erinnert am 08.12.2026“, from the round's versand.yaml."""
+
+    def day(iso: str) -> str:
+        return f"{iso[8:10]}.{iso[5:7]}.{iso[:4]}"
+
+    parts = [f"eingeladen am {day(r.invited)}"] if r.invited else []
+    if r.prepared and not r.invited:
+        parts.append(f"Entwurf vom {day(r.prepared)}")
+    if r.reminded:
+        parts.append("erinnert am " + ", ".join(day(d) for d in r.reminded))
+    return ", ".join(parts) or "–"
 
 
 def comment_list(ws: Workspace, kurzname: str, *, json_: bool = False, **filters: Any) -> None:

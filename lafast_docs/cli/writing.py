@@ -276,13 +276,17 @@ def render(ws: Workspace, kurzname: tuple[str, ...], all_: bool, **kw: Any) -> N
     product = core.final.FINAL if final else core.document.DOCUMENT
     formats = core.pipeline.parse_formats(kw["formats"], product)
     where = {"formats": formats, "out_dir": output_path(ws, kw["out"]), "force": kw["force"]}
+    parallel = core.pipeline.each_in_parallel  # several documents: on all cores
     if final:
-        for slug in slugs:
-            show.final(core.final.render_final(ws, slug, archive=kw["archive"], **where))
+        finals = parallel(
+            lambda s: core.final.render_final(ws, s, archive=kw["archive"], **where), slugs
+        )
+        for _slug, result in finals:
+            show.final(result)
         return
     with show.progress(len(slugs), "Erzeuge Dokumente") as step:
-        for slug in slugs:
-            show.outputs(core.document.render(ws, slug, **where), cached=True)
+        for _slug, outputs in parallel(lambda s: core.document.render(ws, s, **where), slugs):
+            show.outputs(outputs, cached=True)
             step()
     show.hint(f"„lafast check {slugs[0]}“ prüft die Barrierefreiheit des Textes.")
 
@@ -298,3 +302,36 @@ def _render_slugs(
     if archive and not final:
         raise click.UsageError("--archive gibt es nur zusammen mit --final.")
     return kurzname
+
+
+@command(stage=WRITING, short_help="Live-Vorschau im Browser, die sich beim Speichern erneuert.")
+@slug_argument()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port auf 127.0.0.1 (nur dieser Rechner); 0: ein freier Port.",
+)
+@click.option("--oeffnen", is_flag=True, help="Die Vorschau gleich im Browser öffnen.")
+@click.option("--ohne-pdf", is_flag=True, help="Keine PDF-Vorschau im Hintergrund erstellen.")
+@pass_workspace
+def vorschau(ws: Workspace, kurzname: str, port: int, oeffnen: bool, ohne_pdf: bool) -> None:
+    """Den Entwurf im Browser ansehen, während Sie schreiben.
+
+    Die Seite erneuert sich nach jedem Speichern von selbst und bleibt bei der Randnummer, an
+    der Sie gerade arbeiten. Fehler im Entwurf erscheinen oben auf der Seite. Die PDF-Fassung
+    wird im Hintergrund erstellt und oben angeboten, sobald sie fertig ist. Nur auf diesem
+    Rechner erreichbar (127.0.0.1). Beenden mit Strg+C.
+
+    \b
+    Beispiele:  lafast vorschau mindeststandards-fsa
+                lafast vorschau mindeststandards-fsa --port 8001 --oeffnen
+    """
+    server = core.preview_server.start(ws, kurzname, port=port, pdf=not ohne_pdf)
+    click.echo(f"Vorschau von {kurzname}: {server.url}")
+    click.echo("Im Browser öffnen; nach jedem Speichern erneuert sich die Seite. Beenden: Strg+C.")
+    if oeffnen:
+        click.launch(server.url)
+    core.preview_server.serve(server)
+    click.echo("Vorschau beendet.")

@@ -297,3 +297,12 @@ anmerkungen:
     aenderungsvorschlag: ""     # optional: neue Formulierung der Textstelle
     begruendung: ""             # optional: warum
 """
+
+
+def org_forms(rnd: Round, org_id: str) -> list[Path]:
+    """The forms made for `org_id` in the round (DOCX, XLSX, YAML): what its invitation and
+    reminders carry. Missing ones are left out; an empty list means none were made."""
+    folder = rnd.folder / "formulare" / org_id
+    order = {"docx": 0, "xlsx": 1, "yaml": 2}
+    found = [p for p in folder.glob("*") if p.is_file() and p.suffix[1:] in order]
+    return sorted(found, key=lambda p: order[p.suffix[1:]])

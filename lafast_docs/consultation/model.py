@@ -11,7 +11,7 @@ import datetime as dt
 import functools
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,10 @@ class Envelope:
     contact: dict[str, str]
     attachments: list[tuple[str, bytes]]  # (file name as sent, content)
     tag: str  # the kept container is named `<first submission>-<tag>-<sha>.<extension>`
+    message_id: str = ""  # a mail's Message-ID: each mail is imported once
+    refs: tuple[str, ...] = ()  # In-Reply-To, then References newest first: whose reply
+    date: str = ""
+    body: str = ""  # the writer's own text (quotes and signature cut off)
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,8 @@ class Reader:
     zip_part: str = ""
     sniff: re.Pattern[str] | None = None
     advice: str = ""  # added to the hint for an unknown format
+    magic: bytes = b""  # how a binary file of this format begins (tried before `sniff`)
+    split: Callable[[Path], Iterator[tuple[str, bytes]]] | None = None  # a mailbox: its mails
 
 
 def accepted(readers: Sequence[Reader], conjunction: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 
 from lafast_docs.consultation import forms
 from lafast_docs.consultation.intake.sender import is_unconfirmed
+from lafast_docs.consultation.mail import record
 from lafast_docs.consultation.model import Round
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.errors import (
@@ -255,6 +256,9 @@ class InviteeStatus:
     last_received: str
     unconfirmed_senders: int = 0  # e-mails whose sender does not fit the address book
     late: int = 0  # of the submissions, how many came after the round was closed
+    invited: str = ""  # JJJJ-MM-TT the invitation was sent (versand.yaml), else ""
+    reminded: tuple[str, ...] = ()  # the days reminders were sent
+    prepared: str = ""  # JJJJ-MM-TT an invitation draft was made, if none was sent
 
     @property
     def answered(self) -> bool:
@@ -267,6 +271,7 @@ def round_status(
     """Who answered, who is missing; the flag says whether the deadline has passed."""
     rnd = find_round(ws, slug, round_id)
     subs = list_submissions(rnd.folder)
+    mails = record.load(rnd.folder)
     rows = []
     extra = sorted({s.org for s in subs} - set(rnd.invitees))
     # answers from organisations that were not invited are kept too
@@ -281,10 +286,18 @@ def round_status(
                 max((s.received for s in mine), default=""),
                 sum(1 for s in mine if is_unconfirmed(s.data)),
                 sum(1 for s in mine if s.data.get("late")),
+                next(iter(record.sent_dates(mails, "einladung", org_id)), ""),
+                tuple(record.sent_dates(mails, "erinnerung", org_id)),
+                (_prepared(mails, org_id)),
             )
         )
     overdue = (today or dt.date.today()) > rnd.deadline
     return rnd, rows, overdue
+
+
+def _prepared(mails: list[record.Entry], org_id: str) -> str:
+    last = record.latest(mails, "einladung", org_id)
+    return last.prepared[:10] if last is not None and not last.sent else ""
 
 
 def close_round(ws: Workspace, slug: str, *, today: dt.date | None = None) -> Round:

@@ -21,7 +21,7 @@ from lafast_docs.decisions import consensus, disposition
 from lafast_docs.errors import UnknownRn
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text.drafts import load_draft
-from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
+from lafast_docs.text.history import WORKING, align, blocks_at, word_diff, working_blocks
 from lafast_docs.text.textmodel import Block
 from lafast_docs.workspace import Workspace
 
@@ -109,7 +109,7 @@ def _index_in_older(older: list[Block], newer: list[Block], idx: int) -> tuple[s
 
 def trace(ws: Workspace, slug: str, rn: int) -> Trace:
     draft = load_draft(ws, slug)
-    blocks = model_of(draft).blocks
+    blocks = working_blocks(ws, slug)
     if not 1 <= rn <= len(blocks):
         raise UnknownRn(
             f"Eine Randnummer {rn} gibt es in „{slug}“ nicht.",
@@ -118,11 +118,12 @@ def trace(ws: Workspace, slug: str, rn: int) -> Trace:
     result = Trace(slug, rn, blocks[rn - 1])
     merged: dict[str, list[str]] = ws.store.trailers_by_commit(draft.path, "Comment-Id")
     commits = ws.store.log(draft.path)
+    versions = blocks_at(ws, slug, [c.sha for c in commits])  # cached per content hash
     index_at: dict[str, int] = {}  # commit sha -> index of the paragraph in that version
     idx: int | None = rn - 1
     newer = blocks
     if commits and ws.store.is_dirty(draft.path):
-        head = model_of(draft_at(ws, slug, commits[0].sha)).blocks
+        head = versions[0]
         kind, idx = _index_in_older(head, newer, rn - 1)
         if kind != "gleich":
             old_text = head[idx].text if idx is not None else ""
@@ -136,7 +137,7 @@ def trace(ws: Workspace, slug: str, rn: int) -> Trace:
         if i + 1 == len(commits):
             result.events.append(_event("angelegt", c, [("+", newer[idx].text)], []))
             break
-        older = model_of(draft_at(ws, slug, commits[i + 1].sha)).blocks
+        older = versions[i + 1]
         kind, old_idx = _index_in_older(older, newer, idx)
         if kind != "gleich":
             old_text = older[old_idx].text if old_idx is not None else ""

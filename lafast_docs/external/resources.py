@@ -91,11 +91,19 @@ def css_string(value: object) -> Any:
     return Markup('"' + "".join(out) + '"')
 
 
-def render_text(ws: TemplateSource | None, doc_type: str, name: str, **context: Any) -> str:
+def render_text(
+    ws: TemplateSource | None,
+    doc_type: str,
+    name: str,
+    *,
+    env: jinja2.Environment | None = None,
+    **context: Any,
+) -> str:
+    """Render template `name`; `env` reuses a Jinja environment (its compiled templates)."""
     import jinja2
 
     try:
-        return jinja_env(ws, doc_type).get_template(name).render(**context)
+        return (env or jinja_env(ws, doc_type)).get_template(name).render(**context)
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(f"Die Vorlage „{name}“ für {doc_type} fehlt.") from exc
     except jinja2.TemplateError as exc:

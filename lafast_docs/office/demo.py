@@ -18,6 +18,7 @@ from typing import Any
 
 from lafast_docs.consultation.forms import consent_control, form_meta
 from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.consultation.mail.letters import mail_replies, mail_round
 from lafast_docs.consultation.model import CONSENT_LABELS
 from lafast_docs.consultation.rounds import close_round, open_round
 from lafast_docs.decisions.consensus import record
@@ -220,6 +221,9 @@ def consultation(
         invite=list(spec["eingeladen"]),
         today=today,
     )
+    progress("Bereite die Einladungen als E-Mail-Entwürfe (.eml) vor …")
+    invited = mail_round(ws, slug, "einladung", round_id=rnd.id)[1]
+    result.outputs[f"{slug} – Einladungen (E-Mail-Entwürfe)"] = _drafts(invited)
     inbox = ws.build_dir / "demo-eingang"
     inbox.mkdir(parents=True, exist_ok=True)
     progress("Baue die Rückmeldungen der Träger und Gremien (Word, Excel, YAML, E-Mail) …")
@@ -277,11 +281,17 @@ def consultation_outputs(
     outputs = synopse(ws, rnd.slug, rnd.tag, "HEAD")
     outputs += synopse(ws, rnd.slug, rnd.tag, "HEAD", formats=("pdf",), public=True)
     outputs += redline(ws, rnd.slug, rnd.tag, "HEAD")
-    for r in reply(ws, rnd.slug, round_id=rnd.id):
+    letters = reply(ws, rnd.slug, round_id=rnd.id)
+    for r in letters:
         outputs += r.outputs
+    outputs += _drafts(mail_replies(ws, rnd, letters))
     sheet, _n = export(ws, rnd.slug, round_id=rnd.id)
     outputs.append(Output("xlsx", sheet, False))
     result.outputs[f"{rnd.slug} – Beteiligungsrunde {rnd.number}"] = outputs
+
+
+def _drafts(outcomes: list[Any]) -> list[Output]:
+    return [Output("eml", o.draft, False) for o in outcomes if o.draft is not None]
 
 
 def _form(rnd: Any, org: str, ext: str) -> Path:

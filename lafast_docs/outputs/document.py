@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.render import cache, docx, html, pdf
+from lafast_docs.render import cache, docx, html, incremental, pdf
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
 from lafast_docs.text.analysis import Analysis, analyse
@@ -81,7 +81,8 @@ def render(
     ctx = document_context(ws, draft, edition_of(ws, draft))
     return produce(
         DOCUMENT,
-        lambda: Page(ws, analyse(draft), ctx),
+        # the draft's chunks are kept between runs: after an edit pandoc reads what changed
+        lambda: Page(ws, analyse(draft, parse=incremental.reader_for(ws, slug)), ctx),
         out=(out_dir or ws.build_dir / slug).resolve(),
         stem=slug,
         formats=formats,

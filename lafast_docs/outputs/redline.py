@@ -3,9 +3,9 @@
 The newer version is rendered as usual, but every changed Randnummer shows its words as
 deletions and insertions. In DOCX they are real Word tracked changes (`w:ins`/`w:del`, written by
 pandoc from insertion/deletion spans), so a Word user can step through and accept them; in
-HTML and PDF they are `<del>`/`<ins>`. A changed paragraph loses its inline formatting in the
-redline (the words are compared as plain text); removed paragraphs appear struck through where
-they stood.
+HTML and PDF they are `<del>`/`<ins>`. Words are compared as plain text; bold, italic and the
+like come back from the version each word is taken from (links and footnotes of a changed
+paragraph are not shown). Removed paragraphs appear struck through where they stood.
 """
 
 from __future__ import annotations
@@ -26,21 +26,103 @@ from lafast_docs.workspace import Workspace
 AUTHOR = "lafast"
 
 
-def _span(kind: str, text: str, date: str) -> Node:
-    return {
-        "t": "Span",
-        "c": [["", [kind], [["author", AUTHOR], ["date", date]]], [{"t": "Str", "c": text}]],
-    }
+def _span(kind: str, content: list[Node], date: str) -> Node:
+    return {"t": "Span", "c": [["", [kind], [["author", AUTHOR], ["date", date]]], content]}
 
 
-def _diff_inlines(old: str, new: str, date: str) -> list[Node]:
+Styles = list[frozenset[str]]  # per character of a block's text: the emphases around it
+EMPHASES = ("Strong", "Emph", "Underline", "Strikeout", "Superscript", "Subscript", "SmallCaps")
+
+
+def _styled(text: str, styles: Styles | None) -> list[Node]:
+    """`text` as inlines, each run of equal emphasis wrapped in its Strong/Emph/… nodes."""
+    if not styles:
+        return [{"t": "Str", "c": text}]
     out: list[Node] = []
-    for op, text in word_diff(old, new):
-        if op == "=":
-            out.append({"t": "Str", "c": text})
-        else:
-            out.append(_span("deletion" if op == "-" else "insertion", text, date))
+    start = 0
+    for i in range(1, len(text) + 1):
+        if i == len(text) or styles[i] != styles[start]:
+            node: Node = {"t": "Str", "c": text[start:i]}
+            for emphasis in sorted(styles[start]):
+                node = {"t": emphasis, "c": [node]}
+            out.append(node)
+            start = i
     return out
+
+
+def _diff_inlines(
+    old: str,
+    new: str,
+    date: str,
+    old_styles: Styles | None = None,
+    new_styles: Styles | None = None,
+) -> list[Node]:
+    """Word-level changes as insertion/deletion spans; bold, italic … of each word kept from
+    the version the word comes from."""
+    out: list[Node] = []
+    i = j = 0  # positions in old and new
+    for op, text in word_diff(old, new):
+        n = len(text)
+        if op == "=":
+            out.extend(_styled(text, new_styles[j : j + n] if new_styles else None))
+            i, j = i + n, j + n
+        elif op == "-":
+            out.append(
+                _span(
+                    "deletion", _styled(text, old_styles[i : i + n] if old_styles else None), date
+                )
+            )
+            i += n
+        else:
+            out.append(
+                _span(
+                    "insertion", _styled(text, new_styles[j : j + n] if new_styles else None), date
+                )
+            )
+            j += n
+    return out
+
+
+def styles_of(div: Node | None, text: str) -> Styles | None:
+    """The emphases per character of a one-paragraph block whose plain text is `text`; None
+    when the block is anything else (then the redline shows its words plain)."""
+    content = div["c"][1] if div else []
+    if len(content) != 1 or content[0]["t"] not in ("Para", "Plain"):
+        return None
+    chars: list[tuple[str, frozenset[str]]] = []
+    if not _collect(content[0]["c"], frozenset(), chars):
+        return None
+    plain = "".join(c for c, _s in chars)
+    lead = len(plain) - len(plain.lstrip())
+    if plain.strip() != text:
+        return None
+    return [s for _c, s in chars[lead : lead + len(text)]]
+
+
+def _collect(
+    inlines: list[Node], styles: frozenset[str], out: list[tuple[str, frozenset[str]]]
+) -> bool:
+    """Characters and their emphases, as `textmodel.inlines_text` reads them; False for what
+    this does not follow (then no styles are used)."""
+    for el in inlines:
+        t, c = el["t"], el.get("c", [])
+        if t == "Str":
+            out.extend((ch, styles) for ch in c)
+        elif t in ("Space", "SoftBreak"):
+            out.append((" ", styles))
+        elif t in EMPHASES:
+            if not _collect(c, styles | {t}, out):
+                return False
+        elif t in ("Span", "Link"):
+            if t == "Span" and "secnum" in c[0][1]:
+                continue
+            if not _collect(c[1], styles, out):
+                return False
+        elif t == "Note":
+            continue
+        else:
+            return False
+    return True
 
 
 def _div_for(blocks: list[Node], rn: int) -> Node | None:
@@ -77,21 +159,23 @@ def redline_analysis(ws: Workspace, slug: str, rev_a: str, rev_b: str) -> tuple[
     date = (ws.store.commit_date(rev_b) if rev_b != WORKING else "") or "2000-01-01T00:00:00Z"
     aligned = align(old_model.blocks, analysis.model.blocks)
     ast = analysis.model.ast
-    removed_before: dict[int, list[str]] = {}  # rn in B (or 0 = end) -> removed texts
+    removed_before: dict[int, list[Node]] = {}  # rn in B (or 0 = end) -> removed paragraphs
     for i, (kind, o, n) in enumerate(aligned):
-        if kind == "geaendert" and n is not None and o is not None:
-            div = _div_for(ast["blocks"], n.rn)
-            if div:
-                _set_text(div, _diff_inlines(o.text, n.text, date))
-        elif kind == "neu" and n is not None:
-            div = _div_for(ast["blocks"], n.rn)
-            if div:
-                _set_text(div, [_span("insertion", n.text, date)])
+        div = _div_for(ast["blocks"], n.rn) if n is not None else None
+        if kind == "geaendert" and n is not None and o is not None and div:
+            old_styles = styles_of(_div_for(old_model.ast["blocks"], o.rn), o.text)
+            new_styles = styles_of(div, n.text)
+            _set_text(div, _diff_inlines(o.text, n.text, date, old_styles, new_styles))
+        elif kind == "neu" and n is not None and div:
+            _set_text(div, [_span("insertion", _styled(n.text, styles_of(div, n.text)), date)])
         elif kind == "entfallen" and o is not None:
             at = next((later.rn for _k, _o, later in aligned[i + 1 :] if later is not None), 0)
-            removed_before.setdefault(at, []).append(o.text)
-    for rn, texts in removed_before.items():
-        paras = [{"t": "Para", "c": [_span("deletion", t, date)]} for t in texts]
+            styles = styles_of(_div_for(old_model.ast["blocks"], o.rn), o.text)
+            removed_before.setdefault(at, []).append(
+                _span("deletion", _styled(o.text, styles), date)
+            )
+    for rn, spans in removed_before.items():
+        paras = [{"t": "Para", "c": [span]} for span in spans]
         _insert_before(ast["blocks"], rn, paras)
     return analysis, date
 

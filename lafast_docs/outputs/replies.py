@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.mail.message import NO_NAME, salutation
 from lafast_docs.consultation.rounds import Round, find_round
 from lafast_docs.consultation.submissions import Stored, list_submissions
 from lafast_docs.decisions import disposition
@@ -108,34 +109,6 @@ def collect(ws: Workspace, folder: Path, only: str | None = None) -> list[Reply]
     return replies
 
 
-NO_NAME = "Sehr geehrte Damen und Herren,"
-
-
-def salutation(contact: str) -> str:
-    """The greeting for a contact as written in the address book or the form.
-
-    „Frau Dr. Katrin Weber, Fachreferentin“ -> „Sehr geehrte Frau Dr. Weber,“; a name without
-    „Frau“/„Herr“ is greeted without guessing a gender („Guten Tag Katrin Weber,“); anything
-    that is not a person's name (a group such as „Sprecher*innenkreis“) gets the general form."""
-    name = " ".join(contact.split(",")[0].split())
-    if len(name) > 80 or any(not (ch.isalpha() or ch in " .-'") for ch in name):
-        return NO_NAME
-    words = name.split()
-    form = {"frau": "Sehr geehrte Frau", "herr": "Sehr geehrter Herr"}.get(
-        words[0].lower() if words else ""
-    )
-    rest = words[1:] if form else words
-    titles = [w for w in rest if w in ("Dr.", "Prof.")]
-    names = [w for w in rest if w not in titles]
-    if not names or not all(w[0].isupper() for w in names):
-        return NO_NAME
-    if form:
-        return f"{form} {' '.join([*titles, names[-1]])},"
-    if len(names) < 2:
-        return NO_NAME
-    return f"Guten Tag {' '.join([*titles, *names])},"
-
-
 def _summary(reply: Reply) -> str:
     counts = Counter(x.decision for x in reply.lines)
     return ", ".join(f"{label}: {n}" for label, n in counts.most_common())
@@ -210,14 +183,19 @@ def _docx_blocks(reply: Reply, intro: list[str], closing: list[str]) -> list[tab
     ]
 
 
-CSS = (
-    "\ntable.antwort { font-size: 8.5pt; table-layout: fixed; }\n"
-    "table.antwort th[scope=col]:nth-child(1) { width: 15%; }\n"
-    "table.antwort th[scope=col]:nth-child(2) { width: 6%; }\n"
-    "table.antwort th[scope=col]:nth-child(4) { width: 16%; }\n"
-    "table.antwort th[scope=row] { white-space: nowrap; }\n"
-    "table.antwort td { hyphens: manual; }\n"
-)
+def _css(reply: Reply) -> str:
+    """Fixed columns; the id and Rn. columns as wide as their longest entry (bold 8.5 pt:
+    ~0.22 cm a character, plus the cell padding), so "AWO-SZND-001" never runs into Rn."""
+    id_cm = 0.4 + 0.22 * max((len(x.id) for x in reply.lines), default=10)
+    rn_cm = 0.4 + 0.2 * max([3, *(len(x.rn) for x in reply.lines)])
+    return (
+        "\ntable.antwort { font-size: 8.5pt; table-layout: fixed; }\n"
+        f"table.antwort th[scope=col]:nth-child(1) {{ width: {id_cm:.2f}cm; }}\n"
+        f"table.antwort th[scope=col]:nth-child(2) {{ width: {rn_cm:.2f}cm; }}\n"
+        "table.antwort th[scope=col]:nth-child(4) { width: 16%; }\n"
+        "table.antwort th[scope=row] { white-space: nowrap; }\n"
+        "table.antwort td { hyphens: manual; }\n"
+    )
 
 
 @dataclass(frozen=True)
@@ -234,7 +212,9 @@ class Letter:
 
 def _pdf(x: Letter) -> bytes:
     body = _html_body(x.reply, x.intro, x.closing)
-    return pdf.page_bytes(x.ws, x.doc_type, tables.print_page(x.ws, x.doc_type, x.ctx, body, CSS))
+    return pdf.page_bytes(
+        x.ws, x.doc_type, tables.print_page(x.ws, x.doc_type, x.ctx, body, _css(x.reply))
+    )
 
 
 def _docx(x: Letter) -> bytes:

@@ -36,6 +36,7 @@ from lafast_docs.release.signing import office_certificate, sign_detached
 from lafast_docs.release.trust import fingerprint, load_cert_bytes, show_fingerprint
 from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE
 from lafast_docs.release.versions import VERSION_RE, next_versions, published_prefix
+from lafast_docs.render.brand import brand_css, logo
 from lafast_docs.render.context import german_date
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
@@ -274,6 +275,8 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
             groups.append({"type": t, "name": DOC_TYPE_PLURALS[t], "documents": documents})
     env = _env(ws)
     common = {
+        "brand_css": brand_css(ws, "site"),
+        "logo": logo(ws, "site", ws.config.org_name),
         "org_name": ws.config.org_name,
         "org_address": ws.config.org_address,
         "updated": now.isoformat(),

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from lafast_docs.render import brand
 from lafast_docs.text.drafts import STATE_NAMES, Draft
 from lafast_docs.workspace import Workspace
 
@@ -90,8 +91,32 @@ def document_context(ws: Workspace, draft: Draft, edition: Edition) -> dict[str,
         "org_address": cfg.org_address,
         "org_website": cfg.org_website,
         "funding_note": cfg.funding_note,
+        "logo": brand.logo(ws, draft.type, cfg.org_name),
         # set by a final render (render.final_context): sign-off block and identification
         "final": False,
         "signoffs": [],
         "freigabe": "",
     }
+
+
+def title_rows(ctx: dict[str, Any]) -> list[tuple[str, str]]:
+    """The title page's metadata, label and value (the commit id short: the full one is in the
+    document's properties and in the sign-off block)."""
+    rows = [("Stand", ctx["stand"]), ("Version", f"{ctx['version']} ({ctx['state_name']})")]
+    if ctx["geltungsbereich"]:
+        rows.append(("Geltungsbereich", ctx["geltungsbereich"]))
+    if ctx["adressat"]:
+        rows.append(("An", ctx["adressat"]))
+    if ctx["bezug_titel"]:
+        datum = f" vom {ctx['bezug_datum']}" if ctx["bezug_datum"] else ""
+        rows.append(("Bezug", ctx["bezug_titel"] + datum))
+    if ctx["frist"]:
+        rows.append(("Frist", ctx["frist"]))
+    if ctx["authors"]:
+        rows.append(("Verfasst von", ", ".join(ctx["authors"])))
+    if ctx["commit_short"]:
+        rows.append(("Fassung", ctx["commit_short"]))
+    if ctx.get("final"):
+        signed = "; ".join(f"{s['name']} ({s['role']}, {s['date']})" for s in ctx["signoffs"])
+        rows.append(("Freigegeben", signed))
+    return rows

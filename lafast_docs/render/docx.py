@@ -1,7 +1,10 @@
-"""DOCX by pandoc with the type's styled reference document.
+"""DOCX by pandoc with the type's styled reference document, finished by `docxpost`.
 
-Randnummern are runs in the character style `Randnummer`, section numbers in `Abschnittsnummer`,
-the lines under the title in `Titelangaben`, the funding note in `Foerderhinweis`. Title, authors,
+A document (and its redline) gets a title page with the metadata as a table, a filled table of
+contents, Randnummern in the margin, header and footer from the workspace's organisation and,
+in a final version, the sign-off block. Randnummern are runs in the character style `Randnummer`,
+section numbers in `Abschnittsnummer`, the lines under the title of a form in `Titelangaben`,
+its funding note in `Foerderhinweis`. Title, authors,
 keywords go into the core document properties; version, Stand, type and commit into custom
 properties (pandoc writes unknown metadata fields as custom properties).
 """
@@ -12,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.external import pandoc, resources
-from lafast_docs.render import markup
+from lafast_docs.render import docxfront, docxpost, markup
+from lafast_docs.render.context import title_rows
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import Analysis
 from lafast_docs.text.textmodel import Node, walk
@@ -48,7 +52,9 @@ def title_lines(ctx: dict[str, Any]) -> list[str]:
     return lines
 
 
-def docx_ast(analysis: Analysis, ctx: dict[str, Any]) -> Node:
+def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -> Node:
+    """The AST pandoc writes; `office`: the title page and footer come from `docxpost`
+    (no title lines, no funding note at the end), a final version ends with its sign-off."""
     ast = markup.prepared(analysis, marker=markup.docx_marker, images="data", inline_notes=False)
 
     def style_secnum(el: Node) -> None:
@@ -57,10 +63,69 @@ def docx_ast(analysis: Analysis, ctx: dict[str, Any]) -> Node:
 
     walk(ast["blocks"], style_secnum)
     ast["meta"] = metadata(ctx)
+    if office:
+        if docx_logo(ctx):  # pandoc embeds it; docxfront moves it onto the title page
+            ast["blocks"].insert(0, docx_logo(ctx))
+        if ctx.get("final"):
+            ast["blocks"].extend(signoff_blocks(ctx))
+        return ast
     ast["blocks"].insert(0, _styled_div("Titelangaben", title_lines(ctx)))
     if ctx["funding_note"]:
         ast["blocks"].append(_styled_div("Foerderhinweis", [ctx["funding_note"]]))
     return ast
+
+
+def docx_logo(ctx: dict[str, Any]) -> Node | None:
+    """The logo as an image paragraph, 1.6 cm high; SVG is left out (LibreOffice shows an SVG
+    in a DOCX as an empty box)."""
+    logo = ctx.get("logo")
+    if not logo or str(logo["path"]).lower().endswith(".svg"):
+        return None
+    attr = ["", [], [["height", "1.6cm"]]]
+    image = {"t": "Image", "c": [attr, [{"t": "Str", "c": logo["alt"]}], [logo["data"], ""]]}
+    return {"t": "Para", "c": [image]}
+
+
+def signoff_blocks(ctx: dict[str, Any]) -> list[Node]:
+    """The final version's sign-off: who approved it, and what exactly (as in the PDF)."""
+    rows = [[inlines(s["name"]), inlines(s["role"]), inlines(s["date"])] for s in ctx["signoffs"]]
+    heading = {
+        "t": "Header",
+        "c": [1, ["freigabe", ["unnumbered"], []], [{"t": "Str", "c": "Freigabe"}]],
+    }
+    closing = (
+        f"Version {ctx['version']}, Stand {ctx['stand']}, Fassung {ctx['commit']}. "
+        f"Prüfsumme der Freigabe: {ctx['freigabe']}"
+    )
+    return [
+        heading,
+        docx_table(
+            "Diese Fassung wurde freigegeben von:",
+            ["Name", "Rolle", "Datum"],
+            [0.4, 0.4, 0.2],
+            rows,
+        ),
+        {"t": "Para", "c": inlines(closing)},
+    ]
+
+
+def layout(ctx: dict[str, Any], *, title_page: bool, toc: bool) -> docxpost.Layout:
+    """Header and footer from the organisation; a title page and margin numbers for texts."""
+    page = docxfront.TitlePage(
+        org=ctx["org_name"],
+        kind=ctx["type_name"],
+        title=ctx["title"],
+        subtitle=ctx["subtitle"],
+        rows=tuple(title_rows(ctx)),
+        logo=docx_logo(ctx) is not None,
+    )
+    return docxpost.Layout(
+        header=ctx["org_short"] or ctx["org_name"],
+        footer_note=ctx["funding_note"],
+        title_page=page if title_page else None,
+        toc=toc and title_page,
+        margin_numbers=title_page,
+    )
 
 
 def metadata(ctx: dict[str, Any]) -> dict[str, Node]:
@@ -113,19 +178,59 @@ def docx_bytes(
     front: list[Node] | None = None,
     toc: bool = True,
 ) -> bytes:
-    """The DOCX; `front` blocks come before the title lines (e.g. a form's cover page),
+    """The DOCX; without `front` a title page, with `front` (e.g. a form's cover page) the title
+    lines after it and the Randnummern inline, as the DOCX reader of returned forms expects.
     `extra_meta` become further custom document properties."""
     reference = resources.find_template(ws, analysis.draft.type, "reference.docx")
-    ast = docx_ast(analysis, ctx)
+    office = front is None
+    ast = docx_ast(analysis, ctx, office=office)
     for key, value in (extra_meta or {}).items():
         ast["meta"][key] = {"t": "MetaString", "c": value}
     if front:
         ast["blocks"][:0] = front
-    return pandoc_docx(
+    data = pandoc_docx(
         ast, [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"]
     )
+    return docxpost.finish(data, layout(ctx, title_page=office, toc=toc))
 
 
 def pandoc_docx(ast: Node, args: list[str]) -> bytes:
     """pandoc's DOCX of `ast`; pandoc writes a binary format to stdout only with `-o -`."""
     return pandoc.ast_to("docx", ast, args, output=Path("-"))
+
+
+# -- tables in pandoc's AST (literal text only: much of it comes from outside the office) ----------
+_NO_ATTR: list[Any] = ["", [], []]
+
+
+def inlines(text: str) -> list[Node]:
+    """Literal text as pandoc inlines (line breaks kept; an en dash for empty text)."""
+    out: list[Node] = []
+    for i, part in enumerate(text.split("\n")):
+        if i:
+            out.append({"t": "LineBreak"})
+        out.append({"t": "Str", "c": part})
+    return out or [{"t": "Str", "c": "–"}]
+
+
+def _cell(content: list[Node]) -> list[Any]:
+    return [_NO_ATTR, {"t": "AlignDefault"}, 1, 1, [{"t": "Plain", "c": content}]]
+
+
+def docx_table(
+    caption: str, heads: list[str], widths: list[float], rows: list[list[list[Node]]]
+) -> Node:
+    """A pandoc Table: a header row that repeats on every page, then `rows` of inline lists."""
+    head_row = [_NO_ATTR, [_cell(inlines(h)) for h in heads]]
+    body = [[_NO_ATTR, [_cell(c) for c in r]] for r in rows]
+    return {
+        "t": "Table",
+        "c": [
+            _NO_ATTR,
+            [None, [{"t": "Plain", "c": inlines(caption)}]],
+            [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": w}] for w in widths],
+            [_NO_ATTR, [head_row]],
+            [[_NO_ATTR, 0, [], body]],
+            [_NO_ATTR, []],
+        ],
+    }

@@ -43,11 +43,13 @@ def toc_tree(headings: list[Heading], *, max_level: int = 2) -> list[dict[str, A
 
 
 def stylesheet(ws: Workspace, doc_type: str, name: str) -> Any:
-    """The layout stylesheet plus the type's theme, safe to inline in a <style> element."""
+    """The office's brand, the type's theme and the layout stylesheet, safe to inline in a
+    <style> element."""
     from markupsafe import Markup
 
     css = "\n".join(
-        resources.find_template(ws, doc_type, n).read_text("utf-8") for n in ("theme.css", name)
+        resources.find_template(ws, doc_type, n).read_text("utf-8")
+        for n in ("brand.css", "theme.css", name)
     )
     return Markup(css.replace("</", "<\\/"))
 

@@ -7,6 +7,7 @@ marker it can show: a margin number for print, a link for the web page, a styled
 from __future__ import annotations
 
 import base64
+import math
 import pickle
 from collections.abc import Callable
 from pathlib import Path
@@ -74,8 +75,9 @@ def _prepend(blocks: list[Node], inlines: list[Node]) -> None:
     elif first is not None and first["t"] in ("BlockQuote", "Div"):
         inner = first["c"] if first["t"] == "BlockQuote" else first["c"][1]
         _prepend(inner, inlines)
-    else:  # table, code, figure: the number stands in its own paragraph before it
-        blocks.insert(0, {"t": "Para", "c": inlines})
+    else:  # table, code, figure: the number stands in its own paragraph before it, kept with
+        # it on one page (print.css: .rn-solo)
+        blocks.insert(0, {"t": "Div", "c": [["", ["rn-solo"], []], [{"t": "Para", "c": inlines}]]})
 
 
 def unwrap_rn_blocks(blocks: list[Node]) -> list[Node]:
@@ -137,7 +139,7 @@ def data_uri(path: Path) -> str:
     return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
-def fast_copy(ast: Node) -> Any:
+def fast_copy(ast: Any) -> Any:
     """Deep copy of a JSON tree; several times faster than copy.deepcopy on a large AST."""
     return pickle.loads(pickle.dumps(ast, protocol=pickle.HIGHEST_PROTOCOL))
 
@@ -146,6 +148,7 @@ def prepared(
     analysis: Analysis, *, marker: Marker, images: str, inline_notes: bool, unwrap: bool = False
 ) -> Node:
     ast: dict[str, Any] = fast_copy(analysis.model.ast)
+    size_columns(ast["blocks"])
     add_markers(ast["blocks"], marker)
     if unwrap:
         ast["blocks"] = unwrap_rn_blocks(ast["blocks"])
@@ -153,3 +156,70 @@ def prepared(
         notes_inline(ast["blocks"])
     images_as(ast["blocks"], analysis, images)
     return ast
+
+
+# -- table columns by content --------------------------------------------------------------------
+TABLE_CHARS = 88  # characters of 9 pt table text in a 15.5 cm text column
+CELL_CHARS = 2  # what the cell padding takes, in characters
+
+
+def size_columns(blocks: list[Node]) -> None:
+    """Relative column widths from the cells' text, replacing what the author's dashes implied:
+    every column at least as wide as its longest word, the rest shared by how much text it
+    holds (so a text column is not squeezed into hyphen fragments beside a number column)."""
+
+    def visit(el: Node) -> None:
+        if el["t"] == "Table":
+            _size_table(el)
+
+    walk(blocks, visit)
+
+
+def _size_table(table: Node) -> None:
+    _attr, _caption, colspecs, head, bodies, foot = table["c"]
+    n = len(colspecs)
+    least, natural = [CELL_CHARS + 3] * n, [CELL_CHARS + 3] * n
+    rows = list(head[1]) + [r for b in bodies for r in (*b[2], *b[3])] + list(foot[1])
+    for row in rows:
+        col = 0
+        for cell in row[1]:
+            span = cell[3]
+            if span == 1 and col < n:
+                text = " ".join(_plain(b) for b in cell[4])
+                longest = max((len(w) for w in text.split()), default=1)
+                bold = 1.12 if row in head[1] else 1.0  # header cells are set in bold
+                least[col] = max(least[col], CELL_CHARS + math.ceil(longest * bold))
+                natural[col] = max(natural[col], CELL_CHARS + len(text))
+            col += span
+    widths = share_widths(least, natural, TABLE_CHARS)
+    total = sum(widths)
+    for spec, w in zip(colspecs, widths, strict=True):
+        spec[1] = {"t": "ColWidth", "c": round(w / total, 4)}
+
+
+def share_widths(least: list[int], natural: list[int], width: int) -> list[int]:
+    """CSS's automatic table layout in short: natural widths if they fit (stretched to the full
+    width), else each column its least width plus a share of the rest by what it wants more."""
+    if sum(natural) <= width:
+        return [round(x * width / sum(natural)) for x in natural]
+    if sum(least) >= width:  # not even the longest words fit: share by them
+        return [round(m * width / sum(least)) for m in least]
+    rest = width - sum(least)
+    wants = [x - m for x, m in zip(natural, least, strict=True)]
+    return [m + round(rest * w / sum(wants)) for m, w in zip(least, wants, strict=True)]
+
+
+def _plain(node: Any) -> str:
+    """The text of an AST node (Str, Space, Code …), without markup."""
+    if isinstance(node, list):
+        return "".join(_plain(x) for x in node)
+    if not isinstance(node, dict):
+        return ""
+    t = node.get("t")
+    if t == "Str":
+        return str(node["c"])
+    if t in ("Space", "SoftBreak", "LineBreak"):
+        return " "
+    if t == "Code":
+        return str(node["c"][1])
+    return _plain(node.get("c"))

@@ -13,7 +13,10 @@ A new output format is one writer and one line in its product's map.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -23,6 +26,10 @@ from lafast_docs.render import cache
 from lafast_docs.storage.files import atomic_write
 
 M = TypeVar("M")
+T = TypeVar("T")
+R = TypeVar("R")
+# Writes (the journal, the cache manifest) one at a time when products are made in parallel.
+_WRITING = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -102,9 +109,39 @@ def produce(
     if todo:
         made = model()
         for fmt in todo:
-            atomic_write(targets[fmt], product.writers[fmt](made))
-            if finish is not None:
-                finish(fmt, targets[fmt])
-            if fmt in keys:
-                cache.record(out, targets[fmt], keys[fmt])
+            data = product.writers[fmt](made)
+            with _WRITING:
+                atomic_write(targets[fmt], data)
+                if finish is not None:
+                    finish(fmt, targets[fmt])
+                if fmt in keys:
+                    cache.record(out, targets[fmt], keys[fmt])
     return [Output(f, targets[f], f not in todo) for f in formats]
+
+
+def cores() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def each_in_parallel(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
+    """`(item, fn(item))` in the order of `items`, computed on all cores (e.g. several documents
+    for `render --all`). Threads suffice: WeasyPrint runs in a forked child and pandoc is a
+    process, so the heavy work of two items runs at the same time; writes go one at a time
+    (`produce`). The first failure is raised when its turn comes; items not started by then
+    are not started."""
+    items = list(items)
+    workers = min(len(items), cores())
+    if workers <= 1:
+        yield from ((item, fn(item)) for item in items)
+        return
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lafast-render")
+    try:
+        futures = [pool.submit(fn, item) for item in items]
+        for item, future in zip(items, futures, strict=True):
+            yield item, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

@@ -8,13 +8,12 @@ Markdown or HTML, because much of it comes from outside the office.
 from __future__ import annotations
 
 import html as html_lib
-import io
-import re
-import zipfile
 from typing import Any
 
 from lafast_docs.external import pandoc, resources
-from lafast_docs.render.docx import metadata, pandoc_docx
+from lafast_docs.render import docxpost
+from lafast_docs.render.docx import docx_table as docx_table
+from lafast_docs.render.docx import inlines, metadata, pandoc_docx
 from lafast_docs.render.html import stylesheet
 from lafast_docs.workspace import Workspace
 
@@ -44,45 +43,12 @@ def html_table(
     return "".join(out)
 
 
-def inlines(text: str) -> list[Node]:
-    """Literal text as pandoc inlines (line breaks kept; an en dash for empty text)."""
-    out: list[Node] = []
-    for i, part in enumerate(text.split("\n")):
-        if i:
-            out.append({"t": "LineBreak"})
-        out.append({"t": "Str", "c": part})
-    return out or [{"t": "Str", "c": "–"}]
-
-
 def para(text: str) -> Node:
     return {"t": "Para", "c": inlines(text)}
 
 
 def heading(level: int, text: str) -> Node:
     return {"t": "Header", "c": [level, _NO_ATTR, inlines(text)]}
-
-
-def _cell(content: list[Node]) -> list[Any]:
-    return [_NO_ATTR, {"t": "AlignDefault"}, 1, 1, [{"t": "Plain", "c": content}]]
-
-
-def docx_table(
-    caption: str, heads: list[str], widths: list[float], rows: list[list[list[Node]]]
-) -> Node:
-    """A pandoc Table: a header row that repeats on every page, then `rows` of inline lists."""
-    head_row = [_NO_ATTR, [_cell(inlines(h)) for h in heads]]
-    body = [[_NO_ATTR, [_cell(c) for c in r]] for r in rows]
-    return {
-        "t": "Table",
-        "c": [
-            _NO_ATTR,
-            [None, [{"t": "Plain", "c": inlines(caption)}]],
-            [[{"t": "AlignLeft"}, {"t": "ColWidth", "c": w}] for w in widths],
-            [_NO_ATTR, [head_row]],
-            [[_NO_ATTR, 0, [], body]],
-            [_NO_ATTR, []],
-        ],
-    }
 
 
 def docx_bytes(
@@ -93,30 +59,19 @@ def docx_bytes(
     *,
     landscape: bool = False,
 ) -> bytes:
-    """Blocks -> DOCX with the type's reference document and the title metadata of `ctx`."""
+    """Blocks -> DOCX with the type's reference document and the title metadata of `ctx`;
+    header and footer from the organisation, columns sized by content, A4 quer on request."""
     ast = {"pandoc-api-version": pandoc.api_version(), "meta": metadata(ctx), "blocks": blocks}
     reference = resources.find_template(ws, doc_type, "reference.docx")
     data = pandoc_docx(ast, [f"--reference-doc={reference}"])
-    return _landscape(data) if landscape else data
-
-
-def _landscape(docx: bytes) -> bytes:
-    """Turn the DOCX's page to landscape (A4 quer): swap the page size, set the orientation."""
-    with zipfile.ZipFile(io.BytesIO(docx)) as z:
-        items = [(i, z.read(i)) for i in z.infolist()]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for info, data in items:
-            if info.filename == "word/document.xml":
-                xml = data.decode("utf-8")
-                xml = re.sub(
-                    r"<w:pgSz [^>]*/>",
-                    '<w:pgSz w:w="16838" w:h="11906" w:orient="landscape"/>',
-                    xml,
-                )
-                data = xml.encode("utf-8")
-            z.writestr(info, data)
-    return buf.getvalue()
+    return docxpost.finish(
+        data,
+        docxpost.Layout(
+            header=ctx["org_short"] or ctx["org_name"],
+            footer_note=ctx["funding_note"],
+            landscape=landscape,
+        ),
+    )
 
 
 def print_page(

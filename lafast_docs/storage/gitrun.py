@@ -12,6 +12,7 @@ import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from lafast_docs.errors import GitError
 
@@ -34,22 +35,33 @@ class GitRunner:
         self.root = root
 
     def _git(self, *args: str) -> str:
+        proc = self._local(list(args), text=True)
+        if proc.returncode != 0:
+            raise GitError(f"git {' '.join(args[:2])} ist fehlgeschlagen: {proc.stderr.strip()}")
+        return proc.stdout
+
+    def _git_bytes(self, args: list[str], data: bytes) -> bytes:
+        """git with `data` on stdin, stdout as bytes (e.g. `cat-file --batch`)."""
+        proc = self._local(args, input=data)
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace").strip()
+            raise GitError(f"git {' '.join(args[:2])} ist fehlgeschlagen: {err}")
+        return proc.stdout
+
+    def _local(self, args: list[str], **kw: Any) -> subprocess.CompletedProcess[Any]:
         try:
-            proc = subprocess.run(
+            return subprocess.run(
                 ["git", "-C", str(self.root), *args],
                 capture_output=True,
-                text=True,
                 timeout=GIT_TIMEOUT,
                 check=False,
+                **kw,
             )
         except FileNotFoundError as exc:
             raise GitError(
                 "Das Programm git ist nicht installiert.",
                 hint="Installieren Sie git (z. B. „apt-get install git“).",
             ) from exc
-        if proc.returncode != 0:
-            raise GitError(f"git {' '.join(args[:2])} ist fehlgeschlagen: {proc.stderr.strip()}")
-        return proc.stdout
 
     def _git_write(self, *args: str) -> None:
         try:

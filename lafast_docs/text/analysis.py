@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,15 @@ class Analysis:
     images: dict[str, Path] = field(default_factory=dict)  # src as written -> checked file
 
 
-def analyse(draft: Draft, *, timeout: float = pandoc.DEFAULT_TIMEOUT) -> Analysis:
-    """Parse, check and annotate `draft`; raises UnsafeContent listing every problem."""
+def analyse(
+    draft: Draft,
+    *,
+    timeout: float = pandoc.DEFAULT_TIMEOUT,
+    parse: Callable[[str], dict[str, Any]] | None = None,
+) -> Analysis:
+    """Parse, check and annotate `draft`; raises UnsafeContent listing every problem.
+
+    `parse` reads the Markdown instead of one pandoc run (the preview's chunk cache)."""
     limits.check_source(draft.body, draft.path, first_line=draft.body_line)
     path_keys = sorted(str(k) for k in draft.meta if str(k).lower() in PATH_KEYS)
     if path_keys:
@@ -57,7 +65,8 @@ def analyse(draft: Draft, *, timeout: float = pandoc.DEFAULT_TIMEOUT) -> Analysi
             path=draft.path,
             hint="Entfernen Sie diese Zeilen. Literaturangaben schreiben Sie als Fußnoten.",
         )
-    ast = pandoc.markdown_to_ast(textmodel.protect_gender_star(draft.body), timeout=timeout)
+    text = textmodel.protect_gender_star(draft.body)
+    ast = parse(text) if parse else pandoc.markdown_to_ast(text, timeout=timeout)
     checker = _Checker(draft)
     textmodel.walk(ast["blocks"], checker.visit)
     if checker.problems:

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import hashlib
+import json
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from lafast_docs import __version__
+from lafast_docs.errors import RevisionNotFound
 from lafast_docs.external import pandoc
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text import textmodel
@@ -24,6 +31,84 @@ def model_of(draft: Draft) -> textmodel.Annotated:
     """The numbered blocks of a draft, without the render checks (old versions may lack files)."""
     ast = pandoc.markdown_to_ast(textmodel.protect_gender_star(draft.body))
     return textmodel.annotate(ast)
+
+
+# -- the blocks of many versions, cached per content hash -----------------------------------
+# `blame` follows a paragraph through up to 200 versions; reading each with pandoc costs ~0.1 s.
+# The blocks of a version depend only on its body (and the tools reading it), so they are kept
+# in `.git/lafast/bloecke/<hash>.json` (never committed); versions not seen before are read on
+# both cores.
+_BATCH = 40  # versions read before their blocks are stored (a killed blame keeps its work)
+
+
+def blocks_at(ws: Workspace, slug: str, shas: list[str]) -> list[list[textmodel.Block]]:
+    """The numbered blocks of the draft at each commit of `shas` (as `model_of` gives them)."""
+    path = draft_path(ws, slug)
+    texts = ws.store.texts_at(shas, path)
+    for sha, text in zip(shas, texts, strict=True):
+        if text is None:
+            raise RevisionNotFound(f"{path.name} gab es in Version {sha[:10]} noch nicht.")
+    return _blocks_of_texts(ws, slug, [t or "" for t in texts])
+
+
+def working_blocks(ws: Workspace, slug: str) -> list[textmodel.Block]:
+    """The numbered blocks of the draft as it is on disk (cached like `blocks_at`)."""
+    draft = load_draft(ws, slug)  # the usual checks and German errors
+    return _blocks_of_texts(ws, slug, [draft.path.read_text("utf-8")])[0]
+
+
+def _blocks_of_texts(ws: Workspace, slug: str, texts: list[str]) -> list[list[textmodel.Block]]:
+    path = draft_path(ws, slug)
+    keys = [_blocks_key(text) for text in texts]  # the file's text decides its blocks
+    folder = ws.store.git_dir() / "lafast" / "bloecke"
+    found = {k: b for k in set(keys) if (b := _cached_blocks(folder / f"{k}.json")) is not None}
+    by_key = dict(zip(keys, texts, strict=True))
+    missing = list(dict.fromkeys(k for k in keys if k not in found))
+    for start in range(0, len(missing), _BATCH):
+        batch = missing[start : start + _BATCH]
+        bodies = [_body(by_key[k], path, slug) for k in batch]
+        for key, blocks in zip(batch, _read_many(bodies), strict=True):
+            found[key] = blocks
+            _store_blocks(folder / f"{key}.json", blocks)
+    return [found[k] for k in keys]
+
+
+def _body(text: str, path: Path, slug: str) -> str:
+    return textmodel.protect_gender_star(parse_draft(text, path=path, slug=slug).body)
+
+
+def _blocks_key(text: str) -> str:
+    tools = f"{__version__}\0{pandoc.get_pandoc().version_text}\0{pandoc.MARKDOWN}\0"
+    return hashlib.sha256((tools + text).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _cached_blocks(path: Path) -> list[textmodel.Block] | None:
+    try:
+        rows = json.loads(path.read_text("utf-8"))
+        return [textmodel.Block(*row) for row in rows]
+    except (OSError, ValueError, TypeError):
+        return None  # absent or damaged: read again
+
+
+def _store_blocks(path: Path, blocks: list[textmodel.Block]) -> None:
+    """A cache file: temp file + rename (outside the journal: losing it costs a re-read)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    rows = [dataclasses.astuple(b) for b in blocks]
+    tmp.write_text(json.dumps(rows, ensure_ascii=False), "utf-8")
+    os.replace(tmp, path)
+
+
+def _read_many(bodies: list[str]) -> list[list[textmodel.Block]]:
+    """Each body's blocks; pandoc runs on both cores (its time grows with the text, so reading
+    versions together in one run would save nothing)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def read(body: str) -> list[textmodel.Block]:
+        return textmodel.annotate(pandoc.markdown_to_ast(body)).blocks
+
+    with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
+        return list(pool.map(read, bodies))
 
 
 def draft_at(ws: Workspace, slug: str, rev: str) -> Draft:

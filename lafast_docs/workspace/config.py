@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from lafast_docs.errors import ConfigError, Problem
 from lafast_docs.storage import yamlio
+from lafast_docs.workspace.mailconfig import MailSettings, validate_mail
 from lafast_docs.workspace.slugs import SLUG_RE
 
 CONFIG_NAME = "lafast.yaml"
@@ -34,6 +35,7 @@ TOP_KEYS = (
     "address_book",
     "remote",
     "signing",
+    "mail",
 )
 GIT_SIGNING = ("ssh", "openpgp", "none")
 
@@ -78,6 +80,7 @@ class Config:
     orgs: list[Org] = field(default_factory=list)
     remote: str = ""
     signing: SigningPolicy = field(default_factory=SigningPolicy)
+    mail: MailSettings = field(default_factory=MailSettings)
 
     def person(self, person_id: str) -> Person | None:
         return next((p for p in self.people if p.id == person_id), None)
@@ -273,6 +276,7 @@ def _validate(cfg: Config, data: Any, problems: list[Problem]) -> None:
                 )
     cfg.remote = _text(data.get("remote"))
     _validate_signing(cfg, data, bad)
+    cfg.mail = validate_mail(data.get("mail"), lambda v: bool(EMAIL_RE.match(v)), bad)
 
 
 def _validate_signing(cfg: Config, data: Any, bad: Any) -> None:

@@ -19,6 +19,8 @@ import pytest
 from lafast_docs.consultation.intake import safety
 from lafast_docs.consultation.intake.eml import MAX_ATTACHMENTS
 from lafast_docs.consultation.intake.importer import import_files
+from lafast_docs.consultation.intake.mailboxes import MAX_MESSAGES
+from lafast_docs.consultation.intake.msg import OLE_MAGIC
 from lafast_docs.consultation.intake.registry import READERS
 from lafast_docs.consultation.intake.table import MAX_CELL, MAX_ROWS
 from lafast_docs.consultation.model import Reader
@@ -26,7 +28,7 @@ from lafast_docs.consultation.rounds import open_round
 from lafast_docs.consultation.submissions import list_submissions
 
 from ..conftest import SAMPLE_SN, copy_samples, git
-from ..intake_files import eml_with, fill_xlsx_form, fill_yaml_form, rezip
+from ..intake_files import eml_with, fill_xlsx_form, fill_yaml_form, msg_with, rezip
 
 DEADLINE = dt.date(2026, 12, 15)
 
@@ -243,6 +245,55 @@ EML_CASES: dict[str, Case] = {
     "anhang-zip-bombe": (lambda ws: eml_with({"antwort.docx": CASES["zip-bombe"][0](ws)}), "Zip"),
 }
 
+
+def mbox_of(*mails: bytes) -> bytes:
+    return b"".join(
+        b"From absender@example.org Tue Dec  1 10:00:00 2026\n" + m + b"\n" for m in mails
+    )
+
+
+MSG_CASES: dict[str, Case] = {
+    "kaputt": (lambda ws: OLE_MAGIC + b"\0" * 4000, "lässt sich nicht lesen"),
+    "kein-lesbarer-anhang": (
+        lambda ws: msg_with({"rueckmeldung.pdf": b"%PDF-1.7", "makro.docm": b"PK"}),
+        "keinen Anhang, den lafast lesen kann",
+    ),
+    "zu-viele-anhaenge": (
+        lambda ws: msg_with({f"a{i}.yaml": b"x" for i in range(MAX_ATTACHMENTS + 1)}),
+        f"mehr als {MAX_ATTACHMENTS} Anhänge",
+    ),
+    "feindlicher-anhang": (
+        lambda ws: msg_with({"antwort.yaml": yaml_answer(ws, YAML_CASES["alias"][0])}),
+        "Verweise",
+    ),
+    "zu-tief-verschachtelt": (  # a mail in a mail is opened; a mail in that one is not
+        lambda ws: msg_with(
+            {"wg1.msg": msg_with({"wg2.msg": msg_with({"antwort.yaml": yaml_answer(ws, "")})})}
+        ),
+        "keinen Anhang, den lafast lesen kann",
+    ),
+    "termin-statt-mail": (
+        lambda ws: msg_with({"a.yaml": b"x"}, message_class="IPM.Appointment"),
+        "keine E-Mail",
+    ),
+}
+
+MBOX_CASES: dict[str, Case] = {
+    "zu-gross": (  # the mailbox may be large; each mail in it keeps the per-file limit
+        lambda ws: mbox_of(b"From: a@example.org\nSubject: gross\n\n" + b"x" * safety.MAX_FILE),
+        "zu groß",
+    ),
+    "keine-mail": (lambda ws: b"Hallo, das ist kein Postfach.\n", "keine E-Mail"),
+    "zu-viele-mails": (
+        lambda ws: mbox_of(*[b"From: a@example.org\n\nx\n"] * (MAX_MESSAGES + 1)),
+        f"mehr als {MAX_MESSAGES} E-Mails",
+    ),
+    "feindlicher-anhang": (
+        lambda ws: mbox_of(eml_with({"antwort.yaml": yaml_answer(ws, YAML_CASES["alias"][0])})),
+        "Verweise",
+    ),
+}
+
 # every reader's own samples: case -> (make the file's bytes from the workspace, German reason)
 HOSTILE: dict[str, dict[str, Case]] = {
     "docx": CASES,
@@ -253,6 +304,8 @@ HOSTILE: dict[str, dict[str, Case]] = {
         for case, (entries, reason) in YAML_CASES.items()
     },
     "eml": EML_CASES,
+    "msg": MSG_CASES,
+    "mbox": MBOX_CASES,
 }
 
 

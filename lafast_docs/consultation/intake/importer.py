@@ -10,101 +10,29 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.anchor import anchor
-from lafast_docs.consultation.intake import registry, safety, sender
+from lafast_docs.consultation.intake import eml, registry, safety, sender
+from lafast_docs.consultation.intake.quarantine import ImportResult, quarantine, safe_label
+from lafast_docs.consultation.intake.runindex import RunIndex, target_round
 from lafast_docs.consultation.model import (
     CONSENTS,
     SUBMISSION_FORMAT,
     Envelope,
+    RawComment,
     RawSubmission,
     Reader,
     Round,
-    doc_code,
-    org_code,
 )
-from lafast_docs.consultation.rounds import find_round, list_rounds
-from lafast_docs.consultation.submissions import Stored, iter_comments, list_submissions
-from lafast_docs.errors import LafastError, NeedsDocument, NeedsSubmitter, OrgUnknown, Rejected
+from lafast_docs.consultation.submissions import Stored
+from lafast_docs.errors import LafastError, NeedsSubmitter, OrgUnknown, Rejected
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
-from lafast_docs.text.history import draft_at, model_of
 from lafast_docs.text.invisible import strip_invisible, visible
 from lafast_docs.workspace import Workspace
-
-
-@dataclass
-class ImportResult:
-    name: str
-    status: str  # "importiert", "bereits importiert", "abgelehnt", "fehler"
-    message: str = ""
-    path: Path | None = None
-    ids: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("importiert", "bereits importiert")
-
-
-class _Index:
-    """What one import run reads once: rounds, stored submissions, used ids, consulted texts.
-
-    Importing many files would otherwise re-read every earlier submission and re-parse the
-    consulted version for each file (quadratic work)."""
-
-    def __init__(self, ws: Workspace) -> None:
-        self.ws = ws
-        self.rounds: dict[str, list[Round]] = {}
-        self.subs: dict[Path, list[Any]] = {}
-        self.counters: dict[str, int] = {}
-        self.scanned: set[str] = set()
-        self.codes: dict[str, dict[str, set[str]]] = {}  # slug -> org code -> organisations
-        self.blocks: dict[tuple[str, str], list[Any]] = {}
-
-    def rounds_of(self, slug: str) -> list[Round]:
-        if slug not in self.rounds:
-            self.rounds[slug] = list_rounds(self.ws, slug)
-        return self.rounds[slug]
-
-    def submissions(self, folder: Path) -> list[Any]:
-        if folder not in self.subs:
-            self.subs[folder] = list_submissions(folder)
-        return self.subs[folder]
-
-    def _scan(self, slug: str) -> None:
-        """One pass over all stored comments of the document: numbers and codes in use."""
-        if slug in self.scanned:
-            return
-        self.scanned.add(slug)
-        codes = self.codes.setdefault(slug, {})
-        for sub, c in iter_comments(self.ws, slug):
-            prefix, _, number = c["id"].rpartition("-")
-            self.counters[prefix] = max(self.counters.get(prefix, 0), int(number))
-            codes.setdefault(prefix.split("-")[0], set()).add(sub.org)
-
-    def next_number(self, slug: str, code: str) -> int:
-        """The highest number used so far for `code` (e.g. AWO-MF) in the document."""
-        self._scan(slug)
-        return self.counters.get(code, 0)
-
-    def code(self, slug: str, org_id: str) -> str:
-        """The id prefix of `org_id` in the document, e.g. AWO-MF (kept once used)."""
-        self._scan(slug)
-        used = self.codes[slug]
-        mine = org_code(org_id, [o.id for o in self.ws.config.orgs], used)
-        used.setdefault(mine, set()).add(org_id)
-        return f"{mine}-{doc_code(slug)}"
-
-    def consulted_blocks(self, slug: str, commit: str) -> list[Any]:
-        if (slug, commit) not in self.blocks:
-            self.blocks[slug, commit] = model_of(draft_at(self.ws, slug, commit)).blocks
-        return self.blocks[slug, commit]
 
 
 def import_files(
@@ -116,13 +44,15 @@ def import_files(
     document: str | None = None,
     progress: Callable[[Path], None] | None = None,
     late: bool = False,
+    mail_text: bool = False,
 ) -> list[ImportResult]:
     """Import every file; `progress` is called after each one (for a progress bar).
 
     A reply to a round that is already closed is refused as „verspätet“ unless `late` says
-    that it is to be taken in all the same; then it is stored marked late."""
+    that it is to be taken in all the same; then it is stored marked late. With `mail_text`,
+    the text a mail's writer typed becomes one general comment of its own."""
     results = []
-    index = _Index(ws)
+    index = RunIndex(ws)
     for path in paths:
         results.extend(
             import_path(
@@ -133,6 +63,7 @@ def import_files(
                 document=document,
                 index=index,
                 late=late,
+                mail_text=mail_text,
             )
         )
         if progress is not None:
@@ -143,10 +74,23 @@ def import_files(
 def import_path(ws: Workspace, path: Path, **opts: Any) -> list[ImportResult]:
     name = path.name
     try:
+        box = registry.mailbox(path)
+        if box is not None:  # each mail on its own
+            return _import_mailbox(ws, path, box, **opts)
+        if path.is_dir():
+            return [
+                ImportResult(
+                    name,
+                    "fehler",
+                    "Ein Ordner lässt sich nur als Maildir-Postfach einlesen (mit den "
+                    "Unterordnern cur und new).",
+                    notes=["Sonst die Dateien darin angeben, z. B. ORDNER/*.docx"],
+                )
+            ]
         size = path.stat().st_size
         if size > safety.MAX_FILE:  # refused before reading; only the note is kept
             return [
-                _quarantine(
+                quarantine(
                     ws,
                     b"",
                     name,
@@ -164,6 +108,21 @@ def import_path(ws: Workspace, path: Path, **opts: Any) -> list[ImportResult]:
     return import_bytes(ws, data, name, **opts)
 
 
+def _import_mailbox(
+    ws: Workspace, path: Path, messages: Iterator[tuple[str, bytes]], **opts: Any
+) -> list[ImportResult]:
+    results: list[ImportResult] = []
+    try:
+        for n, (name, data) in enumerate(messages, 1):
+            for r in import_bytes(ws, data, name, **opts):  # named by mail, then file
+                where = f"{path.name}, E-Mail {n}"
+                r.name = where if r.name == name else f"{where}: {r.name}"
+                results.append(r)
+    except Rejected as exc:  # the mailbox as a whole (too many mails, none, unreadable)
+        results.append(quarantine(ws, b"", path.name, exc, **opts))
+    return results
+
+
 def import_bytes(
     ws: Workspace,
     data: bytes,
@@ -174,28 +133,40 @@ def import_bytes(
     document: str | None = None,
     via: str = "",
     contact: dict[str, str] | None = None,
-    index: _Index | None = None,
+    index: RunIndex | None = None,
     late: bool = False,
+    invited: str = "",
+    mail_id: str = "",
+    depth: int = 0,
+    mail_text: bool = False,
 ) -> list[ImportResult]:
-    index = index or _Index(ws)
+    """`invited`: the organisation whose invitation a mail answers (if the file does not say);
+    `mail_id`: the Message-ID of the mail the file came in; `depth`: 1 inside a mail."""
+    index = index or RunIndex(ws)
     try:
         safety.check_size(data)
         reader = registry.reader(registry.detect(data, name))
+        if reader.split is not None:
+            raise Rejected("Ein Postfach (mbox) in einer E-Mail wird nicht geöffnet.")
         if reader.unpack is not None:
             return _import_envelope(
                 ws,
                 data,
+                name,
                 reader,
-                registry.unpack(reader.name, data),
+                registry.unpack(reader.name, data, nested=depth == 0),
                 from_org=from_org,
                 round_id=round_id,
                 document=document,
                 index=index,
                 late=late,
+                outer=(contact, via, invited, mail_id) if depth else None,
+                depth=depth,
+                mail_text=mail_text and depth == 0,
             )
         raw = registry.read(reader.name, data)
     except Rejected as exc:
-        return [_quarantine(ws, data, name, exc, round_id=round_id, document=document)]
+        return [quarantine(ws, data, name, exc, round_id=round_id, document=document)]
     except LafastError as exc:  # e.g. a reader's time limit: this file fails, not the batch
         return [ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""])]
     try:
@@ -212,6 +183,8 @@ def import_bytes(
                 contact=contact or {},
                 index=index,
                 late=late,
+                invited=invited,
+                mail_id=mail_id,
             )
         ]
     except LafastError as exc:  # e.g. NeedsSubmitter: the sender must be named
@@ -219,50 +192,91 @@ def import_bytes(
 
 
 def _import_envelope(
-    ws: Workspace, data: bytes, reader: Reader, envelope: Envelope, **opts: Any
+    ws: Workspace,
+    data: bytes,
+    name: str,
+    reader: Reader,
+    envelope: Envelope,
+    *,
+    index: RunIndex,
+    outer: tuple[dict[str, str] | None, str, str, str] | None = None,
+    depth: int = 0,
+    mail_text: bool = False,
+    **opts: Any,
 ) -> list[ImportResult]:
     """Each file in a container (an e-mail) is imported on its own; the container itself is
-    kept, byte for byte, beside the first submission it brought."""
+    kept, byte for byte, beside the first submission it brought. A mail is imported once (by
+    Message-ID); a reply to an invitation says which round and organisation it answers. A
+    forwarded mail inside (`outer` set) counts as the outer mail's: its sender is checked."""
+    if outer is None and index.imported(envelope.message_id):
+        return [
+            ImportResult(
+                name,
+                "bereits importiert",
+                f"diese E-Mail ({safe_label(envelope.message_id)}) ist schon eingelesen; "
+                "nichts geändert",
+            )
+        ]
+    contact, via, invited, mail_id = outer or (envelope.contact, envelope.via, "", "")
+    notes: list[str] = []
+    match = index.invitation(envelope.refs) if outer is None else None
+    if match is not None:
+        rnd, invited = match
+        if opts.get("round_id") is None and opts.get("document") is None:
+            opts.update(round_id=rnd.id, document=rnd.slug)
+        notes.append(f"Antwort auf die Einladung an {invited} ({rnd.slug}, {rnd.id})")
+    said = mail_text and bool(envelope.body)
+    if not envelope.attachments and not said:
+        raise eml.no_attachment(registry.attachable())
     results: list[ImportResult] = []
+    if said:  # the mail's own text, stored like a file with one general comment
+        try:
+            results.append(
+                _store(
+                    ws,
+                    RawSubmission(reader.name, [RawComment(envelope.body, "grundsaetzlich")]),
+                    data,
+                    name,
+                    via=via,
+                    contact=contact or {},
+                    index=index,
+                    invited=invited,
+                    mail_id=envelope.message_id,
+                    **{k: opts.get(k) for k in ("from_org", "round_id", "document")},
+                    late=bool(opts.get("late")),
+                )
+            )
+        except LafastError as exc:
+            results.append(ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""]))
     for att_name, payload in envelope.attachments:
         results.extend(
-            import_bytes(ws, payload, att_name, via=envelope.via, contact=envelope.contact, **opts)
+            import_bytes(
+                ws,
+                payload,
+                att_name,
+                via=via,
+                contact=contact,
+                index=index,
+                invited=invited,
+                mail_id=mail_id or envelope.message_id,
+                depth=depth + 1,
+                **opts,
+            )
         )
-    stored = [r.path for r in results if r.status == "importiert" and r.path is not None]
+    if results and notes:
+        results[0].notes[:0] = notes
+    files = results[1:] if said else results  # the mail itself is kept by its text's record
+    stored = [r.path for r in files if r.status == "importiert" and r.path is not None]
     if stored:
         first = stored[0]
         digest = hashlib.sha256(data).hexdigest()[:12]
-        name = f"{first.stem}-{envelope.tag}-{digest}{reader.file_extensions[0]}"
-        kept = first.parent / "originale" / name
+        kept_name = f"{first.stem}-{envelope.tag}-{digest}{reader.file_extensions[0]}"
+        kept = first.parent / "originale" / kept_name
         atomic_write(kept, data)
         ws.store.commit([kept], f"{reader.label} zu {first.stem} aufbewahrt", known_changed=True)
+    if any(r.ok for r in results) and outer is None:
+        index.answered(envelope.message_id)
     return results
-
-
-def _target_round(
-    ws: Workspace,
-    raw_doc: str,
-    raw_round: str,
-    *,
-    round_id: str | None,
-    document: str | None,
-    index: _Index | None = None,
-) -> Round:
-    index = index or _Index(ws)
-    slug = raw_doc or document
-    if not slug:
-        candidates = [
-            d.name
-            for d in sorted(ws.comments_dir.glob("*"))
-            if d.is_dir() and any(r.is_open for r in index.rounds_of(d.name))
-        ]
-        if len(candidates) != 1:
-            raise NeedsDocument(
-                "Die Datei sagt nicht, zu welchem Dokument sie gehört.",
-                hint="Geben Sie es an: --document KURZNAME",
-            )
-        slug = candidates[0]
-    return find_round(ws, slug, raw_round or round_id, rounds=index.rounds_of(slug))
 
 
 def _store(
@@ -276,13 +290,15 @@ def _store(
     document: str | None,
     via: str,
     contact: dict[str, str],
-    index: _Index,
+    index: RunIndex,
     late: bool = False,
+    invited: str = "",
+    mail_id: str = "",
 ) -> ImportResult:
-    rnd = _target_round(
+    rnd = target_round(
         ws, raw.document, raw.round, round_id=round_id, document=document, index=index
     )
-    org_id = raw.org or from_org
+    org_id = raw.org or from_org or invited
     if not org_id:
         raise NeedsSubmitter(
             f"„{name}“ sagt nicht, von wem die Rückmeldung stammt.",
@@ -355,8 +371,9 @@ def _store(
             "file": original,
             "sha256": sha,
             "format": ext,
-            "name": _safe_label(name),
+            "name": safe_label(name),
             **({"via": via} if via else {}),
+            **({"message_id": safe_label(mail_id)} if mail_id else {}),
         },
         "comments": comments,
     }
@@ -435,7 +452,7 @@ def _refused_late(rnd: Round, org_name: str, name: str, via: str) -> ImportResul
     again = (
         "Die E-Mail erneut mit --late einlesen"
         if via
-        else f"Erneut einlesen mit „lafast comments import {_safe_label(name)} --late“"
+        else f"Erneut einlesen mit „lafast comments import {safe_label(name)} --late“"
     )
     return ImportResult(
         name,
@@ -447,54 +464,3 @@ def _refused_late(rnd: Round, org_name: str, name: str, via: str) -> ImportResul
             "sie wird dann als verspätet gekennzeichnet."
         ],
     )
-
-
-def _safe_label(name: str) -> str:
-    """The sender's file name, for display only (never used as a path)."""
-    cleaned = "".join(ch for ch in name if ch.isprintable() and ch not in "\u202e\u202d\u200f")
-    return cleaned[:120]
-
-
-def _quarantine(
-    ws: Workspace,
-    data: bytes,
-    name: str,
-    exc: Rejected,
-    *,
-    round_id: str | None = None,
-    document: str | None = None,
-    **_ignored: Any,
-) -> ImportResult:
-    """Keep a refused file for inspection in the round's quarantine (or the workspace's).
-
-    The note (name, SHA-256, size, reason) is committed; the file itself too when it is small.
-    A large one (over `safety.MAX_KEPT_IN_GIT`) stays on this machine only, in the repository's
-    private folder under its hash, so refused files cannot grow the history without bound."""
-    try:
-        folder = _target_round(ws, "", "", round_id=round_id, document=document).folder
-    except LafastError:
-        folder = ws.comments_dir
-    sha = hashlib.sha256(data).hexdigest()
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    qdir = folder / "quarantaene"
-    note = qdir / f"{stamp}-{sha[:12]}.txt"
-    outside = len(data) > safety.MAX_KEPT_IN_GIT
-    kept: Path | None = None
-    where = ""
-    if outside:
-        kept = ws.store.git_dir() / "lafast" / "quarantaene" / f"{sha}.bin"
-        where = f"Aufbewahrt (nur auf diesem Rechner, nicht im Verlauf): {kept}\n"
-    elif data:
-        kept = qdir / f"{stamp}-{sha[:12]}.bin"
-    if kept is not None:
-        atomic_write(kept, data)
-    atomic_write(
-        note,
-        f"Datei: {_safe_label(name)}\nSHA-256: {sha}\nGröße: {len(data)} Bytes\n{where}"
-        f"Grund: {exc.message}\nWas tun: {exc.hint or '-'}\n",
-    )
-    ws.store.commit(
-        [kept, note] if kept is not None and not outside else [note],
-        f"Rückmeldung abgelehnt und in Quarantäne: {_safe_label(name)[:60]}",
-    )
-    return ImportResult(name, "abgelehnt", exc.message, kept or note, notes=[exc.hint or ""])

@@ -8,14 +8,23 @@ hints that name the accepted formats and the hostile-input battery
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from lafast_docs.consultation.intake import docx, eml, safety, table, yaml
+from lafast_docs.consultation.intake import docx, eml, mailboxes, msg, safety, table, yaml
 from lafast_docs.consultation.model import Envelope, RawSubmission, Reader, accepted
 from lafast_docs.errors import Rejected
 
 # The order is the order in which hints name the formats.
-READERS: tuple[Reader, ...] = (docx.READER, table.XLSX, table.CSV, yaml.READER, eml.READER)
+READERS: tuple[Reader, ...] = (
+    docx.READER,
+    table.XLSX,
+    table.CSV,
+    yaml.READER,
+    eml.READER,
+    msg.READER,
+    mailboxes.MBOX,
+)
 ZIP_MAGIC = b"PK\x03\x04"
 
 
@@ -26,9 +35,10 @@ def reader(fmt: str) -> Reader:
     raise AssertionError(fmt)
 
 
-def attachable() -> tuple[Reader, ...]:
-    """What a container may carry: every format except containers (no mail in a mail)."""
-    return tuple(r for r in READERS if r.unpack is None)
+def attachable(*, nested: bool = False) -> tuple[Reader, ...]:
+    """What a container may carry: the forms' formats, and with `nested` also a mail (a mail
+    forwarded as an attachment, opened one level deep); never a mailbox."""
+    return tuple(r for r in READERS if r.split is None and (nested or r.unpack is None))
 
 
 def detect(data: bytes, name: str) -> str:
@@ -48,8 +58,13 @@ def detect(data: bytes, name: str) -> str:
     for r in READERS:
         if not r.zip_part and lower.endswith(r.file_extensions):
             return r.name
+    named = any(lower.endswith(r.file_extensions) for r in READERS)  # e.g. an encrypted .docx
+    for r in READERS:
+        if r.magic and data.startswith(r.magic) and not named:
+            return r.name
     head = data[:2048].decode("utf-8", "replace")
-    for r in sorted(READERS, key=lambda r: r.unpack is None):
+    # a mailbox before a mail (an mbox holds "From:" lines too), containers before forms
+    for r in sorted(READERS, key=lambda r: (r.split is None, r.unpack is None)):
         if r.sniff is not None and r.sniff.search(head):
             return r.name
     raise Rejected(
@@ -67,12 +82,37 @@ def read(fmt: str, data: bytes) -> RawSubmission:
     return r.read(data)
 
 
-def unpack(fmt: str, data: bytes) -> Envelope:
-    """Open a container (an e-mail) and take out the files the other readers accept."""
+def unpack(fmt: str, data: bytes, *, nested: bool = True) -> Envelope:
+    """Open a container (an e-mail) and take out the files the other readers accept (with
+    `nested`, a forwarded mail too)."""
     r = reader(fmt)
     assert r.unpack is not None, f"{fmt} is not a container: read it"
-    return r.unpack(data, attachable())
+    return r.unpack(data, attachable(nested=nested))
+
+
+def split(fmt: str, path: Path) -> Iterator[tuple[str, bytes]]:
+    """The mails of a mailbox file, one by one (name, bytes)."""
+    r = reader(fmt)
+    assert r.split is not None, f"{fmt} is not a mailbox"
+    return r.split(path)
 
 
 def _allowed() -> str:
     return f"Erlaubt sind {accepted(READERS, 'und')}."
+
+
+def mailbox(path: Path) -> Iterator[tuple[str, bytes]] | None:
+    """The mails of `path` if it is a mailbox (a Maildir folder, an mbox file), else None."""
+    if mailboxes.is_maildir(path):
+        return mailboxes.split_maildir(path)
+    if path.is_dir():
+        return None
+    with path.open("rb") as fh:
+        head = fh.read(2048)
+    for r in READERS:
+        if r.split is not None and (
+            path.name.lower().endswith(r.file_extensions)
+            or (r.sniff is not None and r.sniff.search(head.decode("utf-8", "replace")))
+        ):
+            return r.split(path)
+    return None

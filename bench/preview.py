@@ -1,0 +1,150 @@
+"""Live-preview benchmark: save -> updated page in a real browser, 70-page Fachstandard.
+
+    python3 bench/preview.py [--pages 70] [--edits 7]
+
+Builds the benchmark Fachstandard (bench/render.py), starts `lafast vorschau` in this process
+(background PDF on, as staff use it), opens the page in headless Chromium and saves edits at
+different places of the draft (a word changed, a paragraph with a footnote inserted near the
+top, which renumbers every later Randnummer). Reports medians:
+  page   save -> the browser has swapped in the new page (MutationObserver in the page,
+         wall clock on both sides)                                   target <= 0.5 s
+  build  the rebuild alone (Preview.build, chunk caches warm)
+  full   the same page without caches: one `render --format html` (what staff had before)
+  pdf    the background PDF of the first build (seconds until "bereit")
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from render import SLUG, make_workspace  # noqa: E402
+
+from lafast_docs.office.preview_server import start  # noqa: E402
+from lafast_docs.outputs.document import render  # noqa: E402
+from lafast_docs.workspace import find_workspace  # noqa: E402
+
+WAIT_SWAP = """
+const done = arguments[arguments.length - 1], want = String(arguments[0]);
+const html = document.documentElement;
+if (html.getAttribute("data-vorschau-generation") === want) { done(Date.now()); return; }
+new MutationObserver((_m, obs) => {
+  if (html.getAttribute("data-vorschau-generation") !== want) return;
+  obs.disconnect();
+  done(Date.now());
+}).observe(html, {attributes: true});
+"""
+
+
+def browser(profile: Path):  # type: ignore[no-untyped-def]
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1000,800",
+                f"--user-data-dir={profile}"):  # fmt: skip
+        options.add_argument(arg)
+    driver = webdriver.Chrome(
+        service=Service(executable_path=shutil.which("chromedriver") or "/usr/bin/chromedriver"),
+        options=options,
+    )
+    driver.set_script_timeout(60)
+    return driver
+
+
+def edits(text: str, n: int) -> list[str]:
+    """n versions of the draft, each one save after the other."""
+    out, current = [], text
+    for i in range(n):
+        body_start = current.index("\n---\n", 4) + 5
+        if i % 3 == 1:  # a new paragraph with a footnote near the top: everything renumbers
+            at = current.index("\n\n", body_start + 2000) + 2
+            current = (
+                current[:at]
+                + f"Neuer Absatz {i}.[^neu{i}]\n\n[^neu{i}]: Fußnote {i}.\n\n"
+                + current[at:]
+            )
+        else:  # a word in a paragraph further down
+            at = (
+                current.index("\n\n", body_start + (len(current) - body_start) * (i + 1) // (n + 1))
+                + 2
+            )
+            current = current[:at] + f"Geändert{i} " + current[at:]
+        out.append(current)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=70)
+    ap.add_argument("--edits", type=int, default=7)
+    ap.add_argument("--ohne-pdf", action="store_true", help="no background PDF")
+    args = ap.parse_args()
+    for key in ("GIT_AUTHOR", "GIT_COMMITTER"):
+        os.environ.setdefault(f"{key}_NAME", "bench")
+        os.environ.setdefault(f"{key}_EMAIL", "bench@lafast.invalid")
+    with tempfile.TemporaryDirectory() as tmp:
+        tmpdir = Path(tmp)
+        root = make_workspace(tmpdir / "ws", args.pages)
+        ws = find_workspace(explicit=root)
+        t = time.perf_counter()
+        render(ws, SLUG, formats=("html",), force=True)
+        t_full = time.perf_counter() - t
+        server = start(ws, SLUG, port=0, pdf=not args.ohne_pdf)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        t0 = time.perf_counter()
+        pdf_state = server.preview.wait_pdf(timeout=600)
+        t_pdf = time.perf_counter() - t0
+        driver = browser(tmpdir / "profil")
+        path = ws.drafts_dir / SLUG / "document.md"
+        page_times, build_times = [], []
+        try:
+            driver.get(server.url)
+            for n, text in enumerate(edits(path.read_text("utf-8"), args.edits), start=2):
+                saved: list[float] = []
+
+                def save(text: str = text, saved: list[float] = saved) -> None:
+                    time.sleep(0.3)  # the observer is listening by then
+                    saved.append(time.time())
+                    path.write_text(text, "utf-8")
+
+                writer = threading.Thread(target=save)
+                writer.start()
+                swapped = driver.execute_async_script(WAIT_SWAP, n) / 1000
+                writer.join()
+                page_times.append(swapped - saved[0])
+                time.sleep(0.5)
+        finally:
+            driver.quit()
+            server.close()
+        server.preview.with_pdf = False
+        for _ in range(3):  # the rebuild alone (server closed: no watcher), one changed section
+            path.write_text(path.read_text("utf-8").replace("Geändert", "Geaendert", 1))
+            t = time.perf_counter()
+            server.preview.build()
+            build_times.append(time.perf_counter() - t)
+        print(f"Vorschau, {args.pages}-Seiten-Fachstandard, {args.edits} Speichervorgänge")
+        print(
+            f"page  save -> new page in Chromium: median {statistics.median(page_times):.3f} s,"
+            f" max {max(page_times):.3f} s   (target <= 0.5 s)"
+        )
+        print(f"build rebuild alone (one section changed): {statistics.median(build_times):.3f} s")
+        print(f"full  render --format html, no caches (before): {t_full:.3f} s")
+        print(f"pdf   background PDF ready after {t_pdf:.1f} s ({pdf_state.pdf})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,355 @@
+"""The front of a DOCX: the title page and the filled table of contents.
+
+A TOC field that Word or LibreOffice fill only after "update fields" greets the reader with an
+empty "Inhalt". lafast writes the field's result itself: one entry per heading with a hyperlink
+and a PAGEREF field to the heading's bookmark. The page numbers are estimated by `estimate`
+(a line count with the reference document's sizes); LibreOffice recomputes PAGEREF fields on
+layout, Word on printing or F9, so an estimate off by a page corrects itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from lafast_docs.render.docxxml import (
+    AFTER_PAGE_BREAK,
+    Element,
+    el,
+    para,
+    put_ppr,
+    q,
+    run,
+    style_of,
+    text_of,
+)
+
+PANDOC_TITLE_BLOCK = {"Title", "Subtitle", "Author", "Date", "AbstractTitle", "Abstract"}
+LABEL_WIDTH = 2268  # twips (4 cm): the label column of the title page's table
+TEXT_DARK = "1F2328"
+
+
+@dataclass(frozen=True)
+class TitlePage:
+    """The first page: publisher, document type, title, subtitle, metadata rows."""
+
+    org: str
+    kind: str
+    title: str
+    subtitle: str
+    rows: tuple[tuple[str, str], ...]
+    logo: bool = False  # the text's first paragraph is the logo: it moves to the top
+
+
+def title_page(body: Element, tp: TitlePage, width: int, *, toc: bool) -> None:
+    """pandoc's title block replaced by a title page; the text starts on a new page."""
+    for child in list(body):
+        if child.tag == q("p") and style_of(child) in PANDOC_TITLE_BLOCK:
+            body.remove(child)
+        elif child.tag != q("bookmarkStart"):
+            break
+    drawing = f".//{q('drawing')}"
+    near = [e for e in list(body)[:3] if e.tag == q("p") and e.find(drawing) is not None]
+    logo = near[0] if tp.logo and near else None  # after pandoc's TOC, before the text
+    if logo is not None:
+        body.remove(logo)
+    first = body[0] if len(body) else None
+    publisher = para("Titelangaben", run(tp.org))
+    kind = para("Titelangaben", run(tp.kind.upper(), el("caps"), el("spacing", val="20")))
+    put_ppr(kind, el("spacing", before="1701", after="120"), before=("ind", "jc", "rPr"))
+    front = [*([logo] if logo is not None else []), publisher, kind, para("Title", run(tp.title))]
+    if tp.subtitle:
+        front.append(para("Subtitle", run(tp.subtitle)))
+    front.append(_metadata_table(tp.rows, width))
+    for i, e in enumerate(front):
+        body.insert(i, e)
+    if first is None:
+        return
+    if toc and first.tag == q("sdt"):
+        heading = first.find(f".//{q('p')}")
+        if heading is not None:
+            put_ppr(heading, el("pageBreakBefore"), before=AFTER_PAGE_BREAK)
+        first = first.getnext()
+    if first is not None:
+        new_page_at(first)
+
+
+def new_page_at(e: Element) -> None:
+    """`e` (or the paragraph after its bookmarks) begins a new page."""
+    while e is not None and e.tag in (q("bookmarkStart"), q("bookmarkEnd")):
+        e = e.getnext()
+    if e is None or e.tag == q("sectPr"):
+        return
+    if e.tag == q("p"):
+        put_ppr(e, el("pageBreakBefore"), before=AFTER_PAGE_BREAK)
+    else:
+        e.addprevious(el("p", el("r", el("br", type="page"))))
+
+
+def _metadata_table(rows: tuple[tuple[str, str], ...], width: int) -> Element:
+    rule = {"val": "single", "sz": "8", "space": "0", "color": "9CA3AF"}
+    tbl_pr = el(
+        "tblPr",
+        el("tblW", w=str(width), type="dxa"),
+        el("tblBorders", el("top", **rule), el("bottom", **rule)),
+        el("tblLayout", type="fixed"),
+        el(
+            "tblCellMar",
+            el("top", w="57", type="dxa"),
+            el("left", w="0", type="dxa"),
+            el("bottom", w="57", type="dxa"),
+            el("right", w="113", type="dxa"),
+        ),
+        el(
+            "tblLook",
+            val="0000",
+            firstRow="0",
+            lastRow="0",
+            firstColumn="1",
+            lastColumn="0",
+            noHBand="1",
+            noVBand="1",
+        ),
+        el("tblCaption", val="Angaben zum Dokument"),
+    )
+    widths = (LABEL_WIDTH, width - LABEL_WIDTH)
+    tbl = el("tbl", tbl_pr, el("tblGrid", *(el("gridCol", w=str(w)) for w in widths)))
+    for label, value in rows:
+        cells = (run(label, el("b"), el("bCs")), run(value, el("color", val=TEXT_DARK)))
+        tbl.append(
+            el(
+                "tr",
+                el("trPr", el("cantSplit")),
+                *(
+                    el("tc", el("tcPr", el("tcW", w=str(w), type="dxa")), para("Titelangaben", c))
+                    for w, c in zip(widths, cells, strict=True)
+                ),
+            )
+        )
+    return tbl
+
+
+# -- the table of contents -----------------------------------------------------------------------
+NUMBER_TAB = {1: (0, 567), 2: (340, 794), 3: (680, 1021)}  # level: (indent, number width)
+
+
+def fill_toc(body: Element) -> None:
+    """Fill pandoc's TOC field (`--toc`) with entries for the headings it covers."""
+    sdt = next(
+        (s for s in body.iter(q("sdt")) if s.find(f".//{q('docPartGallery')}") is not None), None
+    )
+    instr = (
+        None
+        if sdt is None
+        else next((i for i in sdt.iter(q("instrText")) if "TOC" in (i.text or "")), None)
+    )
+    if sdt is None or instr is None:
+        return
+    field_p = instr
+    while field_p.tag != q("p"):
+        field_p = field_p.getparent()
+    depth = int(m.group(1)) if (m := re.search(r'\\o "\d-(\d)"', instr.text or "")) else 3
+    heads = headings(body, depth)
+    entries = [_entry(level, name, text) for level, name, text in heads]
+    if not entries:
+        entries = [para("TOC1", run("(keine Überschriften)"))]
+    begin = [
+        el("r", el("fldChar", fldCharType="begin")),
+        _instr(instr.text or ""),
+        el("r", el("fldChar", fldCharType="separate")),
+    ]
+    entries[0].find(q("pPr")).addnext(begin[0])
+    begin[0].addnext(begin[1])
+    begin[1].addnext(begin[2])
+    entries[-1].append(el("r", el("fldChar", fldCharType="end")))
+    for e in reversed(entries):
+        field_p.addnext(e)
+    field_p.getparent().remove(field_p)
+    pages = estimate(body)  # with the entries in place: they take pages too
+    for (_level, name, _text), entry in zip(heads, entries, strict=False):
+        entry.findall(f".//{q('t')}")[-1].text = str(pages.get(name, 1))
+
+
+def _instr(text: str) -> Element:
+    e = el("instrText")
+    e.text = f" {text.strip()} "
+    e.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    return el("r", e)
+
+
+def headings(body: Element, depth: int) -> list[tuple[int, str, str]]:
+    """(level, bookmark name, text with a tab after the section number) of each heading."""
+    out: list[tuple[int, str, str]] = []
+    for p in body.iter(q("p")):
+        m = re.fullmatch(r"Heading(\d)", style_of(p))
+        if not m or int(m.group(1)) > depth:
+            continue
+        name = _bookmark_of(p, len(out))
+        number = "".join(
+            text_of(r)
+            for r in p.iter(q("r"))
+            if (s := r.find(f"{q('rPr')}/{q('rStyle')}")) is not None
+            and s.get(q("val")) == "Abschnittsnummer"
+        )
+        text = text_of(p).strip()
+        if number and text.startswith(number):
+            text = f"{number}\t{text[len(number) :].strip()}"
+        out.append((int(m.group(1)), name, text))
+    return out
+
+
+def _bookmark_of(p: Element, n: int) -> str:
+    prev = p.getprevious()
+    while prev is not None and prev.tag == q("bookmarkStart"):
+        return str(prev.get(q("name")))
+    inner = p.find(q("bookmarkStart"))
+    if inner is not None:
+        return str(inner.get(q("name")))
+    name = f"_Toc_lafast_{n}"
+    ppr = p.find(q("pPr"))
+    start = el("bookmarkStart", id="0", name=name)  # unique ids are set afterwards
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p.insert(0, start)
+    p.append(el("bookmarkEnd", id="0"))
+    return name
+
+
+def _entry(level: int, name: str, text: str) -> Element:
+    """A TOC line: number, tab, title, tab, PAGEREF (its cached page number set later)."""
+    indent, number = NUMBER_TAB.get(level, NUMBER_TAB[3])
+    runs = []
+    for i, part in enumerate(text.split("\t")):
+        if i:
+            runs.append(el("r", el("tab")))
+        runs.append(run(part))
+    link = el(
+        "hyperlink",
+        *runs,
+        el("r", el("tab")),
+        el("r", el("fldChar", fldCharType="begin")),
+        _instr(f"PAGEREF {name} \\h"),
+        el("r", el("fldChar", fldCharType="separate")),
+        run("0"),
+        el("r", el("fldChar", fldCharType="end")),
+        anchor=name,
+        history="1",
+    )
+    tabs = el("tabs", el("tab", val="left", pos=str(indent + number)))
+    ind = el("ind", left=str(indent + number), hanging=str(number))
+    return para(f"TOC{min(level, 3)}", link, ppr=(tabs, ind))
+
+
+# -- page estimate -------------------------------------------------------------------------------
+PAGE_HEIGHT = 14003  # twips: A4 minus 2.5 cm top and bottom
+# style: (font size pt, line spacing in 240ths, space before, space after, indent twips)
+STYLES = {
+    "Title": (22, 252, 0, 120, 0),
+    "Subtitle": (14, 276, 0, 240, 0),
+    "Titelangaben": (9.5, 276, 0, 20, 0),
+    "TOCHeading": (14, 276, 0, 160, 0),
+    "TOC1": (10.5, 276, 120, 40, 567),
+    "TOC2": (10.5, 276, 0, 40, 1134),
+    "Heading1": (16, 276, 400, 120, 0),
+    "Heading2": (13, 276, 320, 80, 0),
+    "Heading3": (11.5, 276, 240, 60, 0),
+    "Compact": (10.5, 288, 0, 40, 0),
+    "BlockText": (10.5, 312, 120, 120, 793),
+    "Foerderhinweis": (8.5, 288, 360, 80, 0),
+}
+BODY = (10.5, 312, 0, 120, 0)
+EM = 0.53  # average advance of DejaVu Sans text in ems (letters and spaces)
+LINE = 1.17  # DejaVu Sans' natural line height in ems
+NOTE_HEIGHT = 520  # twips a footnote takes at the foot of the page, on average
+
+
+def estimate(body: Element, width: int = 8787) -> dict[str, int]:
+    """Bookmark name -> the page it is estimated to fall on."""
+    pager = _Pager()
+    pending: list[str] = []
+    for e in body:
+        if e.tag == q("bookmarkStart"):
+            pending.append(str(e.get(q("name"))))
+        elif e.tag in (q("p"), q("sdt")):
+            for p in e.iter(q("p")) if e.tag == q("sdt") else [e]:
+                pager.para(p, width, pending)
+                pending = []
+        elif e.tag == q("tbl"):
+            pager.mark(pending)
+            pending = []
+            for tr in e.findall(q("tr")):
+                pager.place(max((_cell_height(tc, width) for tc in tr.findall(q("tc"))), default=0))
+    return pager.pages
+
+
+class _Pager:
+    """Fills pages top to bottom with heights in twips."""
+
+    def __init__(self) -> None:
+        self.page, self.used = 1, 0.0
+        self.pages: dict[str, int] = {}
+
+    def new_page(self) -> None:
+        if self.used:
+            self.page, self.used = self.page + 1, 0.0
+
+    def place(self, height: float, *, keep: float = 0.0, line: float = 0.0) -> None:
+        """`keep`: what must fit on this page (a heading and two lines after it); a paragraph
+        of several lines (`line` > 0) is split when two of its lines still fit."""
+        if self.used and self.used + (keep or height) > PAGE_HEIGHT:
+            if line and height > 3 * line and self.used + 2 * line <= PAGE_HEIGHT:
+                rest = height - (PAGE_HEIGHT - self.used)
+                self.page += 1 + int(rest // PAGE_HEIGHT)
+                self.used = rest % PAGE_HEIGHT
+                return
+            self.new_page()
+        self.used += height
+
+    def mark(self, names: list[str]) -> None:
+        for name in names:
+            self.pages[name] = self.page
+
+    def para(self, p: Element, width: int, names: list[str]) -> None:
+        page_break = f".//{q('br')}[@{q('type')}='page']"
+        if (
+            p.find(f"{q('pPr')}/{q('pageBreakBefore')}") is not None
+            or p.find(page_break) is not None
+        ):
+            self.new_page()
+        height, line, keep_next = _para_height(p, width)
+        self.place(height, keep=height + 2 * line if keep_next else 0.0, line=line)
+        self.mark(names + [str(b.get(q("name"))) for b in p.iter(q("bookmarkStart"))])
+
+
+def _cell_height(tc: Element, width: int) -> float:
+    w = tc.find(f"{q('tcPr')}/{q('tcW')}")
+    given = w.get(q("w")) if w is not None else None
+    inner = int(given) - 230 if given and given.isdigit() else width // 3
+    return sum(_para_height(p, max(inner, 600))[0] for p in tc.findall(q("p"))) + 115
+
+
+def _para_height(p: Element, width: int) -> tuple[float, float, bool]:
+    """(height in twips, line height, keep with next) of paragraph `p` in `width`."""
+    style = style_of(p)
+    size, spacing, before, after, indent = STYLES.get(style, BODY)
+    if (
+        p.find(f"{q('pPr')}/{q('numPr')}") is not None
+        or p.find(f"{q('pPr')}/{q('ind')}") is not None
+    ):
+        ind = p.find(f"{q('pPr')}/{q('ind')}")
+        indent = int(ind.get(q("left"), "0")) if ind is not None else 720
+    line = size * 20 * LINE * spacing / 240
+    chars_per_line = max(10, int((width - indent) / (size * 20 * EM)))
+    text = text_of(p)
+    lines = 0
+    for part in text.split("\n"):
+        lines += max(1, math.ceil(len(part) / chars_per_line))
+    height = before + after + lines * line
+    for d in p.iter(
+        "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
+    ):
+        height += int(d.get("cy", "0")) / 635
+    height += NOTE_HEIGHT * len(list(p.iter(q("footnoteReference"))))
+    return height, line, style.startswith("Heading")

@@ -1,0 +1,120 @@
+"""Small helpers for WordprocessingML written with lxml (imported lazily: only DOCX needs it)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+Element = Any  # lxml.etree._Element
+
+
+@functools.cache
+def q(tag: str) -> str:
+    """The qualified name of `w:tag` (cached: called tens of thousands of times a document)."""
+    return f"{{{W}}}{tag}"
+
+
+def parse(blob: bytes) -> Element:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    return etree.fromstring(blob, parser)
+
+
+def serialise(root: Element) -> bytes:
+    from lxml import etree
+
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
+
+
+def el(tag: str, *children: Element, **attrs: str) -> Element:
+    """`<w:tag w:attr=…>children</w:tag>`."""
+    from lxml import etree
+
+    e = etree.Element(q(tag), nsmap={"w": W})
+    for k, v in attrs.items():
+        e.set(q(k), v)
+    e.extend(children)
+    return e
+
+
+def run(text: str, *props: Element) -> Element:
+    t = el("t")
+    t.text = text
+    t.set(XML_SPACE, "preserve")
+    return el("r", el("rPr", *props), t) if props else el("r", t)
+
+
+def para(style: str, *content: Element, ppr: tuple[Element, ...] = ()) -> Element:
+    return el("p", el("pPr", el("pStyle", val=style), *ppr), *content)
+
+
+def text_of(e: Element) -> str:
+    """The text of `e`'s runs; a tab in a run counts as a tab character."""
+    out = []
+    for x in e.iter(q("t"), q("tab")):
+        if x.tag == q("t"):
+            out.append(x.text or "")
+        elif x.getparent().tag == q("r"):
+            out.append("\t")
+    return "".join(out)
+
+
+def style_of(p: Element) -> str:
+    s = p.find(f"{q('pPr')}/{q('pStyle')}")
+    return "" if s is None else str(s.get(q("val")))
+
+
+def put_ppr(p: Element, child: Element, *, before: tuple[str, ...] = ()) -> None:
+    """Set `child` in the paragraph's properties, replacing one of its kind; it goes before the
+    first existing element named in `before` (the schema's order), else at the end."""
+    ppr = p.find(q("pPr"))
+    if ppr is None:
+        ppr = el("pPr")
+        p.insert(0, ppr)
+    for old in ppr.findall(child.tag):
+        ppr.remove(old)
+    for i, existing in enumerate(ppr):
+        if existing.tag in {q(b) for b in before}:
+            ppr.insert(i, child)
+            return
+    ppr.append(child)
+
+
+# ECMA-376 order of the pPr children we set: what must come after each of them
+AFTER_TABS = (
+    "suppressAutoHyphens",
+    "spacing",
+    "ind",
+    "contextualSpacing",
+    "jc",
+    "outlineLvl",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+)
+AFTER_IND = (
+    "contextualSpacing",
+    "mirrorIndents",
+    "jc",
+    "textDirection",
+    "outlineLvl",
+    "rPr",
+    "sectPr",
+    "pPrChange",
+)
+AFTER_KEEP = (
+    "keepLines",
+    "pageBreakBefore",
+    "framePr",
+    "widowControl",
+    "numPr",
+    "pBdr",
+    "shd",
+    "tabs",
+    *AFTER_TABS,
+)
+AFTER_PAGE_BREAK = ("framePr", "widowControl", "numPr", "pBdr", "shd", "tabs", *AFTER_TABS)
+AFTER_SPACING = AFTER_TABS[2:]

@@ -1,0 +1,181 @@
+"""The DOCX as an office sends it out: checked in its XML and, through LibreOffice, as pages.
+
+Title page first, a filled table of contents whose page numbers match the pages (within one:
+they are estimated, Word and LibreOffice recompute them on update), Randnummern apart from list
+numbers, no word broken inside a table cell, the organisation in header and footer, every
+`w:id` used once.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from lafast_docs.render import docxpost
+from lafast_docs.render.docxxml import parse, q, style_of, text_of
+
+from .conftest import SAMPLE_FS, SAMPLE_SN, libreoffice_convert
+
+W_ID = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}id"
+
+
+def part(path: Path, name: str):
+    with zipfile.ZipFile(path) as z:
+        return parse(z.read(name))
+
+
+def assert_unique_ids(path: Path) -> None:
+    """No two bookmarks or tracked changes share a `w:id`, nor with a comment; each bookmark
+    name once; every bookmark end has its start."""
+    doc = part(path, "word/document.xml")
+    notes = part(path, "word/footnotes.xml")
+    ids: Counter[str] = Counter()
+    for root in (doc, notes):
+        for e in root.iter(q("bookmarkStart"), q("commentRangeStart"), *map(q, docxpost.REVISIONS)):
+            ids[e.get(W_ID)] += 1
+    assert [i for i, n in ids.items() if n > 1] == []
+    names = Counter(e.get(q("name")) for e in doc.iter(q("bookmarkStart")))
+    assert [n for n, c in names.items() if c > 1] == []
+    starts = {e.get(W_ID) for e in doc.iter(q("bookmarkStart"))}
+    assert {e.get(W_ID) for e in doc.iter(q("bookmarkEnd"))} <= starts
+
+
+def pages_of(pdf: Path) -> list[str]:
+    from tests.checkers import tool
+
+    out = subprocess.run(
+        [tool("pdftotext"), "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return out.split("\f")[:-1]
+
+
+@pytest.fixture(scope="module")
+def as_pages(rendered_samples, tmp_path_factory) -> dict[str, list[str]]:
+    """Each sample's DOCX, converted to PDF by LibreOffice, as the text of its pages."""
+    out = tmp_path_factory.mktemp("lo")
+    return {
+        slug: pages_of(libreoffice_convert(rendered_samples[slug]["docx"], "pdf", out / slug))
+        for slug in (SAMPLE_FS, SAMPLE_SN)
+    }
+
+
+# -- in the XML ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("slug", [SAMPLE_FS, SAMPLE_SN])
+def test_docx_structure(rendered_samples, slug) -> None:
+    path = rendered_samples[slug]["docx"]
+    body = part(path, "word/document.xml").find(q("body"))
+    first = list(body)[:6]
+    assert [style_of(p) for p in first[:3]] == ["Titelangaben", "Titelangaben", "Title"]
+    table = next(e for e in body if e.tag == q("tbl"))
+    labels = [text_of(tr.find(q("tc"))) for tr in table.iter(q("tr"))]
+    assert labels[:2] == ["Stand", "Version"] and "Fassung" in labels
+    # the TOC field has its entries, each a link and a PAGEREF with a page number
+    toc = [p for p in body.iter(q("p")) if style_of(p) in ("TOC1", "TOC2")]
+    assert len(toc) > 5
+    for p in toc:
+        link = p.find(q("hyperlink"))
+        instr = " ".join(i.text for i in p.iter(q("instrText")))
+        assert f"PAGEREF {link.get(q('anchor'))}" in instr
+        assert text_of(p).split("\t")[-1].isdigit()
+    assert not [e for e in body.iter(q("fldChar")) if e.get(q("dirty"))]
+    # Randnummern: a tab after the number, no Word numbering in the same paragraph
+    rn_paras = [p for p in body.iter(q("p")) if docxpost._rn_run(p) is not None]
+    assert len(rn_paras) > 20
+    for p in rn_paras:
+        assert p.find(f"{q('pPr')}/{q('numPr')}") is None
+        assert re.match(r"\d+\t(?!\t)", text_of(p)), text_of(p)[:30]
+    header = part(path, "word/header1.xml")
+    assert text_of(header) == "LaFaSt"
+    assert_unique_ids(path)
+
+
+def test_footer_carries_the_funding_note_once(rendered_samples) -> None:
+    path = rendered_samples[SAMPLE_SN]["docx"]
+    footer = text_of(part(path, "word/footer1.xml"))
+    assert footer.startswith("Diese Maßnahme wird mitfinanziert") and "Seite" in footer
+    body = part(path, "word/document.xml").find(q("body"))
+    assert "mitfinanziert" not in text_of(body)
+
+
+def test_list_labels_and_unique_ids_of_a_redline_like_file() -> None:
+    """Numbered list items get their label as text behind the margin number; pandoc's shared
+    ids of insertions and deletions become distinct."""
+    from lxml import etree
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    rn = '<w:r><w:rPr><w:rStyle w:val="Randnummer"/></w:rPr><w:t>{}</w:t></w:r>'
+    item = (
+        '<w:p><w:pPr><w:numPr><w:ilvl w:val="{}"/><w:numId w:val="5"/></w:numPr></w:pPr>{}'
+        "<w:r><w:t>\u2003Text</w:t></w:r></w:p>"
+    )
+    body = etree.fromstring(
+        f"<w:body {w}>"
+        + item.format(0, rn.format(7))
+        + item.format(1, rn.format(8))
+        + item.format(0, rn.format(9))
+        + '<w:p><w:ins w:id="1"><w:r><w:t>neu</w:t></w:r></w:ins><w:del w:id="1"><w:r>'
+        "<w:delText>alt</w:delText></w:r></w:del></w:p></w:body>"
+    )
+    numbering = etree.fromstring(
+        f'<w:numbering {w}><w:abstractNum w:abstractNumId="3">'
+        '<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="decimal"/><w:lvlText w:val="%1."/>'
+        '<w:pPr><w:ind w:left="720" w:hanging="360"/></w:pPr></w:lvl>'
+        '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="lowerLetter"/>'
+        '<w:lvlText w:val="%2)"/><w:pPr><w:ind w:left="1440" w:hanging="360"/></w:pPr></w:lvl>'
+        '</w:abstractNum><w:num w:numId="5"><w:abstractNumId w:val="3"/></w:num></w:numbering>'
+    )
+    docxpost.margin_numbers(body, numbering)
+    docxpost.unique_ids(body)
+    texts = [text_of(p) for p in body.iter(q("p"))]
+    assert texts[:3] == ["7\t1.\tText", "8\ta)\tText", "9\t2.\tText"]
+    ind = body.find(f".//{q('ind')}")
+    assert (ind.get(q("left")), ind.get(q("hanging"))) == ("720", str(720 + docxpost.RN_WIDTH))
+    ins, dele = body.find(f".//{q('ins')}"), body.find(f".//{q('del')}")
+    assert ins.get(W_ID) != dele.get(W_ID)
+
+
+# -- through LibreOffice -------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", [SAMPLE_FS, SAMPLE_SN])
+def test_docx_pages_in_libreoffice(as_pages, rendered_samples, slug) -> None:
+    pages = as_pages[slug]
+    title = " ".join(pages[0].split())
+    assert "Stand" in title and "Version" in title and "Inhalt" not in title
+    assert re.search(r"Seite 1 von \d+", title) and "LaFaSt" in title
+    toc_pages = [i for i, p in enumerate(pages) if re.search(r"^\s*Inhalt\s*$", p, re.M)]
+    assert toc_pages == [1]
+    entries = re.findall(r"^\s*(\d+(?:\.\d+)?)\s+(\S.*?)\s*\.{3,}\s*(\d+)\s*$", pages[1], re.M)
+    assert len(entries) > 5
+    for number, text, page in entries:
+        found = [
+            i + 1
+            for i, p in enumerate(pages)
+            if i > 1 and re.search(rf"^\s*{re.escape(number)}\s+{re.escape(text[:25])}", p, re.M)
+        ]
+        assert found, (number, text)
+        assert abs(found[0] - int(page)) <= 1, (number, text, page, found[0])
+    body = "\n".join(pages[2:])
+    # no Randnummer directly after a list number ("1. 8 Er sichert …")
+    assert not re.search(r"^\s*(\d+\.|[a-z]\)|•)\s+\d+\s+\S", body, re.M)
+
+
+@pytest.mark.slow
+def test_docx_table_words_whole_in_libreoffice(as_pages, rendered_samples) -> None:
+    """Every word of every table cell stands whole on one line of the page (or is hyphenated)."""
+    path = rendered_samples[SAMPLE_FS]["docx"]
+    body = part(path, "word/document.xml").find(q("body"))
+    words = {
+        w.strip('.,;:()„“"')
+        for tbl in body.iter(q("tbl"))
+        for tc in tbl.iter(q("tc"))
+        for w in text_of(tc).split()
+    }
+    text = re.sub(r"-\n\s*", "", "\n".join(as_pages[SAMPLE_FS]))
+    tokens = set(re.findall(r"[\w*]+", text))
+    missing = [w for w in words if len(w) > 3 and re.fullmatch(r"[\w*]+", w) and w not in tokens]
+    assert missing == []
