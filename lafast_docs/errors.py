@@ -301,6 +301,17 @@ class NothingToReply(LafastError):
     """No answer in the round to reply to (at all, or from the named organisation)."""
 
 
+# -- issue 16: signer set-up, office seal, timestamps --------------------------------------------
+
+
+class SignerSetupError(SigningError):
+    """`lafast signing setup` cannot set up this person's key, list entry or local settings."""
+
+
+class TimestampError(SigningError):
+    """The configured time-stamping service (RFC 3161) or revocation source does not answer."""
+
+
 # -- issue 19: the live preview ------------------------------------------------------------------
 
 

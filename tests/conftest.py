@@ -7,7 +7,9 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -252,3 +254,18 @@ def git_daemon(tmp_path):
     yield url
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A time-stamping service, OCSP responder and CRLs on 127.0.0.1 (tests/pki.py), one per
+    test module."""
+    from lafast_docs.release import signing
+    from tests.pki import start_pki
+
+    server = start_pki(tmp_path_factory.mktemp("pki"))
+    yield server
+    server.server.shutdown()
+    # the time-stamping client of this process keeps its connection to this server open; a
+    # later module's server could get the same port
+    signing._timestamper.cache_clear()

@@ -75,6 +75,12 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
     "blame": ([SAMPLE_FS, "--rn", "100"], 0),
     "synopse": ([SAMPLE_FS, ROUND_1, "HEAD", "--format", "xlsx"], 0),
     "redline": ([SAMPLE_FS, ROUND_1, "HEAD", "--format", "html"], 0),
+    "signing setup": (["--person", "miriam-albers", "--key", "{tmp}/kein-schluessel"], 7),
+    "signing seal": (["--timestamp-url", ""], 0),
+    "signing ca": (
+        ["{tmp}/ca", "--password-env", "LAFAST_X", "--root-password-env", "LAFAST_Y"],
+        7,
+    ),
     "signoff erteilen": ([SAMPLE_SN, "--as", "leitung"], 0),
     "signoff status": ([SAMPLE_SN], 0),
     "publish": ([SAMPLE_SN, "--site", "{tmp}/site"], 7),  # not signed off (rendering is slow)

@@ -81,7 +81,7 @@ def test_signing_keys_and_certificate_expiry(sample_ws, tmp_path, monkeypatch) -
     from .keys import PASSWORD_ENV, make_keys, use
 
     ws = sample_ws  # the demo configuration asks for SSH-signed approvals and signed PDFs
-    assert _signing_git(ws).status == ERROR and "allowed_signers" in _signing_git(ws).fix
+    assert _signing_git(ws).status == ERROR and "signing setup" in _signing_git(ws).fix
     assert _signing_pdf(ws).status == ERROR and "pkcs12" in _signing_pdf(ws).fix
 
     keys = make_keys(tmp_path / "schluessel", allowed={"miriam-albers": "albers"})
@@ -95,7 +95,9 @@ def test_signing_keys_and_certificate_expiry(sample_ws, tmp_path, monkeypatch) -
     missing_pw = _signing_pdf(ws)
     assert missing_pw.status == ERROR and PASSWORD_ENV in missing_pw.detail
     monkeypatch.setenv(PASSWORD_ENV, "geheim")
-    assert _signing_pdf(ws).status == OK and "gültig bis" in _signing_pdf(ws).detail
+    no_tsa = _signing_pdf(ws)  # works, but signatures end with the certificate
+    assert no_tsa.status == NOTE and "ohne Zeitstempeldienst" in no_tsa.detail, no_tsa
+    assert "--timestamp-url" in no_tsa.fix
     # the test certificate runs 825 days: 800 days from now it is about to end
     soon = _signing_pdf(ws, today=dt.date.today() + dt.timedelta(days=800))
     assert soon.status == ERROR and soon.detail.startswith("läuft am ")

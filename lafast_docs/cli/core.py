@@ -76,7 +76,17 @@ if TYPE_CHECKING:  # what mypy checks the commands against
     )
     from lafast_docs.office import demo, doctor, figures, preview_server, status
     from lafast_docs.outputs import document, redline, replies, synopse
-    from lafast_docs.release import final, publish, signoff, trust, verify, versions
+    from lafast_docs.release import (
+        enrol,
+        final,
+        keyring,
+        publish,
+        seal,
+        signoff,
+        trust,
+        verify,
+        versions,
+    )
     from lafast_docs.render import pipeline
     from lafast_docs.storage import lock
     from lafast_docs.team import conflict, join, sync
@@ -120,6 +130,9 @@ else:  # the same modules, each run at its first use
     create = lazy("lafast_docs.workspace.create")
     targets = lazy("lafast_docs.workspace.targets")
     workspace = lazy("lafast_docs.workspace.workspace")
+    enrol = lazy("lafast_docs.release.enrol")
+    seal = lazy("lafast_docs.release.seal")
+    keyring = lazy("lafast_docs.release.keyring")
     preview_server = lazy("lafast_docs.office.preview_server")
     letters = lazy("lafast_docs.consultation.mail.letters")
     figures = lazy("lafast_docs.office.figures")

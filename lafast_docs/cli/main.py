@@ -21,6 +21,7 @@ from lafast_docs.cli import (
     demo,
     release,
     setup,
+    signing,
     team,
     writing,
 )
@@ -50,7 +51,7 @@ def cli(workspace: str | None) -> None:
 
 
 # every top-level command of the stage modules (those that declare a stage), in their order
-for _module in (setup, writing, consultation, decisions, compare, release, team, demo):
+for _module in (setup, writing, consultation, decisions, compare, signing, release, team, demo):
     for _obj in vars(_module).values():
         if isinstance(_obj, Command | Group) and _obj.stage is not None:
             cli.add_command(_obj)

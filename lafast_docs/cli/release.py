@@ -10,7 +10,12 @@ import click
 from lafast_docs.cli import core, show
 from lafast_docs.cli.base import RELEASE, Group, command, group, pass_workspace, workspace
 from lafast_docs.cli.options import path_or_none, slug_argument
-from lafast_docs.errors import NotAuthentic, NotVerifiable, Problem, WorkspaceNotFound
+from lafast_docs.errors import (
+    NotAuthentic,
+    NotVerifiable,
+    Problem,
+    WorkspaceNotFound,
+)
 
 if TYPE_CHECKING:
     from lafast_docs.release.trust import SigCheck
@@ -140,8 +145,15 @@ def publish(ws: Workspace, kurzname: str, site: str, with_synopse: bool) -> None
     help="Vertrauensanker: Zertifikatsdatei der Fachstelle oder ihr SHA-256-Fingerabdruck "
     "(mehrfach möglich).",
 )
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Beim Aussteller nachfragen, ob das Zertifikat widerrufen ist (OCSP/CRL; braucht Netz).",
+)
 @click.pass_context
-def verify(ctx: click.Context, datei: str, site: str | None, trust: tuple[str, ...]) -> None:
+def verify(
+    ctx: click.Context, datei: str, site: str | None, trust: tuple[str, ...], online: bool
+) -> None:
     """Prüfen, ob eine Datei die freigegebene und veröffentlichte Fassung ist.
 
     „echt“ nur, wenn eine Signatur, die zu einem Vertrauensanker führt, genau diese Datei
@@ -160,7 +172,7 @@ def verify(ctx: click.Context, datei: str, site: str | None, trust: tuple[str, .
         ws: Workspace | None = workspace(ctx)
     except WorkspaceNotFound:
         ws = None
-    r = core.verify.verify(Path(datei), ws=ws, site=path_or_none(site), trust=trust)
+    r = core.verify.verify(Path(datei), ws=ws, site=path_or_none(site), trust=trust, online=online)
     _print_report(r, checked_signoffs=ws is not None)
     if r.verdict == core.verify.NICHT_ECHT:
         raise NotAuthentic(
@@ -185,7 +197,9 @@ _SUMS = {"stimmt": "stimmt überein", "abweichend": "WEICHT AB", "fehlt": "nicht
 def _signature_line(label: str, c: SigCheck) -> str:
     state = "gültig" if c.intact and c.valid else "UNGÜLTIG"
     trusted = {True: "vertrauenswürdig", False: "NICHT vertrauenswürdig", None: "ungeprüft"}
-    when = f", {c.signed_at:%d.%m.%Y %H:%M}" if c.signed_at else ""
+    when = f", {c.signed_at.astimezone():%d.%m.%Y %H:%M}" if c.signed_at else ""
+    if c.timestamped:
+        when += " (Zeitstempel" + (", mit Prüfdaten" if c.validation_data else "") + ")"
     return f"{label}: {state}, Zertifikat {trusted[c.trusted]}; {c.signer}{when}"
 
 

@@ -13,7 +13,6 @@ from lafast_docs.cli.options import json_option, org_id_argument
 from lafast_docs.errors import LafastError
 
 if TYPE_CHECKING:
-    from lafast_docs.office.doctor import Finding
     from lafast_docs.workspace import Workspace
 
 
@@ -118,20 +117,9 @@ def doctor(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         show.as_json([f.as_data() for f in findings])
     else:
-        _print_findings(findings)
+        show.findings(findings)
     if any(f.status == core.doctor.ERROR for f in findings):
         exit_with(1)
-
-
-def _print_findings(findings: list[Finding]) -> None:
-    marks = {core.doctor.ERROR: ("FEHLER ", "red"), core.doctor.NOTE: ("Hinweis", "yellow")}
-    for f in findings:
-        mark, colour = marks.get(f.status, ("ok     ", "green"))
-        click.echo(click.style(mark, fg=colour, bold=True) + f"  {f.topic}: {f.detail}")
-        if f.fix:
-            click.echo(f"           Was tun: {f.fix}")
-    errors = sum(f.status == core.doctor.ERROR for f in findings)
-    click.echo(f"\n{errors} Fehler gefunden." if errors else "\nAlles bereit.")
 
 
 @command(stage=SETUP, short_help="Ergänzung mit der Tabulatortaste einrichten (bash, zsh).")

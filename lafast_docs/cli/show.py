@@ -264,3 +264,15 @@ def final(result: Any) -> None:
     )
     if not result.authenticated:
         err(UNAUTHENTICATED)
+
+
+def findings(findings: list[Any]) -> None:
+    """`lafast doctor`'s findings: a mark, the topic, the finding and what to do."""
+    marks = {core.doctor.ERROR: ("FEHLER ", "red"), core.doctor.NOTE: ("Hinweis", "yellow")}
+    for f in findings:
+        mark, colour = marks.get(f.status, ("ok     ", "green"))
+        click.echo(click.style(mark, fg=colour, bold=True) + f"  {f.topic}: {f.detail}")
+        if f.fix:
+            click.echo(f"           Was tun: {f.fix}")
+    errors = sum(f.status == core.doctor.ERROR for f in findings)
+    click.echo(f"\n{errors} Fehler gefunden." if errors else "\nAlles bereit.")

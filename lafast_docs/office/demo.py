@@ -191,7 +191,9 @@ def make_demo_keys(ws: Workspace) -> dict[str, Any]:
     allowed = folder / "allowed_signers" if lines else None
     if allowed is not None:
         atomic_write(allowed, "\n".join(lines) + "\n")
-    authority = make_authority(folder, organisation=ws.config.org_name, password="")
+    authority = make_authority(
+        folder, organisation=ws.config.org_name, password="", short=ws.config.org_short
+    )
     return {
         "folder": folder,
         "allowed": allowed,

@@ -19,11 +19,13 @@ from typing import Any
 from lafast_docs import __version__
 from lafast_docs.errors import LafastError
 from lafast_docs.external import pandoc, resources
-from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.enrol import signs
+from lafast_docs.release.keyring import Keyring, load_keyring
+from lafast_docs.release.signing import seal_cert
 from lafast_docs.storage.git import git_version
 from lafast_docs.team import conflict
 from lafast_docs.workspace import Workspace
-from lafast_docs.workspace.config import CONFIG_NAME
+from lafast_docs.workspace.config import CONFIG_NAME, Person
 
 OK, NOTE, ERROR = "ok", "hinweis", "fehler"
 MIN_WEASYPRINT = 70
@@ -217,33 +219,58 @@ def _described(exc: Any) -> str:
     return f"{exc.message} {found}".strip()
 
 
+def _me(ws: Workspace, keys: Keyring) -> Person | None:
+    """Who works at this computer: `person:` in the local settings, else the person whose
+    e-mail in lafast.yaml is git's (only to choose what doctor reports, never for trust)."""
+    if keys.person:
+        return ws.config.person(keys.person)
+    email = os.environ.get("GIT_AUTHOR_EMAIL") or ws.store.config_value("user.email")
+    found = [p for p in ws.config.people if email and p.email.lower() == email.lower()]
+    return found[0] if len(found) == 1 else None
+
+
+def _no_signing_role(ws: Workspace, keys: Keyring) -> Person | None:
+    """The person at this computer if known and without a role that approves anything."""
+    me = _me(ws, keys)
+    return me if me is not None and not signs(ws, me) else None
+
+
 def _signing_git(ws: Workspace) -> Finding:
     topic = "Signierte Freigaben"
     try:
         keys = load_keyring(ws)
     except LafastError as exc:
         return Finding(topic, ERROR, _described(exc), exc.hint or "")
+    bystander = _no_signing_role(ws, keys)
     if not keys.git_signing:
         return Finding(
             topic,
             NOTE,
             "nicht eingerichtet: Freigaben sind nicht authentifiziert",
-            "Schlüssel und Liste der zugelassenen Schlüssel in .git/lafast-local.yaml eintragen "
-            "(README, „Freigabe“).",
+            "lafast signing setup (README, „Signatur einrichten“).",
         )
     if keys.allowed_signers is None or not keys.allowed_signers.is_file():
         return Finding(
             topic,
             ERROR,
-            "die Liste der zugelassenen Schlüssel fehlt",
-            "In .git/lafast-local.yaml „git: allowed_signers: PFAD“ eintragen.",
+            "die Liste der zugelassenen Schlüssel fehlt (ohne sie lassen sich Freigaben nicht "
+            "prüfen)",
+            "lafast signing setup --allowed-signers PFAD (die Liste gibt die Person, die sie "
+            "pflegt).",
+        )
+    if not keys.signing_key and bystander is not None:
+        return Finding(
+            topic,
+            OK,
+            f"Liste {keys.allowed_signers}; kein eigener Schlüssel nötig ({bystander.name} hat "
+            "keine Freigaberolle)",
         )
     if not keys.signing_key:
         return Finding(
             topic,
             NOTE,
             "kein eigener Signaturschlüssel: Sie können Freigaben prüfen, aber nicht erteilen",
-            "In .git/lafast-local.yaml „git: key: PFAD (oder Fingerabdruck)“ eintragen.",
+            "lafast signing setup --person IHRE-KENNUNG",
         )
     if keys.git_format == "ssh" and not Path(keys.signing_key).expanduser().is_file():
         return Finding(
@@ -271,41 +298,57 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
         keys = load_keyring(ws)
     except LafastError as exc:
         return Finding(topic, ERROR, _described(exc), exc.hint or "")
-    if keys.pkcs12 is None:
+    if not keys.has_seal:
+        bystander = _no_signing_role(ws, keys)
+        if bystander is not None:
+            return Finding(
+                topic,
+                OK,
+                f"auf diesem Rechner nicht nötig ({bystander.name} hat keine Freigaberolle; "
+                "signiert wird, wo endgültige Fassungen entstehen)",
+            )
         status = ERROR if keys.pdf_required else NOTE
         return Finding(
             topic,
             status,
             "nicht eingerichtet"
             + (" (lafast.yaml verlangt signierte PDF-Dateien)" if keys.pdf_required else ""),
-            "In .git/lafast-local.yaml „pdf: pkcs12: PFAD“ und „password_env: VARIABLE“ eintragen.",
+            "lafast signing seal --pkcs12 DATEI --password-env VARIABLE (Datei einer "
+            "Zertifizierungsstelle) oder lafast signing ca ORDNER … (eigene); README, "
+            "„Signatur einrichten“.",
         )
     try:
-        from cryptography.hazmat.primitives.serialization import pkcs12
-
-        _key, cert, _more = pkcs12.load_key_and_certificates(
-            keys.pkcs12.read_bytes(), keys.pdf_password()
-        )
-    except (LafastError, ValueError, OSError) as exc:
-        detail = exc.message if isinstance(exc, LafastError) else str(exc)
+        cert = seal_cert(keys)
+    except LafastError as exc:
         return Finding(
             topic,
             ERROR,
-            f"{keys.pkcs12} lässt sich nicht öffnen: {detail}",
-            f"Kennwort in {keys.password_env or 'der Umgebungsvariable'} und Datei prüfen.",
+            f"{keys.seal_name} lässt sich nicht öffnen: {exc.message}",
+            exc.hint or f"Kennwort in {keys.password_env or 'der Umgebungsvariable'} prüfen.",
         )
-    if cert is None:
-        return Finding(topic, ERROR, f"{keys.pkcs12} enthält kein Zertifikat", "")
-    ends = cert.not_valid_after_utc.date()
+    ends = cert.not_valid_after.date()
     left = (ends - (today or dt.date.today())).days
     if left < WARN_DAYS:
         return Finding(
             topic,
             ERROR,
             f"läuft am {ends:%d.%m.%Y} ab" if left >= 0 else f"abgelaufen am {ends:%d.%m.%Y}",
-            "Rechtzeitig ein neues Zertifikat beantragen und in .git/lafast-local.yaml eintragen.",
+            "Rechtzeitig ein neues Zertifikat beantragen und mit „lafast signing seal --pkcs12 "
+            "DATEI“ eintragen (eigene Zertifizierungsstelle: „lafast signing ca ORDNER …“).",
         )
-    return Finding(topic, OK, f"{keys.pkcs12.name}, gültig bis {ends:%d.%m.%Y}")
+    if not keys.timestamp_url:
+        return Finding(
+            topic,
+            NOTE,
+            f"{keys.seal_name}, gültig bis {ends:%d.%m.%Y}; ohne Zeitstempeldienst lassen "
+            "sich Signaturen nach diesem Tag nicht mehr prüfen",
+            "lafast signing seal --timestamp-url ADRESSE (Zeitstempeldienst nach RFC 3161)",
+        )
+    return Finding(
+        topic,
+        OK,
+        f"{keys.seal_name}, gültig bis {ends:%d.%m.%Y}; Zeitstempel von {keys.timestamp_url}",
+    )
 
 
 ENVIRONMENT: tuple[Callable[[], Finding], ...] = (
@@ -324,6 +367,11 @@ WORKSPACE: tuple[Callable[[Workspace], Finding], ...] = (
     _signing_git,
     _signing_pdf,
 )
+
+
+def signing_findings(ws: Workspace) -> list[Finding]:
+    """What `lafast signing setup` and `seal` check after they have written the settings."""
+    return [_signing_git(ws), _signing_pdf(ws)]
 
 
 def diagnose(ws: Workspace | None, *, workspace_error: str = "") -> list[Finding]:

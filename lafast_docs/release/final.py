@@ -131,17 +131,17 @@ def render_final(
 ) -> FinalResult:
     status = require_complete(ws, slug)
     keyring = load_keyring(ws)
-    if keyring.pdf_required and keyring.pkcs12 is None:
+    if keyring.pdf_required and not keyring.has_seal:
         raise SigningError(
             "Endgültige PDF-Dateien müssen digital signiert sein (lafast.yaml: signing: pdf: "
             "true), aber auf diesem Rechner ist kein Zertifikat eingerichtet.",
-            hint="Tragen Sie in .git/lafast-local.yaml „pdf: pkcs12: PFAD“ und "
-            "„password_env: VARIABLE“ ein.",
+            hint="Das Siegel einrichten: „lafast signing seal --pkcs12 DATEI --password-env "
+            "VARIABLE“ oder „lafast signing ca ORDNER …“ (README, „Signatur einrichten“).",
         )
     with approved_snapshot(ws, slug, status.commit) as snap:
         draft, edition, ctx = final_context(snap, ws, slug, status)
         outputs = _produce(snap, ws, draft, ctx, keyring, formats, out_dir, archive, force)
-    return FinalResult(outputs, status, keyring.pkcs12 is not None, status.signing, draft, edition)
+    return FinalResult(outputs, status, keyring.has_seal, status.signing, draft, edition)
 
 
 def _produce(
@@ -157,8 +157,8 @@ def _produce(
 ) -> list[Output]:
     analysis = analyse(draft)  # once: for the accessibility gate and every output
     _require_accessible(analysis)
-    sign = keyring.pkcs12 is not None
-    extra = {"final": True, "pkcs12": str(keyring.pkcs12 or "")}
+    sign = keyring.has_seal
+    extra = {"final": True, "pkcs12": str(keyring.pkcs12 or keyring.pkcs11 or "")}
 
     def key(fmt: str) -> str:
         variant = ARCHIVE_VARIANT if fmt == ARCHIVE else PDF_VARIANT

@@ -19,6 +19,14 @@ wherever an administrator keeps it, and every path in it must lie outside the wo
       pkcs12: /etc/lafast/siegel.p12                  # certificate + key for PAdES
       password_env: LAFAST_PDF_PASSWORD               # environment variable with its password
       trust_roots: [/etc/lafast/ca.pem]               # CA certificates `lafast verify` trusts
+      timestamp_url: https://tsa.example/tsr          # RFC 3161 time-stamping service: PAdES
+                                                      # B-T, with validation data B-LT
+      pkcs11:                                         # instead of pkcs12: a token or HSM
+        module: /usr/lib/softhsm/libsofthsm2.so       # the vendor's PKCS#11 library
+        token: lafast                                 # token label
+        key: siegel                                   # label of key and certificate
+        pin_env: LAFAST_TOKEN_PIN                     # environment variable with the PIN
+    person: miriam-albers                             # who works at this computer (doctor)
 
 Principals in the allowed-signers file are the `id` of a person in lafast.yaml, or another
 principal (an e-mail address) that `git: principals:` here assigns to that id. A person's
@@ -30,17 +38,41 @@ good, the list says whose it is.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import ConfigError, Problem, SigningError
+from lafast_docs.errors import ConfigError, LafastError, Problem, SigningError
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
 
 LOCAL_NAME = "lafast-local.yaml"
 ENV_PATH = "LAFAST_LOCAL_CONFIG"
+
+
+@dataclass(frozen=True)
+class Token:
+    """A key and its certificate on a PKCS#11 token (smart card, USB token, HSM)."""
+
+    module: Path  # the PKCS#11 library
+    token: str  # token label
+    key: str  # label of the private key and of its certificate
+    pin_env: str = ""  # environment variable with the user PIN
+
+    def pin(self) -> str:
+        if not self.pin_env:
+            return ""
+        value = os.environ.get(self.pin_env)
+        if value is None:
+            raise SigningError(
+                f"Die PIN des Tokens fehlt: die Umgebungsvariable {self.pin_env} ist nicht "
+                "gesetzt.",
+                hint=f"Vor dem Aufruf setzen, z. B. „read -s {self.pin_env} && export "
+                f"{self.pin_env}“.",
+            )
+        return value
 
 
 @dataclass(frozen=True)
@@ -59,6 +91,21 @@ class Keyring:
     # person id -> further principals of that person in the allowed-signers list (e-mail)
     principals: dict[str, tuple[str, ...]] = field(default_factory=dict)
     git_required: bool = False  # lafast.yaml asks for signed approvals
+    person: str | None = None  # who works at this computer ("person:"), set by `signing setup`
+    timestamp_url: str = ""  # RFC 3161 service: signatures get a trusted time (PAdES B-T/B-LT)
+    pkcs11: Token | None = None  # the seal on a token or HSM instead of a PKCS#12 file
+
+    @property
+    def has_seal(self) -> bool:
+        """A seal is set up here (PKCS#12 file or PKCS#11 token)."""
+        return self.pkcs12 is not None or self.pkcs11 is not None
+
+    @property
+    def seal_name(self) -> str:
+        if self.pkcs11 is not None:
+            return f"Token „{self.pkcs11.token}“, Schlüssel „{self.pkcs11.key}“"
+        return self.pkcs12.name if self.pkcs12 is not None else ""
+
     pdf_required: bool = False  # lafast.yaml asks for signed final PDFs
 
     @property
@@ -125,7 +172,7 @@ def load_keyring(ws: Workspace) -> Keyring:
                 key,
             )
             return None
-        if _in_worktree(p, ws):
+        if in_worktree(p, ws):
             bad(
                 f"„{key}“: {p} liegt im Arbeitsbereich; dort könnte jede*r sie mit einem "
                 "Commit ändern. Legen Sie die Datei außerhalb ab.",
@@ -140,13 +187,24 @@ def load_keyring(ws: Workspace) -> Keyring:
         bad("Die Datei muss aus Abschnitten „git:“ und „pdf:“ bestehen.", data)
         data = {}
     for key in data:
-        if key not in ("git", "pdf"):
-            bad(f"Unbekannter Eintrag „{key}“ (erlaubt: git, pdf).", data, key)
+        if key not in ("git", "pdf", "person"):
+            bad(f"Unbekannter Eintrag „{key}“ (erlaubt: git, pdf, person).", data, key)
+    person = data.get("person")
+    if person is not None:
+        if not isinstance(person, str) or ws.config.person(person) is None:
+            bad(
+                f"„person“: „{person}“ ist keine Personenkennung aus lafast.yaml "
+                f"(dort: {', '.join(p.id for p in ws.config.people) or 'niemand'}).",
+                data,
+                "person",
+            )
+        else:
+            values["person"] = person
     git = data.get("git") or {}
     pdf = data.get("pdf") or {}
     for section, name, known in (
         (git, "git", ("format", "allowed_signers", "key", "gnupghome", "roles", "principals")),
-        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots")),
+        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots", "timestamp_url", "pkcs11")),
     ):
         for key in section if isinstance(section, dict) else ():
             if key not in known:
@@ -174,6 +232,15 @@ def load_keyring(ws: Workspace) -> Keyring:
     if isinstance(pdf, dict):
         values["pkcs12"] = file_entry(pdf, "pkcs12")
         values["password_env"] = str(pdf.get("password_env") or "")
+        url = str(pdf.get("timestamp_url") or "")
+        if url and not url.startswith(("https://", "http://")):
+            bad(
+                f"„timestamp_url“ muss eine http(s)-Adresse sein, nicht „{url}“.",
+                pdf,
+                "timestamp_url",
+            )
+        values["timestamp_url"] = url
+        values["pkcs11"] = _token(pdf, file_entry, bad)
         roots = pdf.get("trust_roots") or []
         if not isinstance(roots, list):
             bad("„trust_roots“ muss eine Liste von Dateien sein.", pdf, "trust_roots")
@@ -189,6 +256,26 @@ def load_keyring(ws: Workspace) -> Keyring:
             hint=f"Korrigieren Sie die genannten Zeilen in {path}.",
         )
     return Keyring(path, git_required=required, pdf_required=policy.pdf, **values)
+
+
+def _token(pdf: Any, file_entry: Any, bad: Any) -> Token | None:
+    """`pkcs11: {module: …, token: …, key: …, pin_env: …}`."""
+    raw = pdf.get("pkcs11")
+    if raw is None:
+        return None
+    keys = ("module", "token", "key", "pin_env")
+    if not isinstance(raw, dict) or not all(raw.get(k) for k in keys[:3]):
+        bad("„pkcs11“ braucht module, token und key (dazu pin_env).", pdf, "pkcs11")
+        return None
+    for key in raw:
+        if key not in keys:
+            bad(f"Unbekannter Eintrag „{key}“ unter pkcs11 (erlaubt: {', '.join(keys)}).", raw, key)
+    if pdf.get("pkcs12"):
+        bad("Entweder „pkcs12“ oder „pkcs11“, nicht beides.", pdf, "pkcs11")
+    module = file_entry(raw, "module")
+    if module is None:
+        return None
+    return Token(module, str(raw["token"]), str(raw["key"]), str(raw.get("pin_env") or ""))
 
 
 def _roles(git: Any, bad: Any) -> dict[str, tuple[str, ...]] | None:
@@ -223,9 +310,32 @@ def _principals(git: Any, bad: Any) -> dict[str, tuple[str, ...]]:
     return {str(person): tuple(x.strip() for x in names) for person, names in raw.items()}
 
 
-def _in_worktree(p: Path, ws: Workspace) -> bool:
+def in_worktree(p: Path, ws: Workspace) -> bool:
     real, root = p.resolve(), ws.root.resolve()
     return real.is_relative_to(root) and not real.is_relative_to(ws.store.git_dir())
+
+
+def update_local(ws: Workspace, change: Callable[[Any], None], *, made_by: str) -> Path:
+    """Change the local settings in place (comments and other entries kept): `change` edits the
+    round-trip tree. The file is validated by `load_keyring` and the old one put back if the new
+    one would not load, so a failed set-up never leaves a broken file."""
+    path = local_path(ws)
+    old = path.read_text("utf-8") if path.is_file() else None
+    data = yamlio.load(old or "{}", path=path, error=ConfigError) or {}
+    change(data)
+    text = yamlio.dump(data)
+    if old is None:
+        text = f"# Lokale Einstellungen von lafast (nie im Archiv). Angelegt von {made_by}.\n{text}"
+    atomic_write(path, text, mode=0o600)
+    try:
+        load_keyring(ws)
+    except LafastError:
+        if old is None:
+            path.unlink()
+        else:
+            atomic_write(path, old)
+        raise
+    return path
 
 
 def write_local(ws: Workspace, text: str) -> Path:

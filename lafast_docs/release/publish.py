@@ -33,7 +33,7 @@ from lafast_docs.outputs.synopse import synopse
 from lafast_docs.release.final import render_final
 from lafast_docs.release.keyring import load_keyring
 from lafast_docs.release.signing import office_certificate, sign_detached
-from lafast_docs.release.trust import fingerprint, load_cert_bytes
+from lafast_docs.release.trust import fingerprint, load_cert_bytes, show_fingerprint
 from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE
 from lafast_docs.release.versions import VERSION_RE, next_versions, published_prefix
 from lafast_docs.render.brand import brand_css, logo
@@ -286,7 +286,10 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
         site,
         "index.html",
         env.get_template("index.html.j2").render(
-            groups=groups, any_signed=any(e.get("pdf_signiert") for e in entries), **common
+            groups=groups,
+            any_signed=any(e.get("pdf_signiert") for e in entries),
+            pin=show_fingerprint(pin) if pin else "",
+            **common,
         ),
     )
     website = ws.config.org_website.rstrip("/")
@@ -310,7 +313,7 @@ def _write_sums(ws: Workspace, site: Path, entries: list[dict[str, Any]]) -> str
     sums.append((CATALOGUE, sha256_file(site / CATALOGUE)))
     text = "".join(f"{h}  {p}\n" for p, h in sums).encode("utf-8")
     keyring = load_keyring(ws)
-    signature = sign_detached(text, keyring) if keyring.pkcs12 is not None else None
+    signature = sign_detached(text, keyring) if keyring.has_seal else None
     put(site, SUMS, text)
     if signature is None:
         # an old signature would no longer match: gone, so the list reads as "not signed"

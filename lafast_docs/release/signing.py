@@ -1,39 +1,61 @@
-"""Digital signatures with the office's certificate (pyHanko): final PDFs (PAdES baseline B-B)
-and the site's checksum list (detached CMS); their validation is `trust.py`.
+"""Digital signatures with the office's certificate (pyHanko): final PDFs (PAdES) and the site's
+checksum list (detached CMS); their validation is `trust.py`.
+
+PAdES level: B-B without a time-stamping service. With `pdf: timestamp_url` (RFC 3161) the
+signature carries a trusted time (B-T) and, in a second incremental update, the validation data
+(the certificates, OCSP responses and CRLs of the signer's and the timestamp's chains, fetched
+from the addresses in the certificates; B-LT), so it can be checked after the certificate has
+expired. The chains are built to `trust_roots` (and the self-signed certificates in the PKCS#12
+file): the time-stamping service's root belongs there too.
 
 The certificate is a PKCS#12 file named in the local keyring (never in the repository); its
 password comes from an environment variable. EC keys (P-256) are recommended: signing costs a
 few milliseconds, RSA-3072 about 0.3 s per signature.
 
 `make_authority` builds a small certificate authority and a signing certificate for the demo
-and the tests; a real office uses the certificate of its trust service provider.
+and the tests; a real office uses the certificate of its trust service provider, a token
+(PKCS#11) or its own authority (officeca.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
+import functools
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import SigningError
-from lafast_docs.release.keyring import Keyring
+from lafast_docs.errors import SigningError, TimestampError
+from lafast_docs.release.keyring import Keyring, Token
+from lafast_docs.release.officeca import root_certificate, seal_certificate, write_pkcs12
 from lafast_docs.release.trust import load_cert
 from lafast_docs.storage.files import atomic_write
 
 FIELD_NAME = "Freigabe"
 
 
-def _signer(keyring: Keyring) -> Any:
-    """The office's signer (certificate + key) from the keyring's PKCS#12 file."""
+@contextmanager
+def open_signer(keyring: Keyring) -> Iterator[Any]:
+    """The office's signer (certificate + key): from the PKCS#12 file, or from the PKCS#11
+    token, whose session is closed again afterwards."""
+    if keyring.pkcs11 is not None:
+        with open_token(keyring.pkcs11) as session:
+            yield token_signer(session, keyring.pkcs11, keyring.trust_roots)
+        return
+    yield _file_signer(keyring)
+
+
+def _file_signer(keyring: Keyring) -> Any:
     from pyhanko.sign import signers
 
     if keyring.pkcs12 is None:
         raise SigningError(
-            "Für die digitale Signatur ist kein Zertifikat eingerichtet.",
-            hint="Tragen Sie in der lokalen Einstellung (.git/lafast-local.yaml) „pdf: pkcs12: "
-            "PFAD“ und „password_env: VARIABLE“ ein.",
+            "Für die digitale Signatur ist kein Siegel eingerichtet.",
+            hint="„lafast signing seal --pkcs12 DATEI --password-env VARIABLE“ oder "
+            "„lafast signing ca ORDNER …“ (README, „Signatur einrichten“).",
         )
     try:
         return signers.SimpleSigner.load_pkcs12(
@@ -49,31 +71,165 @@ def _signer(keyring: Keyring) -> Any:
     )
 
 
+@contextmanager
+def open_token(token: Token) -> Iterator[Any]:
+    """A logged-in session on the token (closed afterwards), with German errors."""
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import open_pkcs11_session
+
+    try:
+        session = open_pkcs11_session(
+            str(token.module),
+            token_criteria=TokenCriteria(label=token.token),
+            user_pin=token.pin() or None,
+        )
+    except SigningError:
+        raise
+    except Exception as exc:  # python-pkcs11 / pyHanko: many kinds (no token, wrong PIN)
+        raise SigningError(
+            f"Der Token „{token.token}“ lässt sich nicht öffnen ({type(exc).__name__}: "
+            f"{str(exc)[:120]}).",
+            path=token.module,
+            hint="Ist der Token eingesteckt, stimmen Bezeichnung und PIN (Variable "
+            f"{token.pin_env or '–'})? Die Bibliothek unter pkcs11: module prüfen.",
+        ) from exc
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def token_signer(session: Any, token: Token, roots: tuple[Path, ...]) -> Any:
+    """The signer on an open token: key and certificate under the label `token.key`, the
+    trust roots carried in the signature (so a reader's pinned fingerprint finds them)."""
+    from pyhanko.sign.pkcs11 import PKCS11Signer
+
+    try:
+        signer = PKCS11Signer(session, key_label=token.key, ca_chain=[load_cert(p) for p in roots])
+        # hash here, sign on the token: many tokens (SoftHSM2 among them) offer ECDSA only
+        # raw, without the combined ECDSA-SHA256 mechanism
+        signer.use_raw_mechanism = signer.signing_cert.public_key.algorithm == "ec"
+    except Exception as exc:  # pyHanko: the key or the certificate is not there
+        raise SigningError(
+            f"Auf dem Token „{token.token}“ fehlt der Schlüssel oder das Zertifikat "
+            f"„{token.key}“ ({str(exc)[:120]}).",
+            hint="Die Bezeichnung (Label) unter pkcs11: key prüfen; Zertifikat und Schlüssel "
+            "müssen dieselbe tragen.",
+        ) from exc
+    return signer
+
+
+TIMEOUT = 10  # seconds for the time-stamping service and each OCSP/CRL request
+
+
 def sign_pdf(path: Path, keyring: Keyring, *, reason: str, location: str = "") -> None:
-    """Sign `path` in place (one incremental update) with the keyring's certificate."""
+    """Sign `path` in place with the keyring's certificate: one incremental update (B-B, B-T),
+    two with validation data (B-LT)."""
+    atomic_write(path, sign_pdf_bytes(path.read_bytes(), keyring, reason=reason, location=location))
+
+
+def sign_pdf_bytes(
+    data: bytes, keyring: Keyring, *, reason: str, location: str = "", validation_data: bool = True
+) -> bytes:
+    """`data` signed; with a time-stamping service at B-LT (B-T: `validation_data=False`)."""
+    with open_signer(keyring) as signer:
+        return _sign(data, keyring, signer, reason, location, validation_data)
+
+
+def _sign(
+    data: bytes, keyring: Keyring, signer: Any, reason: str, location: str, validation: bool
+) -> bytes:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    signer = _signer(keyring)
+    timestamper, context = _long_term(keyring, signer)
+    context = context if validation else None
     meta = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
         reason=reason,
         location=location or None,
+        embed_validation_info=context is not None,
+        validation_context=context,
     )
-    with path.open("rb") as fh:
-        writer = IncrementalPdfFileWriter(fh, strict=False)
-        out = signers.sign_pdf(writer, meta, signer=signer)
-    atomic_write(path, out.getvalue())
+    writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
+    try:
+        out = signers.sign_pdf(writer, meta, signer=signer, timestamper=timestamper)
+    except Exception as exc:  # pyHanko: many kinds for an unreachable or untrusted service
+        if timestamper is None:
+            raise
+        raise _timestamp_error(keyring, exc) from exc
+    return bytes(out.getvalue())
+
+
+def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
+    """The time-stamping client and the context that gathers validation data (B-T/B-LT), or
+    (None, None) when no service is configured (B-B)."""
+    if not keyring.timestamp_url:
+        return None, None
+    from pyhanko_certvalidator import ValidationContext
+
+    carried = list(signer.cert_registry)
+    roots = [load_cert(p) for p in keyring.trust_roots]
+    roots += [c for c in carried if c.self_signed in ("maybe", "yes")]
+    context = ValidationContext(
+        trust_roots=roots,
+        other_certs=carried,
+        allow_fetching=True,
+        revocation_mode="hard-fail",
+        # the OCSP answers are fetched after the timestamp was made, seconds later on a busy
+        # machine: without this, pyHanko rejects them as "too recent" for the timestamp's time
+        retroactive_revinfo=True,
+    )
+    return _timestamper(keyring.timestamp_url), context
+
+
+@functools.cache
+def _timestamper(url: str) -> Any:
+    """One client per service and process: its HTTP session (and TLS set-up, ~0.18 s) serves
+    every signature of a `render --final` and `publish`."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    return HTTPTimeStamper(url, timeout=TIMEOUT)
+
+
+def _timestamp_error(keyring: Keyring, exc: Exception) -> SigningError:
+    detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    if "signer's certificate" in detail:
+        return SigningError(
+            "Das Zertifikat des Siegels lässt sich nicht bestätigen: widerrufen, abgelaufen, ohne "
+            "Weg zu einer Zertifizierungsstelle unter „pdf: trust_roots“ oder sein Sperrstatus "
+            "(OCSP/CRL) ist nicht abrufbar. Die PDF-Datei wurde nicht signiert.",
+            path=keyring.pkcs12,
+            hint="Mit „lafast doctor“ prüfen; ein widerrufenes Zertifikat durch ein neues "
+            "ersetzen (README, „Siegel erneuern“).",
+        )
+    if "path" in detail.lower() or "trust" in detail.lower():
+        return TimestampError(
+            f"Der Zeitstempel von {keyring.timestamp_url} lässt sich nicht prüfen: {detail}",
+            hint="Das Wurzelzertifikat des Zeitstempeldienstes unter „pdf: trust_roots“ in "
+            f"{keyring.path or 'der lokalen Einstellung'} eintragen.",
+        )
+    return TimestampError(
+        f"Der Zeitstempeldienst {keyring.timestamp_url} antwortet nicht wie erwartet: {detail}",
+        hint="Netzwerk und Adresse prüfen (pdf: timestamp_url); die PDF-Datei wurde nicht "
+        "signiert, nichts wurde geschrieben.",
+    )
 
 
 def sign_detached(data: bytes, keyring: Keyring) -> bytes:
     """A detached CMS signature (DER, `.p7s`) over `data` with the office's certificate;
     `openssl cms -verify -binary -inform DER -in X.p7s -content X -CAfile CA.pem` checks it."""
-    signer = _signer(keyring)
-    info = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True))
+    with open_signer(keyring) as signer:
+        info = asyncio.run(signer.async_sign_general_data(data, "sha256", detached=True))
     return bytes(info.dump())
+
+
+def seal_cert(keyring: Keyring) -> Any:
+    """The seal's certificate (asn1crypto), from its file or token."""
+    with open_signer(keyring) as signer:
+        return signer.signing_cert
 
 
 def office_certificate(keyring: Keyring) -> bytes:
@@ -84,7 +240,8 @@ def office_certificate(keyring: Keyring) -> bytes:
     if keyring.trust_roots:
         cert = load_cert(keyring.trust_roots[0])
     else:
-        cert = _signer(keyring).signing_cert
+        with open_signer(keyring) as signer:
+            cert = signer.signing_cert
     return bytes(pem.armor("CERTIFICATE", cert.dump()))
 
 
@@ -95,82 +252,22 @@ class Authority:
     password: str
 
 
-def make_authority(folder: Path, *, organisation: str, password: str) -> Authority:
-    """A certificate authority and an EC (P-256) signing certificate issued by it; the PKCS#12
-    file is encrypted with `password` (none when empty: demo only)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
+def make_authority(folder: Path, *, organisation: str, password: str, short: str = "") -> Authority:
+    """A certificate authority and an EC (P-256) signing certificate issued by it, for the demo
+    and the tests; the PKCS#12 file is encrypted with `password` (none when empty: demo only).
+    An office without an authority of its own uses `officeca.office_ca` instead."""
+    from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import pkcs12
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
     folder.mkdir(parents=True, exist_ok=True)
-    now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
-
-    def name(cn: str) -> x509.Name:
-        return x509.Name(
-            [
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "DE"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation[:64]),
-                x509.NameAttribute(NameOID.COMMON_NAME, cn),
-            ]
-        )
-
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = name("lafast Test-Zertifizierungsstelle")
-    ca = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=3650))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
+    ca = root_certificate(
+        organisation, ca_key, days=3650, label="Test-Zertifizierungsstelle", short=short
     )
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name(f"{organisation[:40]} – Siegel"))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=825))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION]), critical=False
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-        .sign(ca_key, hashes.SHA256())
-    )
+    cert = seal_certificate(organisation, key.public_key(), ca, ca_key, days=825, short=short)
     ca_path = folder / "zertifizierungsstelle.pem"
     atomic_write(ca_path, ca.public_bytes(serialization.Encoding.PEM))
     p12_path = folder / "siegel.p12"
-    atomic_write(
-        p12_path,
-        pkcs12.serialize_key_and_certificates(
-            b"lafast-siegel",
-            key,
-            cert,
-            [ca],
-            serialization.BestAvailableEncryption(password.encode("utf-8"))
-            if password
-            else serialization.NoEncryption(),
-        ),
-    )
-    p12_path.chmod(0o600)
+    write_pkcs12(p12_path, key, cert, [ca], password)
     return Authority(ca_path, p12_path, password)

@@ -11,6 +11,7 @@ because no trust anchor was given. Inside a workspace the sign-offs are checked 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import re
@@ -126,9 +127,12 @@ def verify(
     ws: Workspace | None = None,
     site: Path | None = None,
     trust: tuple[str, ...] = (),
+    online: bool = False,
+    at: dt.datetime | None = None,
 ) -> Report:
     """Check `path`; `trust`: `--trust` values (certificate files or SHA-256 fingerprints),
-    added to the trust roots set up on this machine."""
+    added to the trust roots set up on this machine; `online`: ask the certificates' OCSP/CRL
+    services whether they were revoked; `at`: judge at this time instead of now."""
     if not path.is_file():
         raise FileMissing(f"Die Datei {path} gibt es nicht.")
     keyring = load_keyring(ws) if ws is not None else None
@@ -137,7 +141,7 @@ def verify(
     report = Report(path, hashlib.sha256(data).hexdigest(), Identity(), anchor)
     is_pdf = path.suffix.lower() == ".pdf"
     if is_pdf:
-        report.pdf = check_pdf_signatures(data, anchor)
+        report.pdf = check_pdf_signatures(data, anchor, at=at, online=online)
         # what the approval signature covers names the document, not what came after it
         report.identity = identify(path, report.pdf.signed_revision or data)
         _judge_pdf(report, report.pdf)

@@ -44,6 +44,7 @@ NEEDS = (
     Need("git", "git", ("git",)),  # tests/test_sync.py also runs `git daemon`
     Need("ssh-keygen", "openssh-client", ("ssh-keygen",)),  # signed sign-offs
     Need("GnuPG", "gnupg", ("gpg", "gpgconf")),  # OpenPGP sign-offs
+    Need("SoftHSM2 (PKCS#11-Token)", "softhsm2", ("softhsm2-util",)),  # tests/test_token.py
     Need("Pango (für WeasyPrint)", "libpango-1.0-0", files=("/usr/lib/*/libpango-1.0.so.0",)),
     Need(
         "PangoFT2 (für WeasyPrint)", "libpangoft2-1.0-0", files=("/usr/lib/*/libpangoft2-1.0.so.0",)

@@ -1,0 +1,73 @@
+"""Signing benchmark: one final PDF signed with an EC (P-256) seal at PAdES B-B, B-T and B-LT,
+the time-stamping service and OCSP responder local (certomancer's Animator on 127.0.0.1, the
+same as the tests use: tests/pki.py), and the verification of each.
+
+    python3 bench/signing.py [--repeat 10]
+
+Reports the median seconds per PDF and the ratio to B-B, measured in the same process.
+Target (issue #16): signing under 0.3 s per PDF, B-T/B-LT with a local service included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from bench.render import median_time  # noqa: E402
+from lafast_docs.outputs.document import render  # noqa: E402
+from lafast_docs.release.keyring import Keyring  # noqa: E402
+from lafast_docs.release.signing import sign_pdf_bytes  # noqa: E402
+from lafast_docs.release.trust import Anchors, check_pdf  # noqa: E402
+from lafast_docs.workspace.create import init_workspace  # noqa: E402
+from tests.conftest import SAMPLE_SN, copy_samples  # noqa: E402
+from tests.pki import start_pki  # noqa: E402
+
+
+def sample_pdf(folder: Path) -> bytes:
+    """The sample Stellungnahme as lafast renders it (the size a real final PDF has)."""
+    ws = copy_samples(init_workspace(folder / "ws"), SAMPLE_SN)
+    out = render(ws, SAMPLE_SN, formats=("pdf",))
+    return out[0].path.read_bytes()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeat", type=int, default=10)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="lafast-bench-signing-"))
+    try:
+        os.environ["LAFAST_BENCH_PW"] = "geheim"
+        pki = start_pki(tmp / "pki")
+        pdf = sample_pdf(tmp)
+        p12 = pki.pkcs12("siegel", "geheim")
+        base = {"pkcs12": p12, "password_env": "LAFAST_BENCH_PW", "trust_roots": (pki.root_pem,)}
+        anchors = Anchors((pki.root_pem,))
+        print(f"PDF: {len(pdf) / 1024:.0f} KB, EC P-256, {args.repeat} Wiederholungen (Median)")
+        print(f"{'Stufe':6} {'signieren':>10} {'÷ B-B':>7} {'prüfen':>8}")
+        baseline = 0.0
+        for level, url in (("B-B", ""), ("B-T", pki.tsa_url), ("B-LT", pki.tsa_url)):
+            ring = Keyring(None, timestamp_url=url, **base)  # type: ignore[arg-type]
+
+            def sign(ring: Keyring = ring, lt: bool = level == "B-LT") -> bytes:
+                return sign_pdf_bytes(pdf, ring, reason="Freigegeben", validation_data=lt)
+
+            signed = sign()
+            seconds = median_time(sign, args.repeat)
+            check = median_time(lambda s=signed: check_pdf(s, anchors), max(3, args.repeat // 3))
+            assert check_pdf(signed, anchors).proven
+            baseline = baseline or seconds
+            print(f"{level:6} {seconds:9.3f}s {seconds / baseline:6.2f}x {check:7.3f}s")
+        pki.server.shutdown()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""`lafast signing seal` and `lafast signing ca`: the office seal set up and checked.
+
+A PKCS#12 file is checked before it goes into the local settings: the password opens it, it
+holds a key and its certificate, the certificate may sign (key usage digital signature or
+non-repudiation), it is valid today, and its chain reaches one of the trust roots (those given,
+those set up, or a root carried in the file). A time-stamping service is asked for one real
+timestamp. Only then is the `pdf:` section written (keyring.update_local).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lafast_docs.errors import SigningError, TimestampError
+from lafast_docs.release.keyring import Token, in_worktree, load_keyring, update_local
+from lafast_docs.release.officeca import OfficeCA, office_ca
+from lafast_docs.release.signing import open_token, token_signer
+from lafast_docs.release.trust import load_cert_bytes
+from lafast_docs.storage.files import atomic_write
+from lafast_docs.workspace import Workspace
+
+MADE_BY = "„lafast signing seal“"
+
+
+@dataclass
+class SealSetup:
+    subject: str = ""
+    ends: dt.date | None = None
+    anchor: Path | None = None  # the trust root the chain ends in
+    anchor_fingerprint: str = ""  # SHA-256 of that root, upper-case hex
+    timestamp_url: str = ""
+    local_file: Path = Path()
+    ca: OfficeCA | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def _password(env: str) -> str:
+    if not env:
+        return ""
+    value = os.environ.get(env)
+    if value is None:
+        raise SigningError(
+            f"Die Umgebungsvariable {env} mit dem Kennwort ist nicht gesetzt.",
+            hint=f"Vor dem Aufruf setzen, z. B. „read -s {env} && export {env}“.",
+        )
+    return value
+
+
+def check_pkcs12(path: Path, password: str, roots: list[Path]) -> SealSetup:
+    """The checks of the module docstring; the result names the anchor the chain ends in."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(
+            path.read_bytes(), password.encode("utf-8") if password else None
+        )
+    except (ValueError, OSError) as exc:
+        raise SigningError(
+            f"{path.name} lässt sich nicht öffnen: falsches Kennwort oder keine PKCS#12-Datei.",
+            path=path,
+            hint="Kennwort in der Variable von --password-env prüfen; die Datei endet meist "
+            "auf .p12 oder .pfx.",
+        ) from exc
+    if key is None or cert is None:
+        raise SigningError(
+            f"{path.name} enthält keinen Schlüssel mit Zertifikat.",
+            path=path,
+            hint="Die Zertifizierungsstelle um die Datei mit Schlüssel (.p12/.pfx) bitten.",
+        )
+    return check_certificate(cert, list(extra or []), roots, path=path)
+
+
+def check_token(token: Token, roots: list[Path]) -> SealSetup:
+    """The same checks for the key and certificate on a PKCS#11 token (read with its PIN)."""
+    from cryptography import x509
+
+    with open_token(token) as session:
+        der = token_signer(session, token, ()).signing_cert.dump()
+    return check_certificate(x509.load_der_x509_certificate(der), [], roots, path=token.module)
+
+
+def check_certificate(cert: Any, extra: list[Any], roots: list[Path], *, path: Path) -> SealSetup:
+    """Key usage, validity and the chain to one of `roots` or to a root in `extra`."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    subject = cert.subject.rfc4514_string()
+    try:
+        usage = cert.extensions.get_extension_for_class(x509.KeyUsage).value
+        may_sign = usage.digital_signature or usage.content_commitment
+    except x509.ExtensionNotFound:
+        may_sign = True
+    if not may_sign:
+        raise SigningError(
+            f"Das Zertifikat {subject} ist nicht zum Signieren ausgestellt (Schlüsselverwendung).",
+            path=path,
+            hint="Ein Zertifikat mit „digitale Signatur“ oder „Nichtabstreitbarkeit“ beantragen.",
+        )
+    now = dt.datetime.now(dt.UTC)
+    if not cert.not_valid_before_utc <= now <= cert.not_valid_after_utc:
+        raise SigningError(
+            f"Das Zertifikat {subject} ist nicht gültig (gültig "
+            f"{cert.not_valid_before_utc:%d.%m.%Y} bis {cert.not_valid_after_utc:%d.%m.%Y}).",
+            path=path,
+            hint="Ein gültiges Zertifikat beantragen (oder „lafast signing ca“ zum Erneuern).",
+        )
+    candidates: list[tuple[Path | None, Any]] = [
+        (p, x509.load_der_x509_certificate(load_cert_bytes(p.read_bytes(), path=p).dump()))
+        for p in roots
+    ]
+    candidates += [(None, c) for c in extra if c.subject == c.issuer]
+    result = SealSetup(subject, cert.not_valid_after_utc.date())
+    chain = [cert, *(c for c in extra if c.subject != c.issuer)]
+    for anchor_path, anchor in candidates:
+        if _chains(chain, anchor):
+            result.anchor = anchor_path
+            der = anchor.public_bytes(serialization.Encoding.DER)
+            result.anchor_fingerprint = hashlib.sha256(der).hexdigest().upper()
+            if anchor_path is None:
+                result.notes.append(
+                    "Das Wurzelzertifikat steht nur in der Datei; lafast legt es als "
+                    "Vertrauensanker daneben ab."
+                )
+            return result
+    raise SigningError(
+        f"Das Zertifikat {subject} führt zu keiner bekannten Zertifizierungsstelle.",
+        path=path,
+        hint="Das Wurzelzertifikat der Zertifizierungsstelle mit --trust-root DATEI.pem angeben.",
+    )
+
+
+def _chains(chain: list[Any], anchor: Any) -> bool:
+    """Whether `chain` (leaf first, intermediates after) leads to `anchor` by signatures."""
+    from cryptography.exceptions import InvalidSignature
+
+    current, rest = chain[0], list(chain[1:])
+    while True:
+        parent = (
+            anchor
+            if current.issuer == anchor.subject
+            else next((c for c in rest if c.subject == current.issuer), None)
+        )
+        if parent is None:
+            return False
+        try:
+            current.verify_directly_issued_by(parent)
+        except (ValueError, TypeError, InvalidSignature):
+            return False
+        if parent is anchor:
+            return True
+        rest.remove(parent)
+        current = parent
+
+
+def probe_timestamp(url: str) -> None:
+    """Ask the service for one real timestamp (of a fixed digest)."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    try:
+        asyncio.run(
+            HTTPTimeStamper(url, timeout=10).async_timestamp(
+                hashlib.sha256(b"lafast").digest(), "sha256"
+            )
+        )
+    except Exception as exc:  # requests / pyHanko: many kinds
+        raise TimestampError(
+            f"Der Zeitstempeldienst {url} antwortet nicht wie erwartet ({type(exc).__name__}).",
+            hint="Adresse prüfen (sie steht in den Unterlagen des Dienstes, z. B. "
+            "https://…/tsr); am Netz liegt es, wenn „curl -I ADRESSE“ nicht antwortet. Nichts "
+            "wurde eingetragen.",
+        ) from exc
+
+
+def setup_seal(
+    ws: Workspace,
+    *,
+    pkcs12: Path | None = None,
+    password_env: str = "",
+    token: Token | None = None,
+    timestamp_url: str | None = None,
+    trust_roots: tuple[Path, ...] = (),
+) -> SealSetup:
+    """Check the seal (file or token; and the time-stamping service), then write the `pdf:`
+    section."""
+    current = load_keyring(ws)
+    given = [p.expanduser().absolute() for p in trust_roots]
+    roots = [*given, *(p for p in current.trust_roots if p not in given)]  # added, never dropped
+    result = SealSetup()
+    if pkcs12 is not None:
+        pkcs12 = pkcs12.expanduser().absolute()
+        if not pkcs12.is_file():
+            raise SigningError(f"Die Datei {pkcs12} gibt es nicht.", path=pkcs12)
+        if in_worktree(pkcs12, ws):
+            raise SigningError(
+                f"{pkcs12} liegt im Arbeitsbereich; dort käme sie mit dem nächsten Speichern "
+                "ins Archiv, samt Schlüssel.",
+                path=pkcs12,
+                hint="Die Datei außerhalb ablegen, z. B. in /etc/lafast/ oder ~/lafast-siegel/.",
+            )
+        result = check_pkcs12(pkcs12, _password(password_env), roots)
+    if token is not None:
+        result = check_token(token, roots)
+    if result.anchor is None and pkcs12 is not None and result.subject:
+        result.anchor = _store_carried_root(pkcs12, password_env)
+    if result.anchor is not None and result.anchor not in roots:
+        roots.insert(0, result.anchor)
+    if timestamp_url:
+        probe_timestamp(timestamp_url)
+        result.timestamp_url = timestamp_url
+
+    def change(data: Any) -> None:
+        pdf = data.setdefault("pdf", {})
+        if token is not None:
+            for old in ("pkcs12", "password_env"):
+                pdf.pop(old, None)
+            pdf["pkcs11"] = {
+                "module": str(token.module),
+                "token": token.token,
+                "key": token.key,
+                **({"pin_env": token.pin_env} if token.pin_env else {}),
+            }
+        if pkcs12 is not None:
+            pdf.pop("pkcs11", None)
+            pdf["pkcs12"] = str(pkcs12)
+            if password_env:
+                pdf["password_env"] = password_env
+            else:
+                pdf.pop("password_env", None)
+        if roots:
+            pdf["trust_roots"] = [str(p) for p in roots]
+        if timestamp_url is not None:
+            pdf["timestamp_url"] = timestamp_url
+
+    result.local_file = update_local(ws, change, made_by=MADE_BY)
+    return result
+
+
+def _store_carried_root(p12: Path, password_env: str) -> Path:
+    """The root certificate carried in the PKCS#12 file, written beside it as a PEM file."""
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+
+    password = _password(password_env)
+    _key, _cert, extra = pkcs12.load_key_and_certificates(
+        p12.read_bytes(), password.encode("utf-8") if password else None
+    )
+    root = next(c for c in extra or [] if c.subject == c.issuer)
+    target = p12.with_name(p12.stem + "-wurzel.pem")
+    atomic_write(target, root.public_bytes(Encoding.PEM))
+    return target
+
+
+def setup_office_ca(
+    ws: Workspace,
+    folder: Path,
+    *,
+    password_env: str,
+    root_password_env: str,
+    timestamp_url: str | None = None,
+) -> SealSetup:
+    """Create (or renew from) the office's own authority in `folder`, then set its seal up."""
+    folder = folder.expanduser().absolute()
+    ca = office_ca(
+        folder,
+        organisation=ws.config.org_name or "Fachstelle",
+        short=ws.config.org_short,
+        root_password=_password(root_password_env),
+        seal_password=_password(password_env),
+    )
+    result = setup_seal(
+        ws,
+        pkcs12=ca.seal,
+        password_env=password_env,
+        timestamp_url=timestamp_url,
+        trust_roots=(ca.root_cert,),
+    )
+    result.ca = ca
+    return result

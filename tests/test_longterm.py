@@ -1,0 +1,138 @@
+"""Signatures that last: PAdES B-T/B-LT with a real time-stamping service and OCSP responder
+(certomancer's Animator over HTTP on 127.0.0.1, tests/pki.py), judged after the certificate has
+expired and after it was revoked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from lafast_docs.errors import SigningError, TimestampError
+from lafast_docs.release.keyring import Keyring
+from lafast_docs.release.signing import sign_pdf, sign_pdf_bytes
+from lafast_docs.release.trust import Anchors, check_pdf
+from tests.conftest import free_port
+from tests.pki import REVOKED_IN, Pki, blank_pdf
+
+PW_ENV = "LAFAST_TEST_SIEGEL_PW"
+
+
+@pytest.fixture(autouse=True)
+def password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PW_ENV, "geheim")
+
+
+def keyring(pki: Pki, label: str = "siegel", *, tsa: str | None = "") -> Keyring:
+    return Keyring(
+        None,
+        pkcs12=pki.pkcs12(label, "geheim"),
+        password_env=PW_ENV,
+        trust_roots=(pki.root_pem,),
+        timestamp_url=pki.tsa_url if tsa == "" else (tsa or ""),
+    )
+
+
+def anchors(pki: Pki) -> Anchors:
+    return Anchors((pki.root_pem,))
+
+
+def signed(pki: Pki, label: str = "siegel", *, tsa: str | None = "") -> bytes:
+    return sign_pdf_bytes(blank_pdf(), keyring(pki, label, tsa=tsa), reason="Freigegeben")
+
+
+def attacker_signs(pki: Pki, label: str) -> bytes:
+    """PAdES B-T with the key of `label`, by other software (no validation data, no checks)."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    p12 = str(pki.pkcs12(label, "geheim"))
+    signer = signers.SimpleSigner.load_pkcs12(p12, passphrase=b"geheim")
+    meta = signers.PdfSignatureMetadata(
+        field_name="Freigabe", subfilter=fields.SigSeedSubFilter.PADES
+    )
+    writer = IncrementalPdfFileWriter(io.BytesIO(blank_pdf()))
+    out = signers.sign_pdf(writer, meta, signer=signer, timestamper=HTTPTimeStamper(pki.tsa_url))
+    return bytes(out.getvalue())
+
+
+def test_b_lt_carries_timestamp_and_validation_data(pki: Pki) -> None:
+    data = signed(pki)
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        dss = pdf.Root.DSS
+        assert len(dss.OCSPs) >= 1 and len(dss.Certs) >= 2  # signer's chain and the TSA's
+    result = check_pdf(data, anchors(pki))
+    assert result.proven, result.problems
+    approval = result.approval
+    assert approval is not None and approval.timestamped and approval.validation_data
+    assert abs(approval.signed_at - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
+    assert result.only_validation_data  # the DSS update is no content change
+
+
+def test_b_lt_stays_authentic_after_the_certificate_expired(pki: Pki) -> None:
+    later = pki.start + dt.timedelta(days=400)  # the seal certificate ran 30 days
+    long_term, plain = signed(pki), signed(pki, tsa=None)
+    assert check_pdf(plain, anchors(pki)).proven  # B-B: fine while the certificate is valid
+    expired = check_pdf(plain, anchors(pki), at=later)
+    assert not expired.proven
+    assert any("abgelaufen" in p for p in expired.problems), expired.problems
+    kept = check_pdf(long_term, anchors(pki), at=later)
+    assert kept.proven, kept.problems
+    # even asking the OCSP responder as of that later day changes nothing
+    pki.at(later)
+    try:
+        assert check_pdf(long_term, anchors(pki), at=later, online=True).proven
+    finally:
+        pki.at(None)
+
+
+def test_revocation_fails_signatures_made_after_it_only(pki: Pki) -> None:
+    before = signed(pki, "gestohlen")  # made now; revoked ten days from now
+    pki.at(pki.start + REVOKED_IN + dt.timedelta(days=5))
+    try:
+        # lafast refuses to sign with the revoked certificate …
+        with pytest.raises(SigningError, match="widerrufen"):
+            signed(pki, "gestohlen")
+        # … but somebody with the stolen key signs after the revocation, with a real timestamp
+        after = attacker_signs(pki, "gestohlen")
+        assert check_pdf(after, anchors(pki)).approval.timestamped
+        pki.at(pki.start + REVOKED_IN + dt.timedelta(days=20))
+        late = check_pdf(after, anchors(pki), online=True)
+        assert not late.proven
+        assert any("widerrufen – vor dem Zeitpunkt" in p for p in late.problems), late.problems
+        early = check_pdf(before, anchors(pki), online=True)
+        assert early.proven, early.problems
+    finally:
+        pki.at(None)
+
+
+@pytest.mark.slow
+def test_pdfsig_reads_the_time_stamped_signature(pki: Pki, tmp_path: Path) -> None:
+    from tests.checkers import tool
+
+    target = tmp_path / "blt.pdf"
+    target.write_bytes(signed(pki))
+    out = subprocess.run(
+        [tool("pdfsig"), "-nocert", str(target)], capture_output=True, text=True
+    ).stdout
+    assert "Signature Field Name: Freigabe" in out
+    assert "Signature Type: ETSI.CAdES.detached" in out
+    assert "Signature Validation: Signature is Valid." in out
+
+
+def test_unreachable_service_refuses_and_writes_nothing(pki: Pki, tmp_path: Path) -> None:
+    target = tmp_path / "fassung.pdf"
+    target.write_bytes(blank_pdf())
+    before = target.read_bytes()
+    ring = keyring(pki, tsa=f"http://127.0.0.1:{free_port()}/tsa")
+    with pytest.raises(TimestampError) as caught:
+        sign_pdf(target, ring, reason="Freigegeben")
+    assert "Zeitstempeldienst http://127.0.0.1:" in caught.value.message
+    assert "nichts wurde geschrieben" in (caught.value.hint or "")
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fassung.pdf"]
