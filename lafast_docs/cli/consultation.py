@@ -51,9 +51,10 @@ def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str) -> No
                  --invite alle-gremien,awo-sachsen
     """
     deadline_ = parse_date(deadline, "--deadline")
-    rnd = core.rounds.open_round(
-        ws, kurzname, deadline=deadline_, invite=invite.split(","), progress=show.err
-    )
+    with show.progress() as bar:
+        rnd = core.rounds.open_round(
+            ws, kurzname, deadline=deadline_, invite=invite.split(","), progress=bar
+        )
     click.echo(
         f"{rnd.id} eröffnet: Fassung {rnd.commit[:10]} (Version {rnd.version}), "
         f"Markierung {rnd.tag}, Frist {rnd.deadline:%d.%m.%Y}."
@@ -63,6 +64,28 @@ def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str) -> No
         "Jeder Organisation ihre drei Formulare aus ihrem Unterordner schicken (DOCX für Word, "
         "XLSX für Excel, YAML); Antworten einlesen mit „lafast comments import DATEI…“."
     )
+
+
+@consult.command("formulare", changes_state=True)
+@slug_argument()
+@round_option()
+@org_option("--org", help="Nur für diese Organisation (Kennung aus dem Adressbuch).")
+@pass_workspace
+def consult_forms(ws: Workspace, kurzname: str, round_id: str | None, org: str | None) -> None:
+    """Formulare einer Runde (wieder) erzeugen, z. B. auf dem Rechner einer Kollegin.
+
+    Die Formulare stehen nicht in der Versionsgeschichte: sie entstehen genau so, wie
+    „consult open“ sie erzeugt hat, aus der eingefrorenen Fassung und dem Adressbuch.
+
+    \b
+    Beispiele:  lafast consult formulare mindeststandards-fsa
+                lafast consult formulare mindeststandards-fsa --round 1 --org awo-sachsen
+    """
+    with show.progress() as bar:
+        rnd, written = core.rounds.rebuild_forms(
+            ws, kurzname, round_id, orgs=[org] if org else None, progress=bar
+        )
+    click.echo(f"{len(written)} Formulare der {rnd.id} zu {kurzname}: {rnd.folder / 'formulare'}")
 
 
 @consult.command("status")
@@ -149,7 +172,7 @@ def comments_import(
             from_org=from_org,
             round_id=round_id,
             document=document,
-            progress=lambda _p: step(),
+            progress=lambda p: step(p.name),
             late=late,
         )
     if _print_imports(results):

@@ -27,28 +27,85 @@ def _interactive() -> bool:
     return sys.stderr.isatty() and not os.environ.get("LAFAST_QUIET")
 
 
-class progress:
-    """A progress bar on stderr for work on several items, only at a terminal; a no-op
-    otherwise. Used as `with progress(n, label) as step: … step() …`."""
+class Bar:
+    """A `render.progress.Progress` on stderr, drawn by rich, only at a terminal
+    (`_interactive`); nothing in pipes.
 
-    def __init__(self, total: int, label: str) -> None:
-        self.bar = (
-            click.progressbar(length=total, label=label, file=sys.stderr)
-            if total > 1 and _interactive()
-            else None
-        )
+    The core reports through the `Progress` methods (`start` a counted stage, `step` per
+    finished item, `note` what is being worked on); calling the bar is `step`. One line per
+    stage: spinner, stage, bar (where the count is known), done/total, time, current item."""
 
-    def __enter__(self) -> Any:
-        if self.bar is None:
-            return lambda: None
-        bar = self.bar.__enter__()
-        return lambda: bar.update(1)
+    def __init__(self, total: int = 0, label: str = "") -> None:
+        self.first = (total, label)
+        self.rich: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Bar:
+        if _interactive():
+            from rich.console import Console  # here: ~0.1 s, only when something is drawn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as Rich
+
+            self.rich = Rich(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[item]}"),
+                console=Console(stderr=True),
+            )
+            self.rich.start()
+            if self.first[1]:
+                self.start(*self.first)
+        return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(kind, exc, tb)
+        if self.rich is not None:
+            if kind is None and self.task is not None:
+                self.rich.update(self.task, item="")
+            self.rich.stop()
+            self.rich = None
+
+    def start(self, total: int, label: str) -> None:
+        if self.rich is None:
+            return
+        if self.task is not None:  # the stage before is done
+            done = self.rich.tasks[-1]
+            self.rich.update(self.task, total=done.completed or 1, completed=done.completed or 1)
+            self.rich.update(self.task, item="")
+        self.task = self.rich.add_task(label, total=total or None, item="")
+
+    def step(self, text: str = "") -> None:
+        if self.rich is None:
+            return
+        if self.task is None:
+            self.start(0, "")
+        self.rich.update(self.task, advance=1, item=text)
+
+    def note(self, text: str) -> None:
+        if self.rich is None:
+            return
+        if self.task is None:
+            self.start(0, "")
+        self.rich.update(self.task, item=text)
+
+    def __call__(self, text: str = "") -> None:
+        self.step(text)
+
+
+def progress(total: int = 0, label: str = "") -> Bar:
+    """`with progress(n, "Lese Rückmeldungen ein") as step: … step(name) …`; the bar is also
+    the `Progress` handed to core functions (`progress=bar`)."""
+    return Bar(total, label)
 
 
 def hint(text: str) -> None:

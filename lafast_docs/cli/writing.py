@@ -280,10 +280,9 @@ def render(ws: Workspace, kurzname: tuple[str, ...], all_: bool, **kw: Any) -> N
         for slug in slugs:
             show.final(core.final.render_final(ws, slug, archive=kw["archive"], **where))
         return
-    with show.progress(len(slugs), "Erzeuge Dokumente") as step:
+    with show.progress(len(slugs) * len(formats), "Erzeuge Dokumente") as bar:
         for slug in slugs:
-            show.outputs(core.document.render(ws, slug, **where), cached=True)
-            step()
+            show.outputs(core.document.render(ws, slug, **where, progress=bar), cached=True)
     show.hint(f"„lafast check {slugs[0]}“ prüft die Barrierefreiheit des Textes.")
 
 

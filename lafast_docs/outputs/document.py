@@ -16,6 +16,7 @@ from typing import Any
 from lafast_docs.render import cache, docx, html, pdf
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.text.analysis import Analysis, analyse
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.workspace import Workspace
@@ -75,6 +76,7 @@ def render(
     formats: tuple[str, ...] = FORMATS,
     out_dir: Path | None = None,
     force: bool = False,
+    progress: Progress = QUIET,
 ) -> list[Output]:
     """Render `slug` into `out_dir` (default build/<slug>/); unchanged outputs are kept."""
     draft = load_draft(ws, slug)
@@ -87,4 +89,6 @@ def render(
         formats=formats,
         key=lambda fmt: cache.cache_key(ws, draft, ctx, fmt),
         force=force,
+        progress=progress,
+        label=slug,
     )

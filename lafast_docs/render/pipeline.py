@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from lafast_docs.errors import FormatUnknown
-from lafast_docs.render import cache
+from lafast_docs.render import cache, parallel
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.storage.files import atomic_write
 
 M = TypeVar("M")
@@ -84,12 +86,16 @@ def produce(
     key: Callable[[str], str] | None = None,
     force: bool = False,
     finish: Callable[[str, Path], None] | None = None,
+    progress: Progress = QUIET,
+    label: str = "",
 ) -> list[Output]:
     """Write `formats` of `product` into `out` as `<stem>.<format>`.
 
     `model` is called at most once, and only when a file is to be written. With `key` (the
     content-cache key of a format), a file the cache knows to be unchanged is kept unless
     `force`. `finish` runs on each file just written, before the cache records it (signing).
+    The formats are made on all cores (render/parallel.py) and written here one by one, each
+    reported to `progress` as „`label` FORMAT“.
     """
     formats = tuple(formats)
     check_formats(formats, product)
@@ -101,10 +107,16 @@ def produce(
     ]
     if todo:
         made = model()
-        for fmt in todo:
-            atomic_write(targets[fmt], product.writers[fmt](made))
+        jobs = [partial(product.writers[fmt], made) for fmt in todo]
+        for i, data in parallel.completed(jobs):
+            fmt = todo[i]
+            atomic_write(targets[fmt], data)
             if finish is not None:
                 finish(fmt, targets[fmt])
             if fmt in keys:
                 cache.record(out, targets[fmt], keys[fmt])
+            progress.step(f"{label} {fmt.upper()}".strip())
+    for fmt in formats:
+        if fmt not in todo:
+            progress.step(f"{label} {fmt.upper()} (unverändert)".strip())
     return [Output(f, targets[f], f not in todo) for f in formats]
