@@ -51,6 +51,7 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
     "render": ([SAMPLE_SN, "--format", "html"], 0),
     "consult open": ([SAMPLE_SN, "--deadline", "2026-12-20", "--invite", "awo-sachsen"], 0),
     "consult status": ([SAMPLE_FS], 0),
+    "consult formulare": ([SAMPLE_FS, "--org", "awo-sachsen"], 0),
     "consult close": ([SAMPLE_FS], 0),
     "comments import": (["{tmp}/caritas.yaml"], 0),
     "comments list": ([SAMPLE_FS, "--json"], 0),

@@ -260,9 +260,11 @@ def comments_reply(
                 lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen
     """
     wanted, out_dir = core.pipeline.parse_formats(formats, core.replies.REPLY), output_path(ws, out)
-    _print_replies(
-        core.replies.reply(ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir)
-    )
+    with show.progress() as bar:
+        replies = core.replies.reply(
+            ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir, progress=bar
+        )
+    _print_replies(replies)
     show.hint("Die Schreiben per E-Mail an die Organisationen schicken.")
 
 

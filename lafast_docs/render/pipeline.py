@@ -43,6 +43,8 @@ class Product(Generic[M]):
     extra: tuple[str, ...] = ()
     # file-name endings other than ".<format>"
     endings: Mapping[str, str] = field(default_factory=dict)
+    # writers of many models at once that share their set-up (`produce_all`), by format
+    batch: Mapping[str, Callable[[list[M]], list[bytes]]] = field(default_factory=dict)
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -120,3 +122,51 @@ def produce(
         if fmt not in todo:
             progress.step(f"{label} {fmt.upper()} (unverändert)".strip())
     return [Output(f, targets[f], f not in todo) for f in formats]
+
+
+def produce_all(
+    product: Product[M],
+    items: list[tuple[str, Callable[[], M]]],
+    *,
+    out: Path,
+    formats: Iterable[str],
+    progress: Progress = QUIET,
+    label: str = "",
+    names: list[str] | None = None,
+) -> list[list[Output]]:
+    """`produce` for many models of one product (a round's reply letters): `items` are
+    (stem, model). Formats with a `batch` writer are made in chunks that share one set-up,
+    the others one file at a time; all of it on all cores, written here as it comes back.
+    `names` (one per item) label the progress; no content cache."""
+    formats = tuple(formats)
+    check_formats(formats, product)
+    out.mkdir(parents=True, exist_ok=True)
+    stems = [stem for stem, _model in items]
+    made = [model() for _stem, model in items]
+    size = max(BATCH_MIN, -(-len(made) // (2 * parallel.workers())))
+    jobs: list[Callable[[], list[bytes]]] = []
+    places: list[tuple[str, list[int]]] = []  # each job's format and items
+    for first in range(0, len(made), size):  # chunk by chunk, so that progress is steady
+        chunk = list(range(first, min(first + size, len(made))))
+        for fmt in formats:
+            if fmt in product.batch:
+                jobs.append(partial(product.batch[fmt], [made[i] for i in chunk]))
+                places.append((fmt, chunk))
+                continue
+            for i in chunk:
+                jobs.append(partial(_one, product.writers[fmt], made[i]))
+                places.append((fmt, [i]))
+    progress.start(len(made) * len(formats), label)
+    for j, datas in parallel.completed(jobs):
+        fmt, chunk = places[j]
+        for i, data in zip(chunk, datas, strict=True):
+            atomic_write(out / product.file_name(stems[i], fmt), data)
+            progress.step(f"{(names or stems)[i]}: {fmt.upper()}")
+    return [[Output(f, out / product.file_name(stem, f), False) for f in formats] for stem in stems]
+
+
+BATCH_MIN = 4  # items per shared set-up at least: below, the set-up costs more than it saves
+
+
+def _one(writer: Callable[[M], bytes], model: M) -> list[bytes]:
+    return [writer(model)]
