@@ -99,7 +99,7 @@ def write_forms(
         folder = forms_dir(rnd, org.id)
         folder.mkdir(parents=True, exist_ok=True)
         docx_path = folder / form_name(draft, rnd, org, "docx")
-        atomic_write(docx_path, personalised(docx, org, DOCX_PARTS))
+        atomic_write(docx_path, personalised(docx, org, DOCX_PARTS, PANDOC_QUOTES))
         xlsx_path = folder / form_name(draft, rnd, org, "xlsx")
         atomic_write(xlsx_path, personalised(xlsx, org, XLSX_PARTS))
         yaml_path = folder / form_name(draft, rnd, org, "yaml")
@@ -118,17 +118,21 @@ def forms_dir(rnd: Round, org_id: str) -> Path:
 STAND_IN = Org("lafast-eingeladene-organisation-0", "LAFASTSTELLVERTRETUNG0", "traeger")
 DOCX_PARTS = ("word/document.xml", "docProps/custom.xml")
 XLSX_PARTS = ("docProps/custom.xml",)
+PANDOC_QUOTES = {'"': "&quot;", "'": "&#39;"}  # pandoc escapes these in text, openpyxl does not
 
 
-def personalised(built: bytes, org: Org, parts: tuple[str, ...]) -> bytes:
+def personalised(
+    built: bytes, org: Org, parts: tuple[str, ...], quotes: dict[str, str] | None = None
+) -> bytes:
     """The form built for `STAND_IN`, made out to `org`: in the zip entries `parts`, the
     stand-in's id and name become the organisation's (XML-escaped); every other entry is
-    copied as it is, in the same order and with the same dates."""
+    copied as it is, in the same order and with the same dates. `quotes`: how the writer of
+    the file escapes quotation marks, so that the result equals the writer's own."""
     from xml.sax.saxutils import escape  # here: it imports urllib.request (~50 ms)
 
     swaps = {
         STAND_IN.id.encode(): escape(org.id).encode("utf-8"),
-        STAND_IN.name.encode(): escape(org.name).encode("utf-8"),
+        STAND_IN.name.encode(): escape(org.name, quotes or {}).encode("utf-8"),
     }
     out = io.BytesIO()
     with (
