@@ -62,7 +62,9 @@ def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str) -> No
     click.echo(f"Formulare (DOCX, XLSX, YAML) je Organisation: {rnd.folder / 'formulare'}")
     show.hint(
         "Jeder Organisation ihre drei Formulare aus ihrem Unterordner schicken (DOCX für Word, "
-        "XLSX für Excel, YAML); Antworten einlesen mit „lafast comments import DATEI…“."
+        "XLSX für Excel, YAML); Antworten einlesen mit „lafast comments import DATEI…“. "
+        f"Die Formulare stehen nicht in git; auf anderen Rechnern: „lafast consult formulare "
+        f"{kurzname}“."
     )
 
 

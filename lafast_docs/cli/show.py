@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -108,10 +108,12 @@ def progress(total: int = 0, label: str = "") -> Bar:
     return Bar(total, label)
 
 
-def hint(text: str) -> None:
-    """One line on what usually comes next (to stderr, so piped output stays clean)."""
+def hint(text: str | Callable[[], str]) -> None:
+    """One line on what usually comes next (to stderr, so piped output stays clean); a
+    callable is asked for the text only at a terminal (a hint that has to look things up)."""
     if _interactive():
-        click.echo(click.style("Als Nächstes: ", bold=True) + text, err=True)
+        said = text() if callable(text) else text
+        click.echo(click.style("Als Nächstes: ", bold=True) + said, err=True)
 
 
 def err(text: str) -> None:
