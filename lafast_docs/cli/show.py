@@ -90,6 +90,7 @@ class Bar:
         if self.task is None:
             self.start(0, "")
         self.rich.update(self.task, advance=1, item=text)
+        self.rich.refresh()  # drawn now, not at the next tick: every item is seen once
 
     def note(self, text: str) -> None:
         if self.rich is None:
@@ -97,6 +98,7 @@ class Bar:
         if self.task is None:
             self.start(0, "")
         self.rich.update(self.task, item=text)
+        self.rich.refresh()
 
     def __call__(self, text: str = "") -> None:
         self.step(text)

@@ -1,21 +1,28 @@
 """Independent outputs on all cores: the formats of a product, the letters of a round.
 
-The heavy work of every writer already runs outside this process (pandoc as a subprocess,
-WeasyPrint in a forked, time- and memory-limited child: external/limits.py), so threads are
-enough to keep both cores busy, and every limit stays as it is. Only the writers' bytes are
-made in parallel: what is done with them (the atomic write, its journal entry, the cache
-record, the progress line) happens in the calling thread, one piece at a time, so crash safety
-is that of the sequential run and the files are the same whatever finishes first.
+Each piece runs in a child forked from this process (one per core at a time), which hands
+back the bytes it made; pandoc and WeasyPrint run under it with the limits of
+external/limits.py as before. Children, not threads: a fork from a process with other threads
+running can inherit a lock one of them held (an import, a C library's) and hang, and
+WeasyPrint's limited child is such a fork. Only bytes come back: what is done with them (the
+atomic write, its journal entry, the cache record, the progress line) happens in the calling
+process, one piece at a time, so crash safety is that of the sequential run and the files are
+the same whatever finishes first.
 
-`LAFAST_WORKERS=1` makes everything sequential (for comparing, or on a very small machine).
+`LAFAST_WORKERS=1` runs everything in this process, one piece after the other (for comparing,
+or on a very small machine).
 """
 
 from __future__ import annotations
 
 import os
+import pickle
+import select
+import signal
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from lafast_docs.errors import RenderError
 
 T = TypeVar("T")
 
@@ -35,7 +42,7 @@ def workers() -> int:
 
 
 def completed(jobs: Sequence[Callable[[], T]]) -> Iterator[tuple[int, T]]:
-    """Run `jobs`, yielding (index, result) as each finishes, in the calling thread.
+    """Run `jobs`, yielding (index, result) as each finishes, in the calling process.
 
     The first failure (by index, among those that ran) is raised once the jobs already running
     have finished; jobs not started yet are dropped."""
@@ -44,29 +51,78 @@ def completed(jobs: Sequence[Callable[[], T]]) -> Iterator[tuple[int, T]]:
         for i, job in enumerate(jobs):
             yield i, job()
         return
-    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="lafast") as pool:
-        pending: dict[Future[T], int] = {pool.submit(job): i for i, job in enumerate(jobs)}
-        failed: list[tuple[int, BaseException]] = []
+    waiting = list(enumerate(jobs))
+    running: dict[int, tuple[int, int, list[bytes]]] = {}  # fd -> (index, pid, chunks)
+    failed: list[tuple[int, BaseException]] = []
+    try:
+        while waiting or running:
+            while waiting and len(running) < count and not failed:
+                i, job = waiting.pop(0)
+                fd, pid = _start(job)
+                running[fd] = (i, pid, [])
+            if failed:
+                waiting.clear()
+            if not running:
+                break
+            ready, _, _ = select.select(list(running), [], [])
+            for fd in ready:
+                i, pid, chunks = running[fd]
+                chunk = os.read(fd, 1 << 20)
+                if chunk:
+                    chunks.append(chunk)
+                    continue
+                del running[fd]
+                os.close(fd)
+                os.waitpid(pid, 0)
+                kind, value = _result(b"".join(chunks))
+                if kind == "ok" and not failed:
+                    yield i, value
+                elif kind != "ok":
+                    failed.append((i, value))
+    finally:
+        for fd, (_i, pid, _chunks) in running.items():  # the caller stopped early
+            os.kill(pid, signal.SIGKILL)
+            os.close(fd)
+            os.waitpid(pid, 0)
+    if failed:
+        raise min(failed, key=lambda x: x[0])[1]
+
+
+def _start(job: Callable[[], Any]) -> tuple[int, int]:
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 0
         try:
-            while pending:
-                done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: pending[f]):
-                    i = pending.pop(future)
-                    error = future.exception()
-                    if error is not None:
-                        failed.append((i, error))
-                    elif not failed:
-                        yield i, future.result()
-                if failed:
-                    for future in pending:
-                        future.cancel()
-                    wait(pending)
-                    for future, i in pending.items():
-                        if not future.cancelled() and future.exception() is not None:
-                            failed.append((i, future.exception()))  # type: ignore[arg-type]
-                    pending.clear()
-        finally:
-            for future in pending:  # the caller stopped early (an error while writing)
-                future.cancel()
-        if failed:
-            raise min(failed, key=lambda x: x[0])[1]
+            os.close(read_fd)
+            try:
+                payload = _dumps(("ok", job()))
+            except BaseException as exc:  # everything goes back to the parent
+                payload = _dumps(("error", exc))
+            with os.fdopen(write_fd, "wb") as fh:
+                fh.write(payload)
+        except BaseException:
+            code = 1
+        os._exit(code)
+    os.close(write_fd)
+    return read_fd, pid
+
+
+def _dumps(result: tuple[str, Any]) -> bytes:
+    try:
+        data = pickle.dumps(result)
+        pickle.loads(data)  # an exception that cannot be rebuilt goes back as its text
+        return data
+    except Exception:
+        return pickle.dumps(("error", RenderError(f"{type(result[1]).__name__}: {result[1]}")))
+
+
+def _result(data: bytes) -> tuple[str, Any]:
+    if not data:
+        return "error", RenderError(
+            "Ein Teil der Ausgabe ist abgebrochen (zu wenig Arbeitsspeicher oder ein "
+            "Programmfehler).",
+            hint="Versuchen Sie es erneut; sonst mit LAFAST_WORKERS=1 (eins nach dem anderen).",
+        )
+    kind, value = pickle.loads(data)
+    return kind, value
