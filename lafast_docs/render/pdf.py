@@ -160,23 +160,23 @@ def pdfs_bytes(
 
 def _checked(result: Rendered, link_texts: dict[str, str]) -> bytes:
     pdf, refused, errors, failure = result
-    if failure and not refused:
-        raise RenderError(
-            f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {failure}",
-            hint="Prüfen Sie eigene Vorlagen unter templates/; sonst melden Sie "
-            "den Fehler mit dem Entwurf.",
-        )
-    if errors and not refused:
-        raise RenderError(
-            "WeasyPrint konnte die PDF-Datei nicht vollständig erzeugen: "
-            + "; ".join(_german(m) for m in errors[:5]),
-            hint="Prüfen Sie die genannte Datei (z. B. ein beschädigtes Bild neu speichern).",
-        )
     if refused:
         raise UnsafeContent(
             "Beim Erzeugen der PDF-Datei wurde auf Dateien außerhalb der erlaubten Ordner "
             "zugegriffen: " + ", ".join(refused[:5]),
             hint="Bilder und Schriften müssen im Ordner des Entwurfs oder der Vorlage liegen.",
+        )
+    if failure or pdf is None:
+        raise RenderError(
+            f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {failure}",
+            hint="Prüfen Sie eigene Vorlagen unter templates/; sonst melden Sie "
+            "den Fehler mit dem Entwurf.",
+        )
+    if errors:
+        raise RenderError(
+            "WeasyPrint konnte die PDF-Datei nicht vollständig erzeugen: "
+            + "; ".join(_german(m) for m in errors[:5]),
+            hint="Prüfen Sie die genannte Datei (z. B. ein beschädigtes Bild neu speichern).",
         )
     return pdfpost.finish(pdf, link_texts=link_texts)
 
