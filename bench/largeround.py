@@ -60,9 +60,12 @@ from lafast_docs.workspace.addressbook import add_org  # noqa: E402
 LAFAST_PATH = str(Path(lafast_docs.__file__).resolve().parent.parent)
 
 
-def lafast(root: Path, *args: str) -> tuple[float, float]:
+AGAINST: list[str] = []  # --against: the checkout measured before each step, for the ratio
+
+
+def lafast(root: Path, *args: str, path: str = LAFAST_PATH) -> tuple[float, float]:
     """Run `lafast -w root ARGS` as a new process: (seconds, peak MB of the largest process)."""
-    env = {**os.environ, "PYTHONPATH": LAFAST_PATH, "LAFAST_QUIET": "1"}
+    env = {**os.environ, "PYTHONPATH": path, "LAFAST_QUIET": "1"}
     with tempfile.TemporaryFile() as err:
         t = time.perf_counter()
         proc = subprocess.Popen(
@@ -84,8 +87,14 @@ def lafast(root: Path, *args: str) -> tuple[float, float]:
 
 
 def measured(root: Path, repeat: int, *args: str) -> tuple[float, float]:
+    for path in AGAINST:  # the other checkout just before, on the same workspace and load
+        runs = [lafast(root, *args, path=path) for _ in range(repeat)]
+        BEFORE[" ".join(args)] = statistics.median(r[0] for r in runs)
     runs = [lafast(root, *args) for _ in range(repeat)]
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+
+
+BEFORE: dict[str, float] = {}
 
 
 def answers(
@@ -124,6 +133,21 @@ def one_round(
     """Open a round, answer, import, decide, confirm, merge; returns the round's tag."""
     deadline = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     invite = ",".join(orgs)
+    if timed is not None and AGAINST:  # a round opened and closed by the other checkout
+        t = time.perf_counter()
+        lafast(
+            root,
+            "consult",
+            "open",
+            SLUG,
+            "--deadline",
+            deadline,
+            "--invite",
+            invite,
+            path=AGAINST[0],
+        )
+        BEFORE["consult open"] = time.perf_counter() - t
+        lafast(root, "consult", "close", SLUG)
     step = lafast(root, "consult", "open", SLUG, "--deadline", deadline, "--invite", invite)
     ws = find_workspace(explicit=root)
     rnd = find_round(ws, SLUG)
@@ -170,7 +194,12 @@ def main() -> None:
     ap.add_argument("--versions", type=int, default=1, help="second scale point (e.g. 4)")
     ap.add_argument("--small", type=int, default=80, help="comments per later round")
     ap.add_argument("--repeat", type=int, default=1, help="median of this many runs per step")
+    ap.add_argument(
+        "--against", metavar="CHECKOUT", help="measure this checkout too, just before each step"
+    )
     args = ap.parse_args()
+    if args.against:
+        AGAINST.append(str(Path(args.against).resolve()))
     for key in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
         os.environ.setdefault(key, "bench")
     for key in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
@@ -190,20 +219,29 @@ def main() -> None:
             root, orgs, tmpdir / "eingang-1", rng, args.comments, args.proposals, timed=steps
         )
         r = args.repeat
-        steps["synopse"] = measured(root, r, "synopse", SLUG, tag, "HEAD")
-        steps["redline"] = measured(root, r, "redline", SLUG, tag, "HEAD")
-        steps["comments reply"] = measured(root, r, "comments", "reply", SLUG)
-        steps["render --force"] = measured(root, r, "render", SLUG, "--force")
-        doc_pdf = measured(root, r, "render", SLUG, "--force", "--format", "pdf")
-        steps["render --force --format pdf"] = doc_pdf
+        named = {
+            "synopse": ("synopse", SLUG, tag, "HEAD"),
+            "redline": ("redline", SLUG, tag, "HEAD"),
+            "comments reply": ("comments", "reply", SLUG),
+            "render --force": ("render", SLUG, "--force"),
+            "render --force --format pdf": ("render", SLUG, "--force", "--format", "pdf"),
+        }
+        for name, cmd in named.items():
+            steps[name] = measured(root, r, *cmd)
+            if " ".join(cmd) in BEFORE:
+                BEFORE[name] = BEFORE.pop(" ".join(cmd))
+        doc_pdf = steps["render --force --format pdf"]
         pages = _pages(root / "build" / SLUG / f"{SLUG}.pdf")
         print(
             f"{pages} Seiten, {args.orgs} Organisationen, {args.comments} Anmerkungen "
             f"({args.proposals} mit Vorschlag); Median aus {r}"
         )
-        print(f"{'Schritt':32} {'Zeit':>8} {'Speicher':>10}")
+        vorher = f"{'vorher':>9} {'Verh.':>6}" if AGAINST else ""
+        print(f"{'Schritt':32} {'Zeit':>8} {'Speicher':>10} {vorher}")
         for name, (seconds, mb) in steps.items():
-            print(f"{name:32} {seconds:6.1f} s {mb:7.0f} MB")
+            before = BEFORE.get(name)
+            extra = f"{before:7.1f} s {seconds / before:6.2f}" if before else ""
+            print(f"{name:32} {seconds:6.1f} s {mb:7.0f} MB {extra}")
         base = doc_pdf[0]
         print(
             f"Ziele: open {steps['consult open'][0]:.1f} s (<= 10), replies "
