@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
 
 from lafast_docs.errors import RenderError
+from lafast_docs.external import limits
 
 T = TypeVar("T")
 
@@ -89,23 +90,13 @@ def completed(jobs: Sequence[Callable[[], T]]) -> Iterator[tuple[int, T]]:
 
 
 def _start(job: Callable[[], Any]) -> tuple[int, int]:
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 0
+    def child() -> bytes:  # pragma: no cover - runs in the child
         try:
-            os.close(read_fd)
-            try:
-                payload = _dumps(("ok", job()))
-            except BaseException as exc:  # everything goes back to the parent
-                payload = _dumps(("error", exc))
-            with os.fdopen(write_fd, "wb") as fh:
-                fh.write(payload)
-        except BaseException:
-            code = 1
-        os._exit(code)
-    os.close(write_fd)
-    return read_fd, pid
+            return _dumps(("ok", job()))
+        except BaseException as exc:  # everything goes back to the parent
+            return _dumps(("error", exc))
+
+    return limits.fork_to_pipe(child)
 
 
 def _dumps(result: tuple[str, Any]) -> bytes:
