@@ -78,10 +78,9 @@ class Bar:
     def start(self, total: int, label: str) -> None:
         if self.rich is None:
             return
-        if self.task is not None:  # the stage before is done
-            done = self.rich.tasks[-1]
-            self.rich.update(self.task, total=done.completed or 1, completed=done.completed or 1)
-            self.rich.update(self.task, item="")
+        if self.task is not None:  # the stage before is done: its bar full, its item cleared
+            done = self.rich.tasks[-1].completed or 1
+            self.rich.update(self.task, total=done, completed=done, item="")
         self.task = self.rich.add_task(label, total=total or None, item="")
 
     def step(self, text: str = "") -> None:
