@@ -264,7 +264,7 @@ def scale_point(
         if n > 2:
             one_round(root, orgs, tmpdir / f"eingang-{n}", rng, args.small, args.small // 3)
         at[n] = {
-            "blame": measured(root, args.repeat, "blame", SLUG, rn)[0],
+            "blame": measured(root, args.repeat, "blame", SLUG, "--rn", rn)[0],
             "synopse": measured(
                 root, args.repeat, "synopse", SLUG, first_tag, "HEAD", "--format", "pdf"
             )[0],
