@@ -8,8 +8,9 @@ Reported per round: time to open it (forms), to import its answers, the growth o
 (loose objects and packs, as `git count-objects -v` counts them), and `decide` per call on
 comments of that round (one commit each). At the end: `comments list --rn N` against the full
 list, and `decide` per call at the largest size against 60 comments (the baseline, measured
-first). Target (issue #21): decide <= 0.4 s per call at 2,400 comments; `--rn` faster than
-the full list.
+first), and `lafast decide` as a new process per call (start-up, workspace, lock included).
+Target (issue #21): decide <= 0.4 s per call at 2,400 comments; `--rn` faster than the full
+list.
 
 Runs against whichever lafast it finds first on PYTHONPATH (the checkout it lies in unless
 PYTHONPATH names another one), so the same script measures before and after a change.
@@ -22,6 +23,7 @@ import datetime as dt
 import importlib
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -137,6 +139,32 @@ def main() -> None:
             f"decide: {baseline:.3f} s bei 60 Anmerkungen, {t_decide:.3f} s bei {total} "
             f"(Verhältnis {t_decide / baseline:.2f}; Ziel <= 0.4 s)"
         )
+        cli = per_command(root, ids, rng, args.decides)
+        print(
+            f"lafast decide als eigener Aufruf (mit Start, Arbeitsbereich, Sperre): {cli:.3f} s "
+            f"bei {total}; lafast --help {start_time(root, '--help'):.3f} s"
+        )
+
+
+def per_command(root: Path, ids: list[str], rng: random.Random, n: int) -> float:
+    """`lafast decide` as staff run it: a new process per call (median)."""
+    times = []
+    for cid in rng.sample(ids, min(n, len(ids))):
+        args = ["decide", cid, "--noted", "--reason", "Benchmark"]
+        times.append(start_time(root, *args))
+    return statistics.median(times)
+
+
+def start_time(root: Path, *args: str) -> float:
+    env = {**os.environ, "PYTHONPATH": str(Path(lafast_docs.__file__).parent.parent)}
+    t = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "lafast_docs", "-w", str(root), *args],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - t
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
     "vorschau": (["gibt-es-nicht"], 1),  # a server runs until Ctrl-C: the refusal only
     "consult open": ([SAMPLE_SN, "--deadline", "2026-12-20", "--invite", "awo-sachsen"], 0),
     "consult status": ([SAMPLE_FS], 0),
+    "consult formulare": ([SAMPLE_FS, "--org", "awo-sachsen"], 0),
     "consult close": ([SAMPLE_FS], 0),
     "consult mail": ([SAMPLE_FS, "erinnerung"], 0),  # drafts, recorded in versand.yaml
     "comments import": (["{tmp}/caritas.yaml"], 0),

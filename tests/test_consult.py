@@ -119,7 +119,7 @@ def test_failure_while_writing_forms_leaves_nothing_behind(sn_ws, monkeypatch) -
     def broken(*_args, **_kwargs):
         raise OSError("Datenträger voll")
 
-    monkeypatch.setattr(forms, "write_xlsx_form", broken)
+    monkeypatch.setattr(forms, "xlsx_form_bytes", broken)
     with pytest.raises(OSError):
         open_round(ws, SAMPLE_SN, deadline=DEADLINE, invite=["awo-sachsen"], today=TODAY)
     assert (ws.drafts_dir / SAMPLE_SN / "document.md").read_bytes() == before

@@ -81,7 +81,8 @@ def _product(calls: list[str]) -> Product[str]:
     )
 
 
-def test_produce_writes_each_format_once_and_names_files(tmp_path: Path) -> None:
+def test_produce_writes_each_format_once_and_names_files(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LAFAST_WORKERS", "1")  # the writers' calls are counted in this process
     calls: list[str] = []
     models: list[int] = []
 
@@ -106,7 +107,8 @@ def test_produce_refuses_formats_the_product_does_not_make(tmp_path: Path) -> No
     assert parse_formats(None, _product([])) == ("a", "b")  # "x" only when asked in code
 
 
-def test_cache_hit_and_miss_per_format(tmp_path: Path) -> None:
+def test_cache_hit_and_miss_per_format(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("LAFAST_WORKERS", "1")  # the writers' calls are counted in this process
     calls: list[str] = []
     models: list[str] = []
     keys = {"a": "1", "b": "1"}
@@ -195,3 +197,24 @@ def test_document_render_failure_keeps_previous_output(ws) -> None:
         render(ws, "d", formats=("pdf",))
     assert first.path.read_bytes() == before
     assert sorted(p.name for p in first.path.parent.iterdir()) == [".lafast-cache.json", "d.pdf"]
+
+
+def test_writers_on_several_cores_give_the_same_files(tmp_path: Path, monkeypatch) -> None:
+    """Each format made in its own child process: the files are those of the sequential run,
+    and a failing writer fails the whole with its own error, as it would sequentially."""
+    product = _product([])
+    for workers in ("1", "3"):
+        monkeypatch.setenv("LAFAST_WORKERS", workers)
+        produce(product, lambda: "eins", out=tmp_path / workers, stem="s", formats=("b", "a", "x"))
+    assert {p.name: p.read_bytes() for p in (tmp_path / "1").iterdir()} == {
+        p.name: p.read_bytes() for p in (tmp_path / "3").iterdir()
+    }
+
+    def broken(_model: str) -> bytes:
+        raise FormatUnknown("kaputt", hint="Hinweis")
+
+    failing = Product({"a": lambda m: b"a", "b": broken})
+    with pytest.raises(FormatUnknown, match="kaputt") as caught:
+        produce(failing, lambda: "m", out=tmp_path / "f", stem="s", formats=("a", "b"))
+    assert caught.value.hint == "Hinweis"
+    assert not (tmp_path / "f" / "s.b").exists()

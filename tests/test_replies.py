@@ -129,3 +129,23 @@ def test_reply_id_column_holds_the_whole_id(answered, tmp_path) -> None:
     ).stdout
     for line in awo.lines:
         assert re.search(rf"^\s*{re.escape(line.id)}\s+{re.escape(line.rn)}\s", text, re.M), line.id
+
+
+def test_letters_made_on_all_cores_read_as_the_sequential_ones(answered, tmp_path, monkeypatch):
+    """One WeasyPrint set-up for several letters, letters and formats in parallel: the same
+    letters, word for word, as one after the other (issue #20)."""
+    made = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv("LAFAST_WORKERS", workers)
+        made[workers] = reply(answered, SAMPLE_FS, out_dir=tmp_path / workers)
+    for one, two in zip(made["1"], made["2"], strict=True):
+        for a, b in zip(one.outputs, two.outputs, strict=True):
+            assert a.path.name == b.path.name
+            if a.format == "pdf":
+                assert pdf_text(a.path) == pdf_text(b.path)
+            else:
+                with zipfile.ZipFile(a.path) as za, zipfile.ZipFile(b.path) as zb:
+                    assert za.read("word/document.xml") == zb.read("word/document.xml")
+    assert sorted(p.name for p in (tmp_path / "2").iterdir()) == sorted(
+        p.name for p in (tmp_path / "1").iterdir()
+    )

@@ -50,6 +50,9 @@ def two_clones(ws, tmp_path: Path, url: str | None = None):
     )
     assert run(["-w", str(a.root), "sync"])[0] == 0
     b = clone(url or str(bare), tmp_path / "kollegin")
+    # the forms are not in git: the colleague's clone rebuilds them from the frozen version
+    assert not (b.root / "comments" / SAMPLE_SN / "runde-1" / "formulare").exists()
+    assert run(["-w", str(b.root), "consult", "formulare", SAMPLE_SN])[0] == 0
     return a, b
 
 

@@ -56,8 +56,8 @@ def synopse(
     \b
     Beispiel:  lafast synopse mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
     """
-    show.outputs(
-        core.synopse.synopse(
+    with show.progress() as bar:
+        made = core.synopse.synopse(
             ws,
             kurzname,
             version_a,
@@ -65,8 +65,9 @@ def synopse(
             formats=core.pipeline.parse_formats(formats, core.synopse.SYNOPSE),
             out_dir=output_path(ws, out),
             public=public,
+            progress=bar,
         )
-    )
+    show.outputs(made)
 
 
 @command(stage=COMPARE, short_help="Änderungsfassung zwischen zwei Versionen.", changes_state=True)
@@ -84,13 +85,14 @@ def redline(
     \b
     Beispiel:  lafast redline mindeststandards-fsa lafast/mindeststandards-fsa/runde-1 HEAD
     """
-    show.outputs(
-        core.redline.redline(
+    with show.progress() as bar:
+        made = core.redline.redline(
             ws,
             kurzname,
             version_a,
             version_b,
             formats=core.pipeline.parse_formats(formats, core.redline.REDLINE),
             out_dir=output_path(ws, out),
+            progress=bar,
         )
-    )
+    show.outputs(made)

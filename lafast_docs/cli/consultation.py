@@ -57,9 +57,10 @@ def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str, **mai
                  --invite alle-gremien,awo-sachsen
     """
     deadline_ = parse_date(deadline, "--deadline")
-    rnd = core.rounds.open_round(
-        ws, kurzname, deadline=deadline_, invite=invite.split(","), progress=show.err
-    )
+    with show.progress() as bar:
+        rnd = core.rounds.open_round(
+            ws, kurzname, deadline=deadline_, invite=invite.split(","), progress=bar
+        )
     click.echo(
         f"{rnd.id} eröffnet: Fassung {rnd.commit[:10]} (Version {rnd.version}), "
         f"Markierung {rnd.tag}, Frist {rnd.deadline:%d.%m.%Y}."
@@ -73,7 +74,8 @@ def consult_open(ws: Workspace, kurzname: str, deadline: str, invite: str, **mai
         "Die Entwürfe (.eml) öffnen (Outlook, Thunderbird) und senden, dann "
         f"„lafast consult mail {kurzname} einladung --mark-sent“; oder direkt "
         f"„lafast consult mail {kurzname} einladung --send“. Antworten einlesen mit "
-        "„lafast comments import DATEI…“."
+        "„lafast comments import DATEI…“. Die Formulare stehen nicht in git; auf anderen "
+        f"Rechnern: „lafast consult formulare {kurzname}“."
         if not flags["send"]
         else f"„lafast consult status {kurzname}“ zeigt, wer eingeladen ist und wer antwortet."
     )
@@ -141,6 +143,28 @@ def consult_mail(
     click.echo(f"{label} zu {kurzname}, {rnd.id}:")
     if show.mail_results(outcomes, sending=flags["send"]):
         exit_with(1)
+
+
+@consult.command("formulare", changes_state=True)
+@slug_argument()
+@round_option()
+@org_option("--org", help="Nur für diese Organisation (Kennung aus dem Adressbuch).")
+@pass_workspace
+def consult_forms(ws: Workspace, kurzname: str, round_id: str | None, org: str | None) -> None:
+    """Formulare einer Runde (wieder) erzeugen, z. B. auf dem Rechner einer Kollegin.
+
+    Die Formulare stehen nicht in der Versionsgeschichte: sie entstehen genau so, wie
+    „consult open“ sie erzeugt hat, aus der eingefrorenen Fassung und dem Adressbuch.
+
+    \b
+    Beispiele:  lafast consult formulare mindeststandards-fsa
+                lafast consult formulare mindeststandards-fsa --round 1 --org awo-sachsen
+    """
+    with show.progress() as bar:
+        rnd, written = core.rounds.rebuild_forms(
+            ws, kurzname, round_id, orgs=[org] if org else None, progress=bar
+        )
+    click.echo(f"{len(written)} Formulare der {rnd.id} zu {kurzname}: {rnd.folder / 'formulare'}")
 
 
 @consult.command("status")
@@ -237,7 +261,7 @@ def comments_import(
             from_org=from_org,
             round_id=round_id,
             document=document,
-            progress=lambda _p: step(),
+            progress=lambda p: step(p.name),
             late=late,
             mail_text=mail_text,
         )
@@ -331,9 +355,10 @@ def comments_reply(
                 lafast comments reply mindeststandards-fsa --round 1 --to awo-sachsen --send
     """
     wanted, out_dir = core.pipeline.parse_formats(formats, core.replies.REPLY), output_path(ws, out)
-    replies = core.replies.reply(
-        ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir
-    )
+    with show.progress() as bar:
+        replies = core.replies.reply(
+            ws, kurzname, round_id=round_id, to=to, formats=wanted, out_dir=out_dir, progress=bar
+        )
     _print_replies(replies)
     flags = _mail_flags(mail)
     outcomes = core.letters.mail_replies(

@@ -95,7 +95,7 @@ def decide(
         replaces=replaces,
     )
     show.decision(recorded)
-    show.hint(core.overview.next_after_decision(ws, recorded.comment_id))
+    show.hint(lambda: core.overview.next_after_decision(ws, recorded.comment_id))
 
 
 @group(stage=DECISIONS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -27,34 +27,94 @@ def _interactive() -> bool:
     return sys.stderr.isatty() and not os.environ.get("LAFAST_QUIET")
 
 
-class progress:
-    """A progress bar on stderr for work on several items, only at a terminal; a no-op
-    otherwise. Used as `with progress(n, label) as step: … step() …`."""
+class Bar:
+    """A `render.progress.Progress` on stderr, drawn by rich, only at a terminal
+    (`_interactive`); nothing in pipes.
 
-    def __init__(self, total: int, label: str) -> None:
-        self.bar = (
-            click.progressbar(length=total, label=label, file=sys.stderr)
-            if total > 1 and _interactive()
-            else None
-        )
+    The core reports through the `Progress` methods (`start` a counted stage, `step` per
+    finished item, `note` what is being worked on); calling the bar is `step`. One line per
+    stage: spinner, stage, bar (where the count is known), done/total, time, current item."""
 
-    def __enter__(self) -> Any:
-        if self.bar is None:
-            return lambda: None
-        bar = self.bar.__enter__()
-        return lambda: bar.update(1)
+    def __init__(self, total: int = 0, label: str = "") -> None:
+        self.first = (total, label)
+        self.rich: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Bar:
+        if _interactive():
+            from rich.console import Console  # here: ~0.1 s, only when something is drawn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
+            from rich.progress import Progress as Rich
+
+            self.rich = Rich(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.fields[item]}"),
+                console=Console(stderr=True),
+            )
+            self.rich.start()
+            if self.first[1]:
+                self.start(*self.first)
+        return self
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(kind, exc, tb)
+        if self.rich is not None:
+            if kind is None and self.task is not None:
+                self.rich.update(self.task, item="")
+            self.rich.stop()
+            self.rich = None
+
+    def start(self, total: int, label: str) -> None:
+        if self.rich is None:
+            return
+        if self.task is not None:  # the stage before is done: its bar full, its item cleared
+            done = self.rich.tasks[-1].completed or 1
+            self.rich.update(self.task, total=done, completed=done, item="")
+        self.task = self.rich.add_task(label, total=total or None, item="")
+
+    def step(self, text: str = "") -> None:
+        if self.rich is None:
+            return
+        if self.task is None:
+            self.start(0, "")
+        self.rich.update(self.task, advance=1, item=text)
+        self.rich.refresh()  # drawn now, not at the next tick: every item is seen once
+
+    def note(self, text: str) -> None:
+        if self.rich is None:
+            return
+        if self.task is None:
+            self.start(0, "")
+        self.rich.update(self.task, item=text)
+        self.rich.refresh()
+
+    def __call__(self, text: str = "") -> None:
+        self.step(text)
 
 
-def hint(text: str) -> None:
-    """One line on what usually comes next (to stderr, so piped output stays clean)."""
+def progress(total: int = 0, label: str = "") -> Bar:
+    """`with progress(n, "Lese Rückmeldungen ein") as step: … step(name) …`; the bar is also
+    the `Progress` handed to core functions (`progress=bar`)."""
+    return Bar(total, label)
+
+
+def hint(text: str | Callable[[], str]) -> None:
+    """One line on what usually comes next (to stderr, so piped output stays clean); a
+    callable is asked for the text only at a terminal (a hint that has to look things up)."""
     if _interactive():
-        click.echo(click.style("Als Nächstes: ", bold=True) + text, err=True)
+        said = text() if callable(text) else text
+        click.echo(click.style("Als Nächstes: ", bold=True) + said, err=True)
 
 
 def err(text: str) -> None:

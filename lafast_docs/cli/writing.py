@@ -283,18 +283,13 @@ def render(ws: Workspace, kurzname: tuple[str, ...], all_: bool, **kw: Any) -> N
     product = core.final.FINAL if final else core.document.DOCUMENT
     formats = core.pipeline.parse_formats(kw["formats"], product)
     where = {"formats": formats, "out_dir": output_path(ws, kw["out"]), "force": kw["force"]}
-    parallel = core.pipeline.each_in_parallel  # several documents: on all cores
-    if final:
-        finals = parallel(
-            lambda s: core.final.render_final(ws, s, archive=kw["archive"], **where), slugs
-        )
-        for _slug, result in finals:
-            show.final(result)
+    if final:  # one document after the other, the formats of each on all cores
+        for slug in slugs:
+            show.final(core.final.render_final(ws, slug, archive=kw["archive"], **where))
         return
-    with show.progress(len(slugs), "Erzeuge Dokumente") as step:
-        for _slug, outputs in parallel(lambda s: core.document.render(ws, s, **where), slugs):
-            show.outputs(outputs, cached=True)
-            step()
+    with show.progress(len(slugs) * len(formats), "Erzeuge Dokumente") as bar:
+        for slug in slugs:
+            show.outputs(core.document.render(ws, slug, **where, progress=bar), cached=True)
     show.hint(f"„lafast check {slugs[0]}“ prüft die Barrierefreiheit des Textes.")
 
 

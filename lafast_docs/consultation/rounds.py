@@ -2,7 +2,9 @@
 
 A round lives in `comments/<slug>/runde-N/`:
   runde.yaml              what was consulted (version, commit, tag), deadline, invitees
-  formulare/<org>/…       the forms sent to each invitee (DOCX, XLSX, YAML)
+  formulare/<org>/…       the forms sent to each invitee (DOCX, XLSX, YAML); not in git
+                          (`.gitignore` beside runde.yaml): they are rebuilt from the frozen
+                          version and the address book (`rebuild_forms`, `consult formulare`)
   <org>-<n>.yaml          one normalised submission per imported file (intake/importer.py)
   originale/…             the returned files, byte for byte
   quarantaene/…           rejected files with the reason
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,10 +36,11 @@ from lafast_docs.errors import (
     RoundStillOpen,
     UnsavedChanges,
 )
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.drafts import load_draft, write_draft
-from lafast_docs.text.history import WORKING
+from lafast_docs.text.history import WORKING, draft_at
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import Org
 
@@ -167,7 +169,7 @@ def open_round(
     deadline: dt.date,
     invite: list[str],
     today: dt.date | None = None,
-    progress: Callable[[str], None] = lambda _m: None,
+    progress: Progress = QUIET,
 ) -> Round:
     """Freeze the current version, open round N+1 and write the forms (one commit, one tag)."""
     today = today or dt.date.today()
@@ -213,7 +215,7 @@ def _freeze(
     orgs: list[Org],
     today: dt.date,
     folder: Path,
-    progress: Callable[[str], None],
+    progress: Progress,
 ) -> Round:
     slug = draft.slug
     if draft.state != "konsultation":
@@ -234,11 +236,57 @@ def _freeze(
     )
     forms.write_forms(ws, consulted, rnd, orgs, progress=progress)
     atomic_write(folder / ROUND_FILE, _round_text(rnd))
+    atomic_write(folder / ".gitignore", FORMS_IGNORED)
     rnd.commit = ws.store.commit(
         [draft.folder, folder],
         f"Beteiligungsrunde {number} zu „{draft.title}“ eröffnet (Frist {deadline:%d.%m.%Y})",
     )
     return rnd
+
+
+FORMS_IGNORED = (
+    "# Die Formulare entstehen aus der eingefrorenen Fassung und dem Adressbuch; sie gehören\n"
+    "# nicht in die Versionsgeschichte. Wiederherstellen: lafast consult formulare KURZNAME\n"
+    f"/{forms.FORMS_FOLDER}/\n"
+)
+
+
+def rebuild_forms(
+    ws: Workspace,
+    slug: str,
+    round_id: str | None = None,
+    *,
+    orgs: list[str] | None = None,
+    progress: Progress = QUIET,
+) -> tuple[Round, list[Path]]:
+    """The forms of a round again, as `consult open` made them: from the version frozen by the
+    round's tag and the address book (e.g. on a colleague's clone, where they are not in git).
+    `orgs`: only these invitees."""
+    rnd = find_round(ws, slug, round_id)
+    wanted = rnd.invitees if orgs is None else orgs
+    strangers = [o for o in wanted if o not in rnd.invitees]
+    if strangers:
+        raise OrgUnknown(
+            f"Nicht zur {rnd.id} von „{slug}“ eingeladen: {', '.join(strangers)}.",
+            hint="Eingeladen sind: " + ", ".join(rnd.invitees),
+        )
+    # an invitee since removed from the address book still gets its forms, under its id
+    invitees = [ws.config.org(o) or Org(o, o, "traeger") for o in wanted]
+    written = forms.write_forms(ws, draft_at(ws, slug, rnd.tag), rnd, invitees, progress=progress)
+    return rnd, written
+
+
+def form_files(ws: Workspace, rnd: Round, org_id: str) -> list[Path]:
+    """An invitee's forms (DOCX, XLSX, YAML), built first if they are missing here."""
+    draft = draft_at(ws, rnd.slug, rnd.tag)
+    org = ws.config.org(org_id) or Org(org_id, org_id, "traeger")
+    paths = [
+        forms.forms_dir(rnd, org_id) / forms.form_name(draft, rnd, org, ext)
+        for ext in ("docx", "xlsx", "yaml")
+    ]
+    if not all(p.is_file() for p in paths):
+        rebuild_forms(ws, rnd.slug, rnd.id, orgs=[org_id])
+    return paths
 
 
 def _round_text(rnd: Round) -> str:

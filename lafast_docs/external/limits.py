@@ -79,29 +79,7 @@ def run_limited(fn: Callable[[], Any], *, what: str, limit: float | None = None)
 
     An exception in the child comes back as RenderError with its message."""
     limit = timeout() if limit is None else limit
-    read_fd, write_fd = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - runs in the child
-        code = 0
-        try:
-            os.close(read_fd)
-            faulthandler.disable()  # a C library failing under the limit: no dump, just exit
-            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-            want = _address_space() + CHILD_MEMORY
-            if hard == resource.RLIM_INFINITY or want < hard:
-                resource.setrlimit(resource.RLIMIT_AS, (want, hard))
-            payload = pickle.dumps(("ok", fn()))
-        except MemoryError:
-            payload = pickle.dumps(("memory", ""))
-        except BaseException as exc:  # everything goes back to the parent as text
-            payload = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"[:2000]))
-        try:
-            with os.fdopen(write_fd, "wb") as fh:
-                fh.write(payload)
-        except BaseException:
-            code = 1
-        os._exit(code)
-    os.close(write_fd)
+    read_fd, pid = fork_to_pipe(lambda: _limited(fn))
     chunks: list[bytes] = []
     deadline = time.monotonic() + limit
     try:
@@ -140,6 +118,39 @@ def run_limited(fn: Callable[[], Any], *, what: str, limit: float | None = None)
     if kind == "error":
         raise RenderError(f"{what} konnte die Datei nicht erzeugen: {value}")
     return value
+
+
+def fork_to_pipe(child: Callable[[], bytes]) -> tuple[int, int]:
+    """Fork; the child writes what `child()` returns into a pipe and exits (never returns).
+    Gives (the pipe's reading end, the child's pid); the caller reads to the end and waits."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the child
+        code = 0
+        try:
+            os.close(read_fd)
+            payload = child()
+            with os.fdopen(write_fd, "wb") as fh:
+                fh.write(payload)
+        except BaseException:
+            code = 1
+        os._exit(code)
+    os.close(write_fd)
+    return read_fd, pid
+
+
+def _limited(fn: Callable[[], Any]) -> bytes:  # pragma: no cover - runs in the child
+    try:
+        faulthandler.disable()  # a C library failing under the limit: no dump, just exit
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        want = _address_space() + CHILD_MEMORY
+        if hard == resource.RLIM_INFINITY or want < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+        return pickle.dumps(("ok", fn()))
+    except MemoryError:
+        return pickle.dumps(("memory", ""))
+    except BaseException as exc:  # everything goes back to the parent as text
+        return pickle.dumps(("error", f"{type(exc).__name__}: {exc}"[:2000]))
 
 
 def _address_space() -> int:

@@ -16,6 +16,7 @@ from typing import Any
 from lafast_docs.render import cache, docx, figures, html, incremental, pdf
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.text import references
 from lafast_docs.text.analysis import Analysis, analyse
 from lafast_docs.text.drafts import load_draft
@@ -77,6 +78,7 @@ def render(
     formats: tuple[str, ...] = FORMATS,
     out_dir: Path | None = None,
     force: bool = False,
+    progress: Progress = QUIET,
 ) -> list[Output]:
     """Render `slug` into `out_dir` (default build/<slug>/); unchanged outputs are kept."""
     draft = load_draft(ws, slug)
@@ -92,4 +94,6 @@ def render(
         formats=formats,
         key=lambda fmt: cache.cache_key(ws, draft, ctx, fmt),
         force=force,
+        progress=progress,
+        label=slug,
     )

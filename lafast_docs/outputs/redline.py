@@ -18,6 +18,7 @@ from lafast_docs.outputs.document import Page, pdf_of
 from lafast_docs.render import docx, html
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.text.analysis import Analysis, analyse
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
 from lafast_docs.text.textmodel import Node
@@ -224,7 +225,10 @@ def redline(
     *,
     formats: tuple[str, ...] = REDLINE.formats,
     out_dir: Path | None = None,
+    progress: Progress = QUIET,
 ) -> list[Output]:
+    progress.start(len(formats) + 1, "Änderungsfassung")
+    progress.note("Wortvergleich der Versionen")
     sha_a = ws.store.resolve(rev_a)[:10]
     sha_b = ws.store.resolve(rev_b)[:10] if rev_b != WORKING else WORKING
     analysis, _date = redline_analysis(ws, slug, rev_a, rev_b)
@@ -239,10 +243,13 @@ def redline(
     # named after the versions when they differ (e.g. …-aenderungen-0.3-0.4), else the commits
     version_b = draft.version if rev_b != WORKING else WORKING
     ends = (version_a, version_b) if version_a != draft.version else (sha_a, sha_b)
+    progress.step("Wortvergleich")
+    progress.note(", ".join(f.upper() for f in formats))
     return produce(
         REDLINE,
         lambda: Page(ws, analysis, ctx),
         out=(out_dir or ws.build_dir / slug).resolve(),
         stem=f"{slug}-aenderungen-{ends[0]}-{ends[1]}",
         formats=formats,
+        progress=progress,
     )

@@ -22,7 +22,8 @@ from lafast_docs.decisions import disposition
 from lafast_docs.errors import NothingToReply
 from lafast_docs.render import pdf, tables
 from lafast_docs.render.context import Edition, document_context, german_date
-from lafast_docs.render.pipeline import Output, Product, check_formats, produce
+from lafast_docs.render.pipeline import Output, Product, check_formats, produce_all
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.text.drafts import Draft, load_draft
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.slugs import slugify
@@ -210,11 +211,19 @@ class Letter:
     closing: list[str]
 
 
-def _pdf(x: Letter) -> bytes:
+def _page(x: Letter) -> str:
     body = _html_body(x.reply, x.intro, x.closing)
-    return pdf.page_bytes(
-        x.ws, x.doc_type, tables.print_page(x.ws, x.doc_type, x.ctx, body, _css(x.reply))
-    )
+    return tables.print_page(x.ws, x.doc_type, x.ctx, body, _css(x.reply))
+
+
+def _pdf(x: Letter) -> bytes:
+    return pdf.page_bytes(x.ws, x.doc_type, _page(x))
+
+
+def _pdfs(letters: list[Letter]) -> list[bytes]:
+    """Several letters in one WeasyPrint set-up (stylesheet and fonts loaded once)."""
+    first = letters[0]
+    return pdf.pages_bytes(first.ws, first.doc_type, [_page(x) for x in letters])
 
 
 def _docx(x: Letter) -> bytes:
@@ -222,7 +231,7 @@ def _docx(x: Letter) -> bytes:
     return tables.docx_bytes(x.ws, x.doc_type, x.ctx, blocks)
 
 
-REPLY: Product[Letter] = Product({"pdf": _pdf, "docx": _docx})
+REPLY: Product[Letter] = Product({"pdf": _pdf, "docx": _docx}, batch={"pdf": _pdfs})
 
 
 def reply(
@@ -234,7 +243,10 @@ def reply(
     formats: tuple[str, ...] = REPLY.formats,
     out_dir: Path | None = None,
     today: dt.date | None = None,
+    progress: Progress = QUIET,
 ) -> list[Reply]:
+    """A letter per organisation that answered in the round (or only `to`), each in
+    `formats`; all letters made together (render/pipeline.py `produce_all`)."""
     check_formats(formats, REPLY)
     draft = load_draft(ws, slug)
     rnd = find_round(ws, slug, round_id)
@@ -247,14 +259,23 @@ def reply(
     today = today or dt.date.today()
     base = document_context(ws, draft, Edition(today, rnd.commit))
     out = (out_dir or ws.build_dir / slug / f"antworten-{rnd.id}").resolve()
-    for r in replies:
-        r.outputs = produce(
-            REPLY,
-            partial(_make_letter, ws, draft, rnd, base, r),
-            out=out,
-            stem=f"antwort-{slug}-{rnd.id}-{slugify(r.org) or 'organisation'}",
-            formats=formats,
-        )
+    made = produce_all(
+        REPLY,
+        [
+            (
+                f"antwort-{slug}-{rnd.id}-{slugify(r.org) or 'organisation'}",
+                partial(_make_letter, ws, draft, rnd, base, r),
+            )
+            for r in replies
+        ],
+        out=out,
+        formats=formats,
+        progress=progress,
+        label="Antwortschreiben",
+        names=[r.org_name for r in replies],
+    )
+    for r, outputs in zip(replies, made, strict=True):
+        r.outputs = outputs
     return replies
 
 

@@ -24,6 +24,7 @@ from lafast_docs.outputs.anonymity import anonymity
 from lafast_docs.render import pdf, tables
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.render.workbook import Alignment, Font, Workbook, workbook_bytes
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
@@ -326,8 +327,11 @@ def synopse(
     formats: tuple[str, ...] = SYNOPSE.formats,
     out_dir: Path | None = None,
     public: bool = False,
+    progress: Progress = QUIET,
 ) -> list[Output]:
     draft = load_draft(ws, slug)
+    progress.start(len(formats) + 1, "Synopse")
+    progress.note("Rückmeldungen und Entscheidungen je Randnummer")
     rows = build_rows(ws, slug, rev_a, rev_b, public=public)
     va, vb = draft_at(ws, slug, rev_a).version, draft_at(ws, slug, rev_b).version
     title = f"Synopse: {draft.title}"
@@ -335,10 +339,13 @@ def synopse(
         " – Fassung zur Veröffentlichung" if public else " – interne Fassung"
     )
     ctx = document_context(ws, draft, edition_of(ws, draft))
+    progress.step(f"{len(rows)} Zeilen")
+    progress.note(", ".join(f.upper() for f in formats))
     return produce(
         SYNOPSE,
         lambda: Table(ws, draft.type, {**ctx, "title": title, "subtitle": subtitle}, rows),
         out=(out_dir or ws.build_dir / slug).resolve(),
         stem=f"{slug}-synopse-{va}-{vb}" + ("-oeffentlich" if public else ""),
         formats=formats,
+        progress=progress,
     )

@@ -111,9 +111,29 @@ def pdf_bytes(
 ) -> bytes:
     """Render `html` as PDF/UA-1 (or e.g. PDF/A-3a for an archival copy). Refused resources
     fail the render."""
+    return pdfs_bytes(
+        [html], base=base, allowed_roots=allowed_roots, link_texts=link_texts, variant=variant
+    )[0]
+
+
+Rendered = tuple[bytes | None, list[str], list[str], str]  # pdf, refused, errors, failure
+
+
+def pdfs_bytes(
+    htmls: list[str],
+    *,
+    base: Path,
+    allowed_roots: list[Path],
+    link_texts: dict[str, str],
+    variant: str = "pdf/ua-1",
+) -> list[bytes]:
+    """`pdf_bytes` of several pages sharing one set-up (e.g. a round's reply letters): they are
+    rendered one after the other in the same limited child, so WeasyPrint parses the
+    stylesheet and loads the fonts once (the first page costs about twice a later one). The
+    child's time limit is the limit of one page times their number."""
     import weasyprint
 
-    def produce() -> tuple[bytes | None, list[str], list[str], str]:
+    def render(html: str) -> Rendered:
         fetcher = safe_fetcher(allowed_roots)
         logger = logging.getLogger("weasyprint")
         handler = _Collect()
@@ -130,24 +150,33 @@ def pdf_bytes(
             logger.propagate = propagate
 
     # In a child process with a time and memory limit: a pathological document cannot hang.
-    pdf, refused, errors, failure = limits.run_limited(produce, what="WeasyPrint (PDF)")
-    if failure and not refused:
-        raise RenderError(
-            f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {failure}",
-            hint="Prüfen Sie eigene Vorlagen unter templates/; sonst melden Sie "
-            "den Fehler mit dem Entwurf.",
-        )
-    if errors and not refused:
-        raise RenderError(
-            "WeasyPrint konnte die PDF-Datei nicht vollständig erzeugen: "
-            + "; ".join(_german(m) for m in errors[:5]),
-            hint="Prüfen Sie die genannte Datei (z. B. ein beschädigtes Bild neu speichern).",
-        )
+    results: list[Rendered] = limits.run_limited(
+        lambda: [render(h) for h in htmls],
+        what="WeasyPrint (PDF)",
+        limit=limits.timeout() * max(1, len(htmls)),
+    )
+    return [_checked(r, link_texts) for r in results]
+
+
+def _checked(result: Rendered, link_texts: dict[str, str]) -> bytes:
+    pdf, refused, errors, failure = result
     if refused:
         raise UnsafeContent(
             "Beim Erzeugen der PDF-Datei wurde auf Dateien außerhalb der erlaubten Ordner "
             "zugegriffen: " + ", ".join(refused[:5]),
             hint="Bilder und Schriften müssen im Ordner des Entwurfs oder der Vorlage liegen.",
+        )
+    if failure or pdf is None:
+        raise RenderError(
+            f"WeasyPrint konnte die PDF-Datei nicht erzeugen: {failure}",
+            hint="Prüfen Sie eigene Vorlagen unter templates/; sonst melden Sie "
+            "den Fehler mit dem Entwurf.",
+        )
+    if errors:
+        raise RenderError(
+            "WeasyPrint konnte die PDF-Datei nicht vollständig erzeugen: "
+            + "; ".join(_german(m) for m in errors[:5]),
+            hint="Prüfen Sie die genannte Datei (z. B. ein beschädigtes Bild neu speichern).",
         )
     return pdfpost.finish(pdf, link_texts=link_texts)
 
@@ -163,9 +192,24 @@ def page_bytes(
 ) -> bytes:
     """`pdf_bytes` for a page built from the type's templates: resources may come from the
     template folders and `extra_roots` (the draft's folder), nothing else."""
+    return pages_bytes(
+        ws, doc_type, [html], extra_roots=extra_roots, link_texts=link_texts, variant=variant
+    )[0]
+
+
+def pages_bytes(
+    ws: Any,
+    doc_type: str,
+    htmls: list[str],
+    *,
+    extra_roots: tuple[Path, ...] = (),
+    link_texts: dict[str, str] | None = None,
+    variant: str = "pdf/ua-1",
+) -> list[bytes]:
+    """`pdfs_bytes` of pages built from the type's templates (one set-up for all of them)."""
     dirs = resources.template_dirs(ws, doc_type)
-    return pdf_bytes(
-        html,
+    return pdfs_bytes(
+        htmls,
         base=dirs[0],
         allowed_roots=[*extra_roots, *dirs],
         link_texts=link_texts or {},

@@ -13,23 +13,18 @@ A new output format is one writer and one line in its product's map.
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from lafast_docs.errors import FormatUnknown
-from lafast_docs.render import cache
+from lafast_docs.render import cache, parallel
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.storage.files import atomic_write
 
 M = TypeVar("M")
-T = TypeVar("T")
-R = TypeVar("R")
-# Writes (the journal, the cache manifest) one at a time when products are made in parallel.
-_WRITING = threading.RLock()
 
 
 @dataclass(frozen=True)
@@ -48,6 +43,8 @@ class Product(Generic[M]):
     extra: tuple[str, ...] = ()
     # file-name endings other than ".<format>"
     endings: Mapping[str, str] = field(default_factory=dict)
+    # writers of many models at once that share their set-up (`produce_all`), by format
+    batch: Mapping[str, Callable[[list[M]], list[bytes]]] = field(default_factory=dict)
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -91,12 +88,16 @@ def produce(
     key: Callable[[str], str] | None = None,
     force: bool = False,
     finish: Callable[[str, Path], None] | None = None,
+    progress: Progress = QUIET,
+    label: str = "",
 ) -> list[Output]:
     """Write `formats` of `product` into `out` as `<stem>.<format>`.
 
     `model` is called at most once, and only when a file is to be written. With `key` (the
     content-cache key of a format), a file the cache knows to be unchanged is kept unless
     `force`. `finish` runs on each file just written, before the cache records it (signing).
+    The formats are made on all cores (render/parallel.py) and written here one by one, each
+    reported to `progress` as „`label` FORMAT“.
     """
     formats = tuple(formats)
     check_formats(formats, product)
@@ -108,40 +109,64 @@ def produce(
     ]
     if todo:
         made = model()
-        for fmt in todo:
-            data = product.writers[fmt](made)
-            with _WRITING:
-                atomic_write(targets[fmt], data)
-                if finish is not None:
-                    finish(fmt, targets[fmt])
-                if fmt in keys:
-                    cache.record(out, targets[fmt], keys[fmt])
+        jobs = [partial(product.writers[fmt], made) for fmt in todo]
+        for i, data in parallel.completed(jobs):
+            fmt = todo[i]
+            atomic_write(targets[fmt], data)
+            if finish is not None:
+                finish(fmt, targets[fmt])
+            if fmt in keys:
+                cache.record(out, targets[fmt], keys[fmt])
+            progress.step(f"{label} {fmt.upper()}".strip())
+    for fmt in formats:
+        if fmt not in todo:
+            progress.step(f"{label} {fmt.upper()} (unverändert)".strip())
     return [Output(f, targets[f], f not in todo) for f in formats]
 
 
-def cores() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
+def produce_all(
+    product: Product[M],
+    items: list[tuple[str, Callable[[], M]]],
+    *,
+    out: Path,
+    formats: Iterable[str],
+    progress: Progress = QUIET,
+    label: str = "",
+    names: list[str] | None = None,
+) -> list[list[Output]]:
+    """`produce` for many models of one product (a round's reply letters): `items` are
+    (stem, model). Formats with a `batch` writer are made in chunks that share one set-up,
+    the others one file at a time; all of it on all cores, written here as it comes back.
+    `names` (one per item) label the progress; no content cache."""
+    formats = tuple(formats)
+    check_formats(formats, product)
+    out.mkdir(parents=True, exist_ok=True)
+    stems = [stem for stem, _model in items]
+    made = [model() for _stem, model in items]
+    size = max(BATCH_MIN, -(-len(made) // (2 * parallel.workers())))
+    jobs: list[Callable[[], list[bytes]]] = []
+    places: list[tuple[str, list[int]]] = []  # each job's format and items
+    for first in range(0, len(made), size):  # chunk by chunk, so that progress is steady
+        chunk = list(range(first, min(first + size, len(made))))
+        for fmt in formats:
+            if fmt in product.batch:
+                jobs.append(partial(product.batch[fmt], [made[i] for i in chunk]))
+                places.append((fmt, chunk))
+                continue
+            for i in chunk:
+                jobs.append(partial(_one, product.writers[fmt], made[i]))
+                places.append((fmt, [i]))
+    progress.start(len(made) * len(formats), label)
+    for j, datas in parallel.completed(jobs):
+        fmt, chunk = places[j]
+        for i, data in zip(chunk, datas, strict=True):
+            atomic_write(out / product.file_name(stems[i], fmt), data)
+            progress.step(f"{(names or stems)[i]}: {fmt.upper()}")
+    return [[Output(f, out / product.file_name(stem, f), False) for f in formats] for stem in stems]
 
 
-def each_in_parallel(fn: Callable[[T], R], items: Iterable[T]) -> Iterator[tuple[T, R]]:
-    """`(item, fn(item))` in the order of `items`, computed on all cores (e.g. several documents
-    for `render --all`). Threads suffice: WeasyPrint runs in a forked child and pandoc is a
-    process, so the heavy work of two items runs at the same time; writes go one at a time
-    (`produce`). The first failure is raised when its turn comes; items not started by then
-    are not started."""
-    items = list(items)
-    workers = min(len(items), cores())
-    if workers <= 1:
-        yield from ((item, fn(item)) for item in items)
-        return
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lafast-render")
-    try:
-        futures = [pool.submit(fn, item) for item in items]
-        for item, future in zip(items, futures, strict=True):
-            yield item, future.result()
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+BATCH_MIN = 4  # items per shared set-up at least: below, the set-up costs more than it saves
+
+
+def _one(writer: Callable[[M], bytes], model: M) -> list[bytes]:
+    return [writer(model)]

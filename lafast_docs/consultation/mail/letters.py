@@ -8,12 +8,11 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from lafast_docs.consultation import forms
 from lafast_docs.consultation.mail import record
 from lafast_docs.consultation.mail.message import salutation
 from lafast_docs.consultation.mail.outbox import Outcome, Outgoing, post
 from lafast_docs.consultation.model import Round
-from lafast_docs.consultation.rounds import find_round, list_rounds
+from lafast_docs.consultation.rounds import find_round, form_files, list_rounds
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.errors import FormsMissing, NothingToMail, OrgUnknown
 from lafast_docs.render.context import german_date
@@ -38,20 +37,23 @@ def _invited(ws: Workspace, rnd: Round, only: str | None) -> list[Org]:
     return orgs
 
 
-def _with_forms(rnd: Round, org: Org, kind: str, context: dict[str, object]) -> Outgoing:
-    files = forms.org_forms(rnd, org.id)
+def _with_forms(
+    ws: Workspace, rnd: Round, org: Org, kind: str, context: dict[str, object]
+) -> Outgoing:
+    """The organisation's own forms attached; rebuilt first where this clone lacks them (they
+    are not in git)."""
+    files = [p for p in form_files(ws, rnd, org.id) if p.is_file()]
     if not files:
         raise FormsMissing(
             f"Für {org.name} gibt es in {rnd.id} keine Formulare.",
             path=rnd.folder / "formulare" / org.id,
-            hint="Die Formulare entstehen mit „lafast consult open“; ist der Ordner gelöscht, "
-            "stellen Sie ihn mit git wieder her.",
+            hint=f"Die Formulare neu erzeugen: „lafast consult formulare {rnd.slug}“.",
         )
     return Outgoing(kind, org, files, context)
 
 
 def invitations(ws: Workspace, rnd: Round, only: str | None = None) -> list[Outgoing]:
-    return [_with_forms(rnd, org, "einladung", {}) for org in _invited(ws, rnd, only)]
+    return [_with_forms(ws, rnd, org, "einladung", {}) for org in _invited(ws, rnd, only)]
 
 
 def reminders(ws: Workspace, rnd: Round, only: str | None = None) -> list[Outgoing]:
@@ -64,7 +66,7 @@ def reminders(ws: Workspace, rnd: Round, only: str | None = None) -> list[Outgoi
             continue
         invited = record.sent_dates(entries, "einladung", org.id)
         day = dt.date.fromisoformat(invited[0]) if invited else rnd.opened
-        out.append(_with_forms(rnd, org, "erinnerung", {"eingeladen_am": german_date(day)}))
+        out.append(_with_forms(ws, rnd, org, "erinnerung", {"eingeladen_am": german_date(day)}))
     return out
 
 
