@@ -73,6 +73,7 @@ def lafast_in_a_pipe(root: Path, *args: str) -> tuple[int, str, str]:
 
 def test_consult_open_shows_progress_at_a_terminal_only(ws) -> None:
     ws = copy_samples(ws, SAMPLE_SN)
+    before = git(ws, "rev-parse", "HEAD").strip()
     deadline = (dt.date.today() + dt.timedelta(days=30)).isoformat()
     code, out, terminal = lafast_at_a_terminal(
         ws.root, "consult", "open", SAMPLE_SN, "--deadline", deadline, "--invite", "alle-gremien"
@@ -84,7 +85,8 @@ def test_consult_open_shows_progress_at_a_terminal_only(ws) -> None:
     assert "4/4" not in out and "\x1b[" not in out
 
     git(ws, "tag", "-d", f"lafast/{SAMPLE_SN}/runde-1")  # the same again, into a pipe
-    git(ws, "reset", "-q", "--hard", "HEAD~1")
+    git(ws, "reset", "-q", "--hard", before)  # the round and its invitation record undone
+    git(ws, "clean", "-qfdx", "comments")
     code, out, err = lafast_in_a_pipe(
         ws.root, "consult", "open", SAMPLE_SN, "--deadline", deadline, "--invite", "alle-gremien"
     )

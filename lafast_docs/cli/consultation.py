@@ -89,7 +89,7 @@ def _mail_flags(mail: dict[str, bool]) -> dict[str, Any]:
         "again": mail["again"],
         "mark_sent": mail["mark_sent"] and not mail["dry_run"],
         "ask_password": _ask_password,
-        "progress": show.err,
+        "progress": show.step,
     }
 
 

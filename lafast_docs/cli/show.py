@@ -121,6 +121,12 @@ def err(text: str) -> None:
     click.echo(text, err=True)
 
 
+def step(text: str) -> None:
+    """A progress line ("Sende an … …"): at a terminal only, like the bars."""
+    if _interactive():
+        click.echo(text, err=True)
+
+
 def lines(texts: Iterable[str]) -> None:
     for text in texts:
         click.echo(text)

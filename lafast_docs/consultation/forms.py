@@ -122,7 +122,7 @@ def write_forms(
 
 def _made_out(docx: bytes, xlsx: bytes, orgs: list[Org]) -> list[tuple[bytes, bytes]]:
     return [
-        (personalised(docx, org, DOCX_PARTS, PANDOC_QUOTES), personalised(xlsx, org, XLSX_PARTS))
+        (personalised(docx, org, DOCX_PARTS), personalised(xlsx, org, XLSX_PARTS))
         for org in orgs
     ]
 
@@ -134,24 +134,19 @@ def forms_dir(rnd: Round, org_id: str) -> Path:
 # the stand-in organisation of the round's one build: plain ASCII that no writer splits, escapes
 # or hyphenates, and that no draft contains
 STAND_IN = Org("lafast-eingeladene-organisation-0", "LAFASTSTELLVERTRETUNG0", "traeger")
-DOCX_PARTS = ("word/document.xml", "docProps/custom.xml")
-XLSX_PARTS = ("docProps/custom.xml",)
-PANDOC_QUOTES = {'"': "&quot;", "'": "&#39;"}  # pandoc escapes these in text, openpyxl does not
+# each part with how its writer escapes quotation marks in text: pandoc does, lxml (which
+# finishes the DOCX body, render/docxpost) and openpyxl do not
+PANDOC_QUOTES = {'"': "&quot;", "'": "&#39;"}
+DOCX_PARTS = {"word/document.xml": {}, "docProps/custom.xml": PANDOC_QUOTES}
+XLSX_PARTS = {"docProps/custom.xml": {}}
 
 
-def personalised(
-    built: bytes, org: Org, parts: tuple[str, ...], quotes: dict[str, str] | None = None
-) -> bytes:
+def personalised(built: bytes, org: Org, parts: dict[str, dict[str, str]]) -> bytes:
     """The form built for `STAND_IN`, made out to `org`: in the zip entries `parts`, the
-    stand-in's id and name become the organisation's (XML-escaped); every other entry is
-    copied as it is, in the same order and with the same dates. `quotes`: how the writer of
-    the file escapes quotation marks, so that the result equals the writer's own."""
+    stand-in's id and name become the organisation's (XML-escaped, quotation marks as the
+    part's writer escapes them, so that the result equals the writer's own); every other entry
+    is copied as it is, in the same order and with the same dates."""
     from xml.sax.saxutils import escape  # here: it imports urllib.request (~50 ms)
-
-    swaps = {
-        STAND_IN.id.encode(): escape(org.id).encode("utf-8"),
-        STAND_IN.name.encode(): escape(org.name, quotes or {}).encode("utf-8"),
-    }
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(built)) as src,
@@ -162,8 +157,9 @@ def personalised(
                 _copy_compressed(src, dst, info)
                 continue
             data = src.read(info)
-            for old, new in swaps.items():
-                data = data.replace(old, new)
+            quotes = parts[info.filename]
+            data = data.replace(STAND_IN.id.encode(), escape(org.id).encode("utf-8"))
+            data = data.replace(STAND_IN.name.encode(), escape(org.name, quotes).encode("utf-8"))
             dst.writestr(info, data, compress_type=info.compress_type)
     return out.getvalue()
 
