@@ -122,8 +122,7 @@ def write_forms(
 
 def _made_out(docx: bytes, xlsx: bytes, orgs: list[Org]) -> list[tuple[bytes, bytes]]:
     return [
-        (personalised(docx, org, DOCX_PARTS), personalised(xlsx, org, XLSX_PARTS))
-        for org in orgs
+        (personalised(docx, org, DOCX_PARTS), personalised(xlsx, org, XLSX_PARTS)) for org in orgs
     ]
 
 
@@ -147,6 +146,7 @@ def personalised(built: bytes, org: Org, parts: dict[str, dict[str, str]]) -> by
     part's writer escapes them, so that the result equals the writer's own); every other entry
     is copied as it is, in the same order and with the same dates."""
     from xml.sax.saxutils import escape  # here: it imports urllib.request (~50 ms)
+
     out = io.BytesIO()
     with (
         zipfile.ZipFile(io.BytesIO(built)) as src,
