@@ -77,10 +77,9 @@ def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -
 
 
 def docx_logo(ctx: dict[str, Any]) -> Node | None:
-    """The logo as an image paragraph, 1.6 cm high; SVG is left out (LibreOffice shows an SVG
-    in a DOCX as an empty box)."""
+    """The logo as an image paragraph, 1.6 cm high (an SVG gets its PNG in `docxsvg`)."""
     logo = ctx.get("logo")
-    if not logo or str(logo["path"]).lower().endswith(".svg"):
+    if not logo:
         return None
     attr = ["", [], [["height", "1.6cm"]]]
     image = {"t": "Image", "c": [attr, [{"t": "Str", "c": logo["alt"]}], [logo["data"], ""]]}
