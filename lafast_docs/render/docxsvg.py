@@ -65,7 +65,8 @@ def _png_part(
     from lxml import etree
 
     svg_name = posixpath.normpath(posixpath.join("word", target))
-    label = f"„{_alt_text(blip)[:60] or svg_name}“"
+    alt = _alt_text(blip)
+    label = f"mit der Beschreibung „{alt[:60]}“" if alt else svg_name
     clean = raster.clean_svg(parts[svg_name], label)
     parts[svg_name] = clean
     cx, cy = _extent(blip)

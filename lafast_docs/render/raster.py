@@ -31,14 +31,17 @@ def clean_svg(data: bytes, name: str) -> bytes:
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
+        bomb = "amplification" in str(exc) or "entity" in str(exc).lower()
+        why = "ihre Entity-Deklarationen vervielfachen sich" if bomb else "fehlerhaftes XML"
         raise ImageUnreadable(
-            f"Das Bild {name} ist keine lesbare SVG-Datei ({exc}).",
+            f"Das Bild {name} ist keine lesbare SVG-Datei ({why}; technisch: {exc}).",
             hint="Speichern Sie die Grafik erneut als SVG (z. B. „Exportieren als SVG“) "
             "oder als PNG und binden Sie diese Datei ein.",
         ) from None
-    if not isinstance(root.tag, str) or etree.QName(root).localname != "svg":
+    top = etree.QName(root).localname if isinstance(root.tag, str) else "?"
+    if top != "svg":
         raise ImageUnreadable(
-            f"Das Bild {name} ist keine SVG-Grafik (äußerstes Element: {root.tag}).",
+            f"Das Bild {name} ist keine SVG-Grafik (äußerstes Element: <{top}>).",
             hint="Binden Sie die Grafik als PNG ein oder speichern Sie sie erneut als SVG.",
         )
     for node in list(root.iter()):
