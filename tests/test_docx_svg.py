@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.server
 import io
+import re
 import struct
 import subprocess
 import threading
@@ -152,7 +153,8 @@ def test_hostile_svg_fetches_nothing_and_reads_no_outside_file(ws, tmp_path) -> 
 def test_unreadable_svg_refused_and_nothing_written(ws, svg, why) -> None:
     folder = write_draft_body(ws, "kaputt", "# Bild\n\n![Ein Bild](bild.svg)\n").parent
     (folder / "bild.svg").write_text(svg, encoding="utf-8")
-    message = rf"Das Bild mit der Beschreibung „Ein Bild“ ist keine lesbare SVG-Datei \({why};"
+    path = re.escape(str(folder / "bild.svg"))
+    message = rf"Das Bild {path} \(Beschreibung „Ein Bild“\) ist keine lesbare SVG-Datei \({why};"
     with pytest.raises(ImageUnreadable, match=message):
         render(ws, "kaputt", formats=("docx",))
     assert list(ws.root.rglob("*.docx")) == []

@@ -67,6 +67,7 @@ class Layout:
     toc: bool = False
     margin_numbers: bool = False
     landscape: bool = False
+    svg_files: tuple[tuple[str, str], ...] = ()  # SHA-256 of an SVG's bytes -> its file, for errors
 
 
 def finish(data: bytes, layout: Layout) -> bytes:
@@ -90,7 +91,7 @@ def finish(data: bytes, layout: Layout) -> bytes:
         docxfront.fill_toc(body)
     notes = parse(parts["word/footnotes.xml"]) if "word/footnotes.xml" in parts else None
     unique_ids(doc, notes)
-    out = docxsvg.add_png_fallbacks(doc, parts)
+    out = docxsvg.add_png_fallbacks(doc, parts, dict(layout.svg_files))
     out["word/document.xml"] = serialise(doc)
     if notes is not None:
         out["word/footnotes.xml"] = serialise(notes)

@@ -9,6 +9,7 @@ there) becomes its alternative text.
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 
 from lafast_docs.render import raster
@@ -25,9 +26,12 @@ IMAGE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships
 EMBED = f"{{{R}}}embed"
 
 
-def add_png_fallbacks(doc: Element, parts: dict[str, bytes]) -> dict[str, bytes]:
+def add_png_fallbacks(
+    doc: Element, parts: dict[str, bytes], files: dict[str, str] | None = None
+) -> dict[str, bytes]:
     """Give every SVG picture in `doc` (word/document.xml) its PNG; returns the new and changed
-    parts (name -> bytes), `parts` is left as it is."""
+    parts (name -> bytes), `parts` is left as it is. `files`: SHA-256 of an SVG -> the file it
+    came from, named in an error."""
     parts = dict(parts)
     before = dict(parts)
     rels_name = "word/_rels/document.xml.rels"
@@ -45,7 +49,7 @@ def add_png_fallbacks(doc: Element, parts: dict[str, bytes]) -> dict[str, bytes]
         if not target:
             continue
         if rid not in pngs:
-            pngs[rid] = _png_part(rid, target, blip, parts, rels)
+            pngs[rid] = _png_part(rid, target, blip, parts, rels, files or {})
         blip.set(EMBED, pngs[rid])
         _describe(blip)
     if not pngs:
@@ -61,12 +65,16 @@ def _png_part(
     blip: Element,
     parts: dict[str, bytes],
     rels: Element,
+    files: dict[str, str],
 ) -> str:
     from lxml import etree
 
     svg_name = posixpath.normpath(posixpath.join("word", target))
     alt = _alt_text(blip)
-    label = f"mit der Beschreibung „{alt[:60]}“" if alt else svg_name
+    source = files.get(hashlib.sha256(parts[svg_name]).hexdigest(), "")
+    label = " ".join(
+        [*([source] if source else []), *([f"(Beschreibung „{alt[:60]}“)"] if alt else [])]
+    )
     clean = raster.clean_svg(parts[svg_name], label)
     parts[svg_name] = clean
     cx, cy = _extent(blip)
