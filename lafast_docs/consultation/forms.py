@@ -135,9 +135,12 @@ def forms_dir(rnd: Round, org_id: str) -> Path:
 STAND_IN = Org("lafast-eingeladene-organisation-0", "LAFASTSTELLVERTRETUNG0", "traeger")
 # each part with how its writer escapes quotation marks in text: pandoc does, lxml (which
 # finishes the DOCX body, render/docxpost) and openpyxl do not
-PANDOC_QUOTES = {'"': "&quot;", "'": "&#39;"}
-DOCX_PARTS = {"word/document.xml": {}, "docProps/custom.xml": PANDOC_QUOTES}
-XLSX_PARTS = {"docProps/custom.xml": {}}
+PANDOC_QUOTES: dict[str, str] = {'"': "&quot;", "'": "&#39;"}
+DOCX_PARTS: dict[str, dict[str, str]] = {
+    "word/document.xml": {},
+    "docProps/custom.xml": PANDOC_QUOTES,
+}
+XLSX_PARTS: dict[str, dict[str, str]] = {"docProps/custom.xml": {}}
 
 
 def personalised(built: bytes, org: Org, parts: dict[str, dict[str, str]]) -> bytes:
