@@ -363,3 +363,10 @@ class ReferenceUnknown(DraftError):
 
 class RegisterEntryUnknown(LafastError):
     """`lafast register set` names an entry the register does not have."""
+
+
+# -- issue 15b: SVG pictures in DOCX (PNG fallback) ----------------------------------------------
+
+
+class ImageUnreadable(RenderError):
+    """An SVG picture cannot be read or rasterised for the DOCX's PNG fallback."""

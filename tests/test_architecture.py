@@ -38,7 +38,9 @@ from lafast_docs import LAYERS
 
 PKG = Path(__file__).resolve().parent.parent / "lafast_docs"
 MAX_LINES = 500
-HEAVY = frozenset({"weasyprint", "pyhanko", "openpyxl", "docx", "git", "pikepdf", "extract_msg"})
+HEAVY = frozenset(
+    {"weasyprint", "pyhanko", "openpyxl", "docx", "git", "pikepdf", "extract_msg", "resvg_py"}
+)
 CORE_DOOR = "lafast_docs.cli.core"
 # lafast modules outside the cli that cli modules may import at the top, with the reason
 CLI_LIGHT = {

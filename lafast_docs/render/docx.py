@@ -11,6 +11,7 @@ properties (pandoc writes unknown metadata fields as custom properties).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -77,10 +78,9 @@ def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -
 
 
 def docx_logo(ctx: dict[str, Any]) -> Node | None:
-    """The logo as an image paragraph, 1.6 cm high; SVG is left out (LibreOffice shows an SVG
-    in a DOCX as an empty box)."""
+    """The logo as an image paragraph, 1.6 cm high (an SVG gets its PNG in `docxsvg`)."""
     logo = ctx.get("logo")
-    if not logo or str(logo["path"]).lower().endswith(".svg"):
+    if not logo:
         return None
     attr = ["", [], [["height", "1.6cm"]]]
     image = {"t": "Image", "c": [attr, [{"t": "Str", "c": logo["alt"]}], [logo["data"], ""]]}
@@ -110,8 +110,11 @@ def signoff_blocks(ctx: dict[str, Any]) -> list[Node]:
     ]
 
 
-def layout(ctx: dict[str, Any], *, title_page: bool, toc: bool) -> docxpost.Layout:
-    """Header and footer from the organisation; a title page and margin numbers for texts."""
+def layout(
+    ctx: dict[str, Any], *, title_page: bool, toc: bool, images: tuple[Path, ...] = ()
+) -> docxpost.Layout:
+    """Header and footer from the organisation; a title page and margin numbers for texts.
+    `images`: the draft's checked image files (an SVG among them is named in an error)."""
     page = docxfront.TitlePage(
         org=ctx["org_name"],
         kind=ctx["type_name"],
@@ -126,6 +129,16 @@ def layout(ctx: dict[str, Any], *, title_page: bool, toc: bool) -> docxpost.Layo
         title_page=page if title_page else None,
         toc=toc and title_page,
         margin_numbers=title_page,
+        svg_files=svg_files([*images, *([ctx["logo"]["path"]] if ctx.get("logo") else [])]),
+    )
+
+
+def svg_files(paths: list[Path]) -> tuple[tuple[str, str], ...]:
+    """SHA-256 of each SVG's bytes -> its path: pandoc embeds them unchanged under new names."""
+    return tuple(
+        (hashlib.sha256(p.read_bytes()).hexdigest(), str(p))
+        for p in paths
+        if p.suffix.lower() == ".svg"
     )
 
 
@@ -193,7 +206,8 @@ def docx_bytes(
         ast, [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"]
     )
     data = figures.docx_link_look(data, analysis)
-    return docxpost.finish(data, layout(ctx, title_page=office, toc=toc))
+    images = tuple(analysis.images.values())
+    return docxpost.finish(data, layout(ctx, title_page=office, toc=toc, images=images))
 
 
 def pandoc_docx(ast: Node, args: list[str]) -> bytes:

@@ -20,7 +20,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from lafast_docs.render import docxfront, markup
+from lafast_docs.render import docxfront, docxsvg, markup
 from lafast_docs.render.docxxml import (
     AFTER_IND,
     AFTER_KEEP,
@@ -67,6 +67,7 @@ class Layout:
     toc: bool = False
     margin_numbers: bool = False
     landscape: bool = False
+    svg_files: tuple[tuple[str, str], ...] = ()  # SHA-256 of an SVG's bytes -> its file, for errors
 
 
 def finish(data: bytes, layout: Layout) -> bytes:
@@ -90,7 +91,8 @@ def finish(data: bytes, layout: Layout) -> bytes:
         docxfront.fill_toc(body)
     notes = parse(parts["word/footnotes.xml"]) if "word/footnotes.xml" in parts else None
     unique_ids(doc, notes)
-    out = {"word/document.xml": serialise(doc)}
+    out = docxsvg.add_png_fallbacks(doc, parts, dict(layout.svg_files))
+    out["word/document.xml"] = serialise(doc)
     if notes is not None:
         out["word/footnotes.xml"] = serialise(notes)
     for name, blob in parts.items():
@@ -101,7 +103,9 @@ def finish(data: bytes, layout: Layout) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for info, blob in items:
-            z.writestr(info, out.get(info.filename, blob))
+            z.writestr(info, out.pop(info.filename, blob))
+        for name, blob in sorted(out.items()):  # new parts (PNG fallbacks), fixed date
+            z.writestr(zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0)), blob)
     return buf.getvalue()
 
 

@@ -56,7 +56,7 @@ NEEDS = (
         "libreoffice-calc-nogui",
         files=("/usr/lib/libreoffice/program/libsclo.so",),
     ),
-    Need("poppler-utils", "poppler-utils", ("pdftotext", "pdfsig")),
+    Need("poppler-utils", "poppler-utils", ("pdftotext", "pdfsig", "pdfimages")),
     Need("Java", "default-jre-headless", ("java",)),  # veraPDF (tests/checkers/verapdf.py)
     Need("JAXB", "libjaxb-java", files=("/usr/share/java/jaxb-runtime.jar",)),  # veraPDF
     Need("Chromium", "chromium", ("chromium",)),
