@@ -278,14 +278,28 @@ def rebuild_forms(
 
 def form_files(ws: Workspace, rnd: Round, org_id: str) -> list[Path]:
     """An invitee's forms (DOCX, XLSX, YAML), built first if they are missing here."""
+    return forms_of(ws, rnd, [org_id])[org_id]
+
+
+def forms_of(ws: Workspace, rnd: Round, org_ids: list[str]) -> dict[str, list[Path]]:
+    """The invitees' forms (DOCX, XLSX, YAML each): the frozen draft read once, and those
+    missing here (they are not in git) built together in one build for the round."""
+    if not org_ids:
+        return {}
     draft = draft_at(ws, rnd.slug, rnd.tag)
-    org = ws.config.org(org_id) or Org(org_id, org_id, "traeger")
-    paths = [
-        forms.forms_dir(rnd, org_id) / forms.form_name(draft, rnd, org, ext)
-        for ext in ("docx", "xlsx", "yaml")
-    ]
-    if not all(p.is_file() for p in paths):
-        rebuild_forms(ws, rnd.slug, rnd.id, orgs=[org_id])
+    paths = {
+        org_id: [
+            forms.forms_dir(rnd, org_id)
+            / forms.form_name(
+                draft, rnd, ws.config.org(org_id) or Org(org_id, org_id, "traeger"), ext
+            )
+            for ext in ("docx", "xlsx", "yaml")
+        ]
+        for org_id in org_ids
+    }
+    missing = [o for o, files in paths.items() if not all(p.is_file() for p in files)]
+    if missing:
+        rebuild_forms(ws, rnd.slug, rnd.id, orgs=missing)
     return paths
 
 

@@ -12,7 +12,7 @@ from lafast_docs.consultation.mail import record
 from lafast_docs.consultation.mail.message import salutation
 from lafast_docs.consultation.mail.outbox import Outcome, Outgoing, post
 from lafast_docs.consultation.model import Round
-from lafast_docs.consultation.rounds import find_round, form_files, list_rounds
+from lafast_docs.consultation.rounds import find_round, forms_of, list_rounds
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.errors import FormsMissing, NothingToMail, OrgUnknown
 from lafast_docs.render.context import german_date
@@ -38,11 +38,11 @@ def _invited(ws: Workspace, rnd: Round, only: str | None) -> list[Org]:
 
 
 def _with_forms(
-    ws: Workspace, rnd: Round, org: Org, kind: str, context: dict[str, object]
+    rnd: Round, org: Org, made: dict[str, list[Path]], kind: str, context: dict[str, object]
 ) -> Outgoing:
-    """The organisation's own forms attached; rebuilt first where this clone lacks them (they
-    are not in git)."""
-    files = [p for p in form_files(ws, rnd, org.id) if p.is_file()]
+    """The organisation's own forms attached (`made`: from `forms_of`, which rebuilds those
+    this clone lacks: they are not in git)."""
+    files = [p for p in made[org.id] if p.is_file()]
     if not files:
         raise FormsMissing(
             f"Für {org.name} gibt es in {rnd.id} keine Formulare.",
@@ -53,20 +53,22 @@ def _with_forms(
 
 
 def invitations(ws: Workspace, rnd: Round, only: str | None = None) -> list[Outgoing]:
-    return [_with_forms(ws, rnd, org, "einladung", {}) for org in _invited(ws, rnd, only)]
+    orgs = _invited(ws, rnd, only)
+    made = forms_of(ws, rnd, [org.id for org in orgs])
+    return [_with_forms(rnd, org, made, "einladung", {}) for org in orgs]
 
 
 def reminders(ws: Workspace, rnd: Round, only: str | None = None) -> list[Outgoing]:
     """Those invited who have not answered yet (a named one even if it has)."""
     answered = {s.org for s in list_submissions(rnd.folder)}
     entries = record.load(rnd.folder)
+    orgs = [o for o in _invited(ws, rnd, only) if o.id not in answered or only is not None]
+    made = forms_of(ws, rnd, [org.id for org in orgs])
     out = []
-    for org in _invited(ws, rnd, only):
-        if org.id in answered and only is None:
-            continue
+    for org in orgs:
         invited = record.sent_dates(entries, "einladung", org.id)
         day = dt.date.fromisoformat(invited[0]) if invited else rnd.opened
-        out.append(_with_forms(ws, rnd, org, "erinnerung", {"eingeladen_am": german_date(day)}))
+        out.append(_with_forms(rnd, org, made, "erinnerung", {"eingeladen_am": german_date(day)}))
     return out
 
 
