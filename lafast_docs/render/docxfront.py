@@ -2,17 +2,17 @@
 
 A TOC field that Word or LibreOffice fill only after "update fields" greets the reader with an
 empty "Inhalt". lafast writes the field's result itself: one entry per heading with a hyperlink
-and a PAGEREF field to the heading's bookmark. The page numbers are estimated by `estimate`
-(a line count with the reference document's sizes); LibreOffice recomputes PAGEREF fields on
-layout, Word on printing or F9, so an estimate off by a page corrects itself.
+and a PAGEREF field to the heading's bookmark. The page numbers are those of LibreOffice's
+layout, computed by `docxpages`; LibreOffice recomputes PAGEREF fields on layout, Word on
+printing or F9, so where Word sets a page differently the number follows on update.
 """
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
+from lafast_docs.render import docxpages
 from lafast_docs.render.docxxml import (
     AFTER_PAGE_BREAK,
     Element,
@@ -134,8 +134,9 @@ def _metadata_table(rows: tuple[tuple[str, str], ...], width: int) -> Element:
 NUMBER_TAB = {1: (0, 567), 2: (340, 794), 3: (680, 1021)}  # level: (indent, number width)
 
 
-def fill_toc(body: Element) -> None:
-    """Fill pandoc's TOC field (`--toc`) with entries for the headings it covers."""
+def fill_toc(body: Element, book: docxpages.Book) -> None:
+    """Fill pandoc's TOC field (`--toc`) with entries for the headings it covers, each with the
+    page LibreOffice sets it on (`docxpages`, with `book`'s styles and footnotes)."""
     sdt = next(
         (s for s in body.iter(q("sdt")) if s.find(f".//{q('docPartGallery')}") is not None), None
     )
@@ -166,7 +167,7 @@ def fill_toc(body: Element) -> None:
     for e in reversed(entries):
         field_p.addnext(e)
     field_p.getparent().remove(field_p)
-    pages = estimate(body)  # with the entries in place: they take pages too
+    pages = docxpages.page_numbers(book, body)  # with the entries in place: they take pages too
     for (_level, name, _text), entry in zip(heads, entries, strict=False):
         entry.findall(f".//{q('t')}")[-1].text = str(pages.get(name, 1))
 
@@ -240,116 +241,3 @@ def _entry(level: int, name: str, text: str) -> Element:
     tabs = el("tabs", el("tab", val="left", pos=str(indent + number)))
     ind = el("ind", left=str(indent + number), hanging=str(number))
     return para(f"TOC{min(level, 3)}", link, ppr=(tabs, ind))
-
-
-# -- page estimate -------------------------------------------------------------------------------
-PAGE_HEIGHT = 14003  # twips: A4 minus 2.5 cm top and bottom
-# style: (font size pt, line spacing in 240ths, space before, space after, indent twips)
-STYLES = {
-    "Title": (22, 252, 0, 120, 0),
-    "Subtitle": (14, 276, 0, 240, 0),
-    "Titelangaben": (9.5, 276, 0, 20, 0),
-    "TOCHeading": (14, 276, 0, 160, 0),
-    "TOC1": (10.5, 276, 120, 40, 567),
-    "TOC2": (10.5, 276, 0, 40, 1134),
-    "Heading1": (16, 276, 400, 120, 0),
-    "Heading2": (13, 276, 320, 80, 0),
-    "Heading3": (11.5, 276, 240, 60, 0),
-    "Compact": (10.5, 288, 0, 40, 0),
-    "BlockText": (10.5, 312, 120, 120, 793),
-    "Foerderhinweis": (8.5, 288, 360, 80, 0),
-}
-BODY = (10.5, 312, 0, 120, 0)
-EM = 0.53  # average advance of DejaVu Sans text in ems (letters and spaces)
-LINE = 1.17  # DejaVu Sans' natural line height in ems
-NOTE_HEIGHT = 520  # twips a footnote takes at the foot of the page, on average
-
-
-def estimate(body: Element, width: int = 8787) -> dict[str, int]:
-    """Bookmark name -> the page it is estimated to fall on."""
-    pager = _Pager()
-    pending: list[str] = []
-    for e in body:
-        if e.tag == q("bookmarkStart"):
-            pending.append(str(e.get(q("name"))))
-        elif e.tag in (q("p"), q("sdt")):
-            for p in e.iter(q("p")) if e.tag == q("sdt") else [e]:
-                pager.para(p, width, pending)
-                pending = []
-        elif e.tag == q("tbl"):
-            pager.mark(pending)
-            pending = []
-            for tr in e.findall(q("tr")):
-                pager.place(max((_cell_height(tc, width) for tc in tr.findall(q("tc"))), default=0))
-    return pager.pages
-
-
-class _Pager:
-    """Fills pages top to bottom with heights in twips."""
-
-    def __init__(self) -> None:
-        self.page, self.used = 1, 0.0
-        self.pages: dict[str, int] = {}
-
-    def new_page(self) -> None:
-        if self.used:
-            self.page, self.used = self.page + 1, 0.0
-
-    def place(self, height: float, *, keep: float = 0.0, line: float = 0.0) -> None:
-        """`keep`: what must fit on this page (a heading and two lines after it); a paragraph
-        of several lines (`line` > 0) is split when two of its lines still fit."""
-        if self.used and self.used + (keep or height) > PAGE_HEIGHT:
-            if line and height > 3 * line and self.used + 2 * line <= PAGE_HEIGHT:
-                rest = height - (PAGE_HEIGHT - self.used)
-                self.page += 1 + int(rest // PAGE_HEIGHT)
-                self.used = rest % PAGE_HEIGHT
-                return
-            self.new_page()
-        self.used += height
-
-    def mark(self, names: list[str]) -> None:
-        for name in names:
-            self.pages[name] = self.page
-
-    def para(self, p: Element, width: int, names: list[str]) -> None:
-        page_break = f".//{q('br')}[@{q('type')}='page']"
-        if (
-            p.find(f"{q('pPr')}/{q('pageBreakBefore')}") is not None
-            or p.find(page_break) is not None
-        ):
-            self.new_page()
-        height, line, keep_next = _para_height(p, width)
-        self.place(height, keep=height + 2 * line if keep_next else 0.0, line=line)
-        self.mark(names + [str(b.get(q("name"))) for b in p.iter(q("bookmarkStart"))])
-
-
-def _cell_height(tc: Element, width: int) -> float:
-    w = tc.find(f"{q('tcPr')}/{q('tcW')}")
-    given = w.get(q("w")) if w is not None else None
-    inner = int(given) - 230 if given and given.isdigit() else width // 3
-    return sum(_para_height(p, max(inner, 600))[0] for p in tc.findall(q("p"))) + 115
-
-
-def _para_height(p: Element, width: int) -> tuple[float, float, bool]:
-    """(height in twips, line height, keep with next) of paragraph `p` in `width`."""
-    style = style_of(p)
-    size, spacing, before, after, indent = STYLES.get(style, BODY)
-    if (
-        p.find(f"{q('pPr')}/{q('numPr')}") is not None
-        or p.find(f"{q('pPr')}/{q('ind')}") is not None
-    ):
-        ind = p.find(f"{q('pPr')}/{q('ind')}")
-        indent = int(ind.get(q("left"), "0")) if ind is not None else 720
-    line = size * 20 * LINE * spacing / 240
-    chars_per_line = max(10, int((width - indent) / (size * 20 * EM)))
-    text = text_of(p)
-    lines = 0
-    for part in text.split("\n"):
-        lines += max(1, math.ceil(len(part) / chars_per_line))
-    height = before + after + lines * line
-    for d in p.iter(
-        "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}extent"
-    ):
-        height += int(d.get("cy", "0")) / 635
-    height += NOTE_HEIGHT * len(list(p.iter(q("footnoteReference"))))
-    return height, line, style.startswith("Heading")

@@ -20,7 +20,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from lafast_docs.render import docxfront, docxsvg, markup
+from lafast_docs.render import docxfront, docxpages, docxsvg, markup
 from lafast_docs.render.docxxml import (
     AFTER_IND,
     AFTER_KEEP,
@@ -88,7 +88,10 @@ def finish(data: bytes, layout: Layout) -> bytes:
     if layout.title_page is not None:
         docxfront.title_page(body, layout.title_page, width, toc=layout.toc)
     if layout.toc:
-        docxfront.fill_toc(body)
+        book = docxpages.Book(
+            *(parts.get(f"word/{n}.xml") for n in ("styles", "footnotes", "numbering"))
+        )
+        docxfront.fill_toc(body, book)
     notes = parse(parts["word/footnotes.xml"]) if "word/footnotes.xml" in parts else None
     unique_ids(doc, notes)
     out = docxsvg.add_png_fallbacks(doc, parts, dict(layout.svg_files))
