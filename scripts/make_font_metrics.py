@@ -24,8 +24,7 @@ RANGES = [(0x20, 0x250), (0x2000, 0x2070), (0x20A0, 0x20C0), (0x2100, 0x2200)]
 OUT = Path(__file__).resolve().parent.parent / "templates" / "common" / "fontmetrics.json"
 
 
-def main() -> None:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "/usr/share/fonts/truetype/dejavu")
+def main(folder: Path = Path("/usr/share/fonts/truetype/dejavu"), out: Path = OUT) -> None:
     faces = {}
     for key, name in FACES.items():
         font = TTFont(folder / name, lazy=True)
@@ -45,8 +44,8 @@ def main() -> None:
             "widths": "".join(widths),
             "advances": list(widths.values()),
         }
-    OUT.write_text(json.dumps(faces, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
+    out.write_text(json.dumps(faces, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
 
 
 if __name__ == "__main__":
-    main()
+    main(*[Path(a) for a in sys.argv[1:2]])

@@ -50,6 +50,11 @@ NEEDS = (
         "PangoFT2 (für WeasyPrint)", "libpangoft2-1.0-0", files=("/usr/lib/*/libpangoft2-1.0.so.0",)
     ),
     Need("DejaVu-Schriften", "fonts-dejavu-core", files=("/usr/share/fonts/truetype/dejavu/*",)),
+    Need(  # the italic faces LibreOffice sets DOCX italics in (the TOC's pages assume them)
+        "DejaVu-Schriften (kursiv)",
+        "fonts-dejavu-extra",
+        files=("/usr/share/fonts/truetype/dejavu/DejaVuSans-Oblique.ttf",),
+    ),
     Need("LibreOffice Writer", "libreoffice-writer-nogui", ("soffice",)),
     Need(
         "LibreOffice Calc",
