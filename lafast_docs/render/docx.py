@@ -12,6 +12,7 @@ properties (pandoc writes unknown metadata fields as custom properties).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -207,7 +208,10 @@ def docx_bytes(
     )
     data = figures.docx_link_look(data, analysis)
     images = tuple(analysis.images.values())
-    return docxpost.finish(data, layout(ctx, title_page=office, toc=toc, images=images))
+    plan = layout(ctx, title_page=office, toc=toc, images=images)
+    if plan.svg_files:  # charts are rendered to PNG once per content (`raster.png_of`)
+        plan = replace(plan, raster_cache=str(ws.store.git_dir() / "lafast" / "raster"))
+    return docxpost.finish(data, plan)
 
 
 def pandoc_docx(ast: Node, args: list[str]) -> bytes:

@@ -36,6 +36,7 @@ class Para:
 
 
 BREAK_AFTER = "-–—/"  # a line may break after these when a letter follows
+PIECES = re.compile(r"( +|[^ \-–—/]*[\-–—/](?=\w))")  # spaces; a word up to a break after it
 
 
 def _atoms(p: Element, styles: Styles, props: Props) -> list[tuple[str, object, Props]]:
@@ -70,11 +71,14 @@ def _atoms(p: Element, styles: Styles, props: Props) -> list[tuple[str, object, 
     return out
 
 
-def _line_height(props: Props, sizes: list[tuple[str, int]], picture: int) -> int:
+def _line_height(props: Props, faces: set[tuple[str, int]], picture: int) -> int:
     ascent = descent = 0
-    for face, size in sizes or [(face_of(props.bold, props.italic, props.mono), props.size)]:
+    for face, size in faces or {(face_of(props.bold, props.italic, props.mono), props.size)}:
         a, d = font_height(face or "sans", size)
-        ascent, descent = max(ascent, a if face else 0), max(descent, d)
+        if face and a > ascent:
+            ascent = a
+        if d > descent:
+            descent = d
     if not ascent:
         ascent = font_height(face_of(props.bold, props.italic, props.mono), props.size)[0]
     natural = max(ascent, picture) + descent
@@ -104,7 +108,7 @@ def lay_lines(p: Element, styles: Styles, props: Props, width: int) -> list[Line
     right_edge = width - props.right
     lines: list[Line] = []
     x = float(first_x)
-    sizes: list[tuple[str, int]] = []
+    faces: set[tuple[str, int]] = set()  # the fonts on the line being set
     pic = 0
     notes: list[str] = []
     word: list[tuple[str, float, str, int]] = []  # pieces of the word being set
@@ -113,16 +117,17 @@ def lay_lines(p: Element, styles: Styles, props: Props, width: int) -> list[Line
     pending: list[str] = []  # footnotes referenced in the word being set
 
     def close_line() -> None:
-        nonlocal x, sizes, pic, notes, empty
-        lines.append(Line(_line_height(props, sizes, pic), notes))
-        x, sizes, pic, notes, empty = float(props.left), [], 0, [], True
+        nonlocal x, faces, pic, notes, empty
+        lines.append(Line(_line_height(props, faces, pic), notes))
+        x, faces, pic, notes, empty = float(props.left), set(), 0, [], True
 
     def flush_word() -> None:
         """Put the pending word on the line, or on a new one if it does not fit."""
         nonlocal x, word, word_w, empty
         if not word:
-            notes.extend(pending)
-            pending.clear()
+            if pending:
+                notes.extend(pending)
+                pending.clear()
             return
         if x + word_w > right_edge + 1 and not empty:
             close_line()
@@ -148,30 +153,32 @@ def lay_lines(p: Element, styles: Styles, props: Props, width: int) -> list[Line
                     idx + 1 :
                 ]
                 break
-            sizes.extend((f, s) for _t, _w, f, s in fit)
+            faces.update((f, s) for _t, _w, f, s in fit)
             close_line()
             word_w = sum(w for _t, w, _f, _s in word)
-        for _t, w, f, s in word:
-            sizes.append((f, s))
-            x += w
-        if word:
-            empty = False
+        if len(word) == 1:
+            faces.add(word[0][2:])
+        else:
+            faces.update(piece[2:] for piece in word)
+        x += word_w
+        empty = not word
         word, word_w = [], 0.0
-        notes.extend(pending)
-        pending.clear()
+        if pending:
+            notes.extend(pending)
+            pending.clear()
 
     for i, (kind, value, rp) in enumerate(atoms):
         face = face_of(rp.bold, rp.italic, rp.mono)
         size = rp.size
         if kind == "t":
             text = str(value)
-            for piece in re.split(r"( +|[^ \-–—/]*[\-–—/](?=\w))", text):
+            for piece in PIECES.split(text):
                 if not piece:
                     continue
-                if piece.startswith(" "):
-                    flush_word()
+                if piece[0] == " ":
+                    if word or pending:
+                        flush_word()
                     x += text_width(piece, face, size)  # a space at the line's end hangs
-                    sizes.append((face, size))
                     continue
                 w = text_width(piece, face, size)
                 word.append((piece, w, face, size))
@@ -180,7 +187,7 @@ def lay_lines(p: Element, styles: Styles, props: Props, width: int) -> list[Line
                     flush_word()
         elif kind == "tab":
             flush_word()
-            sizes.append(("", size))  # LibreOffice: a tab's font counts below the baseline only
+            faces.add(("", size))  # LibreOffice: a tab's font counts below the baseline only
             stops = {pos: kind for pos, kind in props.tabs if pos > x + 1}
             if props.first < 0 and props.left > x + 1:
                 stops.setdefault(props.left, "left")

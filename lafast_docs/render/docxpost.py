@@ -19,6 +19,7 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 
 from lafast_docs.render import docxfront, docxpages, docxsvg, markup
 from lafast_docs.render.docxxml import (
@@ -68,6 +69,7 @@ class Layout:
     margin_numbers: bool = False
     landscape: bool = False
     svg_files: tuple[tuple[str, str], ...] = ()  # SHA-256 of an SVG's bytes -> its file, for errors
+    raster_cache: str = ""  # folder keeping the PNGs rendered from SVG pictures
 
 
 def finish(data: bytes, layout: Layout) -> bytes:
@@ -94,7 +96,8 @@ def finish(data: bytes, layout: Layout) -> bytes:
         docxfront.fill_toc(body, book)
     notes = parse(parts["word/footnotes.xml"]) if "word/footnotes.xml" in parts else None
     unique_ids(doc, notes)
-    out = docxsvg.add_png_fallbacks(doc, parts, dict(layout.svg_files))
+    cache = Path(layout.raster_cache) if layout.raster_cache else None
+    out = docxsvg.add_png_fallbacks(doc, parts, dict(layout.svg_files), cache)
     out["word/document.xml"] = serialise(doc)
     if notes is not None:
         out["word/footnotes.xml"] = serialise(notes)

@@ -10,6 +10,7 @@ documents name come from `templates/common/fontmetrics.json` (written from the f
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import re
 from dataclasses import dataclass, replace
@@ -48,7 +49,7 @@ def face_of(bold: bool, italic: bool, mono: bool) -> str:
 def text_width(text: str, face: str, half_points: int) -> float:
     """Width of `text` in twips."""
     widths, default, upem, _a, _d = _faces()[face]
-    return sum(widths.get(c, default) for c in text) * half_points * 10 / upem
+    return sum(map(widths.get, text, itertools.repeat(default))) * half_points * 10 / upem
 
 
 @functools.cache

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import posixpath
+from pathlib import Path
 
 from lafast_docs.render import raster
 from lafast_docs.render.docxxml import Element, parse, serialise
@@ -27,11 +28,14 @@ EMBED = f"{{{R}}}embed"
 
 
 def add_png_fallbacks(
-    doc: Element, parts: dict[str, bytes], files: dict[str, str] | None = None
+    doc: Element,
+    parts: dict[str, bytes],
+    files: dict[str, str] | None = None,
+    cache: Path | None = None,
 ) -> dict[str, bytes]:
     """Give every SVG picture in `doc` (word/document.xml) its PNG; returns the new and changed
     parts (name -> bytes), `parts` is left as it is. `files`: SHA-256 of an SVG -> the file it
-    came from, named in an error."""
+    came from, named in an error; `cache`: the folder of rendered PNGs (`raster.png_of`)."""
     parts = dict(parts)
     before = dict(parts)
     rels_name = "word/_rels/document.xml.rels"
@@ -49,7 +53,7 @@ def add_png_fallbacks(
         if not target:
             continue
         if rid not in pngs:
-            pngs[rid] = _png_part(rid, target, blip, parts, rels, files or {})
+            pngs[rid] = _png_part(rid, target, blip, parts, rels, files or {}, cache)
         blip.set(EMBED, pngs[rid])
         _describe(blip)
     if not pngs:
@@ -66,6 +70,7 @@ def _png_part(
     parts: dict[str, bytes],
     rels: Element,
     files: dict[str, str],
+    cache: Path | None,
 ) -> str:
     from lxml import etree
 
@@ -80,7 +85,7 @@ def _png_part(
     cx, cy = _extent(blip)
     png_target = posixpath.splitext(target)[0] + ".png"
     parts[posixpath.normpath(posixpath.join("word", png_target))] = raster.png_of(
-        clean, cx, cy, label
+        clean, cx, cy, label, cache
     )
     png_rid = f"{rid}png"
     etree.SubElement(

@@ -12,12 +12,17 @@ The cleaned SVG is the one embedded, so Word does not follow those references ei
 
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
+
 from lafast_docs.errors import ImageUnreadable
 
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 DPI = 300
 MAX_PIXELS = 24_000_000  # a full A4 page at 300 dpi is 8.7 million
 EMU_PER_INCH = 914_400
+CACHE_VERSION = "resvg-1"  # part of a cached PNG's name: change it when the rendering changes
 
 
 def clean_svg(data: bytes, name: str) -> bytes:
@@ -68,16 +73,39 @@ def _remove_keeping_tail(node: object) -> None:
     parent.remove(node)
 
 
-def png_of(svg: bytes, width_emu: int, height_emu: int, name: str) -> bytes:
+def png_of(
+    svg: bytes, width_emu: int, height_emu: int, name: str, cache: Path | None = None
+) -> bytes:
     """The cleaned `svg` as PNG for a picture `width_emu` × `height_emu` on the page, at 300 dpi
-    (less for a picture that would exceed MAX_PIXELS); the same bytes every time."""
-    import resvg_py
-
+    (less for a picture that would exceed MAX_PIXELS); the same bytes every time. `cache`: a
+    folder keeping each PNG by the SVG's content and size (a chart takes ~0.2 s to render)."""
     width = max(1, round(width_emu / EMU_PER_INCH * DPI))
     height = max(1, round(height_emu / EMU_PER_INCH * DPI))
     if width * height > MAX_PIXELS:
         scale = (MAX_PIXELS / (width * height)) ** 0.5
         width, height = max(1, int(width * scale)), max(1, int(height * scale))
+    if cache is None:
+        return _render(svg, width, height, name)
+    digest = hashlib.sha256(svg + f"\0{width}x{height}\0{CACHE_VERSION}".encode()).hexdigest()
+    path = cache / f"{digest}.png"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    png = _render(svg, width, height, name)
+    try:  # temp file + rename: a cache outside the journal (losing it costs one rendering)
+        cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(png)
+        os.replace(tmp, path)
+    except OSError:
+        pass
+    return png
+
+
+def _render(svg: bytes, width: int, height: int, name: str) -> bytes:
+    import resvg_py
+
     try:
         png = resvg_py.svg_to_bytes(
             svg_string=svg.decode("utf-8"), width=width, height=height, resources_dir=None
