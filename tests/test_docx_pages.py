@@ -119,3 +119,30 @@ def test_font_metrics_match_the_font_files(tmp_path) -> None:
     out = tmp_path / "fontmetrics.json"
     runpy.run_path(str(script))["main"](out=out)
     assert json.loads(out.read_text("utf-8")) == json.loads(shipped.read_text("utf-8"))
+
+
+def test_lines_kept_between_renders(book, tmp_path) -> None:
+    """The lines of each paragraph are kept in a file: a second layout reads them and finds the
+    same pages; a damaged file is ignored; only the last layout's paragraphs stay."""
+    memo = tmp_path / "zeilen" / "x.json"
+    body = [para("Zeile") for _ in range(30)] + [para("Neu", "Heading2", name="h"), para(WORDS)]
+
+    def layout() -> dict[str, int]:
+        with zipfile.ZipFile(
+            resources.builtin_templates() / "fachstandard" / "reference.docx"
+        ) as z:
+            b = docxpages.Book(z.read("word/styles.xml"), None, memo=memo)
+        xml = f"<w:body {W}>{''.join(body)}{SECT}</w:body>".encode()
+        return docxpages.page_numbers(b, parse(xml))
+
+    assert layout() == {"h": 2}
+    kept = json.loads(memo.read_text("utf-8"))
+    assert len(kept) == 3  # "Zeile", the heading, the paragraph: each once
+    assert layout() == {"h": 2}
+    memo.write_text("{kaputt", "utf-8")
+    assert layout() == {"h": 2}
+    body[-1] = para("Anders")  # one line: the heading still cannot take two lines with it
+    assert layout() == {"h": 2}
+    assert len(json.loads(memo.read_text("utf-8"))) == 3  # the long paragraph's entry is gone
+    del body[:10]
+    assert layout() == {"h": 1}

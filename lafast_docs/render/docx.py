@@ -209,8 +209,13 @@ def docx_bytes(
     data = figures.docx_link_look(data, analysis)
     images = tuple(analysis.images.values())
     plan = layout(ctx, title_page=office, toc=toc, images=images)
-    if plan.svg_files:  # charts are rendered to PNG once per content (`raster.png_of`)
-        plan = replace(plan, raster_cache=str(ws.store.git_dir() / "lafast" / "raster"))
+    if plan.svg_files or plan.toc:  # kept between renders (charts as PNG, a TOC's lines)
+        private = ws.store.git_dir() / "lafast"
+        plan = replace(
+            plan,
+            raster_cache=str(private / "raster") if plan.svg_files else "",
+            line_memo=str(private / "zeilen" / f"{analysis.draft.slug}.json") if plan.toc else "",
+        )
     return docxpost.finish(data, plan)
 
 

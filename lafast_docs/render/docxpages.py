@@ -13,7 +13,12 @@ LibreOffice 7.4 on the shipped samples (`tests/test_docx_pages.py` compares ever
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from lafast_docs.render.docxlines import Line, Para, lay_lines
 from lafast_docs.render.docxstyles import Styles, cell_margins, on_attr, twips, with_ppr
@@ -82,9 +87,15 @@ class Book:
     """A DOCX's styles and footnotes, ready to lay out its body."""
 
     def __init__(
-        self, styles: bytes | None, footnotes: bytes | None, numbering: bytes | None = None
+        self,
+        styles: bytes | None,
+        footnotes: bytes | None,
+        numbering: bytes | None = None,
+        *,
+        memo: Path | None = None,
     ) -> None:
         self.styles = Styles(parse(styles) if styles else None)
+        self.memo = LineMemo(memo, styles or b"", numbering or b"")
         self.levels: dict[tuple[str, str], Element] = {}  # (numId, ilvl) -> the level's pPr
         if numbering:
             root = parse(numbering)
@@ -112,7 +123,12 @@ class Book:
             props = with_ppr(props, self.levels.get(key))  # type: ignore[arg-type]
         props = with_ppr(props, ppr)
         names = [str(b.get(q("name"))) for b in p.iter(q("bookmarkStart"))]
-        return Para(props, style, lay_lines(p, self.styles, props, width), names)
+        key = self.memo.key(p, f"{width}|{table}|{part}")
+        lines = self.memo.get(key)
+        if lines is None:
+            lines = lay_lines(p, self.styles, props, width)
+            self.memo.put(key, lines)
+        return Para(props, style, lines, names)
 
     def note_lines(self, nid: str, width: int) -> list[int]:
         return unit_lines([self.para(p, width) for p in self.footnotes.get(nid, [])])
@@ -198,6 +214,7 @@ def page_numbers(book: Book, body: Element) -> dict[str, int]:
     page = page_of(body)
     items = blocks(book, body, page)
     notes = {n: book.note_lines(n, page.width) for b in items for n in _notes_of(b)}
+    book.memo.save()
     pager = Pager(page, notes)
     for i, item in enumerate(items):
         if isinstance(item, Table):
@@ -205,6 +222,65 @@ def page_numbers(book: Book, body: Element) -> dict[str, int]:
         else:
             pager.para(item, items[i + 1 :])
     return pager.pages
+
+
+class LineMemo:
+    """The lines of each paragraph, kept between renders in a JSON file per draft
+    (`.git/lafast/zeilen/<slug>.json`) by the paragraph's XML, its width and the styles: after
+    an edit only the changed paragraphs are broken into lines again. Only the entries of the
+    last layout are kept."""
+
+    VERSION = "1"  # part of every key: change it when the line breaking changes
+
+    def __init__(self, path: Path | None, *context: bytes) -> None:
+        self.path = path
+        h = hashlib.sha256(self.VERSION.encode())
+        for c in context:
+            h.update(hashlib.sha256(c).digest())
+        self.context = h.digest()
+        self.old: dict[str, list[list[Any]]] = {}
+        self.used: dict[str, list[list[Any]]] = {}
+        if path is not None:
+            try:
+                data = json.loads(path.read_text("utf-8"))
+                self.old = data if isinstance(data, dict) else {}
+            except (OSError, ValueError):
+                pass
+
+    def key(self, p: Element, where: str) -> str:
+        if self.path is None:
+            return ""
+        from lxml import etree
+
+        h = hashlib.sha256(self.context + where.encode() + etree.tostring(p))
+        return h.hexdigest()[:32]
+
+    def get(self, key: str) -> list[Line] | None:
+        got = self.old.get(key) if key else None
+        if not isinstance(got, list):
+            return None
+        try:
+            lines = [Line(int(h), [str(n) for n in notes]) for h, notes in got]
+        except (TypeError, ValueError):
+            return None
+        self.used[key] = got
+        return lines
+
+    def put(self, key: str, lines: list[Line]) -> None:
+        if key:
+            self.used[key] = [[line.height, line.notes] for line in lines]
+
+    def save(self) -> None:
+        """temp file + rename: a cache outside the journal (losing it costs one layout)."""
+        if self.path is None or self.used.keys() == self.old.keys():
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.used, separators=(",", ":")), "utf-8")
+            os.replace(tmp, self.path)
+        except OSError:
+            pass
 
 
 def _table_start(t: Table) -> int:

@@ -70,6 +70,7 @@ class Layout:
     landscape: bool = False
     svg_files: tuple[tuple[str, str], ...] = ()  # SHA-256 of an SVG's bytes -> its file, for errors
     raster_cache: str = ""  # folder keeping the PNGs rendered from SVG pictures
+    line_memo: str = ""  # file keeping the lines of each paragraph for the TOC's page layout
 
 
 def finish(data: bytes, layout: Layout) -> bytes:
@@ -91,7 +92,8 @@ def finish(data: bytes, layout: Layout) -> bytes:
         docxfront.title_page(body, layout.title_page, width, toc=layout.toc)
     if layout.toc:
         book = docxpages.Book(
-            *(parts.get(f"word/{n}.xml") for n in ("styles", "footnotes", "numbering"))
+            *(parts.get(f"word/{n}.xml") for n in ("styles", "footnotes", "numbering")),
+            memo=Path(layout.line_memo) if layout.line_memo else None,
         )
         docxfront.fill_toc(body, book)
     notes = parse(parts["word/footnotes.xml"]) if "word/footnotes.xml" in parts else None

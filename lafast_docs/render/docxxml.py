@@ -8,6 +8,7 @@ from typing import Any
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 Element = Any  # lxml.etree._Element
+NSMAP = {"w": W}
 
 
 @functools.cache
@@ -16,24 +17,28 @@ def q(tag: str) -> str:
     return f"{{{W}}}{tag}"
 
 
-def parse(blob: bytes) -> Element:
+@functools.cache
+def _etree() -> Any:
+    """lxml's etree, imported on first use (once: `el` runs thousands of times a document)."""
     from lxml import etree
 
+    return etree
+
+
+def parse(blob: bytes) -> Element:
+    etree = _etree()
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     return etree.fromstring(blob, parser)
 
 
 def serialise(root: Element) -> bytes:
-    from lxml import etree
-
+    etree = _etree()
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
 def el(tag: str, *children: Element, **attrs: str) -> Element:
     """`<w:tag w:attr=…>children</w:tag>`."""
-    from lxml import etree
-
-    e = etree.Element(q(tag), nsmap={"w": W})
+    e = _etree().Element(q(tag), nsmap=NSMAP)
     for k, v in attrs.items():
         e.set(q(k), v)
     e.extend(children)
@@ -76,8 +81,9 @@ def put_ppr(p: Element, child: Element, *, before: tuple[str, ...] = ()) -> None
         p.insert(0, ppr)
     for old in ppr.findall(child.tag):
         ppr.remove(old)
+    later = {q(b) for b in before}
     for i, existing in enumerate(ppr):
-        if existing.tag in {q(b) for b in before}:
+        if existing.tag in later:
             ppr.insert(i, child)
             return
     ppr.append(child)
