@@ -72,6 +72,18 @@ def test_same_svg_same_png() -> None:
     )
 
 
+def test_png_kept_per_svg_content(tmp_path) -> None:
+    """A chart's PNG is rendered once and read back while the SVG and its size stay the same;
+    a damaged file under another name is never read."""
+    svg = raster.clean_svg(LOGO.encode(), "logo.svg")
+    first = raster.png_of(svg, 1_000_000, 333_333, "x", cache=tmp_path)
+    [kept] = list(tmp_path.iterdir())
+    assert kept.read_bytes() == first
+    assert raster.png_of(svg, 1_000_000, 333_333, "x", cache=tmp_path) == first
+    raster.png_of(svg, 2_000_000, 666_666, "x", cache=tmp_path)  # another size: its own PNG
+    assert len(list(tmp_path.iterdir())) == 2
+
+
 @pytest.fixture
 def logo_ws(ws):
     (ws.root / "templates" / "common").mkdir(parents=True, exist_ok=True)
@@ -90,6 +102,8 @@ def test_svg_logo_on_the_docx_title_page(logo_ws) -> None:
     with zipfile.ZipFile(docx) as z:
         body = parse(z.read("word/document.xml")).find(q("body"))
     assert body[0].find(f".//{{{PIC}}}pic") is not None  # the title page's first paragraph
+    kept = list((logo_ws.store.git_dir() / "lafast" / "raster").glob("*.png"))
+    assert [p.read_bytes() for p in kept] == [png]  # rendered once, kept for the next render
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
