@@ -174,6 +174,34 @@ def test_unreadable_svg_refused_and_nothing_written(ws, svg, why) -> None:
     assert list(ws.root.rglob("*.docx")) == []
 
 
+def test_svg_that_takes_too_long_is_stopped(ws, monkeypatch) -> None:
+    """resvg runs under the render's time limit: 400 blurred, noisy layers are stopped with a
+    German message naming the picture, and no DOCX and no PNG are written."""
+    layers = "".join(
+        f'<rect x="{i}" y="{i}" width="2000" height="2000" fill="#{i % 9}{i % 7}{i % 5}" '
+        'filter="url(#b)"/>'
+        for i in range(400)
+    )
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="2000" height="2000"><defs>'
+        '<filter id="b"><feGaussianBlur stdDeviation="80"/>'
+        '<feTurbulence baseFrequency="0.9" numOctaves="10"/></filter></defs>'
+        f"{layers}</svg>"
+    )
+    folder = write_draft_body(ws, "langsam", "# Bild\n\n![Viele Ebenen](bild.svg)\n").parent
+    (folder / "bild.svg").write_text(svg, encoding="utf-8")
+    monkeypatch.setenv("LAFAST_RENDER_TIMEOUT", "1")
+    path = re.escape(str(folder / "bild.svg"))
+    message = (
+        rf"Das Umrechnen des Bildes {path} \(Beschreibung „Viele Ebenen“\) hat nach 1 Sekunden"
+    )
+    with pytest.raises(ImageUnreadable, match=message) as caught:
+        render(ws, "langsam", formats=("docx",))
+    assert "als PNG" in (caught.value.hint or "")
+    assert list(ws.root.rglob("*.docx")) == []
+    assert list((ws.store.git_dir() / "lafast").rglob("*.png")) == []
+
+
 # -- through LibreOffice -------------------------------------------------------------------------
 def images_per_page(pdf: Path) -> list[tuple[int, int, int]]:
     from tests.checkers import tool

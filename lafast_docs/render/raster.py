@@ -6,7 +6,8 @@ picture is an empty box. `png_of` renders the fallback at print resolution.
 
 An SVG comes from a draft's folder or a template folder and may still be hostile: it is parsed
 without entities, DTD or network, references to other files or addresses are taken out (resvg
-would read a local file an `<image href>` names), and the picture's pixel count is capped.
+would read a local file an `<image href>` names), the picture's pixel count is capped, and resvg
+runs in a forked child with a time and memory limit (`limits.run_limited`).
 The cleaned SVG is the one embedded, so Word does not follow those references either.
 """
 
@@ -16,12 +17,14 @@ import hashlib
 import os
 from pathlib import Path
 
-from lafast_docs.errors import ImageUnreadable
+from lafast_docs.errors import ImageUnreadable, RenderError
+from lafast_docs.external import limits
 
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 DPI = 300
 MAX_PIXELS = 24_000_000  # a full A4 page at 300 dpi is 8.7 million
 EMU_PER_INCH = 914_400
+RASTER_TIMEOUT = 30.0  # seconds for one picture (at most the render's own limit)
 CACHE_VERSION = "resvg-1"  # part of a cached PNG's name: change it when the rendering changes
 
 
@@ -104,16 +107,35 @@ def png_of(
 
 
 def _render(svg: bytes, width: int, height: int, name: str) -> bytes:
-    import resvg_py
+    """resvg in a forked child with a time and memory limit (`limits.run_limited`): an SVG
+    with thousands of blurred layers must not hold up the render for minutes."""
 
+    def work() -> bytes | str:  # runs in the child; a refusal comes back as its text
+        import resvg_py
+
+        try:
+            text = svg.decode("utf-8")
+            return bytes(
+                resvg_py.svg_to_bytes(
+                    svg_string=text, width=width, height=height, resources_dir=None
+                )
+            )
+        except (ValueError, UnicodeDecodeError) as exc:
+            return str(exc)
+
+    limit = min(RASTER_TIMEOUT, limits.timeout())
     try:
-        png = resvg_py.svg_to_bytes(
-            svg_string=svg.decode("utf-8"), width=width, height=height, resources_dir=None
-        )
-    except (ValueError, UnicodeDecodeError) as exc:
+        png = limits.run_limited(work, what=f"Das Umrechnen des Bildes {name}", limit=limit)
+    except RenderError as exc:
         raise ImageUnreadable(
-            f"Das Bild {name} lässt sich nicht in eine Rastergrafik umwandeln ({exc}).",
+            exc.message,
+            hint="Vereinfachen Sie die Grafik (weniger Ebenen, Filter und Effekte) oder "
+            "speichern Sie sie als PNG und binden Sie diese Datei ein.",
+        ) from None
+    if isinstance(png, str):
+        raise ImageUnreadable(
+            f"Das Bild {name} lässt sich nicht in eine Rastergrafik umwandeln ({png}).",
             hint="Öffnen Sie die Grafik in einem Zeichenprogramm, speichern Sie sie erneut als "
             "SVG oder als PNG und binden Sie diese Datei ein.",
-        ) from None
+        )
     return bytes(png)
