@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import cast
 
 from lafast_docs.render.docxstyles import Props, Styles, face_of, font_height, text_width, with_rpr
 from lafast_docs.render.docxxml import Element, q
@@ -208,7 +209,7 @@ def lay_lines(p: Element, styles: Styles, props: Props, width: int) -> list[Line
             word_w += w
         elif kind == "pic":
             flush_word()
-            pw, ph = value  # type: ignore[misc]
+            pw, ph = cast(tuple[int, int], value)
             if x + pw > right_edge + 1 and not empty:
                 close_line()
             x += pw

@@ -118,9 +118,12 @@ class Book:
         props = self.styles.para(style, table, part)
         num = ppr.find(q("numPr")) if ppr is not None else None
         if num is not None:  # the list level's indents, then the paragraph's own
-            ids = [num.find(q(t)) for t in ("numId", "ilvl")]
-            key = tuple(str(i.get(q("val"))) if i is not None else "0" for i in ids)
-            props = with_ppr(props, self.levels.get(key))  # type: ignore[arg-type]
+            num_id, ilvl = (num.find(q(t)) for t in ("numId", "ilvl"))
+            level = (
+                str(num_id.get(q("val"))) if num_id is not None else "0",
+                str(ilvl.get(q("val"))) if ilvl is not None else "0",
+            )
+            props = with_ppr(props, self.levels.get(level))
         props = with_ppr(props, ppr)
         names = [str(b.get(q("name"))) for b in p.iter(q("bookmarkStart"))]
         key = self.memo.key(p, f"{width}|{table}|{part}")
