@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.errors import GitError
 from lafast_docs.external import pandoc, resources
 from lafast_docs.render import docxfront, docxpost, figures, markup
 from lafast_docs.render.context import title_rows
@@ -209,14 +210,23 @@ def docx_bytes(
     data = figures.docx_link_look(data, analysis)
     images = tuple(analysis.images.values())
     plan = layout(ctx, title_page=office, toc=toc, images=images)
-    if plan.svg_files or plan.toc:  # kept between renders (charts as PNG, a TOC's lines)
-        private = ws.store.git_dir() / "lafast"
+    private = _private_dir(ws) if plan.svg_files or plan.toc else None
+    if private is not None:  # kept between renders: charts as PNG, the lines of a TOC's layout
         plan = replace(
             plan,
             raster_cache=str(private / "raster") if plan.svg_files else "",
             line_memo=str(private / "zeilen" / f"{analysis.draft.slug}.json") if plan.toc else "",
         )
     return docxpost.finish(data, plan)
+
+
+def _private_dir(ws: Workspace) -> Path | None:
+    """`.git/lafast` of the workspace; None where there is no repository (a final version is
+    rendered from the approved commit's files in a temporary folder): nothing is kept then."""
+    try:
+        return ws.store.git_dir() / "lafast"
+    except GitError:
+        return None
 
 
 def pandoc_docx(ast: Node, args: list[str]) -> bytes:
