@@ -67,9 +67,14 @@ def _atoms(p: Element, styles: Styles, props: Props) -> list[tuple[str, object, 
             elif tag == "drawing":
                 ext = next(c.iter(f"{WP}extent"), None)
                 if ext is not None:
-                    w, h = int(ext.get("cx", "0")) // 635, int(ext.get("cy", "0")) // 635
+                    w, h = (_emu(ext.get(k)) // 635 for k in ("cx", "cy"))
                     out.append(("pic", (w, h), rp))
     return out
+
+
+def _emu(value: str | None) -> int:
+    """A picture's extent (EMU); 0 for what is not a number."""
+    return int(value) if value and value.isdigit() else 0
 
 
 def _line_height(props: Props, faces: set[tuple[str, int]], picture: int) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -147,9 +148,7 @@ class Book:
         rows: list[Row] = []
         names = [str(b.get(q("name"))) for b in tbl.iter(q("bookmarkStart"))]
         look = tpr.find(q("tblLook")) if tpr is not None else None
-        first_row = look is not None and (
-            on_attr(look, "firstRow") or int(look.get(q("val")) or "0", 16) & 0x20
-        )
+        first_row = look is not None and (on_attr(look, "firstRow") or _look_bit(look, 0x20))
         for i, tr in enumerate(tbl.findall(q("tr"))):
             part = "firstRow" if i == 0 and first_row else ""
             trpr = tr.find(q("trPr"))
@@ -171,6 +170,12 @@ class Book:
             split = trpr is None or trpr.find(q("cantSplit")) is None
             rows.append(Row(cells, pad, header, notes, split))
         return Table(rows, names)
+
+
+def _look_bit(look: Element, bit: int) -> bool:
+    """A bit of `tblLook`'s hexadecimal `val` (older Word writes the flags that way)."""
+    v = look.get(q("val")) or "0"
+    return bool(re.fullmatch(r"[0-9A-Fa-f]{1,4}", v)) and bool(int(v, 16) & bit)
 
 
 ROW_RULE = 10  # twips: a row's border line (0.5 pt)
