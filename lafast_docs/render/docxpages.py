@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.render.docxlines import Line, Para, lay_lines
-from lafast_docs.render.docxstyles import Styles, cell_margins, on_attr, twips, with_ppr
+from lafast_docs.render.docxstyles import (
+    Styles,
+    cell_margins,
+    metrics_digest,
+    on_attr,
+    twips,
+    with_ppr,
+)
 from lafast_docs.render.docxxml import Element, parse, q
 
 NOTE_GAP = 100  # twips between the text and the footnotes (calibrated on LibreOffice 7.4)
@@ -242,7 +249,7 @@ class LineMemo:
 
     def __init__(self, path: Path | None, *context: bytes) -> None:
         self.path = path
-        h = hashlib.sha256(self.VERSION.encode())
+        h = hashlib.sha256(self.VERSION.encode() + metrics_digest())
         for c in context:
             h.update(hashlib.sha256(c).digest())
         self.context = h.digest()

@@ -10,6 +10,7 @@ documents name come from `templates/common/fontmetrics.json` (written from the f
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import re
@@ -21,11 +22,20 @@ from lafast_docs.render.docxxml import Element, q
 OFF = {"0", "false", "off", "none"}
 
 
+def _metrics() -> bytes:
+    return (resources.builtin_templates() / "common" / "fontmetrics.json").read_bytes()
+
+
+@functools.cache
+def metrics_digest() -> bytes:
+    """SHA-256 of the font metrics (part of the key of kept line layouts)."""
+    return hashlib.sha256(_metrics()).digest()
+
+
 @functools.cache
 def _faces() -> dict[str, tuple[dict[str, int], int, int, int, int]]:
     """face -> (advance per character, default advance, units per em, ascent, descent)."""
-    path = resources.builtin_templates() / "common" / "fontmetrics.json"
-    data = json.loads(path.read_text("utf-8"))
+    data = json.loads(_metrics())
     return {
         key: (
             dict(zip(f["widths"], f["advances"], strict=True)),
