@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lafast_docs.storage import journal
 from lafast_docs.storage.git import Store
-from lafast_docs.storage.journal import within
+from lafast_docs.storage.journal import covering
 
 
 def recover(root: Path, store: Store) -> list[str]:
@@ -44,7 +44,8 @@ def recover(root: Path, store: Store) -> list[str]:
         sha = store.commit([root / p for p in commit["paths"]], commit["message"])
         if sha:
             notes.append(f"  abgeschlossen: {commit['message']}")
-        writes = [w for w in writes if not within(w["path"], commit["paths"])]
+        covered = covering(commit["paths"])
+        writes = [w for w in writes if not covered(w["path"])]
     for entry in reversed(writes):
         target = root / entry["path"]
         if entry.get("undo"):
