@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.anchor import Joined, join_blocks
 from lafast_docs.consultation.mail import record
 from lafast_docs.consultation.model import Round, doc_code, org_code
 from lafast_docs.consultation.rounds import find_round, list_rounds
@@ -32,6 +33,7 @@ class RunIndex:
         self.scanned: set[str] = set()
         self.codes: dict[str, dict[str, set[str]]] = {}  # slug -> org code -> organisations
         self.blocks: dict[tuple[str, str], list[Any]] = {}
+        self.joined: dict[tuple[str, str], Joined] = {}
         self.mail_ids: set[str] | None = None  # imported mails (normal_id), over all rounds
         self.sent: dict[str, tuple[Round, str]] = {}  # Message-ID sent -> (round, org)
 
@@ -73,6 +75,12 @@ class RunIndex:
         if (slug, commit) not in self.blocks:
             self.blocks[slug, commit] = model_of(draft_at(self.ws, slug, commit)).blocks
         return self.blocks[slug, commit]
+
+    def consulted_text(self, slug: str, commit: str) -> Joined:
+        """The consulted blocks joined for searching quotes (`anchor.join_blocks`), once."""
+        if (slug, commit) not in self.joined:
+            self.joined[slug, commit] = join_blocks(self.consulted_blocks(slug, commit))
+        return self.joined[slug, commit]
 
     def _mail_scan(self) -> None:
         """Once per run: the Message-IDs already imported and those the office sent."""
