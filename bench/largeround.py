@@ -33,6 +33,7 @@ import importlib
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -162,6 +163,11 @@ def one_round(
         p = inbox / f"{org}.yaml"
         p.write_text(text, "utf-8")
         paths.append(str(p))
+    if timed is not None and AGAINST:  # the other checkout imports into a copy just before
+        copy = root.with_name(root.name + "-vorher")
+        shutil.copytree(root, copy)
+        BEFORE["comments import"] = lafast(copy, "comments", "import", *paths, path=AGAINST[0])[0]
+        shutil.rmtree(copy)
     imported = lafast(root, "comments", "import", *paths)
     if timed is not None:
         timed["consult open"] = step
