@@ -214,3 +214,37 @@ def split(found: dict[str, bytes]) -> tuple[dict[str, bytes], list[bytes]]:
     notes = sorted(data for path, data in found.items() if "/quarantaene/" in path)
     rest = {p: d for p, d in found.items() if "/quarantaene/" not in p and not p.endswith(".tmp")}
     return rest, notes
+
+
+def test_many_files_one_journal_update_rolled_back_or_finished(ws) -> None:
+    """`atomic_write_many` under a journal: one undo record for all files; a command killed
+    before its commit leaves the old files after recovery, one killed after recording the
+    commit leaves the whole batch committed."""
+    from lafast_docs.storage import journal
+    from lafast_docs.storage.files import atomic_write, atomic_write_many
+    from lafast_docs.storage.recovery import recover
+
+    old = ws.root / "comments" / "alt.yaml"
+    atomic_write(old, "alt\n")
+    ws.store.commit([old], "alt")
+    new = [ws.root / "comments" / f"neu-{i}.yaml" for i in range(3)]
+    before = commits(ws.root)
+
+    jour = journal.start(ws.root, "comments import")
+    atomic_write_many({old: "geändert\n", **{p: f"{p.name}\n" for p in new}})
+    assert [w.get("new", False) for w in jour.data["writes"]] == [False, True, True, True]
+    journal._active = None  # killed here: no commit, the journal stays behind
+    notes = recover(ws.root, ws.store)
+    assert "  wiederhergestellt: comments/alt.yaml" in notes
+    assert old.read_text("utf-8") == "alt\n" and not any(p.exists() for p in new)
+    assert commits(ws.root) == before and git_status(ws.root) == ""
+
+    jour = journal.start(ws.root, "comments import")
+    atomic_write_many({old: "geändert\n", **{p: f"{p.name}\n" for p in new}})
+    jour.begin_commit([p.relative_to(ws.root).as_posix() for p in [old, *new]], "Stapel")
+    journal._active = None  # killed after the commit was recorded, before git ran
+    notes = recover(ws.root, ws.store)
+    assert "  abgeschlossen: Stapel" in notes
+    assert old.read_text("utf-8") == "geändert\n" and all(p.exists() for p in new)
+    assert commits(ws.root) == before + 1 and git_status(ws.root) == ""
+    assert not (ws.root / ".git" / "lafast" / "journal.json").exists()
