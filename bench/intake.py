@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import multiprocessing
 import os
 import random
@@ -46,17 +45,11 @@ from lafast_docs.external import pandoc  # noqa: E402
 from lafast_docs.text.drafts import load_draft  # noqa: E402
 from lafast_docs.text.history import model_of  # noqa: E402
 from lafast_docs.workspace import find_workspace  # noqa: E402
+from tests.intake_files import yaml_answer  # noqa: E402
 
 
 def yaml_submission(rnd, org: str, blocks, rng: random.Random, n: int) -> str:  # type: ignore[no-untyped-def]
-    lines = [
-        'format: "lafast-rueckmeldung/1"',
-        f'dokument: "{rnd.slug}"',
-        f'runde: "{rnd.id}"',
-        f'organisation: "{org}"',
-        "einwilligung: intern",
-        "anmerkungen:",
-    ]
+    entries = []
     for i in range(n):
         b = rng.choice(blocks)
         words = b.text.split()
@@ -64,13 +57,8 @@ def yaml_submission(rnd, org: str, blocks, rng: random.Random, n: int) -> str:  
         quote = " ".join(words[start : start + 6])
         if i % 10 == 9 and len(quote) > 12:  # a typo: exact search fails, fuzzy finds it
             quote = quote[:5] + quote[6:]
-        lines += [
-            f"  - rn: {b.rn}",
-            "    art: inhaltlich",
-            f"    zitat: {json.dumps(quote)}",
-            f'    anmerkung: "Anmerkung {i} zu Rn. {b.rn}"',
-        ]
-    return "\n".join(lines) + "\n"
+        entries.append((b.rn, quote, f"Anmerkung {i} zu Rn. {b.rn}"))
+    return yaml_answer(rnd.slug, rnd.id, org, entries)
 
 
 def main() -> None:

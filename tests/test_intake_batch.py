@@ -27,6 +27,7 @@ from lafast_docs.workspace.addressbook import add_org
 from lafast_docs.workspace.create import init_workspace
 
 from .conftest import GIT_ENV, SAMPLE_SN, copy_samples
+from .intake_files import yaml_answer
 from .test_crash import commits, files, git_status, lafast, same
 
 ORGS = [f"traeger-{i}" for i in range(1, 7)]
@@ -34,22 +35,8 @@ QUOTES = ["Unterbringung", "Verordnung", "Nicht-da-Zitat xyz"]
 
 
 def answer(rnd, org: str, n: int) -> str:  # type: ignore[no-untyped-def]
-    lines = [
-        'format: "lafast-rueckmeldung/1"',
-        f'dokument: "{rnd.slug}"',
-        f'runde: "{rnd.id}"',
-        f'organisation: "{org}"',
-        "einwilligung: intern",
-        "anmerkungen:",
-    ]
-    for i in range(n):
-        lines += [
-            f"  - rn: {2 + i}",
-            "    art: inhaltlich",
-            f"    zitat: {json.dumps(QUOTES[i % len(QUOTES)])}",
-            f'    anmerkung: "Anmerkung {i} von {org}"',
-        ]
-    return "\n".join(lines) + "\n"
+    entries = [(2 + i, QUOTES[i % len(QUOTES)], f"Anmerkung {i} von {org}") for i in range(n)]
+    return yaml_answer(rnd.slug, rnd.id, org, entries)
 
 
 @pytest.fixture(scope="module")
