@@ -235,3 +235,23 @@ def test_many_files_one_journal_update_rolled_back_or_finished(ws) -> None:
     assert old.read_text("utf-8") == "geändert\n" and all(p.exists() for p in new)
     assert commits(ws.root) == before + 1 and git_status(ws.root) == ""
     assert not (ws.root / ".git" / "lafast" / "journal.json").exists()
+
+
+def test_git_refusing_the_commit_leaves_nothing_half_stored(batch_ws, tmp_path) -> None:
+    """git cannot take the batch (another git holds its index): the files written for it are
+    removed again, nothing is staged, and the import can simply be repeated."""
+    from lafast_docs.errors import GitError
+
+    pristine, paths = batch_ws
+    root = tmp_path / "ws"
+    shutil.copytree(pristine, root)
+    before, head = files(root), commits(root)
+    lock = root / ".git" / "index.lock"
+    lock.write_text("")
+    with pytest.raises(GitError, match="Speichern in git ist fehlgeschlagen"):
+        import_files(find_workspace(explicit=root), paths)
+    lock.unlink()
+    assert files(root) == before and commits(root) == head and git_status(root) == ""
+    results = import_files(find_workspace(explicit=root), paths)
+    assert sum(r.status == "importiert" for r in results) == 6
+    assert commits(root) == head + 1 and git_status(root) == ""

@@ -18,9 +18,11 @@ memory stays bounded and no commit grows beyond a readable size.
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
-from lafast_docs.storage.files import atomic_write_many
+from lafast_docs.errors import LafastError
+from lafast_docs.storage.files import atomic_write, atomic_write_many
 from lafast_docs.workspace import Workspace
 
 MAX_FILES = 500  # answers (and refusals) per commit
@@ -82,13 +84,32 @@ class Batch:
             parts.append(f"{self.refused} abgelehnt (Quarantäne)")
         return "; ".join(parts) + "\n\n" + "\n".join(f"- {line}" for line in self.lines)
 
+    def _undo(self, before: dict[Path, bytes]) -> None:
+        for path in self.files:
+            if path in before:
+                atomic_write(path, before[path])
+            else:
+                path.unlink(missing_ok=True)
+        with contextlib.suppress(LafastError):  # git itself may be what failed
+            self.ws.store.unstage(list(self.files))
+
     def flush(self) -> None:
         """Write every pending file and commit them all; nothing happens when none is pending."""
         if not self.files:
             self.lines.clear()
             return
-        atomic_write_many(self.files)
-        self.ws.store.commit(list(self.files), self.message(), want_sha=False)
+        store = self.ws.store
+        head = store.resolve("HEAD")
+        before = {p: p.read_bytes() for p in self.files if p.is_file()}
+        try:
+            atomic_write_many(self.files)
+            store.commit(list(self.files), self.message(), want_sha=False)
+        except BaseException:
+            # git refused or Ctrl-C: nothing of the batch stays half-stored (a kill is the
+            # journal's business: it never gets here)
+            if store.resolve("HEAD") == head:
+                self._undo(before)
+            raise
         self.files.clear()
         self.lines.clear()
         self.answers = self.comments = self.refused = self.size = 0
