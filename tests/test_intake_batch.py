@@ -26,7 +26,7 @@ from lafast_docs.workspace import Workspace, find_workspace
 from lafast_docs.workspace.addressbook import add_org
 from lafast_docs.workspace.create import init_workspace
 
-from .conftest import GIT_ENV, SAMPLE_SN, copy_samples
+from .conftest import GIT_ENV, SAMPLE_SN, copy_samples, write_draft_body
 from .intake_files import yaml_answer
 from .test_crash import commits, files, git_status, lafast, same
 
@@ -255,3 +255,26 @@ def test_git_refusing_the_commit_leaves_nothing_half_stored(batch_ws, tmp_path) 
     results = import_files(find_workspace(explicit=root), paths)
     assert sum(r.status == "importiert" for r in results) == 6
     assert commits(root) == head + 1 and git_status(root) == ""
+
+
+@pytest.mark.parametrize("slug", ["ohne-verweise", SAMPLE_SN])
+def test_consulted_blocks_are_the_text_models(ws, slug) -> None:
+    """The consulted version's blocks as imports anchor against them equal the text model's
+    own; a draft without references to the register is read once and kept per content
+    (`.git/lafast/bloecke/`, no pandoc on the next import)."""
+    from lafast_docs.consultation.intake.runindex import RunIndex
+    from lafast_docs.text.history import draft_at, model_of
+
+    if slug == SAMPLE_SN:
+        copy_samples(ws, slug)
+    else:
+        write_draft_body(
+            ws, slug, "# Ziel\n\nSozialarbeiter*innen und Erzieher*innen beraten.\n\n- eins\n"
+        )
+        ws.store.commit([ws.drafts_dir], "Entwurf")
+    commit = ws.store.resolve("HEAD")
+    cache = ws.store.git_dir() / "lafast" / "bloecke"
+    first = RunIndex(ws).consulted_blocks(slug, commit)
+    assert first == model_of(draft_at(ws, slug, commit)).blocks and len(first) >= 2
+    assert len(list(cache.glob("*.json"))) == (slug != SAMPLE_SN)
+    assert RunIndex(ws).consulted_blocks(slug, commit) == first

@@ -15,7 +15,8 @@ from lafast_docs.consultation.model import Round, doc_code, org_code
 from lafast_docs.consultation.rounds import find_round, list_rounds
 from lafast_docs.consultation.submissions import iter_comments, list_submissions
 from lafast_docs.errors import NeedsDocument
-from lafast_docs.text.history import draft_at, model_of
+from lafast_docs.text import references
+from lafast_docs.text.history import blocks_at, draft_at, model_of
 from lafast_docs.workspace import Workspace
 
 
@@ -72,8 +73,15 @@ class RunIndex:
         return f"{mine}-{doc_code(slug)}"
 
     def consulted_blocks(self, slug: str, commit: str) -> list[Any]:
+        """The numbered blocks of the consulted version. Without references to the register
+        its text alone decides them: read once and kept per content in `.git/lafast/bloecke/`
+        (with `blame`'s), so that the next import into the round runs no pandoc."""
         if (slug, commit) not in self.blocks:
-            self.blocks[slug, commit] = model_of(draft_at(self.ws, slug, commit)).blocks
+            draft = draft_at(self.ws, slug, commit)
+            if references.has_references(draft.body):  # values at the Stand, with the register
+                self.blocks[slug, commit] = model_of(draft).blocks
+            else:
+                self.blocks[slug, commit] = blocks_at(self.ws, slug, [commit])[0]
         return self.blocks[slug, commit]
 
     def consulted_text(self, slug: str, commit: str) -> Joined:
