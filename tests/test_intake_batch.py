@@ -214,15 +214,19 @@ def test_many_files_one_journal_update_rolled_back_or_finished(ws) -> None:
     old = ws.root / "comments" / "alt.yaml"
     atomic_write(old, "alt\n")
     ws.store.commit([old], "alt")
-    new = [ws.root / "comments" / f"neu-{i}.yaml" for i in range(3)]
+    new = [ws.root / "comments" / f"neu-{i:02d}.yaml" for i in range(12)]
     before = commits(ws.root)
 
     jour = journal.start(ws.root, "comments import")
     atomic_write_many({old: "geändert\n", **{p: f"{p.name}\n" for p in new}})
-    assert [w.get("new", False) for w in jour.data["writes"]] == [False, True, True, True]
+    assert [w.get("new", False) for w in jour.data["writes"]] == [False] + [True] * 12
     journal._active = None  # killed here: no commit, the journal stays behind
     notes = recover(ws.root, ws.store)
-    assert "  wiederhergestellt: comments/alt.yaml" in notes
+    assert notes[1:3] == [
+        "  wiederhergestellt: comments/alt.yaml",
+        "  halb fertig, entfernt: comments/neu-11.yaml",
+    ]
+    assert notes[-1] == "  … und 6 weitere Dateien" and len(notes) == 9  # said in short
     assert old.read_text("utf-8") == "alt\n" and not any(p.exists() for p in new)
     assert commits(ws.root) == before and git_status(ws.root) == ""
 
