@@ -186,6 +186,7 @@ def cli_import(root: Path, paths: list[Path], checkout: Path) -> float:
             *map(str, paths),
         ],
         env=env,
+        cwd=root,  # not this checkout's folder: `python -m` would import from there first
         capture_output=True,
         text=True,
         check=False,

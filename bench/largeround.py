@@ -73,6 +73,7 @@ def lafast(root: Path, *args: str, path: str = LAFAST_PATH) -> tuple[float, floa
         proc = subprocess.Popen(
             [sys.executable, "-m", "lafast_docs", "-w", str(root), *args],
             env=env,
+            cwd=root,  # not a checkout's folder: `python -m` would import from there first
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
