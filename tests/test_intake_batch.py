@@ -282,3 +282,31 @@ def test_consulted_blocks_are_the_text_models(ws, slug) -> None:
     assert first == model_of(draft_at(ws, slug, commit)).blocks and len(first) >= 2
     assert len(list(cache.glob("*.json"))) == (slug != SAMPLE_SN)
     assert RunIndex(ws).consulted_blocks(slug, commit) == first
+
+
+def test_stored_answers_read_through_the_round_cache(batch_ws, tmp_path) -> None:
+    """What an import reads of a round's stored answers comes from a cache keyed by each
+    file's text: equal to the files, and a file changed by hand is read anew."""
+    from lafast_docs.consultation.idindex import round_cache, stored_submissions
+
+    pristine, paths = batch_ws
+    root = tmp_path / "ws"
+    shutil.copytree(pristine, root)
+    ws = find_workspace(explicit=root)
+    import_files(ws, paths)
+    folder = ws.comments_dir / SAMPLE_SN / "runde-1"
+    plain = list_submissions(folder)
+    assert stored_submissions(folder) == plain  # read, cache written
+    cache = round_cache(folder, "einreichungen", ".json")
+    assert cache.is_file()
+    assert stored_submissions(folder) == plain  # from the cache
+    edited = plain[0].path
+    edited.write_text(edited.read_text("utf-8").replace("Anmerkung 0 von", "Geändert von"))
+    fresh = stored_submissions(folder)
+    assert fresh == list_submissions(folder) and fresh != plain
+    assert fresh[0].comments[0]["text"].startswith("Geändert von")
+    cache.write_text("{kaputt", "utf-8")  # a damaged cache is rebuilt, never trusted
+    assert stored_submissions(folder) == fresh
+    # the next import into the round sees every stored answer: nothing twice
+    again = import_files(find_workspace(explicit=root), paths[4:])
+    assert {r.status for r in again} == {"bereits importiert"}

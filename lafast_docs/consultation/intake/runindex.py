@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.anchor import Joined, join_blocks
+from lafast_docs.consultation.idindex import round_folders, stored_submissions
 from lafast_docs.consultation.mail import record
 from lafast_docs.consultation.model import Round, doc_code, org_code
 from lafast_docs.consultation.rounds import find_round, list_rounds
-from lafast_docs.consultation.submissions import iter_comments, list_submissions
 from lafast_docs.errors import NeedsDocument
 from lafast_docs.text import references
 from lafast_docs.text.history import blocks_at, draft_at, model_of
@@ -45,7 +45,7 @@ class RunIndex:
 
     def submissions(self, folder: Path) -> list[Any]:
         if folder not in self.subs:
-            self.subs[folder] = list_submissions(folder)
+            self.subs[folder] = stored_submissions(folder)
         return self.subs[folder]
 
     def _scan(self, slug: str) -> None:
@@ -54,10 +54,12 @@ class RunIndex:
             return
         self.scanned.add(slug)
         codes = self.codes.setdefault(slug, {})
-        for sub, c in iter_comments(self.ws, slug):
-            prefix, _, number = c["id"].rpartition("-")
-            self.counters[prefix] = max(self.counters.get(prefix, 0), int(number))
-            codes.setdefault(prefix.split("-")[0], set()).add(sub.org)
+        for folder in round_folders(self.ws, slug):  # read once, kept for the duplicate check
+            for sub in self.submissions(folder):
+                for c in sub.comments:
+                    prefix, _, number = c["id"].rpartition("-")
+                    self.counters[prefix] = max(self.counters.get(prefix, 0), int(number))
+                    codes.setdefault(prefix.split("-")[0], set()).add(sub.org)
 
     def next_number(self, slug: str, code: str) -> int:
         """The highest number used so far for `code` (e.g. AWO-MF) in the document."""
