@@ -33,6 +33,7 @@ import importlib
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -72,6 +73,7 @@ def lafast(root: Path, *args: str, path: str = LAFAST_PATH) -> tuple[float, floa
         proc = subprocess.Popen(
             [sys.executable, "-m", "lafast_docs", "-w", str(root), *args],
             env=env,
+            cwd=root,  # not a checkout's folder: `python -m` would import from there first
             stdout=subprocess.DEVNULL,
             stderr=err,
         )
@@ -162,6 +164,11 @@ def one_round(
         p = inbox / f"{org}.yaml"
         p.write_text(text, "utf-8")
         paths.append(str(p))
+    if timed is not None and AGAINST:  # the other checkout imports into a copy just before
+        copy = root.with_name(root.name + "-vorher")
+        shutil.copytree(root, copy)
+        BEFORE["comments import"] = lafast(copy, "comments", "import", *paths, path=AGAINST[0])[0]
+        shutil.rmtree(copy)
     imported = lafast(root, "comments", "import", *paths)
     if timed is not None:
         timed["consult open"] = step

@@ -5,12 +5,33 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import json
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
+
+def yaml_answer(slug: str, round_id: str, org: str, entries: list[tuple[int, str, str]]) -> str:
+    """A filled YAML form as an organisation returns it: (rn, quote, comment) per entry."""
+    lines = [
+        'format: "lafast-rueckmeldung/1"',
+        f'dokument: "{slug}"',
+        f'runde: "{round_id}"',
+        f'organisation: "{org}"',
+        "einwilligung: intern",
+        "anmerkungen:",
+    ]
+    for rn, quote, text in entries:
+        lines += [
+            f"  - rn: {rn}",
+            "    art: inhaltlich",
+            f"    zitat: {json.dumps(quote, ensure_ascii=False)}",
+            f"    anmerkung: {json.dumps(text, ensure_ascii=False)}",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 def fill_yaml_form(form: Path, entries: str, *, consent: str = "intern") -> bytes:

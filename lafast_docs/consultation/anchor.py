@@ -9,6 +9,7 @@ valid Randnummer anchors to the whole block; without either, the comment is on t
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from typing import Any, NamedTuple
 
@@ -22,12 +23,18 @@ MAX_FUZZY = 1500  # longer quotes are matched exactly or not at all
 MAX_CANDIDATES = 12
 
 
-def anchor(raw: RawComment, blocks: list[Block], commit: str) -> dict[str, Any]:
+def anchor(
+    raw: RawComment, blocks: list[Block], commit: str, *, joined: Joined | None = None
+) -> dict[str, Any]:
+    """The anchor of `raw` in `blocks` (the version `commit`); `joined`: the same blocks
+    joined (`join_blocks`), for a caller that anchors many comments in one version."""
+    if joined is not None and joined.blocks is not blocks:
+        joined = None
     base: dict[str, Any] = {"commit": commit}
     hint = blocks[raw.rn - 1] if raw.rn and 0 < raw.rn <= len(blocks) else None
     quote = " ".join(raw.quote.split())
     if quote:
-        found = _exact(quote, raw, blocks, hint)
+        found = _exact(quote, raw, blocks, hint, joined)
         state = "exakt"
         if found is None:
             found = _fuzzy(quote, blocks, hint)
@@ -148,13 +155,45 @@ class _Found(NamedTuple):
     score: float
 
 
-def _exact(quote: str, raw: RawComment, blocks: list[Block], hint: Block | None) -> _Found | None:
-    hits: list[tuple[Block, int, int]] = []
+class Joined(NamedTuple):
+    """Every block's text in one string (separated by a character no quote holds), so that a
+    quote is searched by one `find` over the document instead of one per block: the bulk of
+    anchoring thousands of comments against a long draft. Made once per document version
+    (`join_blocks`) by a caller that anchors many comments."""
+
+    blocks: list[Block]
+    text: str
+    starts: list[int]  # where each block's text begins in `text`
+
+
+_SEP = "\x00"
+
+
+def join_blocks(blocks: list[Block]) -> Joined:
+    starts, pos = [], 0
     for b in blocks:
-        start = b.text.find(quote)
-        while start >= 0:
-            hits.append((b, start, start + len(quote)))
-            start = b.text.find(quote, start + 1)
+        starts.append(pos)
+        pos += len(b.text) + 1
+    return Joined(blocks, _SEP.join(b.text for b in blocks), starts)
+
+
+def _exact(
+    quote: str, raw: RawComment, blocks: list[Block], hint: Block | None, joined: Joined | None
+) -> _Found | None:
+    hits: list[tuple[Block, int, int]] = []
+    if joined is None or _SEP in quote:  # block by block
+        for b in blocks:
+            start = b.text.find(quote)
+            while start >= 0:
+                hits.append((b, start, start + len(quote)))
+                start = b.text.find(quote, start + 1)
+    else:  # a match cannot span two blocks: it would have to hold the separator
+        at = joined.text.find(quote)
+        while at >= 0:
+            i = bisect.bisect_right(joined.starts, at) - 1
+            start = at - joined.starts[i]
+            hits.append((blocks[i], start, start + len(quote)))
+            at = joined.text.find(quote, at + 1)
     if not hits:
         return None
     if len(hits) == 1:

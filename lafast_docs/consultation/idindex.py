@@ -29,7 +29,8 @@ from lafast_docs.consultation.submissions import (
     list_submissions,
     load_submission,
 )
-from lafast_docs.errors import CommentNotFound
+from lafast_docs.errors import CommentNotFound, SubmissionBroken
+from lafast_docs.storage import yamlio
 from lafast_docs.workspace import Workspace
 
 FORMAT = "lafast-kennungen/1"
@@ -144,6 +145,54 @@ def round_index(folder: Path, *, rebuild: bool = False) -> list[Entry]:
     with contextlib.suppress(OSError):  # read-only: answer from what was read, uncached
         write_cache(cache, json.dumps(data, ensure_ascii=False))
     return entries
+
+
+STORED_FORMAT = "lafast-einreichungen/1"
+
+
+def stored_submissions(folder: Path) -> list[Stored]:
+    """`list_submissions` of a round folder, each file's data kept in a cache of the round
+    (`.git/lafast/einreichungen/<slug>/runde-N.json`) under the SHA-256 of its text: a file
+    changed in any way is read anew, the others come from one JSON read instead of a YAML
+    parse each (an import into a round of hundreds of answers reads them all)."""
+    if not folder.is_dir():
+        return []
+    cache = round_cache(folder, "einreichungen", ".json")
+    try:
+        kept = json.loads(cache.read_text("utf-8"))
+        files = kept["files"] if kept.get("format") == STORED_FORMAT else {}
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        files = {}
+    fresh: dict[str, Any] = {}
+    found = []
+    for path in sorted(p for p in folder.glob("*.yaml") if p.name not in NOT_SUBMISSIONS):
+        try:
+            text = path.read_text("utf-8")
+        except FileNotFoundError:
+            continue
+        digest = _digest(text)
+        entry = files.get(path.name) if isinstance(files, dict) else None
+        if isinstance(entry, dict) and entry.get("sha256") == digest and "data" in entry:
+            data = entry["data"]
+            fresh[path.name] = entry
+        else:
+            data = yamlio.load(text, path=path, error=SubmissionBroken, fast=True)
+            fresh[path.name] = {"sha256": digest}
+            if _same_in_json(data):  # else (a date, a number as key) read from the YAML
+                fresh[path.name]["data"] = data
+        if isinstance(data, dict) and data.get("format") == "lafast-submission/1":
+            found.append(Stored(path, data))
+    if fresh != files:
+        with contextlib.suppress(OSError):
+            write_cache(cache, json.dumps({"format": STORED_FORMAT, "files": fresh}))
+    return found
+
+
+def _same_in_json(data: Any) -> bool:
+    try:
+        return bool(json.loads(json.dumps(data, allow_nan=False)) == data)
+    except (TypeError, ValueError):
+        return False
 
 
 def round_folders(ws: Workspace, slug: str) -> list[Path]:

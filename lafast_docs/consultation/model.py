@@ -255,6 +255,13 @@ def org_codes(org_ids: Sequence[str]) -> dict[str, str]:
             level[o] += 1
 
 
+@functools.lru_cache(maxsize=4)
+def _codes_of(org_ids: frozenset[str]) -> dict[str, str]:
+    """`org_codes` of a set of organisations, kept: an import of answers from hundreds of
+    organisations asks for the same address book's codes once per answer."""
+    return org_codes(sorted(org_ids))
+
+
 def org_code(
     org_id: str, all_org_ids: Sequence[str], used: dict[str, set[str]] | None = None
 ) -> str:
@@ -266,7 +273,7 @@ def org_code(
     mine = [code for code, orgs in used.items() if orgs == {org_id}]
     if mine:
         return sorted(mine, key=lambda c: (len(c), c))[0]
-    code = org_codes([*all_org_ids, org_id])[org_id]
+    code = _codes_of(frozenset([*all_org_ids, org_id]))[org_id]
     base, n = code, 1
     while used.get(code, {org_id}) != {org_id}:
         n += 1

@@ -34,6 +34,34 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> N
     journal.crash_point("write-replaced")
 
 
+def atomic_write_many(files: dict[Path, str | bytes]) -> None:
+    """Write many files, each atomically as `atomic_write` does, for one commit of them all.
+
+    The journal records all of them in one update before the first is replaced, and one
+    `os.sync()` makes them durable before this returns (that is, before the commit that takes
+    them is recorded): one journal update and one flush for the batch instead of three
+    fsyncs per file. A kill in between leaves each file old or new, and the journal rolls the
+    batch back."""
+    jour = journal.active()
+    if jour is not None:
+        jour.record_writes(list(files))
+    for path, data in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            os.chmod(tmp, _mode_for(path))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        journal.crash_point("write-replaced")
+    if files:
+        os.sync()
+
+
 def _mode_for(path: Path) -> int:
     """Keep an existing file's mode; new files (and a replaced symlink, whose target's mode is
     none of our business) get the usual 0o666 minus the umask."""

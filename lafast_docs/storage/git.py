@@ -101,6 +101,12 @@ class Store(Sharing):
             jour.end_commit()
         return self._git("rev-parse", "HEAD").strip() if want_sha else "(gespeichert)"
 
+    def unstage(self, paths: Iterable[Path]) -> None:
+        """Take `paths` out of git's index again (back to HEAD), e.g. after a commit failed."""
+        rels = [self._rel(p) for p in paths]
+        if rels:
+            self._git("reset", "-q", "HEAD", "--", *rels)
+
     def clear_stale_git_locks(self) -> None:
         """Remove git's own lock files left by a killed lafast process. Only called under the
         workspace lock after a killed command was found, so no lafast git is running."""

@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -108,24 +109,37 @@ class Journal:
 
     def record_write(self, path: Path) -> None:
         """Before `path` is replaced: keep the old file (hard link) or note that it is new."""
-        rel = self._rel(path)
-        if rel is None or rel in self._seen or rel.startswith(".git/"):
+        self.record_writes([path])
+
+    def record_writes(self, paths: list[Path]) -> None:
+        """Before `paths` are replaced: the undo record of all of them, written (and fsynced)
+        once, so that a batch of many new files costs one journal update, not one per file."""
+        kept = False
+        added = 0
+        for path in paths:
+            rel = self._rel(path)
+            if rel is None or rel in self._seen or rel.startswith(".git/"):
+                continue
+            self._seen.add(rel)
+            entry: dict[str, Any] = {"path": rel}
+            if path.is_file():
+                self.undo.mkdir(parents=True, exist_ok=True)
+                keep = self.undo / str(len(self.data["writes"]))
+                keep.unlink(missing_ok=True)
+                try:
+                    os.link(path, keep)  # atomic_write replaces, so the old inode stays intact
+                except OSError:
+                    shutil.copyfile(path, keep)
+                kept = True
+                entry["undo"] = keep.name
+            else:
+                entry["new"] = True
+            self.data["writes"].append(entry)
+            added += 1
+        if not added:
             return
-        self._seen.add(rel)
-        entry: dict[str, Any] = {"path": rel}
-        if path.is_file():
-            self.undo.mkdir(parents=True, exist_ok=True)
-            keep = self.undo / str(len(self.data["writes"]))
-            keep.unlink(missing_ok=True)
-            try:
-                os.link(path, keep)  # atomic_write replaces, so the old inode stays intact
-            except OSError:
-                shutil.copyfile(path, keep)
+        if kept:
             _fsync_dir(self.undo)
-            entry["undo"] = keep.name
-        else:
-            entry["new"] = True
-        self.data["writes"].append(entry)
         self._save()
         crash_point("journal-recorded")
 
@@ -137,7 +151,8 @@ class Journal:
     def end_commit(self) -> None:
         """The commit is made: its files are no longer to be rolled back."""
         done = self.data["commit"]["paths"] if self.data["commit"] else []
-        self.data["writes"] = [w for w in self.data["writes"] if not within(w["path"], done)]
+        covered = covering(done)
+        self.data["writes"] = [w for w in self.data["writes"] if not covered(w["path"])]
         self.data["commit"] = None
         self._save()
 
@@ -147,8 +162,14 @@ class Journal:
         shutil.rmtree(self.undo, ignore_errors=True)
 
 
-def within(rel: str, paths: list[str]) -> bool:
-    return any(p == "." or rel == p or rel.startswith(p.rstrip("/") + "/") for p in paths)
+def covering(paths: list[str]) -> Callable[[str], bool]:
+    """A test whether a path is one of `paths` or lies below one of them; a set lookup for
+    the files of a commit, so that a batch of hundreds costs no more than one per path."""
+    exact = set(paths)
+    if "." in exact:
+        return lambda rel: True
+    folders = tuple(p.rstrip("/") + "/" for p in paths)
+    return lambda rel: rel in exact or rel.startswith(folders)
 
 
 def active() -> Journal | None:

@@ -12,7 +12,9 @@ from pathlib import Path
 
 from lafast_docs.storage import journal
 from lafast_docs.storage.git import Store
-from lafast_docs.storage.journal import within
+from lafast_docs.storage.journal import covering
+
+MAX_NAMED = 8  # files named one by one in the notes
 
 
 def recover(root: Path, store: Store) -> list[str]:
@@ -44,19 +46,26 @@ def recover(root: Path, store: Store) -> list[str]:
         sha = store.commit([root / p for p in commit["paths"]], commit["message"])
         if sha:
             notes.append(f"  abgeschlossen: {commit['message']}")
-        writes = [w for w in writes if not within(w["path"], commit["paths"])]
+        covered = covering(commit["paths"])
+        writes = [w for w in writes if not covered(w["path"])]
+    restored: list[str] = []
+    removed: list[str] = []
     for entry in reversed(writes):
         target = root / entry["path"]
         if entry.get("undo"):
             keep = sdir / "undo" / entry["undo"]
             if keep.exists():
                 os.replace(keep, target)
-                notes.append(f"  wiederhergestellt: {entry['path']}")
+                restored.append(f"  wiederhergestellt: {entry['path']}")
         elif entry.get("new") and target.exists():
             target.unlink()
-            notes.append(f"  halb fertig, entfernt: {entry['path']}")
+            removed.append(f"  halb fertig, entfernt: {entry['path']}")
         for tmp in target.parent.glob(f".{target.name}.*tmp"):
             tmp.unlink(missing_ok=True)
+    undone = restored + removed  # files that were there before first
+    if len(undone) > MAX_NAMED:  # a killed batch of hundreds of files: named in short
+        undone[MAX_NAMED - 1 :] = [f"  … und {len(undone) - MAX_NAMED + 1} weitere Dateien"]
+    notes += undone
     if len(notes) == 1:
         notes.append("  nichts war halb fertig.")
     (sdir / "journal.json").unlink(missing_ok=True)

@@ -1,7 +1,8 @@
-"""`lafast comments import`: detect, check, read, anchor, store, commit – one file at a time.
+"""`lafast comments import`: detect, check, read, anchor, store, commit.
 
 Which formats exist and how each is read is the registry's business (registry.py); here the
-result is validated, anchored, saved and committed. No comment is ever lost or applied: the
+result is validated, anchored and saved; the files of a batch are committed together
+(batch.py), each answer named in the commit message. No comment is ever lost or applied: the
 original is kept byte for byte, tracked changes become proposals, and a file that is refused
 goes to the round's quarantine folder with the reason. One broken file does not stop the others.
 """
@@ -16,6 +17,7 @@ from typing import Any
 
 from lafast_docs.consultation.anchor import anchor
 from lafast_docs.consultation.intake import eml, registry, safety, sender
+from lafast_docs.consultation.intake.batch import Batch
 from lafast_docs.consultation.intake.quarantine import ImportResult, quarantine, safe_label
 from lafast_docs.consultation.intake.runindex import RunIndex, target_round
 from lafast_docs.consultation.model import (
@@ -30,7 +32,6 @@ from lafast_docs.consultation.model import (
 from lafast_docs.consultation.submissions import Stored
 from lafast_docs.errors import LafastError, NeedsSubmitter, OrgUnknown, Rejected
 from lafast_docs.storage import yamlio
-from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.invisible import strip_invisible, visible
 from lafast_docs.workspace import Workspace
 
@@ -53,6 +54,7 @@ def import_files(
     the text a mail's writer typed becomes one general comment of its own."""
     results = []
     index = RunIndex(ws)
+    batch = Batch(ws)
     for path in paths:
         results.extend(
             import_path(
@@ -62,16 +64,22 @@ def import_files(
                 round_id=round_id,
                 document=document,
                 index=index,
+                batch=batch,
                 late=late,
                 mail_text=mail_text,
             )
         )
+        batch.maybe_flush()
         if progress is not None:
             progress(path)
+    batch.flush()
     return results
 
 
-def import_path(ws: Workspace, path: Path, **opts: Any) -> list[ImportResult]:
+def import_path(ws: Workspace, path: Path, *, batch: Batch, **opts: Any) -> list[ImportResult]:
+    """One file, mailbox or Maildir folder; what it brings joins `batch` (committed by the
+    caller)."""
+    opts["batch"] = batch
     name = path.name
     try:
         box = registry.mailbox(path)
@@ -118,16 +126,31 @@ def _import_mailbox(
                 where = f"{path.name}, E-Mail {n}"
                 r.name = where if r.name == name else f"{where}: {r.name}"
                 results.append(r)
+            opts["batch"].maybe_flush()  # between mails: each mail's files in one commit
     except Rejected as exc:  # the mailbox as a whole (too many mails, none, unreadable)
         results.append(quarantine(ws, b"", path.name, exc, **opts))
     return results
 
 
 def import_bytes(
+    ws: Workspace, data: bytes, name: str, *, batch: Batch | None = None, **opts: Any
+) -> list[ImportResult]:
+    """Import one file's bytes (see `_import_bytes` for the options). Without a `batch` of the
+    caller's, what it stores is committed before this returns."""
+    if batch is not None:
+        return _import_bytes(ws, data, name, batch=batch, **opts)
+    own = Batch(ws)
+    results = _import_bytes(ws, data, name, batch=own, **opts)
+    own.flush()
+    return results
+
+
+def _import_bytes(
     ws: Workspace,
     data: bytes,
     name: str,
     *,
+    batch: Batch,
     from_org: str | None = None,
     round_id: str | None = None,
     document: str | None = None,
@@ -159,6 +182,7 @@ def import_bytes(
                 round_id=round_id,
                 document=document,
                 index=index,
+                batch=batch,
                 late=late,
                 outer=(contact, via, invited, mail_id) if depth else None,
                 depth=depth,
@@ -166,7 +190,7 @@ def import_bytes(
             )
         raw = registry.read(reader.name, data)
     except Rejected as exc:
-        return [quarantine(ws, data, name, exc, round_id=round_id, document=document)]
+        return [quarantine(ws, data, name, exc, round_id=round_id, document=document, batch=batch)]
     except LafastError as exc:  # e.g. a reader's time limit: this file fails, not the batch
         return [ImportResult(name, "fehler", exc.message, notes=[exc.hint or ""])]
     try:
@@ -182,6 +206,7 @@ def import_bytes(
                 via=via,
                 contact=contact or {},
                 index=index,
+                batch=batch,
                 late=late,
                 invited=invited,
                 mail_id=mail_id,
@@ -199,6 +224,7 @@ def _import_envelope(
     envelope: Envelope,
     *,
     index: RunIndex,
+    batch: Batch,
     outer: tuple[dict[str, str] | None, str, str, str] | None = None,
     depth: int = 0,
     mail_text: bool = False,
@@ -240,6 +266,7 @@ def _import_envelope(
                     via=via,
                     contact=contact or {},
                     index=index,
+                    batch=batch,
                     invited=invited,
                     mail_id=envelope.message_id,
                     **{k: opts.get(k) for k in ("from_org", "round_id", "document")},
@@ -257,6 +284,7 @@ def _import_envelope(
                 via=via,
                 contact=contact,
                 index=index,
+                batch=batch,
                 invited=invited,
                 mail_id=mail_id or envelope.message_id,
                 depth=depth + 1,
@@ -272,8 +300,7 @@ def _import_envelope(
         digest = hashlib.sha256(data).hexdigest()[:12]
         kept_name = f"{first.stem}-{envelope.tag}-{digest}{reader.file_extensions[0]}"
         kept = first.parent / "originale" / kept_name
-        atomic_write(kept, data)
-        ws.store.commit([kept], f"{reader.label} zu {first.stem} aufbewahrt", known_changed=True)
+        batch.add({kept: data}, f"{reader.label} zu {first.stem} aufbewahrt")
     if any(r.ok for r in results) and outer is None:
         index.answered(envelope.message_id)
     return results
@@ -291,6 +318,7 @@ def _store(
     via: str,
     contact: dict[str, str],
     index: RunIndex,
+    batch: Batch,
     late: bool = False,
     invited: str = "",
     mail_id: str = "",
@@ -318,7 +346,7 @@ def _store(
     for sub in stored:
         if sub.data["source"]["sha256"] == sha:
             if sender.is_unconfirmed(sub.data) and check and check["pruefung"] == sender.CONFIRMED:
-                done = _confirm(ws, sub, check)
+                done = _confirm(sub, check, batch)
             else:
                 done = f"schon am {sub.received[:10]} importiert ({sub.path.name}); nichts geändert"
             return ImportResult(
@@ -328,6 +356,7 @@ def _store(
         return _refused_late(rnd, org.name, name, via)
     removed = _strip_invisible(raw)
     blocks = index.consulted_blocks(rnd.slug, rnd.commit)
+    joined = index.consulted_text(rnd.slug, rnd.commit)
     n = 1 + sum(1 for s in stored if s.org == org.id)
     base = f"{org.id}-{n}"
     ext = raw.format
@@ -343,7 +372,7 @@ def _store(
             "text": rc.text,
             "proposal": {"old": rc.proposal[0], "new": rc.proposal[1]} if rc.proposal else None,
             "rationale": rc.rationale,
-            "anchor": anchor(rc, blocks, rnd.commit),
+            "anchor": anchor(rc, blocks, rnd.commit, joined=joined),
             "origin": rc.origin,
         }
         if rc.author:
@@ -380,20 +409,19 @@ def _store(
     # The record is built here from checked input; tests/test_intake.py validates every
     # stored file against schemas/submission.schema.json (too slow to repeat per file).
     target = rnd.folder / f"{base}.yaml"
-    atomic_write(rnd.folder / original, data)
-    atomic_write(
-        target,
-        "# Rückmeldung – von lafast eingelesen. Original: "
-        + original
-        + "\n"
-        + yamlio.dump(record, fast=True),
-    )
-    ws.store.commit(
-        [target, rnd.folder / original],
+    batch.add(
+        {
+            rnd.folder / original: data,
+            target: "# Rückmeldung – von lafast eingelesen. Original: "
+            + original
+            + "\n"
+            + yamlio.dump(record, fast=True),
+        },
         f"Rückmeldung von {org.name} zu {rnd.slug} ({rnd.id}) eingelesen: "
-        f"{len(comments)} Anmerkung(en)" + (", verspätet" if rnd.closed else ""),
-        known_changed=True,
-        want_sha=False,
+        f"{len(comments)} Anmerkung(en)"
+        + (", verspätet" if rnd.closed else "")
+        + f" – {target.name} aus „{safe_label(name)}“",
+        comments=len(comments),
     )
     stored.append(Stored(target, record))
     index.counters[code] = counter
@@ -415,13 +443,15 @@ def _store(
     )
 
 
-def _confirm(ws: Workspace, sub: Stored, check: dict[str, Any]) -> str:
+def _confirm(sub: Stored, check: dict[str, Any], batch: Batch) -> str:
     """`--from ORG` on a file imported before from a sender that did not fit: confirmed."""
     sub.data["sender"] = check
-    text = sub.path.read_text("utf-8")
+    text = batch.text(sub.path)
     head = text.split("\n", 1)[0] + "\n" if text.startswith("#") else ""
-    atomic_write(sub.path, head + yamlio.dump(sub.data, fast=True))
-    ws.store.commit([sub.path], f"Absender von {sub.path.name} bestätigt ({check['email']})")
+    batch.add(
+        {sub.path: head + yamlio.dump(sub.data, fast=True)},
+        f"Absender von {sub.path.name} bestätigt ({check['email']})",
+    )
     return f"Absender {check['email']} für {sub.data['org_name']} bestätigt; sonst nichts geändert"
 
 

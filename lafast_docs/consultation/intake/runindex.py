@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.consultation.anchor import Joined, join_blocks
+from lafast_docs.consultation.idindex import round_folders, stored_submissions
 from lafast_docs.consultation.mail import record
 from lafast_docs.consultation.model import Round, doc_code, org_code
 from lafast_docs.consultation.rounds import find_round, list_rounds
-from lafast_docs.consultation.submissions import iter_comments, list_submissions
 from lafast_docs.errors import NeedsDocument
-from lafast_docs.text.history import draft_at, model_of
+from lafast_docs.text import references
+from lafast_docs.text.history import blocks_at, draft_at, model_of
 from lafast_docs.workspace import Workspace
 
 
@@ -32,6 +34,7 @@ class RunIndex:
         self.scanned: set[str] = set()
         self.codes: dict[str, dict[str, set[str]]] = {}  # slug -> org code -> organisations
         self.blocks: dict[tuple[str, str], list[Any]] = {}
+        self.joined: dict[tuple[str, str], Joined] = {}
         self.mail_ids: set[str] | None = None  # imported mails (normal_id), over all rounds
         self.sent: dict[str, tuple[Round, str]] = {}  # Message-ID sent -> (round, org)
 
@@ -42,7 +45,7 @@ class RunIndex:
 
     def submissions(self, folder: Path) -> list[Any]:
         if folder not in self.subs:
-            self.subs[folder] = list_submissions(folder)
+            self.subs[folder] = stored_submissions(folder)
         return self.subs[folder]
 
     def _scan(self, slug: str) -> None:
@@ -51,10 +54,12 @@ class RunIndex:
             return
         self.scanned.add(slug)
         codes = self.codes.setdefault(slug, {})
-        for sub, c in iter_comments(self.ws, slug):
-            prefix, _, number = c["id"].rpartition("-")
-            self.counters[prefix] = max(self.counters.get(prefix, 0), int(number))
-            codes.setdefault(prefix.split("-")[0], set()).add(sub.org)
+        for folder in round_folders(self.ws, slug):  # read once, kept for the duplicate check
+            for sub in self.submissions(folder):
+                for c in sub.comments:
+                    prefix, _, number = c["id"].rpartition("-")
+                    self.counters[prefix] = max(self.counters.get(prefix, 0), int(number))
+                    codes.setdefault(prefix.split("-")[0], set()).add(sub.org)
 
     def next_number(self, slug: str, code: str) -> int:
         """The highest number used so far for `code` (e.g. AWO-MF) in the document."""
@@ -70,9 +75,22 @@ class RunIndex:
         return f"{mine}-{doc_code(slug)}"
 
     def consulted_blocks(self, slug: str, commit: str) -> list[Any]:
+        """The numbered blocks of the consulted version. Without references to the register
+        its text alone decides them: read once and kept per content in `.git/lafast/bloecke/`
+        (with `blame`'s), so that the next import into the round runs no pandoc."""
         if (slug, commit) not in self.blocks:
-            self.blocks[slug, commit] = model_of(draft_at(self.ws, slug, commit)).blocks
+            draft = draft_at(self.ws, slug, commit)
+            if references.has_references(draft.body):  # values at the Stand, with the register
+                self.blocks[slug, commit] = model_of(draft).blocks
+            else:
+                self.blocks[slug, commit] = blocks_at(self.ws, slug, [commit])[0]
         return self.blocks[slug, commit]
+
+    def consulted_text(self, slug: str, commit: str) -> Joined:
+        """The consulted blocks joined for searching quotes (`anchor.join_blocks`), once."""
+        if (slug, commit) not in self.joined:
+            self.joined[slug, commit] = join_blocks(self.consulted_blocks(slug, commit))
+        return self.joined[slug, commit]
 
     def _mail_scan(self) -> None:
         """Once per run: the Message-IDs already imported and those the office sent."""
