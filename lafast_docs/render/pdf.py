@@ -12,7 +12,7 @@ from urllib.request import url2pathname
 
 from lafast_docs.errors import RenderError, UnsafeContent
 from lafast_docs.external import limits, resources
-from lafast_docs.render import pdfpost
+from lafast_docs.render import hyphenation, pdfpost
 from lafast_docs.storage.files import atomic_write
 
 MIME_OVERRIDES = {
@@ -149,6 +149,8 @@ def pdfs_bytes(
             logger.removeHandler(handler)
             logger.propagate = propagate
 
+    for lang in {hyphenation.lang_of(h) for h in htmls}:  # parsed once, before the fork
+        hyphenation.warm(lang)
     # In a child process with a time and memory limit: a pathological document cannot hang.
     results: list[Rendered] = limits.run_limited(
         lambda: [render(h) for h in htmls],
