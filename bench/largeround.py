@@ -214,7 +214,7 @@ def main() -> None:
         ws = find_workspace(explicit=root)
         orgs = [f"traeger-{i:03d}" for i in range(args.orgs)]
         for org in orgs:
-            add_org(ws, org, name=f"Träger {org}", type="traeger")
+            add_org(ws, org, name=f"Träger {org}", type="traeger", email=f"{org}@example.org")
         steps: dict[str, tuple[float, float]] = {}
         tag = one_round(
             root, orgs, tmpdir / "eingang-1", rng, args.comments, args.proposals, timed=steps

@@ -9,11 +9,13 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lafast_docs import __version__
-from lafast_docs.errors import RevisionNotFound
+from lafast_docs.errors import LafastError, RevisionNotFound
 from lafast_docs.external import pandoc
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text import references, textmodel
@@ -30,10 +32,14 @@ def log(ws: Workspace, slug: str) -> list[CommitInfo]:
     return ws.store.log(draft.folder)
 
 
-def model_of(draft: Draft) -> textmodel.Annotated:
+def model_of(
+    draft: Draft, *, parse: Callable[[str], dict[str, Any]] | None = None
+) -> textmodel.Annotated:
     """The numbered blocks of a draft, without the render checks (old versions may lack files);
-    references show the value valid at the draft's Stand."""
-    ast = pandoc.markdown_to_ast(textmodel.protect_gender_star(draft.body))
+    references show the value valid at the draft's Stand. `parse` reads the Markdown instead
+    of one pandoc run (render/incremental's chunk cache)."""
+    text = textmodel.protect_gender_star(draft.body)
+    ast = parse(text) if parse else pandoc.markdown_to_ast(text)
     if references.has_references(draft.body):
         references.resolve(ast, draft.figures)
     return textmodel.annotate(ast)
@@ -115,6 +121,15 @@ def _read_many(bodies: list[str]) -> list[list[textmodel.Block]]:
 
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         return list(pool.map(read, bodies))
+
+
+def working_body(ws: Workspace, slug: str) -> str | None:
+    """The body of the draft on disk, or None when it cannot be read as a draft now."""
+    path = draft_path(ws, slug)
+    try:
+        return parse_draft(path.read_text("utf-8"), path=path, slug=slug).body
+    except (OSError, UnicodeError, LafastError):
+        return None
 
 
 def draft_at(ws: Workspace, slug: str, rev: str) -> Draft:
