@@ -146,8 +146,8 @@ class ChunkReader:
                 return pandoc.markdown_to_ast(text)
             for i, chunk_blocks in zip(todo, read, strict=True):
                 self.cache[keys[i]] = pickle.dumps(chunk_blocks, protocol=pickle.HIGHEST_PROTOCOL)
-        own = {k for k in keys if k in self.cache}  # the others are in `shared`
-        self.used = (self.used if self.keep_session else set()) | own
+        mine = {k for k in keys if k in self.cache}  # the others are in `shared`
+        self.used = (self.used if self.keep_session else set()) | mine
         stale = set(self.cache) != self.used
         found = [self.cache.get(k) or self.shared[k] for k in keys]
         self.cache = {k: v for k, v in self.cache.items() if k in self.used}
