@@ -126,3 +126,16 @@ def test_render_of_two_documents_lists_both_in_order(two_docs, tmp_path) -> None
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [f"HTML  {out / slug}.html" for slug in SLUGS]
+
+
+def test_final_render_shows_checks_documents_and_formats_at_a_terminal(two_docs, tmp_path) -> None:
+    from .test_progress import lafast_at_a_terminal
+
+    ws = two_docs
+    args = ("render", *SLUGS, "--final", "--format", "html,docx", "--out", str(tmp_path))
+    code, out, terminal = lafast_at_a_terminal(ws.root, *args)
+    assert code == 0, terminal
+    assert "Prüfe Freigaben und Barrierefreiheit" in terminal and "Endgültige Fassungen" in terminal
+    assert "4/4" in terminal  # two documents, two formats each
+    assert f"{SLUGS[1]} DOCX" in terminal or f"{SLUGS[1]} HTML" in terminal
+    assert out.count("Endgültige Fassung:") == 2 and "\x1b[" not in out

@@ -9,7 +9,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,14 +53,19 @@ def model_of(
 _BATCH = 40  # versions read before their blocks are stored (a killed blame keeps its work)
 
 
-def blocks_at(ws: Workspace, slug: str, shas: list[str]) -> list[list[textmodel.Block]]:
-    """The numbered blocks of the draft at each commit of `shas` (as `model_of` gives them)."""
+def blocks_at(
+    ws: Workspace, slug: str, shas: list[str], *, reading: Callable[[int], None] | None = None
+) -> list[list[textmodel.Block]]:
+    """The numbered blocks of the draft at each commit of `shas` (as `model_of` gives them).
+
+    `reading(n)`: told how many versions are not cached and must be read (only when some
+    are), then called with 0 after each one read (for a progress bar)."""
     path = draft_path(ws, slug)
     texts = ws.store.texts_at(shas, path)
     for sha, text in zip(shas, texts, strict=True):
         if text is None:
             raise RevisionNotFound(f"{path.name} gab es in Version {sha[:10]} noch nicht.")
-    return _blocks_of_texts(ws, slug, [t or "" for t in texts])
+    return _blocks_of_texts(ws, slug, [t or "" for t in texts], reading)
 
 
 def working_blocks(ws: Workspace, slug: str) -> list[textmodel.Block]:
@@ -69,19 +74,25 @@ def working_blocks(ws: Workspace, slug: str) -> list[textmodel.Block]:
     return _blocks_of_texts(ws, slug, [draft.path.read_text("utf-8")])[0]
 
 
-def _blocks_of_texts(ws: Workspace, slug: str, texts: list[str]) -> list[list[textmodel.Block]]:
+def _blocks_of_texts(
+    ws: Workspace, slug: str, texts: list[str], reading: Callable[[int], None] | None = None
+) -> list[list[textmodel.Block]]:
     path = draft_path(ws, slug)
     keys = [_blocks_key(text) for text in texts]  # the file's text decides its blocks
     folder = ws.store.git_dir() / "lafast" / "bloecke"
     found = {k: b for k in set(keys) if (b := _cached_blocks(folder / f"{k}.json")) is not None}
     by_key = dict(zip(keys, texts, strict=True))
     missing = list(dict.fromkeys(k for k in keys if k not in found))
+    if missing and reading is not None:
+        reading(len(missing))
     for start in range(0, len(missing), _BATCH):
         batch = missing[start : start + _BATCH]
         bodies = [_body(by_key[k], path, slug) for k in batch]
         for key, blocks in zip(batch, _read_many(bodies), strict=True):
             found[key] = blocks
             _store_blocks(folder / f"{key}.json", blocks)
+            if reading is not None:
+                reading(0)
     return [found[k] for k in keys]
 
 
@@ -111,16 +122,16 @@ def _store_blocks(path: Path, blocks: list[textmodel.Block]) -> None:
     os.replace(tmp, path)
 
 
-def _read_many(bodies: list[str]) -> list[list[textmodel.Block]]:
-    """Each body's blocks; pandoc runs on both cores (its time grows with the text, so reading
-    versions together in one run would save nothing)."""
+def _read_many(bodies: list[str]) -> Iterator[list[textmodel.Block]]:
+    """Each body's blocks, in order, as each is read; pandoc runs on both cores (its time
+    grows with the text, so reading versions together in one run would save nothing)."""
     from concurrent.futures import ThreadPoolExecutor
 
     def read(body: str) -> list[textmodel.Block]:
         return textmodel.annotate(pandoc.markdown_to_ast(body)).blocks
 
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        return list(pool.map(read, bodies))
+        yield from pool.map(read, bodies)
 
 
 def working_body(ws: Workspace, slug: str) -> str | None:
