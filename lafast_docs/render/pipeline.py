@@ -145,9 +145,12 @@ def produce_many(requests: list[Request[Any]], *, progress: Progress = QUIET) ->
     models: dict[int, Any] = {}
 
     def prepare(i: int) -> None:  # here, before piece i starts (forked children see it)
-        r = pieces[i][0]
+        r, fmt = pieces[i]
+        label = f"{requests[r].label}: " if requests[r].label else ""
         if r not in models:
+            progress.note(f"{label}Text einlesen")
             models[r] = requests[r].model()
+        progress.note(f"{label}{fmt.upper()} wird erzeugt")
 
     def run(i: int) -> bytes:
         r, fmt = pieces[i]
@@ -166,12 +169,13 @@ def produce_many(requests: list[Request[Any]], *, progress: Progress = QUIET) ->
                 req.finish(fmt, target)
             if fmt in keys[r]:
                 cache.record(req.out, target, keys[r][fmt])
-            progress.step(f"{req.label} {fmt.upper()}".strip())
             written += 1
 
     try:
         for i, data in parallel.completed([partial(run, i) for i in range(len(pieces))], prepare):
             done[i] = data
+            r, fmt = pieces[i]  # reported as it is made, written when its turn comes
+            progress.step(f"{requests[r].label} {fmt.upper()}".strip())
             write_ready()
     finally:
         write_ready()  # what came back before a failure, as far as the order allows
