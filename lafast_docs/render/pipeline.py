@@ -143,8 +143,11 @@ def produce_many(requests: list[Request[Any]], *, progress: Progress = QUIET) ->
             ):
                 pieces.append((r, f))
     models: dict[int, Any] = {}
+    last = {r: i for i, (r, _f) in enumerate(pieces)}  # each request's last piece
 
     def prepare(i: int) -> None:  # here, before piece i starts (forked children see it)
+        for done_with in [r for r in models if last[r] < i]:  # started: children have a copy
+            del models[done_with]  # (many documents: one or two models in memory, not all)
         r, fmt = pieces[i]
         label = f"{requests[r].label}: " if requests[r].label else ""
         if r not in models:
