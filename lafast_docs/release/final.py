@@ -25,7 +25,7 @@ from lafast_docs.outputs.document import DOCUMENT, FORMATS, Page, write_pdf
 from lafast_docs.release.keyring import load_keyring
 from lafast_docs.release.signing import sign_pdf
 from lafast_docs.release.signoff import require_complete
-from lafast_docs.render import cache
+from lafast_docs.render import cache, incremental
 from lafast_docs.render.context import Edition, document_context, german_date
 from lafast_docs.render.pipeline import Output, Product, Request, produce_many
 from lafast_docs.render.progress import QUIET, Progress
@@ -33,6 +33,7 @@ from lafast_docs.text import references
 from lafast_docs.text.accessibility import findings
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import STATE_NAMES, Draft, load_draft
+from lafast_docs.text.history import working_body
 from lafast_docs.text.register import register_path
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import CONFIG_NAME, load_config
@@ -195,7 +196,10 @@ def _request(
     force: bool,
     progress: Progress,
 ) -> Request[Page]:
-    analysis = analyse(draft)  # once: for the accessibility gate and every output
+    # once: for the accessibility gate and every output; through the draft's kept chunks (the
+    # approved text is mostly the one on disk)
+    reader = incremental.VersionsReader(ws, draft.slug, working_body(ws, draft.slug))
+    analysis = analyse(draft, parse=reader)
     _require_accessible(analysis)
     sign = keyring.has_seal
     extra = {"final": True, "pkcs12": str(keyring.pkcs12 or keyring.pkcs11 or "")}
