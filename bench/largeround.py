@@ -11,15 +11,17 @@ wall time and the peak memory of the largest process (the command or one of its 
 
 Steps: `consult open` (forms for all), `comments import`, `synopse` (PDF, DOCX, XLSX),
 `redline` (PDF, DOCX, HTML), `comments reply` for every organisation, and the document's own
-PDF (`render --force --format pdf`), the baseline of the ratios. On a busy machine set
+PDF (`render --force --format pdf`), the baseline of the ratios, and all its formats
+(`render --force`: PDF, DOCX, HTML, as the redline makes them). On a busy machine set
 LAFAST_RENDER_TIMEOUT (seconds) above WeasyPrint's 120 s limit.
 Targets (issue #20): open <= 10 s, replies <= 25 s, Synopse <= 1.3 x and redline <= 1.3 x the
 document's PDF render, <= 400 MB per process at every step.
 
-With `--versions N` (N >= 2) a second scale point follows: N - 1 more rounds of `--small`
-comments, each decided, confirmed and merged, so that the draft has N versions; `blame`,
-`synopse` (first round tag to HEAD) and `status` are measured at 2 versions and at N; none may
-grow worse than linearly in versions (ratio <= (N - 1) / 1 for the range the Synopse spans).
+With `--versions N` (N >= 3) a second scale point follows: N - 2 more rounds of `--small`
+comments, each decided, confirmed and merged, so that the draft has N versions; `blame` (cold,
+without cached versions, and warm), `synopse` (first round tag to HEAD, PDF) and `status` are
+measured after every round; none may grow worse than linearly: x N/2 from 2 to N versions,
+for the Synopse x (N - 1) in the rounds it spans.
 
 Runs whichever lafast it finds first on PYTHONPATH (this checkout unless PYTHONPATH names
 another), so the same script measures before and after a change.
@@ -221,7 +223,7 @@ def main() -> None:
         ws = find_workspace(explicit=root)
         orgs = [f"traeger-{i:03d}" for i in range(args.orgs)]
         for org in orgs:
-            add_org(ws, org, name=f"Träger {org}", type="traeger")
+            add_org(ws, org, name=f"Träger {org}", type="traeger", email=f"{org}@example.org")
         steps: dict[str, tuple[float, float]] = {}
         tag = one_round(
             root, orgs, tmpdir / "eingang-1", rng, args.comments, args.proposals, timed=steps
@@ -232,6 +234,7 @@ def main() -> None:
             "redline": ("redline", SLUG, tag, "HEAD"),
             "comments reply": ("comments", "reply", SLUG),
             "render --force --format pdf": ("render", SLUG, "--force", "--format", "pdf"),
+            "render --force": ("render", SLUG, "--force"),  # PDF, DOCX, HTML like the redline
         }
         for name, cmd in named.items():
             steps[name] = measured(root, r, *cmd)
@@ -254,35 +257,57 @@ def main() -> None:
             f"Ziele: open {steps['consult open'][0]:.1f} s (<= 10), replies "
             f"{steps['comments reply'][0]:.1f} s (<= 25), Synopse "
             f"{steps['synopse'][0] / base:.2f} x PDF (<= 1.3), redline "
-            f"{steps['redline'][0] / base:.2f} x PDF (<= 1.3), Speicher "
+            f"{steps['redline'][0] / base:.2f} x PDF, "
+            f"{steps['redline'][0] / steps['render --force'][0]:.2f} x render --force (<= 1.3), "
+            "Speicher "
             f"{max(mb for _s, mb in steps.values()):.0f} MB (<= 400)"
         )
-        if args.versions >= 2:
+        if args.versions >= 3:
             scale_point(root, tmpdir, orgs, rng, args, first_tag=tag)
 
 
 def scale_point(
     root: Path, tmpdir: Path, orgs: list[str], rng: random.Random, args, first_tag: str
 ) -> None:  # type: ignore[no-untyped-def]
-    """blame, synopse and status at 2 versions and at `--versions`."""
-    rn = str(model_of(load_draft(find_workspace(explicit=root), SLUG)).blocks[40].rn)
+    """blame (cold: no cached versions; warm: the second run), synopse and status after each
+    further round, from the first round's 2 versions (consulted, merged) to `--versions`."""
+    ws = find_workspace(explicit=root)
+    rn = str(model_of(load_draft(ws, SLUG)).blocks[40].rn)
+    cache = ws.store.git_dir() / "lafast" / "bloecke"
     at: dict[int, dict[str, float]] = {}
+    count: dict[int, int] = {}  # the draft's commits at each point
     for n in range(2, args.versions + 1):
         if n > 2:
             one_round(root, orgs, tmpdir / f"eingang-{n}", rng, args.small, args.small // 3)
+        shutil.rmtree(cache, ignore_errors=True)
+        cold = measured(root, 1, "blame", SLUG, "--rn", rn)[0]
+        lafast(root, "status")  # its caches as after any earlier command
         at[n] = {
+            "blame kalt": cold,
             "blame": measured(root, args.repeat, "blame", SLUG, "--rn", rn)[0],
             "synopse": measured(
                 root, args.repeat, "synopse", SLUG, first_tag, "HEAD", "--format", "pdf"
             )[0],
             "status": measured(root, args.repeat, "status")[0],
         }
-    last = args.versions
-    print(f"Zweiter Skalenpunkt: {last} Versionen gegen 2 (linear wäre {last - 1:.0f}x)")
-    for name in ("blame", "synopse", "status"):
+        count[n] = len(ws.store.log(load_draft(ws, SLUG).path))
         print(
-            f"  {name:8} {at[2][name]:6.2f} s -> {at[last][name]:6.2f} s "
-            f"(x {at[last][name] / at[2][name]:.2f})"
+            f"  {n - 1} Runde(n), {count[n]} Versionen: "
+            + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in at[n].items()),
+            flush=True,
+        )
+    last = args.versions
+    # linear: in versions (blame, status), in rounds spanned (the Synopse: x N-1)
+    linear = {name: count[last] / count[2] for name in at[2]} | {"synopse": float(last - 1)}
+    print(
+        f"Zweiter Skalenpunkt: {last - 1} Runden gegen 1 ({count[last]} gegen {count[2]} Versionen)"
+    )
+    for name, bound in linear.items():
+        growth = at[last][name] / at[2][name]
+        verdict = "ok" if growth <= bound else "SCHLECHTER ALS LINEAR"
+        print(
+            f"  {name:11} {at[2][name]:6.2f} s -> {at[last][name]:6.2f} s "
+            f"(x {growth:.2f}, linear x {bound:.1f}) {verdict}"
         )
 
 

@@ -78,12 +78,14 @@ def test_funding_note_once_per_page(rendered_samples) -> None:
 def test_redline_keeps_bold_and_italic(ws) -> None:
     from lafast_docs.outputs.redline import html_ins_del, redline_analysis
     from lafast_docs.render.context import document_context, edition_of
+    from lafast_docs.text.history import draft_at
 
     path = write_draft_body(ws, "r", "# Kopf\n\nDie Träger **müssen** eine *Fachkraft* stellen.\n")
     ws.store.commit([path], "eins")
     path.write_text(path.read_text("utf-8").replace("eine", "zwei"), "utf-8")
     ws.store.commit([path], "zwei")
-    analysis, _date = redline_analysis(ws, "r", "HEAD~1", "HEAD")
+    old, new = draft_at(ws, "r", "HEAD~1"), draft_at(ws, "r", "HEAD")
+    analysis, _date = redline_analysis(ws, "r", old, new, "HEAD")
     ctx = document_context(ws, analysis.draft, edition_of(ws, analysis.draft))
     page = html_ins_del(html.page(ws, analysis, ctx, html.PRINT))
     body = page[page.index("<main") :]

@@ -142,3 +142,23 @@ def test_the_first_failure_is_raised_and_nothing_after_it_comes_back(monkeypatch
     assert all(i not in (1, 2) for i, _ in got)
     if workers == "1":
         assert got == [(0, 0)] and started == [0, 1]  # nothing after the failure ran
+
+
+def test_blame_shows_the_versions_it_reads_at_a_terminal(ws) -> None:
+    import shutil
+
+    from .conftest import write_draft_body
+
+    path = write_draft_body(ws, "verlauf", "# Kopf\n\nErste Fassung des Absatzes.\n")
+    for n in range(2, 6):
+        ws.store.commit([path], f"Fassung {n - 1}")
+        path.write_text(path.read_text("utf-8").replace("Fassung", f"Fassung {n}."), "utf-8")
+    ws.store.commit([path], "Fassung 5")
+    shutil.rmtree(ws.store.git_dir() / "lafast" / "bloecke", ignore_errors=True)
+    code, out, terminal = lafast_at_a_terminal(ws.root, "blame", "verlauf", "--rn", "1")
+    assert code == 0, terminal
+    # five versions, the newest read already as the text on disk
+    assert "Lese frühere Versionen" in terminal and "4/4" in terminal
+    assert out.startswith("Rn. 1") and "\x1b[" not in out
+    code, out, err = lafast_in_a_pipe(ws.root, "blame", "verlauf", "--rn", "1")
+    assert code == 0 and out.startswith("Rn. 1") and err == ""

@@ -290,7 +290,8 @@ def blame(ws: Workspace, kurzname: str, rn: int, as_json: bool) -> None:
     \b
     Beispiel:  lafast blame mindeststandards-fsa --rn 100
     """
-    t = core.provenance.trace(ws, kurzname, rn)
+    with show.progress() as bar:
+        t = core.provenance.trace(ws, kurzname, rn, progress=bar)
     if as_json:
         show.as_json(t.as_data())
     else:

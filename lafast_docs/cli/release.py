@@ -117,7 +117,8 @@ def publish(ws: Workspace, kurzname: str, site: str, with_synopse: bool) -> None
     \b
     Beispiel:  lafast publish mindeststandards-fsa --site ~/website/veroeffentlichungen
     """
-    r = core.publish.publish(ws, kurzname, Path(site), synopse=with_synopse)
+    with show.progress() as bar:
+        r = core.publish.publish(ws, kurzname, Path(site), synopse=with_synopse, progress=bar)
     click.echo(f"Veröffentlicht: {r.entry['titel']}, Version {r.entry['version']}")
     show.lines(f"  {f}" for f in r.files)
     click.echo(f"Übersicht: {r.site / 'index.html'} (dazu feed.atom, catalogue.json, SHA256SUMS)")

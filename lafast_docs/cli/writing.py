@@ -283,13 +283,18 @@ def render(ws: Workspace, kurzname: tuple[str, ...], all_: bool, **kw: Any) -> N
     product = core.final.FINAL if final else core.document.DOCUMENT
     formats = core.pipeline.parse_formats(kw["formats"], product)
     where = {"formats": formats, "out_dir": output_path(ws, kw["out"]), "force": kw["force"]}
-    if final:  # one document after the other, the formats of each on all cores
-        for slug in slugs:
-            show.final(core.final.render_final(ws, slug, archive=kw["archive"], **where))
+    if final:  # every document checked first, then all formats of all on all cores
+        with show.progress() as bar:
+            results = core.final.render_finals(
+                ws, list(slugs), archive=kw["archive"], **where, progress=bar
+            )
+        for result in results:
+            show.final(result)
         return
     with show.progress(len(slugs) * len(formats), "Erzeuge Dokumente") as bar:
-        for slug in slugs:
-            show.outputs(core.document.render(ws, slug, **where, progress=bar), cached=True)
+        made = core.document.render_many(ws, list(slugs), **where, progress=bar)
+    for outputs in made:
+        show.outputs(outputs, cached=True)
     show.hint(f"„lafast check {slugs[0]}“ prüft die Barrierefreiheit des Textes.")
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.consultation.model import CONSENT_LABELS, CONSENT_TAG, Round
-from lafast_docs.render import parallel
+from lafast_docs.render import incremental, parallel
 from lafast_docs.render.context import Edition, document_context, german_date
 from lafast_docs.render.docx import docx_bytes
 from lafast_docs.render.progress import QUIET, Progress
@@ -91,7 +91,7 @@ def write_forms(
     stand-in's stood (zip entries rewritten, nothing rendered again). That is the same file a
     build per organisation gives, at the cost of one build."""
     progress.start(len(orgs) + 2, "Formulare")
-    analysis = analyse(draft)
+    analysis = analyse(draft, parse=incremental.reader_for(ws, draft.slug))  # render's chunks
     ctx = document_context(ws, draft, Edition(rnd.opened, ""))
     progress.note("Word- und Tabellen-Formular der Fassung")
     built = {}

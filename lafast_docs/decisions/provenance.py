@@ -19,6 +19,7 @@ from lafast_docs.consultation.rounds import list_rounds
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import consensus, disposition
 from lafast_docs.errors import UnknownRn
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text.drafts import load_draft
 from lafast_docs.text.history import WORKING, align, blocks_at, word_diff, working_blocks
@@ -107,7 +108,7 @@ def _index_in_older(older: list[Block], newer: list[Block], idx: int) -> tuple[s
     raise AssertionError("every block of the newer version is aligned")
 
 
-def trace(ws: Workspace, slug: str, rn: int) -> Trace:
+def trace(ws: Workspace, slug: str, rn: int, *, progress: Progress = QUIET) -> Trace:
     draft = load_draft(ws, slug)
     blocks = working_blocks(ws, slug)
     if not 1 <= rn <= len(blocks):
@@ -118,7 +119,14 @@ def trace(ws: Workspace, slug: str, rn: int) -> Trace:
     result = Trace(slug, rn, blocks[rn - 1])
     merged: dict[str, list[str]] = ws.store.trailers_by_commit(draft.path, "Comment-Id")
     commits = ws.store.log(draft.path)
-    versions = blocks_at(ws, slug, [c.sha for c in commits])  # cached per content hash
+
+    def reading(count: int) -> None:  # versions not read before (cached per content hash)
+        if count:
+            progress.start(count, "Lese frühere Versionen")
+        else:
+            progress.step()
+
+    versions = blocks_at(ws, slug, [c.sha for c in commits], reading=reading)
     index_at: dict[str, int] = {}  # commit sha -> index of the paragraph in that version
     idx: int | None = rn - 1
     newer = blocks

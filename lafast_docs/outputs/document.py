@@ -15,7 +15,7 @@ from typing import Any
 
 from lafast_docs.render import cache, docx, figures, html, incremental, pdf
 from lafast_docs.render.context import document_context, edition_of
-from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.render.pipeline import Output, Product, Request, produce_many
 from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.text import references
 from lafast_docs.text.analysis import Analysis, analyse
@@ -81,11 +81,35 @@ def render(
     progress: Progress = QUIET,
 ) -> list[Output]:
     """Render `slug` into `out_dir` (default build/<slug>/); unchanged outputs are kept."""
+    return render_many(
+        ws, [slug], formats=formats, out_dir=out_dir, force=force, progress=progress
+    )[0]
+
+
+def render_many(
+    ws: Workspace,
+    slugs: list[str],
+    *,
+    formats: tuple[str, ...] = FORMATS,
+    out_dir: Path | None = None,
+    force: bool = False,
+    progress: Progress = QUIET,
+) -> list[list[Output]]:
+    """`render` for several drafts at once (`render --all`): their formats on all cores,
+    the files written in the order of `slugs` (render/pipeline.py `produce_many`)."""
+    return produce_many(
+        [_request(ws, slug, formats, out_dir, force) for slug in slugs], progress=progress
+    )
+
+
+def _request(
+    ws: Workspace, slug: str, formats: tuple[str, ...], out_dir: Path | None, force: bool
+) -> Request[Page]:
     draft = load_draft(ws, slug)
     edition = edition_of(ws, draft)
     draft.figures = references.at_stand(draft.figures, edition.stand)
     ctx = document_context(ws, draft, edition)
-    return produce(
+    return Request(
         DOCUMENT,
         # the draft's chunks are kept between runs: after an edit pandoc reads what changed
         lambda: Page(ws, analyse(draft, parse=incremental.reader_for(ws, slug)), ctx),
@@ -94,6 +118,5 @@ def render(
         formats=formats,
         key=lambda fmt: cache.cache_key(ws, draft, ctx, fmt),
         force=force,
-        progress=progress,
         label=slug,
     )

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.outputs.document import Page, pdf_of
-from lafast_docs.render import docx, html
+from lafast_docs.render import docx, html, incremental
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
 from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.text.analysis import Analysis, analyse
-from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
+from lafast_docs.text.drafts import Draft
+from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff, working_body
 from lafast_docs.text.textmodel import Node
 from lafast_docs.workspace import Workspace
 
@@ -126,20 +127,23 @@ def _collect(
     return True
 
 
-def _div_for(blocks: list[Node], rn: int) -> Node | None:
-    for b in blocks:
-        if b["t"] == "Div":
-            if dict(b["c"][0][2]).get("rn") == str(rn):
-                return b
-            found = _div_for(b["c"][1], rn)
-            if found:
-                return found
-        elif b["t"] in ("BulletList", "OrderedList"):
-            for item in b["c"] if b["t"] == "BulletList" else b["c"][1]:
-                found = _div_for(item, rn)
-                if found:
-                    return found
-    return None
+def rn_divs(blocks: list[Node]) -> dict[int, Node]:
+    """Every Randnummer's Div in `blocks` (inside divs and lists too), by its number."""
+    found: dict[int, Node] = {}
+
+    def visit(bs: list[Node]) -> None:
+        for b in bs:
+            if b["t"] == "Div":
+                rn = dict(b["c"][0][2]).get("rn")
+                if rn is not None and rn.isdigit():
+                    found.setdefault(int(rn), b)
+                visit(b["c"][1])
+            elif b["t"] in ("BulletList", "OrderedList"):
+                for item in b["c"] if b["t"] == "BulletList" else b["c"][1]:
+                    visit(item)
+
+    visit(blocks)
+    return found
 
 
 def _set_text(div: Node, inlines: list[Node]) -> None:
@@ -152,26 +156,34 @@ def _set_text(div: Node, inlines: list[Node]) -> None:
         div["c"][1] = [{"t": "Para", "c": inlines}]
 
 
-def redline_analysis(ws: Workspace, slug: str, rev_a: str, rev_b: str) -> tuple[Analysis, str]:
-    """The analysis of version B with the changes from A marked; plus B's date."""
-    old_model = model_of(draft_at(ws, slug, rev_a))
-    draft_b = draft_at(ws, slug, rev_b)
-    analysis = analyse(draft_b)
+def redline_analysis(
+    ws: Workspace, slug: str, draft_a: Draft, draft_b: Draft, rev_b: str
+) -> tuple[Analysis, str]:
+    """The analysis of version B with the changes from A marked; plus B's date.
+
+    Both versions are read through the draft's kept chunks (render/incremental): the version
+    on disk costs no pandoc run after a render, and A only its sections that differ."""
+    reader = incremental.VersionsReader(
+        ws, slug, draft_b.body if rev_b == WORKING else working_body(ws, slug)
+    )
+    analysis = analyse(draft_b, parse=reader)
+    old_model = model_of(draft_a, parse=reader)
     date = (ws.store.commit_date(rev_b) if rev_b != WORKING else "") or "2000-01-01T00:00:00Z"
     aligned = align(old_model.blocks, analysis.model.blocks)
     ast = analysis.model.ast
+    new_divs, old_divs = rn_divs(ast["blocks"]), rn_divs(old_model.ast["blocks"])
     removed_before: dict[int, list[Node]] = {}  # rn in B (or 0 = end) -> removed paragraphs
     for i, (kind, o, n) in enumerate(aligned):
-        div = _div_for(ast["blocks"], n.rn) if n is not None else None
+        div = new_divs.get(n.rn) if n is not None else None
         if kind == "geaendert" and n is not None and o is not None and div:
-            old_styles = styles_of(_div_for(old_model.ast["blocks"], o.rn), o.text)
+            old_styles = styles_of(old_divs.get(o.rn), o.text)
             new_styles = styles_of(div, n.text)
             _set_text(div, _diff_inlines(o.text, n.text, date, old_styles, new_styles))
         elif kind == "neu" and n is not None and div:
             _set_text(div, [_span("insertion", _styled(n.text, styles_of(div, n.text)), date)])
         elif kind == "entfallen" and o is not None:
             at = next((later.rn for _k, _o, later in aligned[i + 1 :] if later is not None), 0)
-            styles = styles_of(_div_for(old_model.ast["blocks"], o.rn), o.text)
+            styles = styles_of(old_divs.get(o.rn), o.text)
             removed_before.setdefault(at, []).append(
                 _span("deletion", _styled(o.text, styles), date)
             )
@@ -231,10 +243,11 @@ def redline(
     progress.note("Wortvergleich der Versionen")
     sha_a = ws.store.resolve(rev_a)[:10]
     sha_b = ws.store.resolve(rev_b)[:10] if rev_b != WORKING else WORKING
-    analysis, _date = redline_analysis(ws, slug, rev_a, rev_b)
+    draft_a = draft_at(ws, slug, rev_a)
+    analysis, _date = redline_analysis(ws, slug, draft_a, draft_at(ws, slug, rev_b), rev_b)
     draft = analysis.draft
     ctx: dict[str, Any] = document_context(ws, draft, edition_of(ws, draft))
-    version_a = draft_at(ws, slug, rev_a).version
+    version_a = draft_a.version
     ctx["subtitle"] = (
         f"Änderungen gegenüber Version {version_a} ({sha_a}) – "
         f"gestrichen: durchgestrichen, neu: unterstrichen"

@@ -21,13 +21,20 @@ from lafast_docs.consultation.rounds import rounds_between
 from lafast_docs.consultation.submissions import list_submissions
 from lafast_docs.decisions import disposition
 from lafast_docs.outputs.anonymity import anonymity
-from lafast_docs.render import pdf, tables
+from lafast_docs.render import incremental, pdf, tables
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, produce
 from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.render.workbook import Alignment, Font, Workbook, workbook_bytes
 from lafast_docs.text.drafts import load_draft
-from lafast_docs.text.history import WORKING, align, draft_at, model_of, word_diff
+from lafast_docs.text.history import (
+    WORKING,
+    align,
+    draft_at,
+    model_of,
+    word_diff,
+    working_body,
+)
 from lafast_docs.text.references import value_changes
 from lafast_docs.text.register import load_register
 from lafast_docs.text.textmodel import Block
@@ -125,9 +132,11 @@ def build_rows(
     """The rows for A -> B, with exactly the comments of the rounds consulted in that range.
 
     A comment is anchored in the version its round consulted; when that is not A, its place
-    is carried to A (else to B) by its quote, or it lands in the row of stale comments."""
-    old = model_of(draft_at(ws, slug, rev_a)).blocks
-    new = model_of(draft_at(ws, slug, rev_b)).blocks
+    is carried to A (else to B) by its quote, or it lands in the row of stale comments.
+    The versions are read through the draft's kept chunks (render/incremental)."""
+    reader = incremental.VersionsReader(ws, slug, working_body(ws, slug))
+    new = model_of(draft_at(ws, slug, rev_b), parse=reader).blocks
+    old = model_of(draft_at(ws, slug, rev_a), parse=reader).blocks
     table = _Rows(old, new)
     register = load_register(ws)
     commit_a = ws.store.resolve("HEAD" if rev_a == WORKING else rev_a)
@@ -136,7 +145,7 @@ def build_rows(
     for rnd in rounds_between(ws, slug, rev_a, rev_b):
         decided = disposition.current(rnd.folder)
         same = rnd.commit == commit_a
-        made_on = old if same else model_of(draft_at(ws, slug, rnd.commit)).blocks
+        made_on = old if same else model_of(draft_at(ws, slug, rnd.commit), parse=reader).blocks
         for sub in list_submissions(rnd.folder):
             if not (public and sub.data["consent"] == "intern"):
                 shown.extend((decided, same, made_on, sub, c, rnd.version) for c in sub.comments)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,13 +25,15 @@ from lafast_docs.outputs.document import DOCUMENT, FORMATS, Page, write_pdf
 from lafast_docs.release.keyring import load_keyring
 from lafast_docs.release.signing import sign_pdf
 from lafast_docs.release.signoff import require_complete
-from lafast_docs.render import cache
+from lafast_docs.render import cache, incremental
 from lafast_docs.render.context import Edition, document_context, german_date
-from lafast_docs.render.pipeline import Output, Product, produce
+from lafast_docs.render.pipeline import Output, Product, Request, produce_many
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.text import references
 from lafast_docs.text.accessibility import findings
 from lafast_docs.text.analysis import analyse
 from lafast_docs.text.drafts import STATE_NAMES, Draft, load_draft
+from lafast_docs.text.history import working_body
 from lafast_docs.text.register import register_path
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import CONFIG_NAME, load_config
@@ -128,8 +130,33 @@ def render_final(
     out_dir: Path | None = None,
     archive: bool = False,
     force: bool = False,
+    progress: Progress = QUIET,
 ) -> FinalResult:
-    status = require_complete(ws, slug)
+    return render_finals(
+        ws,
+        [slug],
+        formats=formats,
+        out_dir=out_dir,
+        archive=archive,
+        force=force,
+        progress=progress,
+    )[0]
+
+
+def render_finals(
+    ws: Workspace,
+    slugs: list[str],
+    *,
+    formats: tuple[str, ...] = FORMATS,
+    out_dir: Path | None = None,
+    archive: bool = False,
+    force: bool = False,
+    progress: Progress = QUIET,
+) -> list[FinalResult]:
+    """The final versions of `slugs`, their formats on all cores (render/pipeline.py
+    `produce_many`). Every document is checked (sign-offs, seal, accessibility) before the
+    first file is written; the files are written and signed in the order of `slugs`."""
+    statuses = [require_complete(ws, slug) for slug in slugs]
     keyring = load_keyring(ws)
     if keyring.pdf_required and not keyring.has_seal:
         raise SigningError(
@@ -138,13 +165,27 @@ def render_final(
             hint="Das Siegel einrichten: „lafast signing seal --pkcs12 DATEI --password-env "
             "VARIABLE“ oder „lafast signing ca ORDNER …“ (README, „Signatur einrichten“).",
         )
-    with approved_snapshot(ws, slug, status.commit) as snap:
-        draft, edition, ctx = final_context(snap, ws, slug, status)
-        outputs = _produce(snap, ws, draft, ctx, keyring, formats, out_dir, archive, force)
-    return FinalResult(outputs, status, keyring.has_seal, status.signing, draft, edition)
+    formats = (*formats, *((ARCHIVE,) if archive else ()))
+    with ExitStack() as stack:
+        requests, results = [], []
+        progress.start(len(slugs), "Prüfe Freigaben und Barrierefreiheit")
+        for slug, status in zip(slugs, statuses, strict=True):
+            progress.note(slug)
+            snap = stack.enter_context(approved_snapshot(ws, slug, status.commit))
+            draft, edition, ctx = final_context(snap, ws, slug, status)
+            requests.append(
+                _request(snap, ws, draft, ctx, keyring, formats, out_dir, force, progress)
+            )
+            results.append(
+                FinalResult([], status, keyring.has_seal, status.signing, draft, edition)
+            )
+        progress.start(sum(len(r.formats) for r in requests), "Endgültige Fassungen")
+        for result, outputs in zip(results, produce_many(requests, progress=progress), strict=True):
+            result.outputs = outputs
+    return results
 
 
-def _produce(
+def _request(
     snap: Workspace,
     ws: Workspace,
     draft: Draft,
@@ -152,10 +193,13 @@ def _produce(
     keyring: Any,
     formats: tuple[str, ...],
     out_dir: Path | None,
-    archive: bool,
     force: bool,
-) -> list[Output]:
-    analysis = analyse(draft)  # once: for the accessibility gate and every output
+    progress: Progress,
+) -> Request[Page]:
+    # once: for the accessibility gate and every output; through the draft's kept chunks (the
+    # approved text is mostly the one on disk)
+    reader = incremental.VersionsReader(ws, draft.slug, working_body(ws, draft.slug))
+    analysis = analyse(draft, parse=reader)
     _require_accessible(analysis)
     sign = keyring.has_seal
     extra = {"final": True, "pkcs12": str(keyring.pkcs12 or keyring.pkcs11 or "")}
@@ -166,6 +210,7 @@ def _produce(
 
     def finish(fmt: str, target: Path) -> None:
         if fmt in ("pdf", ARCHIVE) and sign:
+            progress.note(f"{draft.slug}: {target.name} wird signiert")
             sign_pdf(
                 target,
                 keyring,
@@ -174,15 +219,16 @@ def _produce(
                 location=snap.config.org_address,
             )
 
-    return produce(
+    return Request(
         FINAL,
         lambda: Page(snap, analysis, ctx),
         out=(out_dir or ws.build_dir / draft.slug / FINAL_DIR).resolve(),
         stem=f"{draft.slug}-{draft.version}",
-        formats=(*formats, *((ARCHIVE,) if archive else ())),
+        formats=formats,
         key=key,
         force=force,
         finish=finish,
+        label=draft.slug,
     )
 
 

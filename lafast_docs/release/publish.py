@@ -38,6 +38,7 @@ from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE
 from lafast_docs.release.versions import VERSION_RE, next_versions, published_prefix
 from lafast_docs.render.brand import brand_css, logo
 from lafast_docs.render.context import german_date
+from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.config import DOC_TYPE_NAMES, DOC_TYPE_PLURALS, DOC_TYPES
@@ -75,9 +76,10 @@ def publish(
     *,
     synopse: bool = False,
     now: dt.datetime | None = None,
+    progress: Progress = QUIET,
 ) -> PublishResult:
     site = output_target(ws, site, option="--site")  # before the (slow) final render
-    final = render_final(ws, slug)
+    final = render_final(ws, slug, progress=progress)
     status = final.status
 
     draft = final.draft  # as approved (git objects), not as in the working tree
@@ -115,7 +117,11 @@ def publish(
         )
         copied.append((out.format, target))
     if synopse:
-        copied.append(("synopse", _public_synopse(ws, slug, status.commit, folder, version)))
+        copied.append(
+            ("synopse", _public_synopse(ws, slug, status.commit, folder, version, progress))
+        )
+    progress.start(0, "Website")
+    progress.note("Übersicht, Feed und Prüfsummen")
     when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
 
     edition = final.edition
@@ -158,7 +164,9 @@ def publish(
     return PublishResult(folder, [p for _f, p in copied], entry, site, pin)
 
 
-def _public_synopse(ws: Workspace, slug: str, commit: str, folder: Path, version: str) -> Path:
+def _public_synopse(
+    ws: Workspace, slug: str, commit: str, folder: Path, version: str, progress: Progress
+) -> Path:
     """The Synopse from the last consultation round to the approved commit, with only
     submissions whose authors consented to publication."""
     rounds = sorted(
@@ -172,7 +180,14 @@ def _public_synopse(ws: Workspace, slug: str, commit: str, folder: Path, version
         )
     with tempfile.TemporaryDirectory(prefix="lafast-synopse-") as tmp:
         outs = synopse(
-            ws, slug, rounds[-1], commit, formats=("pdf",), out_dir=Path(tmp), public=True
+            ws,
+            slug,
+            rounds[-1],
+            commit,
+            formats=("pdf",),
+            out_dir=Path(tmp),
+            public=True,
+            progress=progress,
         )
         return put(folder, _names(slug, version)["synopse"], outs[0].path.read_bytes())
 

@@ -31,7 +31,7 @@ from urllib.parse import quote
 
 from lafast_docs.external import pandoc
 from lafast_docs.render import html, markup
-from lafast_docs.text.textmodel import Node
+from lafast_docs.text.textmodel import Node, protect_gender_star
 from lafast_docs.workspace import Workspace
 
 SENTINEL = "LAFASTCHUNKSENTINEL"
@@ -104,7 +104,13 @@ def note_definitions(text: str) -> dict[str, str]:
 class ChunkReader:
     """`parse(text) -> AST` like `pandoc.markdown_to_ast`, reading only chunks it has not seen."""
 
-    def __init__(self, store: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: Path | None = None,
+        *,
+        shared: dict[str, bytes] | None = None,
+        keep_session: bool = False,
+    ) -> None:
         self.cache: dict[str, bytes] = {}  # key -> the chunk's blocks, pickled (copied by loading)
         self.last_read = 0  # chunks read by pandoc in the last call (for tests and the bench)
         # `store`: a JSON file keeping the chunks between runs (`render` after an edit reads
@@ -112,6 +118,12 @@ class ChunkReader:
         self.store = store
         if store is not None:
             self.cache = _load_store(store)
+        # `shared`: chunks another reader keeps, looked up but neither kept nor stored here
+        self.shared = shared if shared is not None else {}
+        # what is kept: the chunks of the last text read (the preview: one draft as it
+        # changes), or with `keep_session` of every text read by this reader (several versions)
+        self.keep_session = keep_session
+        self.used: set[str] = set()
 
     def __call__(self, text: str) -> dict[str, Any]:
         chunks = split_chunks(text)
@@ -124,7 +136,7 @@ class ChunkReader:
             outside = [defs[label] for label in used if label in defs and label not in own]
             needs.append(outside)
             keys.append(_digest(chunk, *outside, link_defs))
-        todo = [i for i, k in enumerate(keys) if k not in self.cache]
+        todo = [i for i, k in enumerate(keys) if k not in self.cache and k not in self.shared]
         self.last_read = len(todo)
         if todo:
             read = self._read([chunks[i] for i in todo], [needs[i] for i in todo], link_defs)
@@ -134,11 +146,14 @@ class ChunkReader:
                 return pandoc.markdown_to_ast(text)
             for i, chunk_blocks in zip(todo, read, strict=True):
                 self.cache[keys[i]] = pickle.dumps(chunk_blocks, protocol=pickle.HIGHEST_PROTOCOL)
-        stale = set(self.cache) != set(keys)
-        self.cache = {k: self.cache[k] for k in keys}
+        mine = {k for k in keys if k in self.cache}  # the others are in `shared`
+        self.used = (self.used if self.keep_session else set()) | mine
+        stale = set(self.cache) != self.used
+        found = [self.cache.get(k) or self.shared[k] for k in keys]
+        self.cache = {k: v for k, v in self.cache.items() if k in self.used}
         if self.store is not None and (todo or stale):
             _save_store(self.store, self.cache)
-        blocks = [b for k in keys for b in pickle.loads(self.cache[k])]
+        blocks = [b for data in found for b in pickle.loads(data)]
         return {"pandoc-api-version": pandoc.api_version(), "meta": {}, "blocks": blocks}
 
     @staticmethod
@@ -186,6 +201,28 @@ def _save_store(path: Path, cache: dict[str, bytes]) -> None:
 def reader_for(ws: Workspace, slug: str) -> ChunkReader:
     """A chunk reader that keeps the draft's chunks in `.git/lafast/ast/<slug>.json`."""
     return ChunkReader(ws.store.git_dir() / "lafast" / "ast" / f"{slug}.json")
+
+
+class VersionsReader:
+    """Reads versions of one draft (the redline's and the Synopse's two) through chunks.
+
+    The working copy's text goes through `reader_for` (what `render` keeps); any other
+    version through a second store, `.git/lafast/ast/<slug>.versionen.json`, which also looks
+    chunks up in the first: an older version shares most sections with the current one, and
+    running the same Synopse again reads nothing. So `render` after a redline finds its
+    chunks as it left them."""
+
+    def __init__(self, ws: Workspace, slug: str, working_body: str | None) -> None:
+        self.working = reader_for(ws, slug)
+        self.working_text = None if working_body is None else protect_gender_star(working_body)
+        folder = ws.store.git_dir() / "lafast" / "ast"
+        self.others = ChunkReader(folder / f"{slug}.versionen.json", keep_session=True)
+
+    def __call__(self, text: str) -> dict[str, Any]:
+        if text == self.working_text:
+            return self.working(text)
+        self.others.shared = self.working.cache
+        return self.others(text)
 
 
 def _sections(blocks: list[Node]) -> Iterator[list[Node]]:

@@ -42,14 +42,21 @@ def workers() -> int:
         return os.cpu_count() or 1
 
 
-def completed(jobs: Sequence[Callable[[], T]]) -> Iterator[tuple[int, T]]:
+def completed(
+    jobs: Sequence[Callable[[], T]], prepare: Callable[[int], None] | None = None
+) -> Iterator[tuple[int, T]]:
     """Run `jobs`, yielding (index, result) as each finishes, in the calling process.
 
+    `prepare(i)` runs in the calling process just before job i starts, in the order of the
+    jobs (e.g. reading the document the job writes: its child inherits what was read).
     The first failure (by index, among those that ran) is raised once the jobs already running
-    have finished; jobs not started yet are dropped."""
+    have finished; of those, only the ones before it (by index) come back, as in a run one
+    after the other; jobs not started yet are dropped."""
     count = min(workers(), len(jobs))
     if count <= 1:
         for i, job in enumerate(jobs):
+            if prepare is not None:
+                prepare(i)
             yield i, job()
         return
     waiting = list(enumerate(jobs))
@@ -59,6 +66,12 @@ def completed(jobs: Sequence[Callable[[], T]]) -> Iterator[tuple[int, T]]:
         while waiting or running:
             while waiting and len(running) < count and not failed:
                 i, job = waiting.pop(0)
+                if prepare is not None:
+                    try:
+                        prepare(i)
+                    except BaseException as exc:  # as if job i had failed
+                        failed.append((i, exc))
+                        break
                 fd, pid = _start(job)
                 running[fd] = (i, pid, [])
             if failed:
@@ -76,10 +89,10 @@ def completed(jobs: Sequence[Callable[[], T]]) -> Iterator[tuple[int, T]]:
                 os.close(fd)
                 os.waitpid(pid, 0)
                 kind, value = _result(b"".join(chunks))
-                if kind == "ok" and not failed:
-                    yield i, value
-                elif kind != "ok":
+                if kind != "ok":
                     failed.append((i, value))
+                elif not failed or i < min(f[0] for f in failed):  # before the first failure
+                    yield i, value
     finally:
         for fd, (_i, pid, _chunks) in running.items():  # the caller stopped early
             os.kill(pid, signal.SIGKILL)

@@ -78,6 +78,22 @@ def check_formats(formats: Iterable[str], product: Product[Any]) -> None:
     _refuse_unknown(formats, (*product.formats, *product.extra))
 
 
+@dataclass
+class Request(Generic[M]):
+    """One product's files for one model (a document's formats): what `produce` gets, and
+    `produce_many` a list of."""
+
+    product: Product[M]
+    model: Callable[[], M]
+    out: Path
+    stem: str
+    formats: tuple[str, ...]
+    key: Callable[[str], str] | None = None
+    force: bool = False
+    finish: Callable[[str, Path], None] | None = None
+    label: str = ""
+
+
 def produce(
     product: Product[M],
     model: Callable[[], M],
@@ -99,29 +115,81 @@ def produce(
     The formats are made on all cores (render/parallel.py) and written here one by one, each
     reported to `progress` as „`label` FORMAT“.
     """
-    formats = tuple(formats)
-    check_formats(formats, product)
-    out.mkdir(parents=True, exist_ok=True)
-    targets = {f: out / product.file_name(stem, f) for f in formats}
-    keys = {f: key(f) for f in formats} if key is not None else {}
-    todo = [
-        f for f in formats if force or f not in keys or not cache.is_fresh(out, targets[f], keys[f])
-    ]
-    if todo:
-        made = model()
-        jobs = [partial(product.writers[fmt], made) for fmt in todo]
-        for i, data in parallel.completed(jobs):
-            fmt = todo[i]
-            atomic_write(targets[fmt], data)
-            if finish is not None:
-                finish(fmt, targets[fmt])
-            if fmt in keys:
-                cache.record(out, targets[fmt], keys[fmt])
-            progress.step(f"{label} {fmt.upper()}".strip())
-    for fmt in formats:
-        if fmt not in todo:
-            progress.step(f"{label} {fmt.upper()} (unverändert)".strip())
-    return [Output(f, targets[f], f not in todo) for f in formats]
+    request = Request(product, model, out, stem, tuple(formats), key, force, finish, label)
+    return produce_many([request], progress=progress)[0]
+
+
+def produce_many(requests: list[Request[Any]], *, progress: Progress = QUIET) -> list[list[Output]]:
+    """`produce` for several requests at once (`render --all`: many documents), on all cores.
+
+    Every format of every request is one piece; a request's model is built here, in this
+    process, just before its first piece starts (so a second document is read while the first
+    one's PDF is made). The files are written here in the order of the requests and their
+    formats, whatever finishes first: what is on disk at any moment, and after a failure, is
+    what the one-after-the-other run would have left (the pieces before the first failure)."""
+    targets: list[dict[str, Path]] = []
+    keys: list[dict[str, str]] = []
+    pieces: list[tuple[int, str]] = []  # (request, format), in the order of writing
+    for r, req in enumerate(requests):
+        check_formats(req.formats, req.product)
+        req.out.mkdir(parents=True, exist_ok=True)
+        targets.append({f: req.out / req.product.file_name(req.stem, f) for f in req.formats})
+        keys.append({f: req.key(f) for f in req.formats} if req.key is not None else {})
+        for f in req.formats:
+            if (
+                req.force
+                or f not in keys[r]
+                or not cache.is_fresh(req.out, targets[r][f], keys[r][f])
+            ):
+                pieces.append((r, f))
+    models: dict[int, Any] = {}
+    last = {r: i for i, (r, _f) in enumerate(pieces)}  # each request's last piece
+
+    def prepare(i: int) -> None:  # here, before piece i starts (forked children see it)
+        for done_with in [r for r in models if last[r] < i]:  # started: children have a copy
+            del models[done_with]  # (many documents: one or two models in memory, not all)
+        r, fmt = pieces[i]
+        label = f"{requests[r].label}: " if requests[r].label else ""
+        if r not in models:
+            progress.note(f"{label}Text einlesen")
+            models[r] = requests[r].model()
+        progress.note(f"{label}{fmt.upper()} wird erzeugt")
+
+    def run(i: int) -> bytes:
+        r, fmt = pieces[i]
+        return requests[r].product.writers[fmt](models[r])
+
+    done: dict[int, bytes] = {}
+    written = 0
+
+    def write_ready() -> None:
+        nonlocal written
+        while written in done:
+            r, fmt = pieces[written]
+            req, target = requests[r], targets[r][fmt]
+            atomic_write(target, done.pop(written))
+            if req.finish is not None:
+                req.finish(fmt, target)
+            if fmt in keys[r]:
+                cache.record(req.out, target, keys[r][fmt])
+            written += 1
+
+    try:
+        for i, data in parallel.completed([partial(run, i) for i in range(len(pieces))], prepare):
+            done[i] = data
+            r, fmt = pieces[i]  # reported as it is made, written when its turn comes
+            progress.step(f"{requests[r].label} {fmt.upper()}".strip())
+            write_ready()
+    finally:
+        write_ready()  # what came back before a failure, as far as the order allows
+    todo = set(pieces)
+    outputs = []
+    for r, req in enumerate(requests):
+        for fmt in req.formats:
+            if (r, fmt) not in todo:
+                progress.step(f"{req.label} {fmt.upper()} (unverändert)".strip())
+        outputs.append([Output(f, targets[r][f], (r, f) not in todo) for f in req.formats])
+    return outputs
 
 
 def produce_all(

@@ -9,11 +9,13 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from lafast_docs import __version__
-from lafast_docs.errors import RevisionNotFound
+from lafast_docs.errors import LafastError, RevisionNotFound
 from lafast_docs.external import pandoc
 from lafast_docs.storage.git import CommitInfo
 from lafast_docs.text import references, textmodel
@@ -30,10 +32,14 @@ def log(ws: Workspace, slug: str) -> list[CommitInfo]:
     return ws.store.log(draft.folder)
 
 
-def model_of(draft: Draft) -> textmodel.Annotated:
+def model_of(
+    draft: Draft, *, parse: Callable[[str], dict[str, Any]] | None = None
+) -> textmodel.Annotated:
     """The numbered blocks of a draft, without the render checks (old versions may lack files);
-    references show the value valid at the draft's Stand."""
-    ast = pandoc.markdown_to_ast(textmodel.protect_gender_star(draft.body))
+    references show the value valid at the draft's Stand. `parse` reads the Markdown instead
+    of one pandoc run (render/incremental's chunk cache)."""
+    text = textmodel.protect_gender_star(draft.body)
+    ast = parse(text) if parse else pandoc.markdown_to_ast(text)
     if references.has_references(draft.body):
         references.resolve(ast, draft.figures)
     return textmodel.annotate(ast)
@@ -47,14 +53,19 @@ def model_of(draft: Draft) -> textmodel.Annotated:
 _BATCH = 40  # versions read before their blocks are stored (a killed blame keeps its work)
 
 
-def blocks_at(ws: Workspace, slug: str, shas: list[str]) -> list[list[textmodel.Block]]:
-    """The numbered blocks of the draft at each commit of `shas` (as `model_of` gives them)."""
+def blocks_at(
+    ws: Workspace, slug: str, shas: list[str], *, reading: Callable[[int], None] | None = None
+) -> list[list[textmodel.Block]]:
+    """The numbered blocks of the draft at each commit of `shas` (as `model_of` gives them).
+
+    `reading(n)`: told how many versions are not cached and must be read (only when some
+    are), then called with 0 after each one read (for a progress bar)."""
     path = draft_path(ws, slug)
     texts = ws.store.texts_at(shas, path)
     for sha, text in zip(shas, texts, strict=True):
         if text is None:
             raise RevisionNotFound(f"{path.name} gab es in Version {sha[:10]} noch nicht.")
-    return _blocks_of_texts(ws, slug, [t or "" for t in texts])
+    return _blocks_of_texts(ws, slug, [t or "" for t in texts], reading)
 
 
 def working_blocks(ws: Workspace, slug: str) -> list[textmodel.Block]:
@@ -63,19 +74,25 @@ def working_blocks(ws: Workspace, slug: str) -> list[textmodel.Block]:
     return _blocks_of_texts(ws, slug, [draft.path.read_text("utf-8")])[0]
 
 
-def _blocks_of_texts(ws: Workspace, slug: str, texts: list[str]) -> list[list[textmodel.Block]]:
+def _blocks_of_texts(
+    ws: Workspace, slug: str, texts: list[str], reading: Callable[[int], None] | None = None
+) -> list[list[textmodel.Block]]:
     path = draft_path(ws, slug)
     keys = [_blocks_key(text) for text in texts]  # the file's text decides its blocks
     folder = ws.store.git_dir() / "lafast" / "bloecke"
     found = {k: b for k in set(keys) if (b := _cached_blocks(folder / f"{k}.json")) is not None}
     by_key = dict(zip(keys, texts, strict=True))
     missing = list(dict.fromkeys(k for k in keys if k not in found))
+    if missing and reading is not None:
+        reading(len(missing))
     for start in range(0, len(missing), _BATCH):
         batch = missing[start : start + _BATCH]
         bodies = [_body(by_key[k], path, slug) for k in batch]
         for key, blocks in zip(batch, _read_many(bodies), strict=True):
             found[key] = blocks
             _store_blocks(folder / f"{key}.json", blocks)
+            if reading is not None:
+                reading(0)
     return [found[k] for k in keys]
 
 
@@ -105,16 +122,25 @@ def _store_blocks(path: Path, blocks: list[textmodel.Block]) -> None:
     os.replace(tmp, path)
 
 
-def _read_many(bodies: list[str]) -> list[list[textmodel.Block]]:
-    """Each body's blocks; pandoc runs on both cores (its time grows with the text, so reading
-    versions together in one run would save nothing)."""
+def _read_many(bodies: list[str]) -> Iterator[list[textmodel.Block]]:
+    """Each body's blocks, in order, as each is read; pandoc runs on both cores (its time
+    grows with the text, so reading versions together in one run would save nothing)."""
     from concurrent.futures import ThreadPoolExecutor
 
     def read(body: str) -> list[textmodel.Block]:
         return textmodel.annotate(pandoc.markdown_to_ast(body)).blocks
 
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
-        return list(pool.map(read, bodies))
+        yield from pool.map(read, bodies)
+
+
+def working_body(ws: Workspace, slug: str) -> str | None:
+    """The body of the draft on disk, or None when it cannot be read as a draft now."""
+    path = draft_path(ws, slug)
+    try:
+        return parse_draft(path.read_text("utf-8"), path=path, slug=slug).body
+    except (OSError, UnicodeError, LafastError):
+        return None
 
 
 def draft_at(ws: Workspace, slug: str, rev: str) -> Draft:
