@@ -10,6 +10,8 @@ Layout (every path made of generated ASCII slugs and version numbers, never of t
     DIR/SHA256SUMS.p7s                  its detached CMS signature with the office certificate
     DIR/zertifikat.pem                  the office's certificate (a copy: readers pin it by the
                                         fingerprint the office publishes elsewhere)
+    DIR/sperrliste.crl                  the own authority's revocation list (signing ca/revoke),
+                                        at the address its seals name
     DIR/<type>/<slug>/<version>/<slug>-<version>.{pdf,docx,html}[, …-synopse.pdf]
 
 Earlier versions stay where they are; publishing the same version again with other content is
@@ -32,6 +34,7 @@ from lafast_docs.outputs.document import FORMATS
 from lafast_docs.outputs.synopse import synopse
 from lafast_docs.release.final import render_final
 from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.revocation import CRL_NAME
 from lafast_docs.release.signing import office_certificate, sign_detached
 from lafast_docs.release.trust import fingerprint, load_cert_bytes, show_fingerprint
 from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE
@@ -231,6 +234,21 @@ def load_catalogue(site: Path) -> dict[str, Any]:
     return data
 
 
+def refresh_site(ws: Workspace, site: Path, *, now: dt.datetime | None = None) -> str:
+    """Rewrite the site's lists from its catalogue and sign the checksum list again with the
+    seal set up now (after a renewal or revocation), with the certificate and the CRL; the
+    published documents stay as they are. The fingerprint of the signing anchor ("" none)."""
+    site = output_target(ws, site, option="--site")
+    if not (site / CATALOGUE).is_file():
+        raise PublishError(
+            f"In {site} ist noch nichts veröffentlicht ({CATALOGUE} fehlt).",
+            path=site,
+            hint="Den Website-Ordner angeben, in den „lafast publish“ veröffentlicht.",
+        )
+    when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
+    return write_site(ws, site, load_catalogue(site), now=when)
+
+
 def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.datetime) -> str:
     """(Re)write catalogue.json, SHA256SUMS(.p7s), index.html and feed.atom from the catalogue;
     the fingerprint of the certificate that signed the list ("" when unsigned)."""
@@ -322,6 +340,8 @@ def _write_sums(ws: Workspace, site: Path, entries: list[dict[str, Any]]) -> str
     put(site, SUMS_SIGNATURE, signature)
     cert = office_certificate(keyring)
     put(site, CERTIFICATE, cert)
+    if keyring.crl is not None:
+        put(site, CRL_NAME, keyring.crl.read_bytes())
     return fingerprint(load_cert_bytes(cert))
 
 

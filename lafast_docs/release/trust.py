@@ -172,6 +172,8 @@ class SigCheck:
     validation_data: bool = False  # the file carries the validation data (DSS; B-LT)
     reason: str = ""
     problems: list[str] = field(default_factory=list)
+    cert: bytes = b""  # the signing certificate (DER), for the CRLs of `revocation.py`
+    anchor: bytes = b""  # the trust anchor its chain ended in (DER), when trusted
 
     @property
     def sound(self) -> bool:
@@ -190,7 +192,10 @@ def _judge(check: SigCheck, status: Any, anchored: bool, at: dt.datetime | None 
     if not anchored or not (check.intact and check.valid):
         return  # trust in a broken signature means nothing: shown as "ungeprüft"
     check.trusted = bool(status.trusted) and not status.revoked
+    check.cert = status.signing_cert.dump()
     if check.trusted:
+        path = getattr(status, "validation_path", None)
+        check.anchor = path[0].dump() if path is not None else b""
         return
     indic = str(getattr(status.trust_problem_indic, "name", "") or "")
     cert = status.signing_cert

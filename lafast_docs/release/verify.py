@@ -7,6 +7,10 @@ check failed (changed bytes, content changed after signing, a second signature, 
 expired or revoked certificate, a file the signed list does not name, a rewritten list, a
 void sign-off). "nicht prüfbar": nothing failed, but nothing could be proven either, mostly
 because no trust anchor was given. Inside a workspace the sign-offs are checked as well.
+
+Revocation lists (revocation.py): those given (`--crl`), the one in the site folder
+(`sperrliste.crl`) and, in the office's workspace, the own authority's; a revoked certificate
+fails signatures made after the revocation.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from lafast_docs.errors import DraftNotFound, FileMissing
 from lafast_docs.release import signoff
 from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.revocation import CRL_NAME, apply_crls, read_crls
 from lafast_docs.release.trust import Anchors, PdfCheck, SigCheck, anchors, check_detached
 from lafast_docs.release.trust import check_pdf as check_pdf_signatures
 from lafast_docs.text.drafts import load_draft
@@ -129,19 +134,29 @@ def verify(
     trust: tuple[str, ...] = (),
     online: bool = False,
     at: dt.datetime | None = None,
+    crls: tuple[Path, ...] = (),
 ) -> Report:
     """Check `path`; `trust`: `--trust` values (certificate files or SHA-256 fingerprints),
     added to the trust roots set up on this machine; `online`: ask the certificates' OCSP/CRL
-    services whether they were revoked; `at`: judge at this time instead of now."""
+    services whether they were revoked; `at`: judge at this time instead of now; `crls`:
+    revocation lists to apply besides the site's and the office's own."""
     if not path.is_file():
         raise FileMissing(f"Die Datei {path} gibt es nicht.")
+    for crl in crls:
+        if not crl.is_file():
+            raise FileMissing(f"Die Sperrliste {crl} gibt es nicht.", path=crl)
     keyring = load_keyring(ws) if ws is not None else None
     anchor = anchors(trust, keyring.trust_roots if keyring else ())
+    folder = find_site(path, site)
+    found = [folder / CRL_NAME] if folder is not None else []
+    own = [keyring.crl] if keyring is not None and keyring.crl is not None else []
+    lists = read_crls([*crls, *(p for p in found if p.is_file()), *own])
     data = path.read_bytes()
     report = Report(path, hashlib.sha256(data).hexdigest(), Identity(), anchor)
     is_pdf = path.suffix.lower() == ".pdf"
     if is_pdf:
         report.pdf = check_pdf_signatures(data, anchor, at=at, online=online)
+        _revocation(report, report.pdf.approval, report.pdf.problems, lists, at)
         # what the approval signature covers names the document, not what came after it
         report.identity = identify(path, report.pdf.signed_revision or data)
         _judge_pdf(report, report.pdf)
@@ -153,7 +168,7 @@ def verify(
         )
     if ws is not None and keyring is not None and report.identity.hash:
         _check_signoffs(ws, keyring, report)
-    _check_sums(report, site)
+    _check_sums(report, site, lists)
     if not report.proven and not report.problems:
         if not anchor:
             report.unproven.append(NO_ANCHOR)
@@ -165,6 +180,21 @@ def verify(
                 "Prüfsummenliste der Website (--site ORDNER)."
             )
     return report
+
+
+def _revocation(
+    report: Report,
+    check: SigCheck | None,
+    problems: list[str],
+    lists: list[tuple[Path, Any]],
+    at: dt.datetime | None,
+) -> None:
+    """The revocation lists applied to one signature; what they find joins `problems`."""
+    if check is None or not lists:
+        return
+    before = len(check.problems)
+    report.notes += [n for n in apply_crls(check, lists, at=at) if n not in report.notes]
+    problems += check.problems[before:]
 
 
 def _judge_pdf(report: Report, pdf: PdfCheck) -> None:
@@ -237,7 +267,7 @@ def find_site(path: Path, site: Path | None) -> Path | None:
     return None
 
 
-def _check_sums(report: Report, site: Path | None) -> None:
+def _check_sums(report: Report, site: Path | None, lists: list[tuple[Path, Any]]) -> None:
     folder = find_site(report.file, site)
     if folder is None:
         return
@@ -265,6 +295,7 @@ def _check_sums(report: Report, site: Path | None) -> None:
     signature = None
     if sig_path.is_file():
         signature = check_detached(raw, sig_path.read_bytes(), report.anchors, name=SUMS)
+        _revocation(report, signature, [], lists, None)
         report.problems += [f"Prüfsummenliste: {p}" for p in signature.problems]
         if entry == "stimmt" and signature.sound and signature.trusted:
             report.proven = True
