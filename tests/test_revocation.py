@@ -109,7 +109,7 @@ def test_revoked_seal_fails_signatures_made_after_the_revocation_only(ws, tmp_pa
     untimed = sign_pdf_bytes(
         blank_pdf(), dataclasses.replace(ring, timestamp_url=""), reason="Freigegeben"
     )
-    r = revoke_seal(ws, folder, password_env=SEAL_PW, root_password="wurzel-geheim")
+    r = revoke_seal(ws, folder, password_env=SEAL_PW, root_password_env=ROOT_PW)
     assert not r.revoked.already and r.in_use and r.revoked.serial == cert.serial_number
     # lafast signs no more with it, with or without a timestamp
     for keys in (ring, dataclasses.replace(ring, timestamp_url="")):
@@ -146,7 +146,7 @@ def test_revoked_seal_fails_signatures_made_after_the_revocation_only(ws, tmp_pa
     assert proven, problems
     assert "Die Sperrliste gefaelscht.crl ist nicht vom Vertrauensanker ausgestellt" in notes
     # revoking again changes nothing
-    again = revoke_seal(ws, folder, password_env=SEAL_PW, root_password="wurzel-geheim")
+    again = revoke_seal(ws, folder, password_env=SEAL_PW, root_password_env=ROOT_PW)
     assert again.revoked.already and again.revoked.at == r.revoked.at
 
 
@@ -170,8 +170,9 @@ def test_revoke_refusals_write_nothing(ws, tmp_path, monkeypatch) -> None:
     before = crl.read_bytes()
     other = make_authority(tmp_path / "andere", organisation="Andere", password="pw")
     monkeypatch.setenv("ANDERES_PW", "pw")
+    monkeypatch.setenv("FALSCH_PW", "falsch")
     cases = [
-        (dict(root_password="falsch"), SigningError, "lässt sich mit diesem Kennwort nicht"),
+        (dict(root_password_env="FALSCH_PW"), SigningError, "lässt sich mit diesem Kennwort nicht"),
         (
             dict(seal=other.pkcs12, password_env="ANDERES_PW"),
             RevocationError,
@@ -186,7 +187,7 @@ def test_revoke_refusals_write_nothing(ws, tmp_path, monkeypatch) -> None:
         (dict(seal=tmp_path / "fehlt.pem"), SigningError, "gibt es nicht"),
     ]
     for kwargs, error, message in cases:
-        kwargs = {"password_env": SEAL_PW, "root_password": "wurzel-geheim", **kwargs}
+        kwargs = {"password_env": SEAL_PW, "root_password_env": ROOT_PW, **kwargs}
         with pytest.raises(error, match=message):
             revoke_seal(ws, folder, **kwargs)
         assert crl.read_bytes() == before, kwargs
@@ -199,7 +200,7 @@ def test_revoke_refusals_write_nothing(ws, tmp_path, monkeypatch) -> None:
     with pytest.raises(CrlUnreadable, match=r"kaputt\.crl ist keine lesbare Sperrliste"):
         verify(signed, crls=(broken,))
     # in a pipe, without the variable, nobody can be asked
-    code, out = run(ws, "signing", "revoke", str(folder))
+    code, out = run(ws, "signing", "revoke", str(folder), "--password-env", SEAL_PW)
     assert code == 7, out
     assert out == (
         "Fehler: Kennwort der Wurzel: es ist keine Umgebungsvariable dafür eingerichtet, und "

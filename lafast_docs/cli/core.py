@@ -82,7 +82,6 @@ if TYPE_CHECKING:  # what mypy checks the commands against
         keyring,
         publish,
         seal,
-        secret,
         signoff,
         trust,
         verify,
@@ -138,4 +137,3 @@ else:  # the same modules, each run at its first use
     letters = lazy("lafast_docs.consultation.mail.letters")
     figures = lazy("lafast_docs.office.figures")
     register = lazy("lafast_docs.text.register")
-    secret = lazy("lafast_docs.release.secret")

@@ -322,9 +322,7 @@ def signing_revoke(
         Path(ordner),
         seal=path_or_none(seal),
         password_env=password_env,
-        root_password=core.secret.secret(
-            root_password_env, what="Kennwort der Wurzel", option=core.secret.ROOT
-        ),
+        root_password_env=root_password_env,
         at=_moment(seit),
         reason=grund,
         site=path_or_none(site),

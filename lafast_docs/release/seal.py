@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import LafastError, SigningError, TimestampError
+from lafast_docs.errors import LafastError, RevocationError, SigningError, TimestampError
 from lafast_docs.release.keyring import Token, in_worktree, load_keyring, update_local
 from lafast_docs.release.officeca import ROOT_CERT, SEAL, OfficeCA, Revoked, office_ca, revoke
 from lafast_docs.release.publish import put, refresh_site
@@ -332,18 +332,26 @@ def revoke_seal(
     *,
     seal: Path | None = None,
     password_env: str = "",
-    root_password: str,
+    root_password_env: str = "",
     at: dt.datetime | None = None,
     reason: str = "schluessel",
     site: Path | None = None,
 ) -> Revocation:
     """Revoke a seal of the own authority in `folder` (its certificate file, or a PKCS#12
     file opened with `password_env`; default: the current seal there) and, with `site`, put
-    the new CRL on the website at once."""
+    the new CRL on the website at once. The root key's password: from `root_password_env`,
+    else asked for at a terminal, once everything else is known to be right."""
     folder = folder.expanduser().absolute()
+    if not (folder / ROOT_CERT).is_file():
+        raise RevocationError(
+            f"In {folder} liegt keine eigene Zertifizierungsstelle ({ROOT_CERT} fehlt).",
+            path=folder,
+            hint="Den Ordner angeben, den „lafast signing ca“ angelegt hat.",
+        )
     seal = (seal or folder / SEAL).expanduser().absolute()
     cert = _seal_certificate_of(seal, password_env)
     target = output_target(ws, site, option="--site") if site is not None else None
+    root_password = _password(root_password_env, "Kennwort der Wurzel", ask=True, option=ROOT)
     revoked = revoke(folder, cert, root_password=root_password, at=at, reason=reason)
     if target is not None:
         target.mkdir(parents=True, exist_ok=True)
