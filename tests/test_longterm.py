@@ -136,3 +136,40 @@ def test_unreachable_service_refuses_and_writes_nothing(pki: Pki, tmp_path: Path
     assert "nichts wurde geschrieben" in (caught.value.hint or "")
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fassung.pdf"]
+
+
+def test_reader_without_the_services_root_is_told_which_anchor_is_missing(pki, tmp_path) -> None:
+    """The office pins its own root; the timestamp chains to the service's root. After the seal
+    has expired, a reader with only the office's root gets "nicht prüfbar" and the name of the
+    missing anchor, never "echt" and never "NICHT echt"; with both (or a bundle) "echt"."""
+    from lafast_docs.release.signing import make_authority
+    from lafast_docs.release.verify import verify
+
+    office = make_authority(tmp_path / "ca", organisation="Testfachstelle", password="geheim")
+    ring = Keyring(
+        None,
+        pkcs12=office.pkcs12,
+        password_env=PW_ENV,
+        trust_roots=(office.ca_cert, pki.root_pem),
+        timestamp_url=pki.tsa_url,
+    )
+    target = tmp_path / "fassung.pdf"
+    target.write_bytes(sign_pdf_bytes(blank_pdf(), ring, reason="Freigegeben"))
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=900)  # the seal ran 825 days
+    only_office = verify(target, trust=(str(office.ca_cert),), at=later)
+    assert only_office.pdf is not None and not only_office.pdf.proven
+    assert not only_office.pdf.problems, only_office.pdf.problems
+    assert any(
+        "es fehlt der Vertrauensanker des Zeitstempeldienstes (Common Name: Test-Wurzel" in u
+        for u in only_office.unproven
+    ), only_office.unproven
+    assert any("abgelaufen" in u for u in only_office.unproven)
+    today = verify(target, trust=(str(office.ca_cert),))  # seal still valid: proven, with a note
+    assert today.pdf is not None and today.pdf.proven
+    assert any("zeitstempel-wurzel.pem" in n for n in today.notes)
+    bundle = tmp_path / "anker.pem"
+    bundle.write_bytes(office.ca_cert.read_bytes() + pki.root_pem.read_bytes())
+    for trust in ((str(office.ca_cert), str(pki.root_pem)), (str(bundle),)):
+        both = verify(target, trust=trust, at=later)
+        assert both.pdf is not None and both.pdf.proven, both.pdf.problems
+        assert not both.unproven and both.pdf.approval.timestamped

@@ -30,6 +30,7 @@ from lafast_docs.release.officeca import root_certificate
 from lafast_docs.release.revocation import Entry, build_crl
 from lafast_docs.release.seal import revoke_seal, setup_office_ca, setup_seal
 from lafast_docs.release.signing import make_authority, sign_pdf_bytes
+from lafast_docs.release.trust import fingerprint, load_cert, show_fingerprint
 from lafast_docs.release.verify import verify
 from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.create import init_workspace
@@ -254,6 +255,17 @@ def test_published_list_is_fetched_online_from_the_address_in_the_seal(
         code, out = run(ws, *step)
         assert code == 0, (step, out)
     assert (site / "sperrliste.crl").read_bytes() == (ca / "sperrliste.crl").read_bytes()
+    # beside the office's root: the time-stamping service's, with its fingerprint
+    tsa_root = load_cert(site / "zeitstempel-wurzel.pem")
+    assert tsa_root.dump() == load_cert(pki.root_pem).dump()
+    index = (site / "index.html").read_text("utf-8")
+    assert f"<code>{show_fingerprint(fingerprint(tsa_root))}</code>" in index
+    anchors = (
+        "--trust",
+        str(site / "zertifikat.pem"),
+        "--trust",
+        str(site / "zeitstempel-wurzel.pem"),
+    )
     pdf = next(site.rglob("*.pdf"))
     code, out = run(
         ws, "signing", "revoke", str(ca), "--password-env", SEAL_PW,
@@ -287,7 +299,7 @@ def test_published_list_is_fetched_online_from_the_address_in_the_seal(
     assert verify(forged, trust=trust).pdf.proven  # offline, without the list: blind
     # the published file was signed before the revocation; the site's checksum list is signed
     # without a timestamp, so until the office signs it again it does not count
-    code, out = run(ws, "verify", str(pdf), "--trust", trust[0], "--trust", trust[1])
+    code, out = run(ws, "verify", str(pdf), *anchors)
     assert code == 8, out
     assert "  - Prüfsummenliste: Das Zertifikat der Signatur wurde am " in out
     assert "nach dem Zeitstempel der Signatur: die Signatur bleibt gültig" in out
@@ -298,7 +310,9 @@ def test_published_list_is_fetched_online_from_the_address_in_the_seal(
     assert code == 0, out
     assert f"Prüfsummenliste der Website {site} mit dem neuen Siegel signiert." in out
     for extra in (("--online",), ()):
-        code, out = run(ws, "verify", str(pdf), "--trust", trust[0], "--trust", trust[1], *extra)
+        code, out = run(
+            ws, "verify", str(pdf), "--trust", published[0], "--trust", published[1], *extra
+        )
         assert code == 0, out
         assert "Ergebnis: echt – die Datei ist die freigegebene Fassung." in out
     assert "nach dem Zeitstempel der Signatur: die Signatur bleibt gültig" in out

@@ -71,13 +71,25 @@ def anchors(values: tuple[str, ...] = (), roots: tuple[Path, ...] = ()) -> Ancho
                 hint="Geben Sie die Zertifikatsdatei der Fachstelle an (…​.pem) oder ihren "
                 "SHA-256-Fingerabdruck, z. B. --trust SHA256:3F:A1:… (64 Hexadezimalziffern).",
             )
-        load_cert(path)
+        load_certs(path)
         files.append(path)
     return Anchors(tuple(files), tuple(pins))
 
 
 def load_cert(path: Path) -> x509.Certificate:
     return load_cert_bytes(path.read_bytes(), path=path)
+
+
+def load_certs(path: Path) -> list[x509.Certificate]:
+    """Every certificate of a PEM bundle (the office's root and the time-stamping service's
+    in one file), or the one certificate of a DER file."""
+    from asn1crypto import pem
+
+    raw = path.read_bytes()
+    if not pem.detect(raw):
+        return [load_cert_bytes(raw, path=path)]
+    blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", raw, re.S)
+    return [load_cert_bytes(b, path=path) for b in blocks] or [load_cert_bytes(raw, path=path)]
 
 
 def load_cert_bytes(raw: bytes, *, path: Path | None = None) -> x509.Certificate:
@@ -107,7 +119,7 @@ def show_fingerprint(fp: str) -> str:
 
 
 def _roots(anchors: Anchors, carried: list[x509.Certificate]) -> list[x509.Certificate]:
-    roots = [load_cert(p) for p in anchors.files]
+    roots = [c for p in anchors.files for c in load_certs(p)]
     return roots + [c for c in carried if fingerprint(c) in anchors.pins]
 
 
@@ -173,6 +185,8 @@ class SigCheck:
     reason: str = ""
     problems: list[str] = field(default_factory=list)
     cert: bytes = b""  # the signing certificate (DER), for the CRLs of `revocation.py`
+    tsa_unanchored: str = ""  # a sound timestamp whose service's chain reaches no anchor: its
+    # issuer's name (the root the reader lacks)
     anchor: bytes = b""  # the trust anchor its chain ended in (DER), when trusted
 
     @property
@@ -425,12 +439,32 @@ def _validate_signature(
         if ts is not None and ts.intact and ts.valid and ts.trusted:
             check.timestamped, check.signed_at = True, when
             return status
+        if ts is not None and ts.intact and ts.valid:
+            check.tsa_unanchored = _top_issuer(ts.signing_cert, sig)
     return validate_pdf_signature(
         sig,
         _context(roots, at=at, dss=dss, online=online),
         diff_policy=DEFAULT_DIFF_POLICY,
         skip_diff=skip_diff,
     )
+
+
+def _top_issuer(cert: Any, sig: Any) -> str:
+    """The name of the root above `cert`, following the certificates the timestamp carries."""
+    token = next(
+        a["values"][0]
+        for a in sig.signer_info["unsigned_attrs"]
+        if a["type"].native == "signature_time_stamp_token"
+    )
+    carried = [c.chosen for c in token["content"]["certificates"] or ()]
+    seen = set()
+    while cert.issuer != cert.subject and cert.issuer.dump() not in seen:
+        seen.add(cert.issuer.dump())
+        parent = next((c for c in carried if c.subject == cert.issuer), None)
+        if parent is None:
+            break
+        cert = parent
+    return str(cert.issuer.human_friendly)
 
 
 def _later(sigs: list[Any], sig: Any) -> list[Any]:

@@ -35,6 +35,7 @@ from lafast_docs.workspace import Workspace
 
 SUMS = "SHA256SUMS"
 SUMS_SIGNATURE = "SHA256SUMS.p7s"
+TSA_ROOTS = "zeitstempel-wurzel.pem"  # the time-stamping service's root(s), beside the office's
 SITE_MARKER = "catalogue.json"
 ECHT, NICHT_ECHT, NICHT_PRUEFBAR = "echt", "NICHT echt", "nicht prüfbar"
 NO_ANCHOR = (
@@ -174,7 +175,7 @@ def verify(
             report.unproven.append(NO_ANCHOR)
         elif is_pdf and report.pdf is not None and not report.pdf.signed:
             report.problems.append("Die PDF-Datei ist nicht digital signiert.")
-        elif report.sums is None:
+        elif report.sums is None and not report.unproven:
             report.unproven.append(
                 "Diese Datei trägt keine eigene Signatur; prüfbar ist sie nur mit der signierten "
                 "Prüfsummenliste der Website (--site ORDNER)."
@@ -202,12 +203,33 @@ def _judge_pdf(report: Report, pdf: PdfCheck) -> None:
         report.notes.append("Die PDF-Datei ist nicht digital signiert.")
         report.problems += [p for p in pdf.problems if "nicht digital signiert" not in p]
         return
+    approval = pdf.approval
+    if approval is not None and approval.tsa_unanchored:
+        _missing_tsa_anchor(report, pdf, approval)
     report.problems += pdf.problems
     report.proven = report.proven or pdf.proven
     if pdf.only_validation_data:
         report.notes.append(
             "Nach der Signatur wurden nur Prüfdaten ergänzt (Zeitstempel, Sperrinformationen)."
         )
+
+
+def _missing_tsa_anchor(report: Report, pdf: PdfCheck, approval: SigCheck) -> None:
+    """The signature's timestamp is sound but its service's root is no anchor of the reader:
+    say which one is missing. Judged without it, a signature whose certificate has expired
+    since cannot be proven either way: "nicht prüfbar", not "NICHT echt"."""
+    missing = (
+        f"Der Zeitstempel der Signatur lässt sich nicht prüfen: es fehlt der Vertrauensanker "
+        f"des Zeitstempeldienstes ({approval.tsa_unanchored}). Die Fachstelle veröffentlicht "
+        f"ihn als {TSA_ROOTS} neben zertifikat.pem; mit einem zweiten „--trust {TSA_ROOTS}“ "
+        "(oder --trust SHA256:… mit dem Fingerabdruck auf der Website) angeben."
+    )
+    expired = [p for p in approval.problems if "abgelaufen" in p]
+    if expired and len(expired) == len(approval.problems) and set(expired) <= set(pdf.problems):
+        pdf.problems[:] = [p for p in pdf.problems if p not in expired]
+        report.unproven += [*expired, missing]
+    else:
+        report.notes.append(missing)
 
 
 def _check_signoffs(ws: Workspace, keyring: Any, report: Report) -> None:
