@@ -310,9 +310,7 @@ def test_published_list_is_fetched_online_from_the_address_in_the_seal(
     assert code == 0, out
     assert f"Prüfsummenliste der Website {site} mit dem neuen Siegel signiert." in out
     for extra in (("--online",), ()):
-        code, out = run(
-            ws, "verify", str(pdf), "--trust", published[0], "--trust", published[1], *extra
-        )
+        code, out = run(ws, "verify", str(pdf), *anchors, *extra)
         assert code == 0, out
         assert "Ergebnis: echt – die Datei ist die freigegebene Fassung." in out
     assert "nach dem Zeitstempel der Signatur: die Signatur bleibt gültig" in out
