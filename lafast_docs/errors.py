@@ -385,3 +385,7 @@ class RevocationError(SigningError):
 
 class PasswordMissing(SigningError):
     """A password or PIN is needed, its variable is not set and there is no terminal to ask at."""
+
+
+class ArchiveError(SigningError):
+    """Archive timestamps cannot be added (no service, nothing published, a file unreadable)."""

@@ -6,14 +6,19 @@ chains to the service's own root. `lafast publish` therefore puts that root besi
 up on the office's machine is the service's root is read from a published PDF: the root that
 issued a certificate its timestamps carry. Nothing is trusted because a file carries it; the
 file only says which of the office's own anchors to publish.
+
+Ten years: a timestamp proves its time only while its service's certificate is valid (and its
+algorithms are strong). `lafast signing archive` (archive.py) adds a fresh document timestamp
+with current validation data before that end (PAdES B-LTA); `proven_until` follows that chain.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
-from lafast_docs.release.trust import TIMESTAMP, fingerprint
+from lafast_docs.release.trust import TIMESTAMP, PdfCheck, fingerprint
 
 
 def carried_tsa_certs(data: bytes) -> list[Any]:
@@ -70,3 +75,23 @@ def tsa_roots(pdfs: list[bytes], roots: list[Any], *, office: Any) -> list[Any]:
                 r for r in issuing_roots(carried, roots) if fingerprint(r) != fingerprint(office)
             ]
     return []
+
+
+def proven_until(pdf: PdfCheck) -> dt.datetime | None:
+    """Until when the approval's trusted time is proven (None: it has none). A timestamp proves
+    its time while its service's certificate is valid; an archive timestamp (document timestamp,
+    PAdES B-LTA) made before that end, from a service the reader trusts, carries the proof on to
+    the end of its own certificate, and so on along the chain."""
+    approval = pdf.approval
+    if approval is None or not approval.timestamped or approval.tsa_ends is None:
+        return None
+    horizon = approval.tsa_ends
+    archive = sorted(
+        (s for s in pdf.signatures if s.timestamp and s.signed_at is not None),
+        key=lambda s: s.signed_at or horizon,
+    )
+    for stamp in archive:
+        assert stamp.signed_at is not None
+        if stamp.trusted and stamp.tsa_ends is not None and stamp.signed_at <= horizon:
+            horizon = max(horizon, stamp.tsa_ends)
+    return horizon

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lafast_docs.errors import TrustAnchorError
+from lafast_docs.release.pdfreader import indexed_reader
 
 if TYPE_CHECKING:
     from asn1crypto import x509  # untyped (no stubs): documents the type only
@@ -185,6 +186,8 @@ class SigCheck:
     reason: str = ""
     problems: list[str] = field(default_factory=list)
     cert: bytes = b""  # the signing certificate (DER), for the CRLs of `revocation.py`
+    tsa_ends: dt.datetime | None = None  # end of the timestamp service's certificate (B-T,
+    # document timestamps): the time is proven until then, later only by an archive timestamp
     tsa_unanchored: str = ""  # a sound timestamp whose service's chain reaches no anchor: its
     # issuer's name (the root the reader lacks)
     anchor: bytes = b""  # the trust anchor its chain ended in (DER), when trusted
@@ -295,7 +298,7 @@ def check_pdf(
     _quiet()
     result = PdfCheck()
     try:
-        reader = _indexed_reader(PdfFileReader)(io.BytesIO(data), strict=False)
+        reader = indexed_reader(PdfFileReader)(io.BytesIO(data), strict=False)
         sigs = list(reader.embedded_signatures)
     except (PdfReadError, ValueError, KeyError) as exc:
         result.problems.append(f"Die PDF-Datei lässt sich nicht lesen: {exc}")
@@ -330,6 +333,11 @@ def check_pdf(
             continue
         _judge(check, status, bool(trust) and not check.timestamp, at)
         if check.timestamp:
+            # an archive timestamp (PAdES B-LTA): when, whether its service is an anchor, and
+            # how long its certificate proves that time (archive.py)
+            check.signed_at = getattr(status, "timestamp", None) or check.signed_at
+            check.trusted = check.sound and bool(status.trusted)
+            check.tsa_ends = status.signing_cert.not_valid_after
             result.problems += check.problems
             continue
         if result.approval is not None:
@@ -365,51 +373,6 @@ def check_pdf(
     return result
 
 
-def _indexed_reader(base: Any) -> Any:
-    """pyHanko's reader with each object stream's header read once.
-
-    pyHanko reads the header of an object stream from the start up to the wanted object at
-    every object it loads (`PdfFileReader._get_object_from_stream`): quadratic in the objects
-    per stream. The difference analysis behind every PDF with validation data (B-LT) loads all
-    objects: 15 s for the sample Stellungnahme (1,125 objects in WeasyPrint's object streams),
-    0.3 s with this index. Same results: the first header entry of an object wins, and anything
-    unusual (broken header, index out of range, unreadable object) goes to pyHanko's own code."""
-    from pyhanko.pdf_utils import generic, misc
-    from pyhanko.pdf_utils.decode_limits import DecodePurpose
-
-    class IndexedReader(base):  # type: ignore[misc,valid-type]
-        def _get_object_from_stream(self, idnum: int, stmnum: int, idx: int) -> Any:
-            stream: Any = generic.Reference(stmnum, 0, self).get_object()
-            index = self.__dict__.setdefault("_lafast_objstm", {})
-            entry = index.get(id(stream))
-            if entry is None:
-                entry = index[id(stream)] = (stream, *_stream_index(stream, generic, misc))
-            _stream, data, first, offsets = entry
-            if offsets is None or idnum not in offsets or not 0 <= idx < int(stream["/N"]):
-                return super()._get_object_from_stream(idnum, stmnum, idx)
-            buf = io.BytesIO(data)
-            buf.seek(first + offsets[idnum])
-            try:
-                return generic.read_object(buf, generic.Reference(idnum, 0, self))
-            except (misc.PdfStreamError, misc.PdfReadError):
-                return super()._get_object_from_stream(idnum, stmnum, idx)
-
-    def _stream_index(stream: Any, generic: Any, misc: Any) -> tuple[bytes, int, Any]:
-        data = stream.read_data(DecodePurpose.OBJECT_STREAM)
-        buf, offsets = io.BytesIO(data), dict[int, int]()
-        try:
-            for _ in range(int(stream["/N"])):
-                misc.read_non_whitespace(buf, seek_back=True)
-                number = int(generic.NumberObject.read_from_stream(buf))
-                misc.read_non_whitespace(buf, seek_back=True)
-                offsets.setdefault(number, int(generic.NumberObject.read_from_stream(buf)))
-        except ValueError:
-            return data, 0, None
-        return data, int(stream["/First"]), offsets
-
-    return IndexedReader
-
-
 def _validate_signature(
     check: SigCheck,
     sig: Any,
@@ -438,6 +401,7 @@ def _validate_signature(
         ts = status.timestamp_validity
         if ts is not None and ts.intact and ts.valid and ts.trusted:
             check.timestamped, check.signed_at = True, when
+            check.tsa_ends = ts.signing_cert.not_valid_after
             return status
         if ts is not None and ts.intact and ts.valid:
             check.tsa_unanchored = _top_issuer(ts.signing_cert, sig)

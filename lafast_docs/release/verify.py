@@ -28,6 +28,7 @@ from lafast_docs.errors import DraftNotFound, FileMissing
 from lafast_docs.release import signoff
 from lafast_docs.release.keyring import load_keyring
 from lafast_docs.release.revocation import CRL_NAME, apply_crls, read_crls
+from lafast_docs.release.timestamps import proven_until
 from lafast_docs.release.trust import Anchors, PdfCheck, SigCheck, anchors, check_detached
 from lafast_docs.release.trust import check_pdf as check_pdf_signatures
 from lafast_docs.text.drafts import load_draft
@@ -160,7 +161,7 @@ def verify(
         _revocation(report, report.pdf.approval, report.pdf.problems, lists, at)
         # what the approval signature covers names the document, not what came after it
         report.identity = identify(path, report.pdf.signed_revision or data)
-        _judge_pdf(report, report.pdf)
+        _judge_pdf(report, report.pdf, at)
     else:
         report.identity = identify(path, data)
     if not report.identity.hash:
@@ -198,7 +199,7 @@ def _revocation(
     problems += check.problems[before:]
 
 
-def _judge_pdf(report: Report, pdf: PdfCheck) -> None:
+def _judge_pdf(report: Report, pdf: PdfCheck, at: dt.datetime | None) -> None:
     if not pdf.signed:
         report.notes.append("Die PDF-Datei ist nicht digital signiert.")
         report.problems += [p for p in pdf.problems if "nicht digital signiert" not in p]
@@ -207,6 +208,14 @@ def _judge_pdf(report: Report, pdf: PdfCheck) -> None:
     if approval is not None and approval.tsa_unanchored:
         _missing_tsa_anchor(report, pdf, approval)
     report.problems += pdf.problems
+    until = proven_until(pdf)
+    if pdf.proven and until is not None and (at or dt.datetime.now(dt.UTC)) > until:
+        report.unproven.append(
+            f"Der Zeitstempel der Signatur belegt ihren Zeitpunkt nur bis {until:%d.%m.%Y} (Ende "
+            "des Zertifikats des Zeitstempeldienstes); ein Archivzeitstempel von vorher fehlt. "
+            "Die Fachstelle ergänzt ihn rechtzeitig mit „lafast signing archive“."
+        )
+        return
     report.proven = report.proven or pdf.proven
     if pdf.only_validation_data:
         report.notes.append(
@@ -305,6 +314,12 @@ def _check_sums(report: Report, site: Path | None, lists: list[tuple[Path, Any]]
         rel = ""
     if report.sha256 in listed.values():
         entry = "stimmt"
+    elif rel in listed and report.pdf is not None and report.pdf.proven:
+        entry = "abweichend"  # the site has a later edition of the same signed file
+        report.notes.append(
+            "Die Website führt diese PDF-Datei inzwischen mit weiteren Prüfdaten "
+            "(Archivzeitstempel); die eigene Signatur der Datei belegt sie."
+        )
     elif rel in listed:
         entry = "abweichend"
         report.problems.append(
