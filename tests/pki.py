@@ -2,7 +2,7 @@
 time-stamping service (RFC 3161), an OCSP responder and CRLs over HTTP on 127.0.0.1, in a thread.
 
 The certificates: a root, an OCSP responder, a time-stamping service (and `tsakurz`, one whose
-certificate ends after 60 days), the office seal `siegel`
+certificate ends after 50 days), the office seal `siegel`
 (EC P-256, valid from yesterday for 30 days) and `gestohlen`, a seal certificate revoked ten
 days from now (key compromise). `clock` moves the services' time (certomancer's fake-time
 header, set by a small middleware): what they sign and answer is as of that time.
@@ -26,7 +26,7 @@ from tests.conftest import free_port
 KEYS = ("root", "ocsp", "tsa", "tsakurz", "siegel", "gestohlen")
 ARCH = "amt"
 REVOKED_IN = dt.timedelta(days=10)  # `gestohlen` is revoked this long after the start
-TSA_SHORT = dt.timedelta(days=60)  # `tsakurz`, a time-stamping service whose certificate ends
+TSA_SHORT = dt.timedelta(days=50)  # `tsakurz`, a time-stamping service whose certificate ends
 
 
 def _iso(t: dt.datetime) -> str:
@@ -145,7 +145,7 @@ class Pki:
 
     @property
     def tsa_short_url(self) -> str:
-        """The service whose certificate ends 60 days after the start (archive timestamps)."""
+        """The service whose certificate ends 50 days after the start (archive timestamps)."""
         return f"http://127.0.0.1:{self.port}/{ARCH}/tsa/tsakurz"
 
     @property

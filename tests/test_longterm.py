@@ -178,7 +178,7 @@ def test_reader_without_the_services_root_is_told_which_anchor_is_missing(pki, t
 def test_archive_timestamp_keeps_it_provable_past_the_seal_and_the_first_service(
     pki, tmp_path
 ) -> None:
-    """B-LT by a service whose certificate ends after 60 days; 400 days on, the seal (30 days)
+    """B-LT by a service whose certificate ends after 50 days; 400 days on, the seal (30 days)
     and that service have both ended: without an archive timestamp "nicht prüfbar", with one
     (made while both were valid) "echt"."""
     import dataclasses

@@ -25,6 +25,7 @@ from lafast_docs.errors import (
     SigningError,
     TargetNotAllowed,
 )
+from lafast_docs.office.doctor import ERROR, _signing_pdf
 from lafast_docs.release.keyring import load_keyring
 from lafast_docs.release.officeca import root_certificate
 from lafast_docs.release.revocation import Entry, build_crl
@@ -317,3 +318,25 @@ def test_published_list_is_fetched_online_from_the_address_in_the_seal(
         assert code == 0, out
         assert "Ergebnis: echt – die Datei ist die freigegebene Fassung." in out
     assert "nach dem Zeitstempel der Signatur: die Signatur bleibt gültig" in out
+    # ten years: archive timestamps on the published PDF; the copy a reader downloaded before
+    # stays "echt" by its own signature; doctor watches the site from now on
+    downloaded = tmp_path / "heruntergeladen" / pdf.name
+    downloaded.parent.mkdir()
+    downloaded.write_bytes(pdf.read_bytes())
+    for url in (pki.tsa_short_url, pki.tsa_url):  # a service ending in 50 days, then a long one
+        assert run(ws, "signing", "seal", "--timestamp-url", url)[0] == 0
+        code, out = run(ws, "signing", "archive", "--site", str(site))
+        assert code == 0, out
+        assert out.startswith(f"Archivzeitstempel ergänzt: 1 PDF-Datei(en).\n  {pdf}\n"), out
+        finding = _signing_pdf(ws)
+        if url == pki.tsa_short_url:
+            assert (finding.topic, finding.status) == ("Archivzeitstempel", ERROR), finding
+            assert f"lafast signing archive --site {site.resolve()}" in finding.fix
+    assert finding.topic != "Archivzeitstempel", finding
+    assert pdf.read_bytes().startswith(downloaded.read_bytes())
+    code, out = run(ws, "verify", str(pdf), *anchors)
+    assert code == 0, out
+    assert out.count("Zeitstempel: gültig, Zertifikat vertrauenswürdig") == 2, out
+    code, out = run(ws, "verify", str(downloaded), *anchors, "--site", str(site))
+    assert code == 0, out
+    assert "Die Website führt diese PDF-Datei inzwischen mit weiteren Prüfdaten" in out

@@ -346,6 +346,40 @@ def signing_revoke(
         )
 
 
+@signing.command("archive", changes_state=True)
+@click.option(
+    "--site",
+    required=True,
+    metavar="ORDNER",
+    type=click.Path(file_okay=False, exists=True),
+    help="Website-Ordner, in den „lafast publish“ veröffentlicht.",
+)
+@pass_workspace
+def signing_archive(ws: Workspace, site: str) -> None:
+    """Veröffentlichten PDF-Dateien einen Archivzeitstempel geben (PAdES B-LTA).
+
+    Ein Zeitstempel belegt den Zeitpunkt der Signatur nur, solange das Zertifikat des
+    Zeitstempeldienstes gilt. Vorher ergänzt dieser Befehl jede signierte PDF-Datei der
+    Website um aktuelle Prüfdaten und einen neuen Zeitstempel (die signierten Bytes bleiben,
+    „lafast verify“ sagt weiter „echt“) und signiert die Prüfsummenliste neu. Alle paar Jahre
+    wiederholen; „lafast doctor“ erinnert 60 Tage vorher.
+
+    \b
+    Beispiel:  lafast signing archive --site ~/website/veroeffentlichungen
+    """
+    r = core.archive.archive_site(ws, Path(site))
+    click.echo(f"Archivzeitstempel ergänzt: {len(r.files)} PDF-Datei(en).")
+    show.lines(f"  {f}" for f in r.files)
+    if r.skipped:
+        click.echo(f"Ohne Signatur, daher ohne Archivzeitstempel: {len(r.skipped)} Datei(en).")
+    if r.tsa_ends is not None:
+        click.echo(
+            f"Die neuen Zeitstempel belegen den Zeitpunkt bis {r.tsa_ends:%d.%m.%Y}; davor "
+            "erneut „lafast signing archive“ (doctor erinnert)."
+        )
+    click.echo("Prüfsummenliste der Website neu signiert.")
+
+
 def _moment(text: str | None) -> dt.datetime | None:
     """`--seit`: a date (midnight, local time) or a date with time."""
     if not text:

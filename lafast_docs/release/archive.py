@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.errors import ArchiveError, SigningError
-from lafast_docs.release.keyring import Keyring, load_keyring
+from lafast_docs.release.keyring import Keyring, load_keyring, update_local
 from lafast_docs.release.publish import load_catalogue, put, site_path, write_site
 from lafast_docs.release.signing import _timestamp_error, _timestamper
 from lafast_docs.release.trust import load_certs
@@ -30,6 +30,7 @@ from lafast_docs.workspace import Workspace
 from lafast_docs.workspace.targets import output_target
 
 FIELD_PREFIX = "Archivzeitstempel"
+MADE_BY = "„lafast signing archive“"
 
 
 @dataclass
@@ -119,7 +120,41 @@ def archive_site(ws: Workspace, site: Path, *, now: dt.datetime | None = None) -
         result.tsa_ends = newest_archive_end(stamped[-1][2])
     when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
     result.fingerprint = write_site(ws, site, catalogue, now=when)
+    if keyring.site is None or keyring.site.resolve() != site:
+
+        def remember(data: Any) -> None:
+            data.setdefault("pdf", {})["site"] = str(site)
+
+        update_local(ws, remember, made_by=MADE_BY)  # doctor watches this site from now on
     return result
+
+
+@dataclass(frozen=True)
+class Horizon:
+    site: Path
+    ends: dt.datetime | None  # the earliest end of the newest timestamp of a signed PDF
+    file: Path | None  # the PDF it belongs to
+    files: int  # signed PDFs with a timestamp
+
+
+def horizon(site: Path) -> Horizon:
+    """Of every signed PDF in the site's catalogue: the end of its newest timestamp's service
+    certificate (document timestamp, else the signature's); the earliest of them (doctor)."""
+    catalogue = load_catalogue(site)
+    earliest: tuple[dt.datetime, Path] | None = None
+    count = 0
+    for entry in catalogue["dokumente"]:
+        for f in entry["dateien"]:
+            path = site_path(site, f["pfad"])
+            if not f["pfad"].endswith(".pdf") or not path.is_file():
+                continue
+            ends = newest_timestamp_end(path.read_bytes())
+            if ends is None:
+                continue
+            count += 1
+            if earliest is None or ends < earliest[0]:
+                earliest = (ends, path)
+    return Horizon(site, *(earliest or (None, None)), count)
 
 
 def _sha256(data: bytes) -> str:
@@ -137,14 +172,40 @@ def _last_token(data: bytes) -> bytes:
 
 
 def newest_archive_end(data: bytes) -> dt.datetime | None:
-    """When the certificate of the newest document timestamp in `data` ends (doctor)."""
-    from asn1crypto import cms
+    """When the certificate of the newest document timestamp in `data` ends."""
     from pyhanko.pdf_utils.misc import PdfReadError
 
     try:
-        token = cms.ContentInfo.load(_last_token(data))["content"]
+        return _token_end(_last_token(data))
     except (PdfReadError, ValueError, KeyError, IndexError):
         return None
+
+
+def newest_timestamp_end(data: bytes) -> dt.datetime | None:
+    """The end of the newest timestamp's certificate: an archive timestamp's, else that of the
+    approval signature's timestamp (None: no timestamp at all)."""
+    from pyhanko.pdf_utils.misc import PdfReadError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    ends = newest_archive_end(data)
+    if ends is not None:
+        return ends
+    try:
+        sigs = PdfFileReader(io.BytesIO(data), strict=False).embedded_regular_signatures
+    except (PdfReadError, ValueError, KeyError):
+        return None
+    for sig in sigs[:1]:
+        attrs = sig.signer_info["unsigned_attrs"]
+        for attr in attrs if attrs.native is not None else ():
+            if attr["type"].native == "signature_time_stamp_token":
+                return _token_end(attr["values"][0].dump())
+    return None
+
+
+def _token_end(token_der: bytes) -> dt.datetime | None:
+    from asn1crypto import cms
+
+    token = cms.ContentInfo.load(token_der)["content"]
     sid = token["signer_infos"][0]["sid"].chosen
     for c in token["certificates"] or ():
         if c.chosen.serial_number == sid["serial_number"].native:

@@ -23,6 +23,8 @@ wherever an administrator keeps it, and every path in it must lie outside the wo
                                                       # B-T, with validation data B-LT
       crl: ~/lafast-ca/sperrliste.crl                 # the own CA's revocation list (publish
                                                       # puts it on the site; signing embeds it)
+      site: ~/website                                 # the site `signing archive` stamps;
+                                                      # doctor watches its timestamps
       pkcs11:                                         # instead of pkcs12: a token or HSM
         module: /usr/lib/softhsm/libsofthsm2.so       # the vendor's PKCS#11 library
         token: lafast                                 # token label
@@ -91,6 +93,7 @@ class Keyring:
     timestamp_url: str = ""  # RFC 3161 service: signatures get a trusted time (PAdES B-T/B-LT)
     pkcs11: Token | None = None  # the seal on a token or HSM instead of a PKCS#12 file
     crl: Path | None = None  # the office CA's revocation list (`signing ca`, `signing revoke`)
+    site: Path | None = None  # the website folder whose archive timestamps doctor watches
 
     @property
     def has_seal(self) -> bool:
@@ -206,7 +209,11 @@ def load_keyring(ws: Workspace) -> Keyring:
     pdf = data.get("pdf") or {}
     for section, name, known in (
         (git, "git", ("format", "allowed_signers", "key", "gnupghome", "roles", "principals")),
-        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots", "timestamp_url", "pkcs11", "crl")),
+        (
+            pdf,
+            "pdf",
+            ("pkcs12", "password_env", "trust_roots", "timestamp_url", "pkcs11", "crl", "site"),
+        ),
     ):
         for key in section if isinstance(section, dict) else ():
             if key not in known:
@@ -244,6 +251,8 @@ def load_keyring(ws: Workspace) -> Keyring:
         values["timestamp_url"] = url
         values["pkcs11"] = _token(pdf, file_entry, bad)
         values["crl"] = file_entry(pdf, "crl")
+        site = pdf.get("site")
+        values["site"] = Path(str(site)).expanduser() if site else None
         roots = pdf.get("trust_roots") or []
         if not isinstance(roots, list):
             bad("„trust_roots“ muss eine Liste von Dateien sein.", pdf, "trust_roots")

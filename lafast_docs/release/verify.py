@@ -314,7 +314,11 @@ def _check_sums(report: Report, site: Path | None, lists: list[tuple[Path, Any]]
         rel = ""
     if report.sha256 in listed.values():
         entry = "stimmt"
-    elif rel in listed and report.pdf is not None and report.pdf.proven:
+    elif (
+        report.pdf is not None
+        and report.pdf.proven
+        and (rel in listed or any(k.rsplit("/", 1)[-1] == report.file.name for k in listed))
+    ):
         entry = "abweichend"  # the site has a later edition of the same signed file
         report.notes.append(
             "Die Website führt diese PDF-Datei inzwischen mit weiteren Prüfdaten "
