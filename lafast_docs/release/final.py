@@ -23,7 +23,7 @@ from typing import Any
 from lafast_docs.errors import DraftError, SigningError
 from lafast_docs.outputs.document import DOCUMENT, FORMATS, Page, write_pdf
 from lafast_docs.release.keyring import load_keyring
-from lafast_docs.release.signing import sign_pdf
+from lafast_docs.release.signing import sign_pdf, signing_run
 from lafast_docs.release.signoff import require_complete
 from lafast_docs.render import cache
 from lafast_docs.render.context import Edition, document_context, german_date
@@ -174,16 +174,17 @@ def _produce(
                 location=snap.config.org_address,
             )
 
-    return produce(
-        FINAL,
-        lambda: Page(snap, analysis, ctx),
-        out=(out_dir or ws.build_dir / draft.slug / FINAL_DIR).resolve(),
-        stem=f"{draft.slug}-{draft.version}",
-        formats=(*formats, *((ARCHIVE,) if archive else ())),
-        key=key,
-        force=force,
-        finish=finish,
-    )
+    with signing_run():  # the validation data fetched once for the PDF and its PDF/A
+        return produce(
+            FINAL,
+            lambda: Page(snap, analysis, ctx),
+            out=(out_dir or ws.build_dir / draft.slug / FINAL_DIR).resolve(),
+            stem=f"{draft.slug}-{draft.version}",
+            formats=(*formats, *((ARCHIVE,) if archive else ())),
+            key=key,
+            force=force,
+            finish=finish,
+        )
 
 
 def _require_accessible(analysis: Any) -> None:

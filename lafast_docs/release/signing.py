@@ -193,6 +193,22 @@ def _refuse_revoked(keyring: Keyring, signer: Any) -> None:
         )
 
 
+# inside `signing_run`: the validation context per service, roots and seal, so that its OCSP
+# responses and CRLs serve every PDF of one `render --final --archive` or `publish`
+_runs: list[dict[tuple[Any, ...], Any]] = []
+
+
+@contextmanager
+def signing_run() -> Iterator[None]:
+    """One run that signs several PDFs: the validation data is fetched once for all of them
+    (never kept beyond the run: a revocation must count at the next one)."""
+    _runs.append({})
+    try:
+        yield
+    finally:
+        _runs.pop()
+
+
 def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
     """The time-stamping client and the context that gathers validation data (B-T/B-LT), or
     (None, None) when no service is configured (B-B)."""
@@ -201,6 +217,16 @@ def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
     from pyhanko_certvalidator import ValidationContext
 
     carried = list(signer.cert_registry)
+    key = (
+        keyring.timestamp_url,
+        keyring.trust_roots,
+        keyring.crl,
+        keyring.crl.stat().st_mtime_ns if keyring.crl is not None else 0,
+        signer.signing_cert.sha256,
+    )
+    cached = _runs[-1].get(key) if _runs else None
+    if cached is not None:
+        return _timestamper(keyring.timestamp_url), cached
     roots = [load_cert(p) for p in keyring.trust_roots]
     roots += [c for c in carried if c.self_signed in ("maybe", "yes")]
     context = ValidationContext(
@@ -215,6 +241,8 @@ def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
         # machine: without this, pyHanko rejects them as "too recent" for the timestamp's time
         retroactive_revinfo=True,
     )
+    if _runs:
+        _runs[-1][key] = context
     return _timestamper(keyring.timestamp_url), context
 
 
