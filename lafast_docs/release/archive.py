@@ -154,7 +154,9 @@ def horizon(site: Path) -> Horizon:
             count += 1
             if earliest is None or ends < earliest[0]:
                 earliest = (ends, path)
-    return Horizon(site, *(earliest or (None, None)), count)
+    if earliest is None:
+        return Horizon(site, None, None, count)
+    return Horizon(site, earliest[0], earliest[1], count)
 
 
 def _sha256(data: bytes) -> str:

@@ -245,7 +245,8 @@ def _keep_issued(folder: Path, cert: Any) -> Path:
 def _reissue_crl(folder: Path, root: Any, root_key: Any, new: list[Entry]) -> Path:
     """The CRL with its entries so far and `new`, numbered one higher, fresh for two years."""
     path = folder / CRL_NAME
-    entries, number = [], 0
+    entries: list[Entry] = []
+    number = 0
     if path.is_file():
         entries, number = entries_of(load_crl(path.read_bytes(), path=path))
     atomic_write(path, build_crl(root, root_key, [*entries, *new], number=number + 1))

@@ -212,8 +212,8 @@ def setup_seal(
                 path=pkcs12,
                 hint="Die Datei außerhalb ablegen, z. B. in /etc/lafast/ oder ~/lafast-siegel/.",
             )
-        given = password if password is not None else _password(password_env)
-        result = check_pkcs12(pkcs12, given, roots)
+        typed = password if password is not None else _password(password_env)
+        result = check_pkcs12(pkcs12, typed, roots)
     if token is not None:
         result = check_token(token, roots)
     if result.anchor is None and pkcs12 is not None and result.subject:

@@ -49,7 +49,7 @@ def issuing_roots(carried: list[Any], roots: list[Any]) -> list[Any]:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature
 
-    found = []
+    found: list[Any] = []
     for root in roots:
         crypto_root = x509.load_der_x509_certificate(root.dump())
         for cert in carried:
