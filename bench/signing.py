@@ -2,11 +2,12 @@
 the time-stamping service and OCSP responder local (certomancer's Animator on 127.0.0.1, the
 same as the tests use: tests/pki.py), and the verification of each.
 
-    python3 bench/signing.py [--repeat 10] [--pages 70]
+    python3 bench/signing.py [--repeat 10] [--pages 70 --kb 1000]
 
 Reports the median seconds per PDF and the ratio to B-B, measured in the same process.
 Target (issue #16): signing under 0.3 s per PDF, B-T/B-LT with a local service included.
-`--pages N` repeats the sample's pages up to N (the 70-page Fachstandard is ~1 MB). Also: the
+`--pages N` repeats the sample's pages up to N, `--kb N` pads it to N KB (the 70-page
+Fachstandard is ~1 MB). Also: the
 second B-LT PDF of one run (`render --final --archive` signs two; validation data fetched
 once), and an archive timestamp (B-LTA) on the signed B-LT file.
 """
@@ -35,9 +36,10 @@ from tests.conftest import SAMPLE_SN, copy_samples  # noqa: E402
 from tests.pki import start_pki  # noqa: E402
 
 
-def sample_pdf(folder: Path, pages: int = 0) -> bytes:
+def sample_pdf(folder: Path, pages: int = 0, kb: int = 0) -> bytes:
     """The sample Stellungnahme as lafast renders it; with `pages`, its pages repeated up to
-    that many (objects and bytes grow as in a long document)."""
+    that many (objects grow as in a long document); with `kb`, an incompressible attachment
+    brings it to that size (bytes grow as with pictures and fonts)."""
     import io
 
     import pikepdf
@@ -45,11 +47,14 @@ def sample_pdf(folder: Path, pages: int = 0) -> bytes:
     ws = copy_samples(init_workspace(folder / "ws"), SAMPLE_SN)
     out = render(ws, SAMPLE_SN, formats=("pdf",))
     data = out[0].path.read_bytes()
-    if not pages:
+    if not pages and not kb:
         return data
     with pikepdf.open(io.BytesIO(data)) as pdf, pikepdf.open(io.BytesIO(data)) as src:
         while len(pdf.pages) < pages:
-            pdf.pages.extend(src.pages[: pages - len(pdf.pages)])
+            pdf.add_pages_from(src, range(min(len(src.pages), pages - len(pdf.pages))))
+        if kb:
+            pad = os.urandom(max(0, kb * 1024 - len(data)))
+            pdf.attachments["fuellung.bin"] = pikepdf.AttachedFileSpec(pdf, pad)
         buf = io.BytesIO()
         pdf.save(buf)
     return buf.getvalue()
@@ -68,12 +73,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--pages", type=int, default=0, help="pages (default: the sample's)")
+    parser.add_argument("--kb", type=int, default=0, help="size in KB (a 70-page PDF: ~1000)")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="lafast-bench-signing-"))
     try:
         os.environ["LAFAST_BENCH_PW"] = "geheim"
         pki = start_pki(tmp / "pki")
-        pdf = sample_pdf(tmp, args.pages)
+        pdf = sample_pdf(tmp, args.pages, args.kb)
         p12 = pki.pkcs12("siegel", "geheim")
         base = {"pkcs12": p12, "password_env": "LAFAST_BENCH_PW", "trust_roots": (pki.root_pem,)}
         anchors = Anchors((pki.root_pem,))
