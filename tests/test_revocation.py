@@ -121,7 +121,7 @@ def test_revoked_seal_fails_signatures_made_after_the_revocation_only(ws, tmp_pa
 
     proven, problems, notes = judged(before, tmp_path, roots, crl)
     assert proven, problems
-    assert "widerrufen, nach dem Zeitstempel der Signatur: die Signatur bleibt gültig" in notes
+    assert "widerrufen, nach ihrem Zeitstempel: die Signatur bleibt gültig" in notes
     proven, problems, _ = judged(after, tmp_path, roots, crl)
     assert not proven
     assert any(
@@ -306,7 +306,7 @@ def test_published_list_is_fetched_online_from_the_address_in_the_seal(
     code, out = run(ws, "verify", str(pdf), *anchors)
     assert code == 8, out
     assert "  - Prüfsummenliste: Das Zertifikat der Signatur wurde am " in out
-    assert "nach dem Zeitstempel der Signatur: die Signatur bleibt gültig" in out
+    assert "nach ihrem Zeitstempel: die Signatur bleibt gültig" in out
     code, out = run(
         ws, "signing", "ca", str(ca), "--password-env", SEAL_PW, "--root-password-env", ROOT_PW,
         "--site", str(site),
@@ -317,7 +317,7 @@ def test_published_list_is_fetched_online_from_the_address_in_the_seal(
         code, out = run(ws, "verify", str(pdf), *anchors, *extra)
         assert code == 0, out
         assert "Ergebnis: echt – die Datei ist die freigegebene Fassung." in out
-    assert "nach dem Zeitstempel der Signatur: die Signatur bleibt gültig" in out
+    assert "nach ihrem Zeitstempel: die Signatur bleibt gültig" in out
     # ten years: archive timestamps on the published PDF; the copy a reader downloaded before
     # stays "echt" by its own signature; doctor watches the site from now on
     downloaded = tmp_path / "heruntergeladen" / pdf.name

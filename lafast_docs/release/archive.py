@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +75,8 @@ def archive_pdf(data: bytes, keyring: Keyring) -> bytes:
             "Für Archivzeitstempel ist kein Zeitstempeldienst eingerichtet.",
             hint="lafast signing seal --timestamp-url ADRESSE (Zeitstempeldienst nach RFC 3161).",
         )
+    # pyHanko warns (in English) before the first document timestamp: expected here
+    logging.getLogger("pyhanko.sign.signers.pdf_signer").setLevel(logging.ERROR)
     reader = PdfFileReader(io.BytesIO(data), strict=False)
     number = len(reader.embedded_timestamp_signatures) + 1
     stamper = PdfTimeStamper(

@@ -117,7 +117,11 @@ def read_crls(paths: list[Path]) -> list[tuple[Path, Any]]:
 
 
 def apply_crls(
-    check: SigCheck, crls: list[tuple[Path, Any]], *, at: dt.datetime | None = None
+    check: SigCheck,
+    crls: list[tuple[Path, Any]],
+    *,
+    at: dt.datetime | None = None,
+    label: str = "Signatur",
 ) -> list[str]:
     """Judge `check` (a signature judged trusted) against the CRLs: a problem when its
     certificate was revoked at or before the signature's trusted time (or at all, without
@@ -142,7 +146,7 @@ def apply_crls(
         if entry is None:
             notes.append(
                 f"Sperrliste {path.name} (Stand {crl.last_update_utc:%d.%m.%Y}): das Zertifikat "
-                "ist nicht widerrufen."
+                f"der {label} ist nicht widerrufen."
             )
             continue
         revoked = entry.revocation_date_utc
@@ -162,7 +166,7 @@ def apply_crls(
             )
             return notes
         notes.append(
-            f"Das Zertifikat wurde am {revoked.astimezone():%d.%m.%Y %H:%M} widerrufen, nach dem "
-            "Zeitstempel der Signatur: die Signatur bleibt gültig."
+            f"Das Zertifikat der {label} wurde am {revoked.astimezone():%d.%m.%Y %H:%M} "
+            "widerrufen, nach ihrem Zeitstempel: die Signatur bleibt gültig."
         )
     return notes

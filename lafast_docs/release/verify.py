@@ -158,7 +158,7 @@ def verify(
     is_pdf = path.suffix.lower() == ".pdf"
     if is_pdf:
         report.pdf = check_pdf_signatures(data, anchor, at=at, online=online)
-        _revocation(report, report.pdf.approval, report.pdf.problems, lists, at)
+        _revocation(report, report.pdf.approval, report.pdf.problems, lists, at, "PDF-Signatur")
         # what the approval signature covers names the document, not what came after it
         report.identity = identify(path, report.pdf.signed_revision or data)
         _judge_pdf(report, report.pdf, at)
@@ -190,12 +190,14 @@ def _revocation(
     problems: list[str],
     lists: list[tuple[Path, Any]],
     at: dt.datetime | None,
+    label: str,
 ) -> None:
     """The revocation lists applied to one signature; what they find joins `problems`."""
     if check is None or not lists:
         return
     before = len(check.problems)
-    report.notes += [n for n in apply_crls(check, lists, at=at) if n not in report.notes]
+    found = apply_crls(check, lists, at=at, label=label)
+    report.notes += [n for n in found if n not in report.notes]
     problems += check.problems[before:]
 
 
@@ -336,7 +338,7 @@ def _check_sums(report: Report, site: Path | None, lists: list[tuple[Path, Any]]
     signature = None
     if sig_path.is_file():
         signature = check_detached(raw, sig_path.read_bytes(), report.anchors, name=SUMS)
-        _revocation(report, signature, [], lists, None)
+        _revocation(report, signature, [], lists, None, "Prüfsummenliste")
         report.problems += [f"Prüfsummenliste: {p}" for p in signature.problems]
         if entry == "stimmt" and signature.sound and signature.trusted:
             report.proven = True
