@@ -41,6 +41,13 @@ def _config(folder: Path, port: int, start: dt.datetime) -> str:
     tsa_short = f'{{valid-from: "{_iso(start - dt.timedelta(days=1))}", ' + (
         f'valid-to: "{_iso(start + TSA_SHORT)}"}}'
     )
+    tsa_ext = """
+          - id: key_usage
+            critical: true
+            smart-value: {schema: key-usage, params: [digital_signature]}
+          - {id: extended_key_usage, critical: true, value: [time_stamping]}
+          - id: authority_information_access
+            smart-value: {schema: aia-urls, params: {ocsp-responder-names: [root]}}"""
     usage = "smart-value: {schema: key-usage, params: [digital_signature, non_repudiation]}"
     seal_ext = f"""
           - id: key_usage
@@ -91,23 +98,11 @@ pki-architectures:
       tsa:
         issuer: root
         validity: {long}
-        extensions:
-          - id: key_usage
-            critical: true
-            smart-value: {{schema: key-usage, params: [digital_signature]}}
-          - {{id: extended_key_usage, critical: true, value: [time_stamping]}}
-          - id: authority_information_access
-            smart-value: {{schema: aia-urls, params: {{ocsp-responder-names: [root]}}}}
+        extensions:{tsa_ext}
       tsakurz:
         issuer: root
         validity: {tsa_short}
-        extensions:
-          - id: key_usage
-            critical: true
-            smart-value: {{schema: key-usage, params: [digital_signature]}}
-          - {{id: extended_key_usage, critical: true, value: [time_stamping]}}
-          - id: authority_information_access
-            smart-value: {{schema: aia-urls, params: {{ocsp-responder-names: [root]}}}}
+        extensions:{tsa_ext}
       siegel:
         issuer: root
         validity: {short}

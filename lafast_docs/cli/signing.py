@@ -117,6 +117,13 @@ _PASSWORD_ENV = click.option(
     default="",
     help="Umgebungsvariable mit dem Kennwort der Siegel-Datei (.p12).",
 )
+_ROOT_PASSWORD_ENV = click.option(
+    "--root-password-env",
+    metavar="VARIABLE",
+    default="",
+    help="Umgebungsvariable mit dem Kennwort für den Schlüssel der Wurzel (sonst wird am "
+    "Terminal gefragt, ohne Anzeige).",
+)
 _TSA = click.option(
     "--timestamp-url",
     metavar="ADRESSE",
@@ -197,12 +204,7 @@ def signing_seal(
 @signing.command("ca", changes_state=True)
 @click.argument("ordner", type=click.Path(file_okay=False))
 @_PASSWORD_ENV
-@click.option(
-    "--root-password-env",
-    metavar="VARIABLE",
-    default="",
-    help="Umgebungsvariable mit dem Kennwort für den Schlüssel der Wurzel (sonst wird gefragt).",
-)
+@_ROOT_PASSWORD_ENV
 @_TSA
 @click.option(
     "--site",
@@ -280,12 +282,7 @@ def signing_ca(
     "eingestellt: nicht mehr verwendet.",
 )
 @_PASSWORD_ENV
-@click.option(
-    "--root-password-env",
-    metavar="VARIABLE",
-    default="",
-    help="Umgebungsvariable mit dem Kennwort der Wurzel (sonst wird am Terminal gefragt).",
-)
+@_ROOT_PASSWORD_ENV
 @click.option(
     "--site",
     metavar="ORDNER",
