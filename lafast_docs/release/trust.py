@@ -336,7 +336,7 @@ def check_pdf(
             # an archive timestamp (PAdES B-LTA): when, whether its service is an anchor, and
             # how long its certificate proves that time (archive.py)
             check.signed_at = getattr(status, "timestamp", None) or check.signed_at
-            check.trusted = check.sound and bool(status.trusted)
+            check.trusted = True if check.sound and status.trusted else None  # not: "ungeprüft"
             check.tsa_ends = status.signing_cert.not_valid_after
             result.problems += check.problems
             continue
