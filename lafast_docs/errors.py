@@ -370,3 +370,22 @@ class RegisterEntryUnknown(LafastError):
 
 class ImageUnreadable(RenderError):
     """An SVG picture cannot be read or rasterised for the DOCX's PNG fallback."""
+
+
+# -- issue 16b: revocation list of the office CA, archive timestamps, password prompt -----------
+
+
+class CrlUnreadable(TrustAnchorError):
+    """A certificate revocation list given or found is not a readable CRL."""
+
+
+class RevocationError(SigningError):
+    """A seal cannot be revoked (not issued by this authority, root key, date)."""
+
+
+class PasswordMissing(SigningError):
+    """A password or PIN is needed, its variable is not set and there is no terminal to ask at."""
+
+
+class ArchiveError(SigningError):
+    """Archive timestamps cannot be added (no service, nothing published, a file unreadable)."""

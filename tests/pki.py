@@ -1,7 +1,8 @@
 """A real public-key infrastructure for the tests: certomancer's Animator (a WSGI app) serving a
 time-stamping service (RFC 3161), an OCSP responder and CRLs over HTTP on 127.0.0.1, in a thread.
 
-The certificates: a root, an OCSP responder, a time-stamping service, the office seal `siegel`
+The certificates: a root, an OCSP responder, a time-stamping service (and `tsakurz`, one whose
+certificate ends after 50 days), the office seal `siegel`
 (EC P-256, valid from yesterday for 30 days) and `gestohlen`, a seal certificate revoked ten
 days from now (key compromise). `clock` moves the services' time (certomancer's fake-time
 header, set by a small middleware): what they sign and answer is as of that time.
@@ -22,9 +23,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.conftest import free_port
 
-KEYS = ("root", "ocsp", "tsa", "siegel", "gestohlen")
+KEYS = ("root", "ocsp", "tsa", "tsakurz", "siegel", "gestohlen")
 ARCH = "amt"
 REVOKED_IN = dt.timedelta(days=10)  # `gestohlen` is revoked this long after the start
+TSA_SHORT = dt.timedelta(days=50)  # `tsakurz`, a time-stamping service whose certificate ends
 
 
 def _iso(t: dt.datetime) -> str:
@@ -36,6 +38,16 @@ def _config(folder: Path, port: int, start: dt.datetime) -> str:
     short = f'{{valid-from: "{_iso(start - dt.timedelta(days=1))}", ' + (
         f'valid-to: "{_iso(start + dt.timedelta(days=30))}"}}'
     )
+    tsa_short = f'{{valid-from: "{_iso(start - dt.timedelta(days=1))}", ' + (
+        f'valid-to: "{_iso(start + TSA_SHORT)}"}}'
+    )
+    tsa_ext = """
+          - id: key_usage
+            critical: true
+            smart-value: {schema: key-usage, params: [digital_signature]}
+          - {id: extended_key_usage, critical: true, value: [time_stamping]}
+          - id: authority_information_access
+            smart-value: {schema: aia-urls, params: {ocsp-responder-names: [root]}}"""
     usage = "smart-value: {schema: key-usage, params: [digital_signature, non_repudiation]}"
     seal_ext = f"""
           - id: key_usage
@@ -61,6 +73,7 @@ pki-architectures:
       root: {{common-name: Test-Wurzel}}
       ocsp: {{common-name: Test-OCSP}}
       tsa: {{common-name: Test-Zeitstempeldienst}}
+      tsakurz: {{common-name: Test-Zeitstempeldienst kurz}}
       siegel: {{common-name: Testfachstelle Siegel}}
       gestohlen: {{common-name: Testfachstelle Siegel alt}}
     certs:
@@ -85,13 +98,11 @@ pki-architectures:
       tsa:
         issuer: root
         validity: {long}
-        extensions:
-          - id: key_usage
-            critical: true
-            smart-value: {{schema: key-usage, params: [digital_signature]}}
-          - {{id: extended_key_usage, critical: true, value: [time_stamping]}}
-          - id: authority_information_access
-            smart-value: {{schema: aia-urls, params: {{ocsp-responder-names: [root]}}}}
+        extensions:{tsa_ext}
+      tsakurz:
+        issuer: root
+        validity: {tsa_short}
+        extensions:{tsa_ext}
       siegel:
         issuer: root
         validity: {short}
@@ -110,6 +121,7 @@ pki-architectures:
         root: {{for-issuer: root, signing-key: root, simulated-update-schedule: "P7D"}}
       time-stamping:
         tsa: {{signing-key: tsa, signing-cert: tsa}}
+        tsakurz: {{signing-key: tsakurz, signing-cert: tsakurz}}
 """
 
 
@@ -125,6 +137,11 @@ class Pki:
     @property
     def tsa_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/{ARCH}/tsa/tsa"
+
+    @property
+    def tsa_short_url(self) -> str:
+        """The service whose certificate ends 50 days after the start (archive timestamps)."""
+        return f"http://127.0.0.1:{self.port}/{ARCH}/tsa/tsakurz"
 
     @property
     def root_pem(self) -> Path:

@@ -82,6 +82,8 @@ SAMPLES: dict[str, tuple[list[str], int]] = {
         ["{tmp}/ca", "--password-env", "LAFAST_X", "--root-password-env", "LAFAST_Y"],
         7,
     ),
+    "signing revoke": (["{tmp}/ca", "--root-password-env", "LAFAST_Y"], 7),  # no such CA
+    "signing archive": (["--site", "{tmp}"], 7),  # nothing published there
     "signoff erteilen": ([SAMPLE_SN, "--as", "leitung"], 0),
     "signoff status": ([SAMPLE_SN], 0),
     "publish": ([SAMPLE_SN, "--site", "{tmp}/site"], 7),  # not signed off (rendering is slow)

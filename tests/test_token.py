@@ -107,7 +107,8 @@ def test_pdf_and_checksum_list_signed_on_the_token(token) -> None:
 
 def test_wrong_pin_or_label_is_named(token) -> None:
     wrong_pin = Keyring(None, pkcs11=Token(MODULE, "lafast", "siegel", "LAFAST_TEST_FALSCH"))
-    with pytest.raises(SigningError, match="PIN des Tokens fehlt"):
+    # no variable and no terminal to ask at (a terminal would be asked, secret.py)
+    with pytest.raises(SigningError, match="PIN des Tokens „lafast“: die Umgebungsvariable"):
         sign_pdf_bytes(blank_pdf(), wrong_pin, reason="x")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LAFAST_TEST_FALSCH", "0000")

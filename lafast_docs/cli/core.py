@@ -77,6 +77,7 @@ if TYPE_CHECKING:  # what mypy checks the commands against
     from lafast_docs.office import demo, doctor, figures, preview_server, status
     from lafast_docs.outputs import document, redline, replies, synopse
     from lafast_docs.release import (
+        archive,
         enrol,
         final,
         keyring,
@@ -137,3 +138,4 @@ else:  # the same modules, each run at its first use
     letters = lazy("lafast_docs.consultation.mail.letters")
     figures = lazy("lafast_docs.office.figures")
     register = lazy("lafast_docs.text.register")
+    archive = lazy("lafast_docs.release.archive")

@@ -151,16 +151,32 @@ def publish(ws: Workspace, kurzname: str, site: str, with_synopse: bool) -> None
     is_flag=True,
     help="Beim Aussteller nachfragen, ob das Zertifikat widerrufen ist (OCSP/CRL; braucht Netz).",
 )
+@click.option(
+    "--crl",
+    "crls",
+    multiple=True,
+    metavar="DATEI",
+    type=click.Path(dir_okay=False),
+    help="Sperrliste (CRL) der Zertifizierungsstelle, z. B. sperrliste.crl von der Website "
+    "(mehrfach möglich; die im Website-Ordner wird von selbst geprüft).",
+)
 @click.pass_context
 def verify(
-    ctx: click.Context, datei: str, site: str | None, trust: tuple[str, ...], online: bool
+    ctx: click.Context,
+    datei: str,
+    site: str | None,
+    trust: tuple[str, ...],
+    online: bool,
+    crls: tuple[str, ...],
 ) -> None:
     """Prüfen, ob eine Datei die freigegebene und veröffentlichte Fassung ist.
 
     „echt“ nur, wenn eine Signatur, die zu einem Vertrauensanker führt, genau diese Datei
     deckt: die Signatur der PDF-Datei oder die signierte Prüfsummenliste der Website.
     Vertrauensanker: das Zertifikat der Fachstelle (--trust DATEI.pem), ihr Fingerabdruck
-    (--trust SHA256:…) oder die auf diesem Rechner eingerichteten „trust_roots“.
+    (--trust SHA256:…) oder die auf diesem Rechner eingerichteten „trust_roots“. Ein
+    widerrufenes Zertifikat (Sperrliste: --crl DATEI, sperrliste.crl im Website-Ordner, oder
+    --online) macht Signaturen NICHT echt, die nach dem Widerruf entstanden sind.
 
     Rückgabewert 0: echt; 8: NICHT echt (verändert, nachträglich ergänzt, nicht freigegeben,
     nicht vertrauenswürdig signiert); 10: nicht prüfbar (kein Vertrauensanker).
@@ -168,12 +184,20 @@ def verify(
     \b
     Beispiele:  lafast verify ~/Downloads/mindeststandards-fsa-1.0.pdf --trust SHA256:3F:A1:…
                 lafast verify seite.html --site ~/website --trust fachstelle.pem
+                lafast verify fassung.pdf --trust zertifikat.pem --crl sperrliste.crl
     """
     try:
         ws: Workspace | None = workspace(ctx)
     except WorkspaceNotFound:
         ws = None
-    r = core.verify.verify(Path(datei), ws=ws, site=path_or_none(site), trust=trust, online=online)
+    r = core.verify.verify(
+        Path(datei),
+        ws=ws,
+        site=path_or_none(site),
+        trust=trust,
+        online=online,
+        crls=tuple(Path(c) for c in crls),
+    )
     _print_report(r, checked_signoffs=ws is not None)
     if r.verdict == core.verify.NICHT_ECHT:
         raise NotAuthentic(

@@ -3,6 +3,7 @@ Zertifizierungsstelle). Listed in `lafast --help` with the release stage (cli/re
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,13 @@ _PASSWORD_ENV = click.option(
     default="",
     help="Umgebungsvariable mit dem Kennwort der Siegel-Datei (.p12).",
 )
+_ROOT_PASSWORD_ENV = click.option(
+    "--root-password-env",
+    metavar="VARIABLE",
+    default="",
+    help="Umgebungsvariable mit dem Kennwort für den Schlüssel der Wurzel (sonst wird am "
+    "Terminal gefragt, ohne Anzeige).",
+)
 _TSA = click.option(
     "--timestamp-url",
     metavar="ADRESSE",
@@ -196,13 +204,15 @@ def signing_seal(
 @signing.command("ca", changes_state=True)
 @click.argument("ordner", type=click.Path(file_okay=False))
 @_PASSWORD_ENV
-@click.option(
-    "--root-password-env",
-    metavar="VARIABLE",
-    required=True,
-    help="Umgebungsvariable mit dem Kennwort für den Schlüssel der Wurzel.",
-)
+@_ROOT_PASSWORD_ENV
 @_TSA
+@click.option(
+    "--site",
+    metavar="ORDNER",
+    type=click.Path(file_okay=False),
+    help="Danach die Prüfsummenliste dieses Website-Ordners mit dem neuen Siegel signieren "
+    "(nach einem Widerruf nötig) und die Sperrliste dorthin legen.",
+)
 @pass_workspace
 def signing_ca(
     ws: Workspace,
@@ -210,29 +220,27 @@ def signing_ca(
     password_env: str,
     root_password_env: str,
     timestamp_url: str | None,
+    site: str | None,
 ) -> None:
     """Eigene Zertifizierungsstelle anlegen (oder das Siegel aus ihr erneuern).
 
     Für eine Fachstelle ohne Zertifizierungsstelle: legt in ORDNER eine Wurzel (Schlüssel
-    verschlüsselt, danach sicher verwahren) und ein Siegel an und richtet das Siegel ein.
-    Liegt dort schon eine Wurzel, stellt es ein neues Siegel aus: veröffentlichte Dateien
-    bleiben echt. Den Fingerabdruck der Wurzel im Impressum veröffentlichen.
+    verschlüsselt, danach sicher verwahren), ein Siegel und eine Sperrliste an und richtet das
+    Siegel ein. Liegt dort schon eine Wurzel, stellt es ein neues Siegel aus: veröffentlichte
+    Dateien bleiben echt. Den Fingerabdruck der Wurzel im Impressum veröffentlichen. Ohne
+    Variablen fragt es am Terminal nach den Kennwörtern (ohne Anzeige).
 
     \b
     Beispiel:  lafast signing ca ~/lafast-ca --password-env SIEGEL_PW \\
                    --root-password-env WURZEL_PW
     """
-    if not password_env:
-        raise SigningError(
-            "Das Siegel braucht ein Kennwort: „--password-env VARIABLE“ fehlt.",
-            hint="z. B. „read -s SIEGEL_PW && export SIEGEL_PW“, dann --password-env SIEGEL_PW",
-        )
     r = core.seal.setup_office_ca(
         ws,
         Path(ordner),
         password_env=password_env,
         root_password_env=root_password_env,
         timestamp_url=timestamp_url,
+        site=path_or_none(site),
     )
     ca = r.ca
     assert ca is not None
@@ -242,7 +250,145 @@ def signing_ca(
         click.echo(f"Neues Siegel aus der Wurzel {ca.root_cert} ausgestellt.")
     if ca.retired is not None:
         click.echo(f"Das bisherige Siegel bleibt als {ca.retired.name} erhalten.")
+    if ca.crl_url:
+        click.echo(f"Sperrliste: {ca.crl} (das Siegel verweist auf {ca.crl_url})")
+    if site:
+        click.echo(f"Prüfsummenliste der Website {site} mit dem neuen Siegel signiert.")
     _print_seal(ws, r)
+
+
+@signing.command("revoke", changes_state=True)
+@click.argument("ordner", type=click.Path(file_okay=False))
+@click.option(
+    "--siegel",
+    "seal",
+    metavar="DATEI",
+    type=click.Path(dir_okay=False),
+    help="Das zu widerrufende Siegel: .p12-Datei oder Zertifikat (.pem, z. B. aus "
+    "ORDNER/ausgestellt/). Vorgabe: das aktuelle Siegel ORDNER/siegel.p12.",
+)
+@click.option(
+    "--seit",
+    metavar="DATUM",
+    help="Widerrufen seit (JJJJ-MM-TT oder „JJJJ-MM-TT SS:MM“; Vorgabe: jetzt). Signaturen ab "
+    "diesem Zeitpunkt gelten als NICHT echt.",
+)
+@click.option(
+    "--grund",
+    type=click.Choice(["schluessel", "ersetzt", "eingestellt"]),
+    default="schluessel",
+    show_default=True,
+    help="schluessel: Schlüssel verloren oder gestohlen; ersetzt: durch ein neues Siegel; "
+    "eingestellt: nicht mehr verwendet.",
+)
+@_PASSWORD_ENV
+@_ROOT_PASSWORD_ENV
+@click.option(
+    "--site",
+    metavar="ORDNER",
+    type=click.Path(file_okay=False),
+    help="Die neue Sperrliste gleich in diesen Website-Ordner legen (sonst beim nächsten "
+    "„lafast publish“).",
+)
+@pass_workspace
+def signing_revoke(
+    ws: Workspace,
+    ordner: str,
+    seal: str | None,
+    seit: str | None,
+    grund: str,
+    password_env: str,
+    root_password_env: str,
+    site: str | None,
+) -> None:
+    """Ein Siegel der eigenen Zertifizierungsstelle widerrufen (Sperrliste).
+
+    Für ein verlorenes oder gestohlenes Siegel: trägt es mit dem Schlüssel der Wurzel in die
+    Sperrliste ORDNER/sperrliste.crl ein. „lafast verify“ sagt dann „NICHT echt“ für
+    Signaturen, die nach dem Widerruf entstanden sind; ältere mit Zeitstempel bleiben echt.
+    Die Sperrliste kommt mit „lafast publish“ (oder --site) auf die Website.
+
+    \b
+    Beispiele:  lafast signing revoke ~/lafast-ca --root-password-env WURZEL_PW
+                lafast signing revoke /media/usb/lafast-ca --siegel \\
+                    /media/usb/lafast-ca/ausgestellt/siegel-5f3a.pem --seit 2026-11-28 \\
+                    --site ~/website
+    """
+    r = core.seal.revoke_seal(
+        ws,
+        Path(ordner),
+        seal=path_or_none(seal),
+        password_env=password_env,
+        root_password_env=root_password_env,
+        at=_moment(seit),
+        reason=grund,
+        site=path_or_none(site),
+    )
+    v = r.revoked
+    when = f"{v.at.astimezone():%d.%m.%Y %H:%M}"
+    if v.already:
+        click.echo(f"{v.subject} (Nr. {v.serial:x}) steht schon seit {when} in der Sperrliste.")
+    else:
+        click.echo(f"Widerrufen seit {when}: {v.subject} (Nr. {v.serial:x}).")
+    click.echo(f"Sperrliste: {v.crl}")
+    if r.published is not None:
+        click.echo(f"Auf die Website gelegt: {r.published}")
+    else:
+        click.echo("Auf die Website kommt sie mit dem nächsten „lafast publish“ (oder --site).")
+    if r.in_use:
+        show.err(
+            "Dieses Siegel ist auf diesem Rechner eingerichtet: mit „lafast signing ca "
+            f"{ordner} --site WEBSITE-ORDNER“ ein neues ausstellen; das signiert auch die "
+            "Prüfsummenliste der Website neu."
+        )
+
+
+@signing.command("archive", changes_state=True)
+@click.option(
+    "--site",
+    required=True,
+    metavar="ORDNER",
+    type=click.Path(file_okay=False, exists=True),
+    help="Website-Ordner, in den „lafast publish“ veröffentlicht.",
+)
+@pass_workspace
+def signing_archive(ws: Workspace, site: str) -> None:
+    """Veröffentlichten PDF-Dateien einen Archivzeitstempel geben (PAdES B-LTA).
+
+    Ein Zeitstempel belegt den Zeitpunkt der Signatur nur, solange das Zertifikat des
+    Zeitstempeldienstes gilt. Vorher ergänzt dieser Befehl jede signierte PDF-Datei der
+    Website um aktuelle Prüfdaten und einen neuen Zeitstempel (die signierten Bytes bleiben,
+    „lafast verify“ sagt weiter „echt“) und signiert die Prüfsummenliste neu. Alle paar Jahre
+    wiederholen; „lafast doctor“ erinnert 60 Tage vorher.
+
+    \b
+    Beispiel:  lafast signing archive --site ~/website/veroeffentlichungen
+    """
+    r = core.archive.archive_site(ws, Path(site))
+    click.echo(f"Archivzeitstempel ergänzt: {len(r.files)} PDF-Datei(en).")
+    show.lines(f"  {f}" for f in r.files)
+    if r.skipped:
+        click.echo(f"Ohne Signatur, daher ohne Archivzeitstempel: {len(r.skipped)} Datei(en).")
+    if r.tsa_ends is not None:
+        click.echo(
+            f"Die neuen Zeitstempel belegen den Zeitpunkt bis {r.tsa_ends:%d.%m.%Y}; davor "
+            "erneut „lafast signing archive“ (doctor erinnert)."
+        )
+    click.echo("Prüfsummenliste der Website neu signiert.")
+
+
+def _moment(text: str | None) -> dt.datetime | None:
+    """`--seit`: a date (midnight, local time) or a date with time."""
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).astimezone()
+        except ValueError:
+            continue
+    raise click.BadParameter(
+        f"„{text}“ ist kein Datum; z. B. 2026-11-28 oder „2026-11-28 14:30“.", param_hint="--seit"
+    )
 
 
 def _print_seal(ws: Workspace, r: Any) -> None:

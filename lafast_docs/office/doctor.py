@@ -19,6 +19,7 @@ from typing import Any
 from lafast_docs import __version__
 from lafast_docs.errors import LafastError
 from lafast_docs.external import pandoc, resources
+from lafast_docs.release import archive
 from lafast_docs.release.enrol import signs
 from lafast_docs.release.keyring import Keyring, load_keyring
 from lafast_docs.release.signing import seal_cert
@@ -336,6 +337,9 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
             "Rechtzeitig ein neues Zertifikat beantragen und mit „lafast signing seal --pkcs12 "
             "DATEI“ eintragen (eigene Zertifizierungsstelle: „lafast signing ca ORDNER …“).",
         )
+    stale = _archive_due(keys, today or dt.date.today())
+    if stale is not None:
+        return stale
     if not keys.timestamp_url:
         return Finding(
             topic,
@@ -348,6 +352,27 @@ def _signing_pdf(ws: Workspace, *, today: dt.date | None = None) -> Finding:
         topic,
         OK,
         f"{keys.seal_name}, gültig bis {ends:%d.%m.%Y}; Zeitstempel von {keys.timestamp_url}",
+    )
+
+
+def _archive_due(keys: Keyring, today: dt.date) -> Finding | None:
+    """The watched site (`signing archive`): a signed PDF whose newest timestamp's certificate
+    ends within WARN_DAYS needs a new archive timestamp before then."""
+    if keys.site is None or not keys.site.is_dir():
+        return None
+    try:
+        h = archive.horizon(keys.site)
+    except LafastError as exc:
+        return Finding("Archivzeitstempel", ERROR, _described(exc), exc.hint or "")
+    if h.ends is None or (h.ends.date() - today).days >= WARN_DAYS:
+        return None
+    name = h.file.name if h.file is not None else "?"
+    return Finding(
+        "Archivzeitstempel",
+        ERROR,
+        f"der Zeitstempel von {name} (und ggf. weiteren) ist nur bis {h.ends:%d.%m.%Y} belegt; "
+        "danach lässt sich die Signatur nicht mehr prüfen",
+        f"Vorher: lafast signing archive --site {h.site}",
     )
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from lafast_docs.errors import DraftError, SigningError
 from lafast_docs.outputs.document import DOCUMENT, FORMATS, Page, write_pdf
 from lafast_docs.release.keyring import load_keyring
-from lafast_docs.release.signing import sign_pdf
+from lafast_docs.release.signing import sign_pdf, signing_run
 from lafast_docs.release.signoff import require_complete
 from lafast_docs.render import cache, incremental
 from lafast_docs.render.context import Edition, document_context, german_date
@@ -180,6 +180,7 @@ def render_finals(
                 FinalResult([], status, keyring.has_seal, status.signing, draft, edition)
             )
         progress.start(sum(len(r.formats) for r in requests), "Endgültige Fassungen")
+        stack.enter_context(signing_run())  # validation data fetched once for all PDFs
         for result, outputs in zip(results, produce_many(requests, progress=progress), strict=True):
             result.outputs = outputs
     return results

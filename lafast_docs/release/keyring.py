@@ -21,6 +21,10 @@ wherever an administrator keeps it, and every path in it must lie outside the wo
       trust_roots: [/etc/lafast/ca.pem]               # CA certificates `lafast verify` trusts
       timestamp_url: https://tsa.example/tsr          # RFC 3161 time-stamping service: PAdES
                                                       # B-T, with validation data B-LT
+      crl: ~/lafast-ca/sperrliste.crl                 # the own CA's revocation list (publish
+                                                      # puts it on the site; signing embeds it)
+      site: ~/website                                 # the site `signing archive` stamps;
+                                                      # doctor watches its timestamps
       pkcs11:                                         # instead of pkcs12: a token or HSM
         module: /usr/lib/softhsm/libsofthsm2.so       # the vendor's PKCS#11 library
         token: lafast                                 # token label
@@ -44,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.errors import ConfigError, LafastError, Problem, SigningError
+from lafast_docs.release.secret import secret
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
@@ -62,17 +67,10 @@ class Token:
     pin_env: str = ""  # environment variable with the user PIN
 
     def pin(self) -> str:
+        """The user PIN: from its variable, else asked for at a terminal ("" without one)."""
         if not self.pin_env:
             return ""
-        value = os.environ.get(self.pin_env)
-        if value is None:
-            raise SigningError(
-                f"Die PIN des Tokens fehlt: die Umgebungsvariable {self.pin_env} ist nicht "
-                "gesetzt.",
-                hint=f"Vor dem Aufruf setzen, z. B. „read -s {self.pin_env} && export "
-                f"{self.pin_env}“.",
-            )
-        return value
+        return secret(self.pin_env, what=f"PIN des Tokens „{self.token}“")
 
 
 @dataclass(frozen=True)
@@ -94,6 +92,8 @@ class Keyring:
     person: str | None = None  # who works at this computer ("person:"), set by `signing setup`
     timestamp_url: str = ""  # RFC 3161 service: signatures get a trusted time (PAdES B-T/B-LT)
     pkcs11: Token | None = None  # the seal on a token or HSM instead of a PKCS#12 file
+    crl: Path | None = None  # the office CA's revocation list (`signing ca`, `signing revoke`)
+    site: Path | None = None  # the website folder whose archive timestamps doctor watches
 
     @property
     def has_seal(self) -> bool:
@@ -126,16 +126,21 @@ class Keyring:
         return self.allowed_signers
 
     def pdf_password(self) -> bytes | None:
+        """The seal file's password: from its variable, else asked for at a terminal (secret.py);
+        None when no variable is set up (a file without password, or asked for on failure)."""
         if not self.password_env:
             return None
-        value = os.environ.get(self.password_env)
-        if value is None:
-            raise SigningError(
-                f"Das Kennwort des Zertifikats fehlt: die Umgebungsvariable "
-                f"{self.password_env} ist nicht gesetzt.",
-                hint=f"Setzen Sie sie vor dem Aufruf, z. B. „export {self.password_env}=…“.",
-            )
-        return value.encode("utf-8")
+        return secret(self.password_env, what=self.password_label, key=self.password_key).encode(
+            "utf-8"
+        )
+
+    @property
+    def password_label(self) -> str:
+        return f"Kennwort des Siegels {self.pkcs12.name if self.pkcs12 else ''}".rstrip()
+
+    @property
+    def password_key(self) -> str:
+        return f"pkcs12:{self.pkcs12}"
 
 
 def local_path(ws: Workspace) -> Path:
@@ -204,7 +209,11 @@ def load_keyring(ws: Workspace) -> Keyring:
     pdf = data.get("pdf") or {}
     for section, name, known in (
         (git, "git", ("format", "allowed_signers", "key", "gnupghome", "roles", "principals")),
-        (pdf, "pdf", ("pkcs12", "password_env", "trust_roots", "timestamp_url", "pkcs11")),
+        (
+            pdf,
+            "pdf",
+            ("pkcs12", "password_env", "trust_roots", "timestamp_url", "pkcs11", "crl", "site"),
+        ),
     ):
         for key in section if isinstance(section, dict) else ():
             if key not in known:
@@ -241,6 +250,9 @@ def load_keyring(ws: Workspace) -> Keyring:
             )
         values["timestamp_url"] = url
         values["pkcs11"] = _token(pdf, file_entry, bad)
+        values["crl"] = file_entry(pdf, "crl")
+        site = pdf.get("site")
+        values["site"] = Path(str(site)).expanduser() if site else None
         roots = pdf.get("trust_roots") or []
         if not isinstance(roots, list):
             bad("„trust_roots“ muss eine Liste von Dateien sein.", pdf, "trust_roots")

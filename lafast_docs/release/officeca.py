@@ -10,6 +10,11 @@ that signs. Both say what they are: the root's name ends in "eigene Zertifizieru
 Renewal issues a new seal from the same root: files signed with the old seal stay "echt" (they
 chain to the same anchor; with timestamps also after the old seal has expired). The old PKCS#12
 file is kept under its end date.
+
+Revocation: every seal names the address of the authority's CRL on the website (its CRL
+distribution point, when lafast.yaml has `organisation: website`); `revoke` puts a seal on the
+CRL (`sperrliste.crl`, signed with the root key), which `lafast publish` copies onto the site.
+Each issued seal certificate is kept in `ausgestellt/` so that it can be revoked by file.
 """
 
 from __future__ import annotations
@@ -19,13 +24,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import SigningError
+from lafast_docs.errors import RevocationError, SigningError
+from lafast_docs.release.revocation import CRL_NAME, REASONS, Entry, build_crl, entries_of, load_crl
 from lafast_docs.storage.files import atomic_write
 
 ROOT_CERT = "wurzel.pem"  # the trust anchor: published, pinned by readers
 ROOT_KEY = "wurzel-schluessel.pem"  # encrypted; only for issuing and renewing
 SEAL = "siegel.p12"
 ROOT_LABEL = "eigene Zertifizierungsstelle (lafast)"
+ISSUED = "ausgestellt"  # a copy of every seal certificate issued, by serial number
 ROOT_YEARS, SEAL_DAYS = 20, 730
 NOTE = """Eigene Zertifizierungsstelle der Fachstelle, angelegt von lafast
 ============================================================
@@ -37,6 +44,9 @@ wurzel-schluessel.pem   Schlüssel der Wurzel, verschlüsselt. Nur zum Erneuern 
                         auf einen USB-Stick kopieren, sicher verwahren, hier löschen.
 siegel.p12              Siegel der Fachstelle (Schlüssel und Zertifikat) für die PDF-Signatur;
                         bleibt auf dem Rechner, der endgültige Fassungen erzeugt.
+sperrliste.crl          Sperrliste (widerrufene Siegel), mit der Wurzel signiert; lafast publish
+                        legt sie auf die Website. Widerrufen: lafast signing revoke ORDNER.
+ausgestellt/            Kopien aller ausgestellten Siegel-Zertifikate (zum Widerrufen).
 
 Dies ist keine öffentliche Zertifizierungsstelle: Leser*innen vertrauen ihr nur, weil die
 Fachstelle den Fingerabdruck der Wurzel selbst veröffentlicht.
@@ -51,6 +61,8 @@ class OfficeCA:
     seal_ends: dt.date
     created: bool  # a new root (False: the seal was renewed from the existing one)
     retired: Path | None = None  # the previous seal, kept under its end date
+    crl: Path | None = None  # the authority's CRL, reissued with every seal
+    crl_url: str = ""  # the CRL distribution point the seal names ("" none)
 
 
 def short_name(organisation: str, short: str = "") -> str:
@@ -102,17 +114,28 @@ def root_certificate(organisation: str, key: Any, *, days: int, label: str, shor
 
 
 def seal_certificate(
-    organisation: str, public_key: Any, root: Any, root_key: Any, *, days: int, short: str = ""
+    organisation: str,
+    public_key: Any,
+    root: Any,
+    root_key: Any,
+    *,
+    days: int,
+    short: str = "",
+    crl_url: str = "",
 ) -> Any:
-    """The seal: digital signature and non-repudiation, issued by `root`."""
+    """The seal: digital signature and non-repudiation, issued by `root`; `crl_url`: where
+    the root's CRL is published (the CRL distribution point)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
     now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    builder = x509.CertificateBuilder()
+    if crl_url:
+        point = x509.DistributionPoint([x509.UniformResourceIdentifier(crl_url)], None, None, None)
+        builder = builder.add_extension(x509.CRLDistributionPoints([point]), critical=False)
     return (
-        x509.CertificateBuilder()
-        .subject_name(_name(organisation, f"{short_name(organisation, short)} – Siegel"))
+        builder.subject_name(_name(organisation, f"{short_name(organisation, short)} – Siegel"))
         .issuer_name(root.subject)
         .public_key(public_key)
         .serial_number(x509.random_serial_number())
@@ -158,9 +181,11 @@ def office_ca(
     root_password: str,
     seal_password: str,
     seal_days: int = SEAL_DAYS,
+    crl_url: str = "",
 ) -> OfficeCA:
-    """Create the authority in `folder` (root + seal), or, if its root is there, issue a new
-    seal from it (renewal). Passwords: the root key's and the seal file's (both required)."""
+    """Create the authority in `folder` (root + seal + CRL), or, if its root is there, issue a
+    new seal from it (renewal; the CRL is reissued). Passwords: the root key's and the seal
+    file's (both required). `crl_url`: the CRL's address on the website ("" none)."""
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ec
@@ -193,7 +218,7 @@ def office_ca(
         root, root_key = _load_root(root_path, key_path, root_password)
     key = ec.generate_private_key(ec.SECP256R1())
     cert = seal_certificate(
-        organisation, key.public_key(), root, root_key, days=seal_days, short=short
+        organisation, key.public_key(), root, root_key, days=seal_days, short=short, crl_url=crl_url
     )
     seal, retired = folder / SEAL, None
     if seal.exists():
@@ -202,7 +227,86 @@ def office_ca(
         seal.replace(retired)
     write_pkcs12(seal, key, cert, [root], seal_password)
     assert isinstance(cert, x509.Certificate)
-    return OfficeCA(folder, root_path, seal, cert.not_valid_after_utc.date(), created, retired)
+    _keep_issued(folder, cert)
+    crl = _reissue_crl(folder, root, root_key, [])
+    ends = cert.not_valid_after_utc.date()
+    return OfficeCA(folder, root_path, seal, ends, created, retired, crl, crl_url)
+
+
+def _keep_issued(folder: Path, cert: Any) -> Path:
+    from cryptography.hazmat.primitives import serialization
+
+    path = folder / ISSUED / f"siegel-{cert.serial_number:x}.pem"
+    path.parent.mkdir(exist_ok=True)
+    atomic_write(path, cert.public_bytes(serialization.Encoding.PEM))
+    return path
+
+
+def _reissue_crl(folder: Path, root: Any, root_key: Any, new: list[Entry]) -> Path:
+    """The CRL with its entries so far and `new`, numbered one higher, fresh for two years."""
+    path = folder / CRL_NAME
+    entries: list[Entry] = []
+    number = 0
+    if path.is_file():
+        entries, number = entries_of(load_crl(path.read_bytes(), path=path))
+    atomic_write(path, build_crl(root, root_key, [*entries, *new], number=number + 1))
+    return path
+
+
+@dataclass(frozen=True)
+class Revoked:
+    serial: int
+    subject: str
+    at: dt.datetime
+    crl: Path
+    already: bool  # it was on the CRL before (nothing changed)
+
+
+def revoke(
+    folder: Path, cert: Any, *, root_password: str, at: dt.datetime | None = None, reason: str
+) -> Revoked:
+    """Put the seal certificate `cert` (cryptography) on the authority's CRL, revoked at `at`
+    (now when None; never in the future), signed with the root key."""
+    from cryptography.exceptions import InvalidSignature
+
+    folder = folder.expanduser().absolute()
+    root_path = folder / ROOT_CERT
+    if not root_path.is_file():
+        raise RevocationError(
+            f"In {folder} liegt keine eigene Zertifizierungsstelle ({ROOT_CERT} fehlt).",
+            path=folder,
+            hint="Den Ordner angeben, den „lafast signing ca“ angelegt hat.",
+        )
+    root, root_key = _load_root(root_path, folder / ROOT_KEY, root_password)
+    subject = cert.subject.rfc4514_string()
+    try:
+        cert.verify_directly_issued_by(root)
+    except (ValueError, TypeError, InvalidSignature) as exc:
+        raise RevocationError(
+            f"Das Zertifikat {subject} stammt nicht aus dieser Zertifizierungsstelle.",
+            path=root_path,
+            hint="Nur Siegel dieser Wurzel lassen sich hier widerrufen; ein Zertifikat einer "
+            "anderen Stelle widerruft diese Stelle.",
+        ) from exc
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    when = (at or now).astimezone(dt.UTC).replace(microsecond=0)
+    if when > now + dt.timedelta(minutes=1):
+        raise RevocationError(
+            f"Ein Widerruf gilt ab jetzt oder ab einem vergangenen Zeitpunkt, nicht ab "
+            f"{when.astimezone():%d.%m.%Y %H:%M}.",
+            hint="--seit weglassen (ab jetzt) oder den Zeitpunkt angeben, seit dem der "
+            "Schlüssel nicht mehr sicher ist.",
+        )
+    crl_path = folder / CRL_NAME
+    if crl_path.is_file():
+        entries, _number = entries_of(load_crl(crl_path.read_bytes(), path=crl_path))
+        old = next((e for e in entries if e.serial == cert.serial_number), None)
+        if old is not None:
+            return Revoked(cert.serial_number, subject, old.revoked, crl_path, True)
+    entry = Entry(cert.serial_number, when, REASONS[reason])
+    return Revoked(
+        cert.serial_number, subject, when, _reissue_crl(folder, root, root_key, [entry]), False
+    )
 
 
 def _load_root(root_path: Path, key_path: Path, password: str) -> tuple[Any, Any]:

@@ -10,6 +10,10 @@ Layout (every path made of generated ASCII slugs and version numbers, never of t
     DIR/SHA256SUMS.p7s                  its detached CMS signature with the office certificate
     DIR/zertifikat.pem                  the office's certificate (a copy: readers pin it by the
                                         fingerprint the office publishes elsewhere)
+    DIR/zeitstempel-wurzel.pem          the time-stamping service's root(s), for readers who pin
+                                        only the office's (timestamps.py)
+    DIR/sperrliste.crl                  the own authority's revocation list (signing ca/revoke),
+                                        at the address its seals name
     DIR/<type>/<slug>/<version>/<slug>-<version>.{pdf,docx,html}[, …-synopse.pdf]
 
 Earlier versions stay where they are; publishing the same version again with other content is
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import tempfile
 from dataclasses import dataclass
@@ -32,9 +37,11 @@ from lafast_docs.outputs.document import FORMATS
 from lafast_docs.outputs.synopse import synopse
 from lafast_docs.release.final import render_final
 from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.revocation import CRL_NAME
 from lafast_docs.release.signing import office_certificate, sign_detached
-from lafast_docs.release.trust import fingerprint, load_cert_bytes, show_fingerprint
-from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE
+from lafast_docs.release.timestamps import tsa_roots
+from lafast_docs.release.trust import fingerprint, load_cert_bytes, load_certs, show_fingerprint
+from lafast_docs.release.verify import SUMS, SUMS_SIGNATURE, TSA_ROOTS
 from lafast_docs.release.versions import VERSION_RE, next_versions, published_prefix
 from lafast_docs.render.brand import brand_css, logo
 from lafast_docs.render.context import german_date
@@ -246,6 +253,21 @@ def load_catalogue(site: Path) -> dict[str, Any]:
     return data
 
 
+def refresh_site(ws: Workspace, site: Path, *, now: dt.datetime | None = None) -> str:
+    """Rewrite the site's lists from its catalogue and sign the checksum list again with the
+    seal set up now (after a renewal or revocation), with the certificate and the CRL; the
+    published documents stay as they are. The fingerprint of the signing anchor ("" none)."""
+    site = output_target(ws, site, option="--site")
+    if not (site / CATALOGUE).is_file():
+        raise PublishError(
+            f"In {site} ist noch nichts veröffentlicht ({CATALOGUE} fehlt).",
+            path=site,
+            hint="Den Website-Ordner angeben, in den „lafast publish“ veröffentlicht.",
+        )
+    when = (now or dt.datetime.now().astimezone()).replace(microsecond=0)
+    return write_site(ws, site, load_catalogue(site), now=when)
+
+
 def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.datetime) -> str:
     """(Re)write catalogue.json, SHA256SUMS(.p7s), index.html and feed.atom from the catalogue;
     the fingerprint of the certificate that signed the list ("" when unsigned)."""
@@ -258,6 +280,7 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
     )
     put(site, CATALOGUE, json.dumps(catalogue, ensure_ascii=False, indent=2) + "\n")
     pin = _write_sums(ws, site, entries)
+    tsa_pins = _write_tsa_roots(ws, site, entries) if pin else []
 
     def view(e: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -304,6 +327,7 @@ def write_site(ws: Workspace, site: Path, catalogue: dict[str, Any], *, now: dt.
             groups=groups,
             any_signed=any(e.get("pdf_signiert") for e in entries),
             pin=show_fingerprint(pin) if pin else "",
+            tsa_pins=[show_fingerprint(p) for p in tsa_pins],
             **common,
         ),
     )
@@ -337,7 +361,31 @@ def _write_sums(ws: Workspace, site: Path, entries: list[dict[str, Any]]) -> str
     put(site, SUMS_SIGNATURE, signature)
     cert = office_certificate(keyring)
     put(site, CERTIFICATE, cert)
+    if keyring.crl is not None:
+        put(site, CRL_NAME, keyring.crl.read_bytes())
     return fingerprint(load_cert_bytes(cert))
+
+
+def _write_tsa_roots(ws: Workspace, site: Path, entries: list[dict[str, Any]]) -> list[str]:
+    """The time-stamping service's root(s) beside the office's certificate (timestamps.py),
+    as found in the newest published PDF with a timestamp; their fingerprints."""
+    from asn1crypto import pem
+
+    keyring = load_keyring(ws)
+    if not keyring.timestamp_url:
+        return []
+    pdfs = (
+        site_path(site, f["pfad"]).read_bytes()
+        for e in entries
+        for f in e["dateien"]
+        if f["format"] == "pdf" and site_path(site, f["pfad"]).is_file()
+    )
+    roots = [c for p in keyring.trust_roots for c in load_certs(p)]
+    office = load_cert_bytes(office_certificate(keyring))
+    found = tsa_roots(list(itertools.islice(pdfs, 3)), roots, office=office)
+    if found:
+        put(site, TSA_ROOTS, b"".join(pem.armor("CERTIFICATE", c.dump()) for c in found))
+    return [fingerprint(c) for c in found]
 
 
 def put(site: Path, rel: str, data: str | bytes) -> Path:

@@ -12,18 +12,22 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import SigningError, TimestampError
+from lafast_docs.errors import LafastError, RevocationError, SigningError, TimestampError
 from lafast_docs.release.keyring import Token, in_worktree, load_keyring, update_local
-from lafast_docs.release.officeca import OfficeCA, office_ca
-from lafast_docs.release.signing import open_token, token_signer
+from lafast_docs.release.officeca import ROOT_CERT, SEAL, OfficeCA, Revoked, office_ca, revoke
+from lafast_docs.release.publish import put, refresh_site
+from lafast_docs.release.revocation import CRL_NAME
+from lafast_docs.release.secret import ROOT, secret
+from lafast_docs.release.secret import SEAL as SEAL_OPTION
+from lafast_docs.release.signing import open_token, seal_cert, token_signer
 from lafast_docs.release.trust import load_cert_bytes
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
+from lafast_docs.workspace.targets import output_target
 
 MADE_BY = "„lafast signing seal“"
 
@@ -38,18 +42,20 @@ class SealSetup:
     local_file: Path = Path()
     ca: OfficeCA | None = None
     notes: list[str] = field(default_factory=list)
+    site_fingerprint: str = ""  # the site's checksum list was signed again (signing ca --site)
 
 
-def _password(env: str) -> str:
-    if not env:
-        return ""
-    value = os.environ.get(env)
-    if value is None:
-        raise SigningError(
-            f"Die Umgebungsvariable {env} mit dem Kennwort ist nicht gesetzt.",
-            hint=f"Vor dem Aufruf setzen, z. B. „read -s {env} && export {env}“.",
-        )
-    return value
+def _password(
+    env: str,
+    what: str = "Kennwort des Siegels",
+    *,
+    ask: bool = False,
+    confirm: bool = False,
+    option: tuple[str, str] = SEAL_OPTION,
+) -> str:
+    """From the variable `env`, else asked for at a terminal (secret.py); "" when no variable
+    is named and `ask` is not set (a file without password)."""
+    return secret(env, what=what, confirm=confirm, option=option) if env or ask else ""
 
 
 def check_pkcs12(path: Path, password: str, roots: list[Path]) -> SealSetup:
@@ -185,9 +191,12 @@ def setup_seal(
     token: Token | None = None,
     timestamp_url: str | None = None,
     trust_roots: tuple[Path, ...] = (),
+    crl: Path | None = None,
+    password: str | None = None,
 ) -> SealSetup:
     """Check the seal (file or token; and the time-stamping service), then write the `pdf:`
-    section."""
+    section. `crl`: the own authority's revocation list (None: the entry is left as it is; a
+    seal from elsewhere drops it); `password`: the file's, when already known (typed)."""
     current = load_keyring(ws)
     given = [p.expanduser().absolute() for p in trust_roots]
     roots = [*given, *(p for p in current.trust_roots if p not in given)]  # added, never dropped
@@ -203,7 +212,8 @@ def setup_seal(
                 path=pkcs12,
                 hint="Die Datei außerhalb ablegen, z. B. in /etc/lafast/ oder ~/lafast-siegel/.",
             )
-        result = check_pkcs12(pkcs12, _password(password_env), roots)
+        typed = password if password is not None else _password(password_env)
+        result = check_pkcs12(pkcs12, typed, roots)
     if token is not None:
         result = check_token(token, roots)
     if result.anchor is None and pkcs12 is not None and result.subject:
@@ -232,6 +242,10 @@ def setup_seal(
                 pdf["password_env"] = password_env
             else:
                 pdf.pop("password_env", None)
+        if crl is not None:
+            pdf["crl"] = str(crl)
+        elif pkcs12 is not None or token is not None:
+            pdf.pop("crl", None)  # another authority's seal: the own CA's list is not its
         if roots:
             pdf["trust_roots"] = [str(p) for p in roots]
         if timestamp_url is not None:
@@ -262,15 +276,26 @@ def setup_office_ca(
     password_env: str,
     root_password_env: str,
     timestamp_url: str | None = None,
+    site: Path | None = None,
 ) -> SealSetup:
-    """Create (or renew from) the office's own authority in `folder`, then set its seal up."""
+    """Create (or renew from) the office's own authority in `folder`, then set its seal up;
+    with `site`, sign the website's checksum list again with the new seal (after a
+    revocation the old signature no longer counts) and put the CRL there."""
+    target = output_target(ws, site, option="--site") if site is not None else None
     folder = folder.expanduser().absolute()
+    url = crl_url(ws)
+    new_root = not (folder / ROOT_CERT).exists()
+    root_password = _password(
+        root_password_env, "Kennwort der Wurzel", ask=True, confirm=new_root, option=ROOT
+    )
+    seal_password = _password(password_env, "Kennwort für das Siegel", ask=True, confirm=True)
     ca = office_ca(
         folder,
         organisation=ws.config.org_name or "Fachstelle",
         short=ws.config.org_short,
-        root_password=_password(root_password_env),
-        seal_password=_password(password_env),
+        root_password=root_password,
+        seal_password=seal_password,
+        crl_url=url,
     )
     result = setup_seal(
         ws,
@@ -278,6 +303,101 @@ def setup_office_ca(
         password_env=password_env,
         timestamp_url=timestamp_url,
         trust_roots=(ca.root_cert,),
+        crl=ca.crl,
+        password=seal_password,
     )
     result.ca = ca
+    if target is not None:
+        result.site_fingerprint = refresh_site(ws, target)
+    if not url:
+        result.notes.append(
+            "In lafast.yaml steht keine Adresse der Website (organisation: website): das Siegel "
+            "nennt daher keine Adresse seiner Sperrliste. Ein Widerruf wirkt dann nur, wo die "
+            "Sperrliste mitgeprüft wird (lafast verify --site ORDNER oder --crl DATEI). Adresse "
+            "eintragen und das Siegel erneuern („lafast signing ca“ noch einmal)."
+        )
     return result
+
+
+def crl_url(ws: Workspace) -> str:
+    """Where the site serves the authority's CRL: beside the root certificate, at the site's
+    public address from lafast.yaml ("" when none is configured)."""
+    website = ws.config.org_website.rstrip("/")
+    return f"{website}/{CRL_NAME}" if website.startswith(("https://", "http://")) else ""
+
+
+def revoke_seal(
+    ws: Workspace,
+    folder: Path,
+    *,
+    seal: Path | None = None,
+    password_env: str = "",
+    root_password_env: str = "",
+    at: dt.datetime | None = None,
+    reason: str = "schluessel",
+    site: Path | None = None,
+) -> Revocation:
+    """Revoke a seal of the own authority in `folder` (its certificate file, or a PKCS#12
+    file opened with `password_env`; default: the current seal there) and, with `site`, put
+    the new CRL on the website at once. The root key's password: from `root_password_env`,
+    else asked for at a terminal, once everything else is known to be right."""
+    folder = folder.expanduser().absolute()
+    if not (folder / ROOT_CERT).is_file():
+        raise RevocationError(
+            f"In {folder} liegt keine eigene Zertifizierungsstelle ({ROOT_CERT} fehlt).",
+            path=folder,
+            hint="Den Ordner angeben, den „lafast signing ca“ angelegt hat.",
+        )
+    seal = (seal or folder / SEAL).expanduser().absolute()
+    cert = _seal_certificate_of(seal, password_env)
+    target = output_target(ws, site, option="--site") if site is not None else None
+    root_password = _password(root_password_env, "Kennwort der Wurzel", ask=True, option=ROOT)
+    revoked = revoke(folder, cert, root_password=root_password, at=at, reason=reason)
+    if target is not None:
+        target.mkdir(parents=True, exist_ok=True)
+    published = put(target, CRL_NAME, revoked.crl.read_bytes()) if target is not None else None
+    ring = load_keyring(ws)
+    return Revocation(revoked, published, _same_cert(ring, cert))
+
+
+@dataclass(frozen=True)
+class Revocation:
+    revoked: Revoked
+    published: Path | None  # the CRL written into the site
+    in_use: bool  # the revoked seal is the one set up on this machine
+
+
+def _seal_certificate_of(path: Path, password_env: str) -> Any:
+    """The certificate in a PKCS#12 file or a certificate file (PEM/DER)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    if not path.is_file():
+        raise SigningError(f"Die Datei {path} gibt es nicht.", path=path)
+    raw = path.read_bytes()
+    if path.suffix.lower() in (".p12", ".pfx"):
+        try:
+            _key, cert, _extra = pkcs12.load_key_and_certificates(
+                raw, _password(password_env, f"Kennwort von {path.name}", ask=True).encode()
+            )
+        except ValueError as exc:
+            raise SigningError(
+                f"{path.name} lässt sich nicht öffnen: falsches Kennwort oder keine PKCS#12-Datei.",
+                path=path,
+                hint="Das Kennwort des Siegels mit --password-env VARIABLE angeben – oder "
+                "statt der .p12-Datei das Zertifikat aus dem Ordner „ausgestellt“.",
+            ) from exc
+        assert cert is not None
+        return cert
+    return x509.load_der_x509_certificate(load_cert_bytes(raw, path=path).dump())
+
+
+def _same_cert(ring: Any, cert: Any) -> bool:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    if not ring.has_seal:
+        return False
+    try:
+        return bytes(seal_cert(ring).dump()) == cert.public_bytes(Encoding.DER)
+    except LafastError:
+        return False

@@ -31,6 +31,8 @@ from typing import Any
 from lafast_docs.errors import SigningError, TimestampError
 from lafast_docs.release.keyring import Keyring, Token
 from lafast_docs.release.officeca import root_certificate, seal_certificate, write_pkcs12
+from lafast_docs.release.revocation import load_crl
+from lafast_docs.release.secret import at_terminal, forget, secret
 from lafast_docs.release.trust import load_cert
 from lafast_docs.storage.files import atomic_write
 
@@ -57,16 +59,24 @@ def _file_signer(keyring: Keyring) -> Any:
             hint="„lafast signing seal --pkcs12 DATEI --password-env VARIABLE“ oder "
             "„lafast signing ca ORDNER …“ (README, „Signatur einrichten“).",
         )
-    try:
-        return signers.SimpleSigner.load_pkcs12(
-            str(keyring.pkcs12), passphrase=keyring.pdf_password()
-        )
-    except (ValueError, OSError) as exc:
-        detail = str(exc)
+    password, detail = keyring.pdf_password(), ""
+    for attempt in (1, 2):
+        try:
+            # pyHanko logs a wrong password and returns None; other damage raises
+            signer = signers.SimpleSigner.load_pkcs12(str(keyring.pkcs12), passphrase=password)
+        except (ValueError, OSError) as exc:
+            signer, detail = None, str(exc)
+        if signer is not None:
+            return signer
+        forget(keyring.password_key)  # a typed password that is wrong is not kept
+        if attempt == 2 or keyring.password_env or not at_terminal():
+            break
+        # no variable set up: the file may be encrypted all the same; a person is there to ask
+        password = secret("", what=keyring.password_label, key=keyring.password_key).encode()
     raise SigningError(
         f"Das Zertifikat lässt sich nicht öffnen{': ' + detail if detail else ''}.",
         path=keyring.pkcs12,
-        hint=f"Stimmt das Kennwort in {keyring.password_env or '(keine Variable)'}? Ist es "
+        hint=f"Stimmt das Kennwort ({keyring.password_env or 'eingetippt'})? Ist es "
         "eine PKCS#12-Datei (.p12/.pfx) mit Schlüssel und Zertifikat?",
     )
 
@@ -142,6 +152,7 @@ def _sign(
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
+    _refuse_revoked(keyring, signer)
     timestamper, context = _long_term(keyring, signer)
     context = context if validation else None
     meta = signers.PdfSignatureMetadata(
@@ -163,6 +174,41 @@ def _sign(
     return bytes(out.getvalue())
 
 
+def _refuse_revoked(keyring: Keyring, signer: Any) -> None:
+    """No signature with a seal on the own authority's CRL (with or without a timestamp)."""
+    if keyring.crl is None:
+        return
+    cert = signer.signing_cert
+    crl = load_crl(keyring.crl.read_bytes(), path=keyring.crl)
+    if crl.issuer.public_bytes() != cert.issuer.dump():
+        return
+    entry = crl.get_revoked_certificate_by_serial_number(cert.serial_number)
+    if entry is not None:
+        raise SigningError(
+            f"Das Siegel ist seit {entry.revocation_date_utc.astimezone():%d.%m.%Y %H:%M} "
+            f"widerrufen (Sperrliste {keyring.crl}). Die PDF-Datei wurde nicht signiert.",
+            path=keyring.pkcs12,
+            hint="Ein neues Siegel ausstellen: „lafast signing ca ORDNER …“ (README, „Siegel "
+            "widerrufen“).",
+        )
+
+
+# inside `signing_run`: the validation context per service, roots and seal, so that its OCSP
+# responses and CRLs serve every PDF of one `render --final --archive` or `publish`
+_runs: list[dict[tuple[Any, ...], Any]] = []
+
+
+@contextmanager
+def signing_run() -> Iterator[None]:
+    """One run that signs several PDFs: the validation data is fetched once for all of them
+    (never kept beyond the run: a revocation must count at the next one)."""
+    _runs.append({})
+    try:
+        yield
+    finally:
+        _runs.pop()
+
+
 def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
     """The time-stamping client and the context that gathers validation data (B-T/B-LT), or
     (None, None) when no service is configured (B-B)."""
@@ -171,17 +217,32 @@ def _long_term(keyring: Keyring, signer: Any) -> tuple[Any, Any]:
     from pyhanko_certvalidator import ValidationContext
 
     carried = list(signer.cert_registry)
+    key = (
+        keyring.timestamp_url,
+        keyring.trust_roots,
+        keyring.crl,
+        keyring.crl.stat().st_mtime_ns if keyring.crl is not None else 0,
+        signer.signing_cert.sha256,
+    )
+    cached = _runs[-1].get(key) if _runs else None
+    if cached is not None:
+        return _timestamper(keyring.timestamp_url), cached
     roots = [load_cert(p) for p in keyring.trust_roots]
     roots += [c for c in carried if c.self_signed in ("maybe", "yes")]
     context = ValidationContext(
         trust_roots=roots,
         other_certs=carried,
+        # the own authority's CRL from its folder: embedded without fetching it from the
+        # website, where it may not be yet (first signature before the first publication)
+        crls=[keyring.crl.read_bytes()] if keyring.crl is not None else [],
         allow_fetching=True,
         revocation_mode="hard-fail",
         # the OCSP answers are fetched after the timestamp was made, seconds later on a busy
         # machine: without this, pyHanko rejects them as "too recent" for the timestamp's time
         retroactive_revinfo=True,
     )
+    if _runs:
+        _runs[-1][key] = context
     return _timestamper(keyring.timestamp_url), context
 
 

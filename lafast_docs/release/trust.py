@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lafast_docs.errors import TrustAnchorError
+from lafast_docs.release.pdfreader import indexed_reader
 
 if TYPE_CHECKING:
     from asn1crypto import x509  # untyped (no stubs): documents the type only
@@ -71,13 +72,25 @@ def anchors(values: tuple[str, ...] = (), roots: tuple[Path, ...] = ()) -> Ancho
                 hint="Geben Sie die Zertifikatsdatei der Fachstelle an (…​.pem) oder ihren "
                 "SHA-256-Fingerabdruck, z. B. --trust SHA256:3F:A1:… (64 Hexadezimalziffern).",
             )
-        load_cert(path)
+        load_certs(path)
         files.append(path)
     return Anchors(tuple(files), tuple(pins))
 
 
 def load_cert(path: Path) -> x509.Certificate:
     return load_cert_bytes(path.read_bytes(), path=path)
+
+
+def load_certs(path: Path) -> list[x509.Certificate]:
+    """Every certificate of a PEM bundle (the office's root and the time-stamping service's
+    in one file), or the one certificate of a DER file."""
+    from asn1crypto import pem
+
+    raw = path.read_bytes()
+    if not pem.detect(raw):
+        return [load_cert_bytes(raw, path=path)]
+    blocks = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", raw, re.S)
+    return [load_cert_bytes(b, path=path) for b in blocks] or [load_cert_bytes(raw, path=path)]
 
 
 def load_cert_bytes(raw: bytes, *, path: Path | None = None) -> x509.Certificate:
@@ -107,7 +120,7 @@ def show_fingerprint(fp: str) -> str:
 
 
 def _roots(anchors: Anchors, carried: list[x509.Certificate]) -> list[x509.Certificate]:
-    roots = [load_cert(p) for p in anchors.files]
+    roots = [c for p in anchors.files for c in load_certs(p)]
     return roots + [c for c in carried if fingerprint(c) in anchors.pins]
 
 
@@ -172,6 +185,12 @@ class SigCheck:
     validation_data: bool = False  # the file carries the validation data (DSS; B-LT)
     reason: str = ""
     problems: list[str] = field(default_factory=list)
+    cert: bytes = b""  # the signing certificate (DER), for the CRLs of `revocation.py`
+    tsa_ends: dt.datetime | None = None  # end of the timestamp service's certificate (B-T,
+    # document timestamps): the time is proven until then, later only by an archive timestamp
+    tsa_unanchored: str = ""  # a sound timestamp whose service's chain reaches no anchor: its
+    # issuer's name (the root the reader lacks)
+    anchor: bytes = b""  # the trust anchor its chain ended in (DER), when trusted
 
     @property
     def sound(self) -> bool:
@@ -190,7 +209,10 @@ def _judge(check: SigCheck, status: Any, anchored: bool, at: dt.datetime | None 
     if not anchored or not (check.intact and check.valid):
         return  # trust in a broken signature means nothing: shown as "ungeprüft"
     check.trusted = bool(status.trusted) and not status.revoked
+    check.cert = status.signing_cert.dump()
     if check.trusted:
+        path = getattr(status, "validation_path", None)
+        check.anchor = path[0].dump() if path is not None else b""
         return
     indic = str(getattr(status.trust_problem_indic, "name", "") or "")
     cert = status.signing_cert
@@ -276,7 +298,7 @@ def check_pdf(
     _quiet()
     result = PdfCheck()
     try:
-        reader = _indexed_reader(PdfFileReader)(io.BytesIO(data), strict=False)
+        reader = indexed_reader(PdfFileReader)(io.BytesIO(data), strict=False)
         sigs = list(reader.embedded_signatures)
     except (PdfReadError, ValueError, KeyError) as exc:
         result.problems.append(f"Die PDF-Datei lässt sich nicht lesen: {exc}")
@@ -311,6 +333,11 @@ def check_pdf(
             continue
         _judge(check, status, bool(trust) and not check.timestamp, at)
         if check.timestamp:
+            # an archive timestamp (PAdES B-LTA): when, whether its service is an anchor, and
+            # how long its certificate proves that time (archive.py)
+            check.signed_at = getattr(status, "timestamp", None) or check.signed_at
+            check.trusted = True if check.sound and status.trusted else None  # not: "ungeprüft"
+            check.tsa_ends = status.signing_cert.not_valid_after
             result.problems += check.problems
             continue
         if result.approval is not None:
@@ -346,51 +373,6 @@ def check_pdf(
     return result
 
 
-def _indexed_reader(base: Any) -> Any:
-    """pyHanko's reader with each object stream's header read once.
-
-    pyHanko reads the header of an object stream from the start up to the wanted object at
-    every object it loads (`PdfFileReader._get_object_from_stream`): quadratic in the objects
-    per stream. The difference analysis behind every PDF with validation data (B-LT) loads all
-    objects: 15 s for the sample Stellungnahme (1,125 objects in WeasyPrint's object streams),
-    0.3 s with this index. Same results: the first header entry of an object wins, and anything
-    unusual (broken header, index out of range, unreadable object) goes to pyHanko's own code."""
-    from pyhanko.pdf_utils import generic, misc
-    from pyhanko.pdf_utils.decode_limits import DecodePurpose
-
-    class IndexedReader(base):  # type: ignore[misc,valid-type]
-        def _get_object_from_stream(self, idnum: int, stmnum: int, idx: int) -> Any:
-            stream: Any = generic.Reference(stmnum, 0, self).get_object()
-            index = self.__dict__.setdefault("_lafast_objstm", {})
-            entry = index.get(id(stream))
-            if entry is None:
-                entry = index[id(stream)] = (stream, *_stream_index(stream, generic, misc))
-            _stream, data, first, offsets = entry
-            if offsets is None or idnum not in offsets or not 0 <= idx < int(stream["/N"]):
-                return super()._get_object_from_stream(idnum, stmnum, idx)
-            buf = io.BytesIO(data)
-            buf.seek(first + offsets[idnum])
-            try:
-                return generic.read_object(buf, generic.Reference(idnum, 0, self))
-            except (misc.PdfStreamError, misc.PdfReadError):
-                return super()._get_object_from_stream(idnum, stmnum, idx)
-
-    def _stream_index(stream: Any, generic: Any, misc: Any) -> tuple[bytes, int, Any]:
-        data = stream.read_data(DecodePurpose.OBJECT_STREAM)
-        buf, offsets = io.BytesIO(data), dict[int, int]()
-        try:
-            for _ in range(int(stream["/N"])):
-                misc.read_non_whitespace(buf, seek_back=True)
-                number = int(generic.NumberObject.read_from_stream(buf))
-                misc.read_non_whitespace(buf, seek_back=True)
-                offsets.setdefault(number, int(generic.NumberObject.read_from_stream(buf)))
-        except ValueError:
-            return data, 0, None
-        return data, int(stream["/First"]), offsets
-
-    return IndexedReader
-
-
 def _validate_signature(
     check: SigCheck,
     sig: Any,
@@ -419,13 +401,34 @@ def _validate_signature(
         ts = status.timestamp_validity
         if ts is not None and ts.intact and ts.valid and ts.trusted:
             check.timestamped, check.signed_at = True, when
+            check.tsa_ends = ts.signing_cert.not_valid_after
             return status
+        if ts is not None and ts.intact and ts.valid:
+            check.tsa_unanchored = _top_issuer(ts.signing_cert, sig)
     return validate_pdf_signature(
         sig,
         _context(roots, at=at, dss=dss, online=online),
         diff_policy=DEFAULT_DIFF_POLICY,
         skip_diff=skip_diff,
     )
+
+
+def _top_issuer(cert: Any, sig: Any) -> str:
+    """The name of the root above `cert`, following the certificates the timestamp carries."""
+    token = next(
+        a["values"][0]
+        for a in sig.signer_info["unsigned_attrs"]
+        if a["type"].native == "signature_time_stamp_token"
+    )
+    carried = [c.chosen for c in token["content"]["certificates"] or ()]
+    seen = set()
+    while cert.issuer != cert.subject and cert.issuer.dump() not in seen:
+        seen.add(cert.issuer.dump())
+        parent = next((c for c in carried if c.subject == cert.issuer), None)
+        if parent is None:
+            break
+        cert = parent
+    return str(cert.issuer.human_friendly)
 
 
 def _later(sigs: list[Any], sig: Any) -> list[Any]:

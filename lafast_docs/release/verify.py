@@ -7,6 +7,10 @@ check failed (changed bytes, content changed after signing, a second signature, 
 expired or revoked certificate, a file the signed list does not name, a rewritten list, a
 void sign-off). "nicht prüfbar": nothing failed, but nothing could be proven either, mostly
 because no trust anchor was given. Inside a workspace the sign-offs are checked as well.
+
+Revocation lists (revocation.py): those given (`--crl`), the one in the site folder
+(`sperrliste.crl`) and, in the office's workspace, the own authority's; a revoked certificate
+fails signatures made after the revocation.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from typing import Any
 from lafast_docs.errors import DraftNotFound, FileMissing
 from lafast_docs.release import signoff
 from lafast_docs.release.keyring import load_keyring
+from lafast_docs.release.revocation import CRL_NAME, apply_crls, read_crls
+from lafast_docs.release.timestamps import proven_until
 from lafast_docs.release.trust import Anchors, PdfCheck, SigCheck, anchors, check_detached
 from lafast_docs.release.trust import check_pdf as check_pdf_signatures
 from lafast_docs.text.drafts import load_draft
@@ -30,6 +36,7 @@ from lafast_docs.workspace import Workspace
 
 SUMS = "SHA256SUMS"
 SUMS_SIGNATURE = "SHA256SUMS.p7s"
+TSA_ROOTS = "zeitstempel-wurzel.pem"  # the time-stamping service's root(s), beside the office's
 SITE_MARKER = "catalogue.json"
 ECHT, NICHT_ECHT, NICHT_PRUEFBAR = "echt", "NICHT echt", "nicht prüfbar"
 NO_ANCHOR = (
@@ -129,22 +136,32 @@ def verify(
     trust: tuple[str, ...] = (),
     online: bool = False,
     at: dt.datetime | None = None,
+    crls: tuple[Path, ...] = (),
 ) -> Report:
     """Check `path`; `trust`: `--trust` values (certificate files or SHA-256 fingerprints),
     added to the trust roots set up on this machine; `online`: ask the certificates' OCSP/CRL
-    services whether they were revoked; `at`: judge at this time instead of now."""
+    services whether they were revoked; `at`: judge at this time instead of now; `crls`:
+    revocation lists to apply besides the site's and the office's own."""
     if not path.is_file():
         raise FileMissing(f"Die Datei {path} gibt es nicht.")
+    for crl in crls:
+        if not crl.is_file():
+            raise FileMissing(f"Die Sperrliste {crl} gibt es nicht.", path=crl)
     keyring = load_keyring(ws) if ws is not None else None
     anchor = anchors(trust, keyring.trust_roots if keyring else ())
+    folder = find_site(path, site)
+    found = [folder / CRL_NAME] if folder is not None else []
+    own = [keyring.crl] if keyring is not None and keyring.crl is not None else []
+    lists = read_crls([*crls, *(p for p in found if p.is_file()), *own])
     data = path.read_bytes()
     report = Report(path, hashlib.sha256(data).hexdigest(), Identity(), anchor)
     is_pdf = path.suffix.lower() == ".pdf"
     if is_pdf:
         report.pdf = check_pdf_signatures(data, anchor, at=at, online=online)
+        _revocation(report, report.pdf.approval, report.pdf.problems, lists, at, "PDF-Signatur")
         # what the approval signature covers names the document, not what came after it
         report.identity = identify(path, report.pdf.signed_revision or data)
-        _judge_pdf(report, report.pdf)
+        _judge_pdf(report, report.pdf, at)
     else:
         report.identity = identify(path, data)
     if not report.identity.hash:
@@ -153,13 +170,13 @@ def verify(
         )
     if ws is not None and keyring is not None and report.identity.hash:
         _check_signoffs(ws, keyring, report)
-    _check_sums(report, site)
+    _check_sums(report, site, lists)
     if not report.proven and not report.problems:
         if not anchor:
             report.unproven.append(NO_ANCHOR)
         elif is_pdf and report.pdf is not None and not report.pdf.signed:
             report.problems.append("Die PDF-Datei ist nicht digital signiert.")
-        elif report.sums is None:
+        elif report.sums is None and not report.unproven:
             report.unproven.append(
                 "Diese Datei trägt keine eigene Signatur; prüfbar ist sie nur mit der signierten "
                 "Prüfsummenliste der Website (--site ORDNER)."
@@ -167,17 +184,63 @@ def verify(
     return report
 
 
-def _judge_pdf(report: Report, pdf: PdfCheck) -> None:
+def _revocation(
+    report: Report,
+    check: SigCheck | None,
+    problems: list[str],
+    lists: list[tuple[Path, Any]],
+    at: dt.datetime | None,
+    label: str,
+) -> None:
+    """The revocation lists applied to one signature; what they find joins `problems`."""
+    if check is None or not lists:
+        return
+    before = len(check.problems)
+    found = apply_crls(check, lists, at=at, label=label)
+    report.notes += [n for n in found if n not in report.notes]
+    problems += check.problems[before:]
+
+
+def _judge_pdf(report: Report, pdf: PdfCheck, at: dt.datetime | None) -> None:
     if not pdf.signed:
         report.notes.append("Die PDF-Datei ist nicht digital signiert.")
         report.problems += [p for p in pdf.problems if "nicht digital signiert" not in p]
         return
+    approval = pdf.approval
+    if approval is not None and approval.tsa_unanchored:
+        _missing_tsa_anchor(report, pdf, approval)
     report.problems += pdf.problems
+    until = proven_until(pdf)
+    if pdf.proven and until is not None and (at or dt.datetime.now(dt.UTC)) > until:
+        report.unproven.append(
+            f"Der Zeitstempel der Signatur belegt ihren Zeitpunkt nur bis {until:%d.%m.%Y} (Ende "
+            "des Zertifikats des Zeitstempeldienstes); ein Archivzeitstempel von vorher fehlt. "
+            "Die Fachstelle ergänzt ihn rechtzeitig mit „lafast signing archive“."
+        )
+        return
     report.proven = report.proven or pdf.proven
     if pdf.only_validation_data:
         report.notes.append(
             "Nach der Signatur wurden nur Prüfdaten ergänzt (Zeitstempel, Sperrinformationen)."
         )
+
+
+def _missing_tsa_anchor(report: Report, pdf: PdfCheck, approval: SigCheck) -> None:
+    """The signature's timestamp is sound but its service's root is no anchor of the reader:
+    say which one is missing. Judged without it, a signature whose certificate has expired
+    since cannot be proven either way: "nicht prüfbar", not "NICHT echt"."""
+    missing = (
+        f"Der Zeitstempel der Signatur lässt sich nicht prüfen: es fehlt der Vertrauensanker "
+        f"des Zeitstempeldienstes ({approval.tsa_unanchored}). Die Fachstelle veröffentlicht "
+        f"ihn als {TSA_ROOTS} neben zertifikat.pem; mit einem zweiten „--trust {TSA_ROOTS}“ "
+        "(oder --trust SHA256:… mit dem Fingerabdruck auf der Website) angeben."
+    )
+    expired = [p for p in approval.problems if "abgelaufen" in p]
+    if expired and len(expired) == len(approval.problems) and set(expired) <= set(pdf.problems):
+        pdf.problems[:] = [p for p in pdf.problems if p not in expired]
+        report.unproven += [*expired, missing]
+    else:
+        report.notes.append(missing)
 
 
 def _check_signoffs(ws: Workspace, keyring: Any, report: Report) -> None:
@@ -237,7 +300,7 @@ def find_site(path: Path, site: Path | None) -> Path | None:
     return None
 
 
-def _check_sums(report: Report, site: Path | None) -> None:
+def _check_sums(report: Report, site: Path | None, lists: list[tuple[Path, Any]]) -> None:
     folder = find_site(report.file, site)
     if folder is None:
         return
@@ -253,6 +316,16 @@ def _check_sums(report: Report, site: Path | None) -> None:
         rel = ""
     if report.sha256 in listed.values():
         entry = "stimmt"
+    elif (
+        report.pdf is not None
+        and report.pdf.proven
+        and (rel in listed or any(k.rsplit("/", 1)[-1] == report.file.name for k in listed))
+    ):
+        entry = "abweichend"  # the site has a later edition of the same signed file
+        report.notes.append(
+            "Die Website führt diese PDF-Datei inzwischen mit weiteren Prüfdaten "
+            "(Archivzeitstempel); die eigene Signatur der Datei belegt sie."
+        )
     elif rel in listed:
         entry = "abweichend"
         report.problems.append(
@@ -265,6 +338,7 @@ def _check_sums(report: Report, site: Path | None) -> None:
     signature = None
     if sig_path.is_file():
         signature = check_detached(raw, sig_path.read_bytes(), report.anchors, name=SUMS)
+        _revocation(report, signature, [], lists, None, "Prüfsummenliste")
         report.problems += [f"Prüfsummenliste: {p}" for p in signature.problems]
         if entry == "stimmt" and signature.sound and signature.trusted:
             report.proven = True
