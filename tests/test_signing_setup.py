@@ -198,6 +198,38 @@ def test_seal_from_a_pkcs12_file_is_checked(demo_ws, tmp_path, monkeypatch) -> N
     assert _signing_pdf(ws).status == NOTE  # no time-stamping service: works until it ends
 
 
+def test_seal_password_is_asked_at_a_terminal_and_never_echoed(demo_ws, tmp_path) -> None:
+    """No variable named: at a terminal (a real pty, pexpect) the password is asked for with
+    echo off; a wrong one enters nothing; in a pipe the file is refused as before."""
+    import pexpect
+
+    authority = make_authority(tmp_path / "ca", organisation="Testfachstelle", password="Ä-pw 1")
+    env = {k: v for k, v in os.environ.items() if k not in (SEAL_PW, ROOT_PW)}
+    env["PYTHONPATH"] = str(REPO)
+    args = ["-m", "lafast_docs", "--workspace", str(demo_ws.root), "signing", "seal"]
+    args += ["--pkcs12", str(authority.pkcs12)]
+    child = pexpect.spawn(sys.executable, args, env=env, encoding="utf-8", timeout=60)
+    child.expect(f"Kennwort des Siegels {authority.pkcs12.name} \\(Eingabe wird nicht angezeigt")
+    child.sendline("falsch")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus != 0 and "lässt sich nicht öffnen" in child.before
+    assert not local_path(demo_ws).exists()  # nothing entered after a wrong password
+    child = pexpect.spawn(sys.executable, args, env=env, encoding="utf-8", timeout=60)
+    child.expect("Eingabe wird nicht angezeigt\\): ")
+    child.sendline("Ä-pw 1")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert "Ä-pw 1" not in child.before  # echo was off
+    assert "Testfachstelle – Siegel" in child.before
+    assert load_keyring(demo_ws).pkcs12 == authority.pkcs12
+    piped = subprocess.run(
+        [sys.executable, *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )  # no terminal: the file still opens only with a password, so it is refused as before
+    assert piped.returncode != 0 and "lässt sich nicht öffnen" in piped.stderr
+
+
 def test_unreachable_timestamp_service_is_not_entered(demo_ws, tmp_path) -> None:
     from lafast_docs.errors import TimestampError
     from tests.conftest import free_port

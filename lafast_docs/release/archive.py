@@ -82,10 +82,18 @@ def archive_pdf(data: bytes, keyring: Keyring) -> bytes:
     stamper = PdfTimeStamper(
         _timestamper(keyring.timestamp_url), field_name=f"{FIELD_PREFIX}{number}"
     )
+
+    async def stamp() -> Any:
+        context = _context(keyring)
+        try:
+            return await stamper.async_update_archival_timestamp_chain(
+                reader, context, in_place=False
+            )
+        finally:
+            await context.aclose()  # its own HTTP session, else "Unclosed client session"
+
     try:
-        out = asyncio.run(
-            stamper.async_update_archival_timestamp_chain(reader, _context(keyring), in_place=False)
-        )
+        out = asyncio.run(stamp())
     except SigningError:
         raise
     except Exception as exc:  # pyHanko/requests: many kinds for a service or chain problem

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.errors import ConfigError, LafastError, Problem, SigningError
-from lafast_docs.release.secret import secret
+from lafast_docs.release.secret import remembered, secret
 from lafast_docs.storage import yamlio
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.workspace import Workspace
@@ -129,7 +129,8 @@ class Keyring:
         """The seal file's password: from its variable, else asked for at a terminal (secret.py);
         None when no variable is set up (a file without password, or asked for on failure)."""
         if not self.password_env:
-            return None
+            typed = remembered(self.password_key)
+            return typed.encode("utf-8") if typed is not None else None
         return secret(self.password_env, what=self.password_label, key=self.password_key).encode(
             "utf-8"
         )

@@ -21,7 +21,7 @@ from lafast_docs.release.keyring import Token, in_worktree, load_keyring, update
 from lafast_docs.release.officeca import ROOT_CERT, SEAL, OfficeCA, Revoked, office_ca, revoke
 from lafast_docs.release.publish import put, refresh_site
 from lafast_docs.release.revocation import CRL_NAME
-from lafast_docs.release.secret import ROOT, secret
+from lafast_docs.release.secret import ROOT, at_terminal, secret
 from lafast_docs.release.secret import SEAL as SEAL_OPTION
 from lafast_docs.release.signing import open_token, seal_cert, token_signer
 from lafast_docs.release.trust import load_cert_bytes
@@ -200,7 +200,7 @@ def setup_seal(
     current = load_keyring(ws)
     given = [p.expanduser().absolute() for p in trust_roots]
     roots = [*given, *(p for p in current.trust_roots if p not in given)]  # added, never dropped
-    result = SealSetup()
+    result, typed = SealSetup(), ""
     if pkcs12 is not None:
         pkcs12 = pkcs12.expanduser().absolute()
         if not pkcs12.is_file():
@@ -213,11 +213,18 @@ def setup_seal(
                 hint="Die Datei außerhalb ablegen, z. B. in /etc/lafast/ oder ~/lafast-siegel/.",
             )
         typed = password if password is not None else _password(password_env)
-        result = check_pkcs12(pkcs12, typed, roots)
+        try:
+            result = check_pkcs12(pkcs12, typed, roots)
+        except SigningError:
+            if password is not None or password_env or not at_terminal():
+                raise
+            # no variable named: the file may be encrypted all the same; a person is there
+            typed = secret("", what=f"Kennwort des Siegels {pkcs12.name}", key=f"pkcs12:{pkcs12}")
+            result = check_pkcs12(pkcs12, typed, roots)
     if token is not None:
         result = check_token(token, roots)
     if result.anchor is None and pkcs12 is not None and result.subject:
-        result.anchor = _store_carried_root(pkcs12, password_env)
+        result.anchor = _store_carried_root(pkcs12, typed)
     if result.anchor is not None and result.anchor not in roots:
         roots.insert(0, result.anchor)
     if timestamp_url:
@@ -255,11 +262,10 @@ def setup_seal(
     return result
 
 
-def _store_carried_root(p12: Path, password_env: str) -> Path:
+def _store_carried_root(p12: Path, password: str) -> Path:
     """The root certificate carried in the PKCS#12 file, written beside it as a PEM file."""
     from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
-    password = _password(password_env)
     _key, _cert, extra = pkcs12.load_key_and_certificates(
         p12.read_bytes(), password.encode("utf-8") if password else None
     )

@@ -75,6 +75,11 @@ def secret(
     return value
 
 
+def remembered(key: str) -> str | None:
+    """What was typed for `key` earlier in this process (e.g. while the seal was set up)."""
+    return _asked.get(key)
+
+
 def forget(key: str) -> None:
     """Drop a typed secret that turned out wrong, so the next attempt asks again."""
     _asked.pop(key, None)
