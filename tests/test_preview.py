@@ -182,6 +182,52 @@ def test_background_pdf_becomes_ready(ws: Workspace) -> None:
     assert (preview.pdf or b"").startswith(b"%PDF-")
 
 
+def _patched(old_page: str, old_parts: list[str], patch: dict) -> str:
+    """What the browser makes of `old_page` with `patch` (on the text, as the script on the DOM)."""
+    parts = [
+        *old_parts[: patch["start"]],
+        patch["html"],
+        *old_parts[patch["start"] + patch["remove"] :],
+    ]
+    if not patch["html"]:
+        parts.remove("")
+    return old_page.replace("\n".join(old_parts), "\n".join(parts), 1)
+
+
+def test_only_the_changed_sections_go_to_the_browser(sample: Workspace) -> None:
+    ws = sample
+    path = _draft_file(ws)
+    original = path.read_text("utf-8")
+    preview = Preview(ws, SAMPLE_FS, pdf=False)
+    try:
+        assert preview.build().patch is None  # the first page is always fetched whole
+        path.write_text(original.replace("Sie erklären", "Sie erklären uns", 1), "utf-8")
+        assert preview.build().patch is None  # not committed now: the page's "Fassung" changed
+        for change in (
+            lambda t: t.replace("Sie erklären Abläufe", "Sie erklären alle Abläufe", 1),
+            lambda t: (
+                t[: t.index("\n\n", len(t) // 2)]
+                + "\n\nNeu.[^n]\n\n[^n]: Fußnote."
+                + t[t.index("\n\n", len(t) // 2) :]
+            ),  # renumbers every later Randnummer
+            lambda t: t,  # saved unchanged
+        ):
+            old_page, old_parts = preview.page, preview.writer.parts
+            path.write_text(change(path.read_text("utf-8")), "utf-8")
+            patch = preview.build().patch
+            assert patch is not None and patch["count"] == len(old_parts)
+            assert patch["remove"] < len(old_parts) and len(patch["html"]) < len(preview.page) // 2
+            assert _patched(old_page, old_parts, patch) == preview.page
+        # a heading renamed: the table of contents changes, the browser fetches the page
+        text = path.read_text("utf-8")
+        heading = re.search(r"^## (.+)$", text, re.M)
+        assert heading is not None
+        path.write_text(text.replace(heading.group(0), heading.group(0) + " neu", 1), "utf-8")
+        assert preview.build().patch is None
+    finally:
+        path.write_text(original, "utf-8")
+
+
 # -- the server ------------------------------------------------------------------------------
 
 
@@ -277,6 +323,14 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         driver.quit()
 
 
+MAIN_NOW = "return document.getElementById('inhalt-text').innerHTML"
+MAIN_FRESH = """
+const done = arguments[arguments.length - 1];
+fetch("/", {cache: "no-store"}).then((r) => r.text()).then((t) => done(
+  new DOMParser().parseFromString(t, "text/html").getElementById("inhalt-text").innerHTML));
+"""
+
+
 def _wait(driver, condition, timeout: float = 60):  # type: ignore[no-untyped-def]
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -307,6 +361,25 @@ def test_chromium_sees_the_page_change_after_a_save(
         )
         rn = server.preview.state.rn
         assert rn is not None and rn > 50
+        # the next save (the page's "Fassung" stays as it is now): only the changed section
+        # is replaced, the rest of the page stays as it is; an element of the first section,
+        # marked, is still there (a page fetched whole would not have it)
+        driver.execute_script("document.querySelector('#inhalt-text > *').lafastKept = true")
+        path.write_text(original[:at] + "NEUES WORT NOCH " + original[at:], "utf-8")
+        _wait(
+            driver,
+            lambda d: (
+                d.find_element(By.TAG_NAME, "html").get_attribute("data-vorschau-generation") == "3"
+            ),
+        )
+        assert server.preview.state.patch is not None
+        assert driver.execute_script(
+            "return document.querySelector('#inhalt-text > *').lafastKept === true"
+        )
+        assert "NEUES WORT NOCH" in driver.find_element(By.ID, f"rn-{rn}").text
+        assert _norm(driver.execute_script(MAIN_NOW)) == _norm(
+            driver.execute_async_script(MAIN_FRESH)
+        )  # the patched text is the page as served whole
         assert "NEUES WORT" in driver.find_element(By.ID, f"rn-{rn}").text
         # the edited Randnummer is in the window
         top = driver.execute_script(
@@ -329,7 +402,7 @@ def test_chromium_sees_the_page_change_after_a_save(
         _wait(
             driver,
             lambda d: (
-                d.find_element(By.TAG_NAME, "html").get_attribute("data-vorschau-generation") == "3"
+                d.find_element(By.TAG_NAME, "html").get_attribute("data-vorschau-generation") == "4"
             ),
         )
         assert "NEUES WORT" not in driver.find_element(By.ID, f"rn-{rn}").text

@@ -45,6 +45,9 @@ class State:
     pdf: str  # "fehlt", "wird erstellt", "bereit", "fehler"
     pdf_error: str | None
     time: str  # when the state last changed, HH:MM:SS
+    # how the page of generation-1 becomes this one by replacing sections of its body
+    # (`incremental.section_patch`); None: the browser fetches the whole page
+    patch: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +57,7 @@ class State:
             "pdf": self.pdf,
             "pdfError": self.pdf_error,
             "time": self.time,
+            "patch": self.patch,
         }
 
 
@@ -73,6 +77,7 @@ class Preview:
         self.images: dict[str, Path] = {}
         self.doc_type = "fachstandard"
         self._texts: list[str] = []
+        self._parts: list[str] = []
         self._state = State(0, None, None, "fehlt", None, _now())
         self._pdf: bytes | None = None
         self._pdf_wanted: Page | None = None
@@ -106,9 +111,16 @@ class Preview:
             return self._update(error=exc.render())
         texts = [b.text for b in analysis.model.blocks]
         rn = _first_change(self._texts, texts)
+        parts = self.writer.parts
+        patch = incremental.section_patch(self.page, self._parts, page, parts)
         with self.changed:
-            self.page, self.images, self._texts = page, dict(analysis.images), texts
-        state = self._update(generation=self._state.generation + 1, rn=rn, error=None)
+            self.page, self.images, self._texts, self._parts = (
+                page,
+                dict(analysis.images),
+                texts,
+                parts,
+            )
+        state = self._update(generation=self._state.generation + 1, rn=rn, error=None, patch=patch)
         if self.with_pdf:
             self._want_pdf(Page(self.ws, analysis, ctx))
         return state

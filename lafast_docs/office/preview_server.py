@@ -5,10 +5,12 @@
     GET /vorschau.pdf  the background PDF, once it is ready
     GET /bild/<src>    a checked image of the draft (only those the page uses)
 
-The script in the page listens to /ereignisse; on a new generation it fetches the page, swaps
-the body in place and scrolls to the Randnummer that changed (or keeps the Randnummer that was
-at the top of the window). A bar at the top says when the page was updated, shows build errors
-in German and offers the PDF when it is ready.
+The script in the page listens to /ereignisse; on a new generation it replaces only the
+sections that changed when the event carries them (`incremental.section_patch`: the server
+checked that the page with them replaced is exactly the new page), and otherwise fetches the
+page and swaps the body in place; then it scrolls to the Randnummer that changed (or keeps the
+Randnummer that was at the top of the window). A bar at the top says when the page was
+updated, shows build errors in German and offers the PDF when it is ready.
 
 A watcher thread polls the draft's folder, the templates and the workspace's top-level YAML
 files every 50 ms (a stat of a few dozen files; no extra dependency, same on every system) and
@@ -83,7 +85,49 @@ SCRIPT = """<script>
       el.appendChild(document.createTextNode("PDF nicht erstellt: " + state.pdfError));
     }
   }
+  function scrollTo(state, keep) {
+    var target = state.rn && document.getElementById("rn-" + state.rn);
+    if (target) {
+      target.scrollIntoView({block: "center"});
+    } else if (keep && document.getElementById(keep.id)) {
+      var now = document.getElementById(keep.id).getBoundingClientRect().top;
+      window.scrollBy(0, now - keep.top);
+    }
+  }
+  function groups(main) {
+    // where each part of the body starts: its first element, every heading, the endnotes
+    var starts = [];
+    for (var n = main.firstElementChild; n; n = n.nextElementSibling) {
+      if (!starts.length || /^H[1-6]$/.test(n.tagName) || n.id === "footnotes") starts.push(n);
+    }
+    return starts;
+  }
+  function patch(state) {
+    // only the changed sections: the server checked that the page is then the new one
+    var p = state.patch, main = document.getElementById("inhalt-text");
+    if (!p || state.generation !== shown + 1 || !main) return false;
+    var starts = groups(main);
+    if (starts.length !== p.count) return false;
+    var keep = topRn();
+    var stop = p.start + p.remove < starts.length ? starts[p.start + p.remove] : null;
+    var node = p.start < starts.length ? starts[p.start] : null;
+    while (node && node !== stop) {
+      var next = node.nextSibling;
+      node.remove();
+      node = next;
+    }
+    if (p.html) {
+      var t = document.createElement("template");
+      t.innerHTML = p.html + "\\n";
+      main.insertBefore(t.content, stop);
+    }
+    shown = state.generation;
+    document.documentElement.setAttribute("data-vorschau-generation", String(shown));
+    scrollTo(state, keep);
+    return true;
+  }
   function swap(state) {
+    if (patch(state)) return null;
     var keep = topRn();
     return fetch("/?g=" + state.generation, {cache: "no-store"}).then(function (r) {
       return r.text();
@@ -98,13 +142,7 @@ SCRIPT = """<script>
       document.body.replaceChildren.apply(document.body, Array.from(doc.body.childNodes));
       shown = state.generation;
       document.documentElement.setAttribute("data-vorschau-generation", String(shown));
-      var target = state.rn && document.getElementById("rn-" + state.rn);
-      if (target) {
-        target.scrollIntoView({block: "center"});
-      } else if (keep && document.getElementById(keep.id)) {
-        var now = document.getElementById(keep.id).getBoundingClientRect().top;
-        window.scrollBy(0, now - keep.top);
-      }
+      scrollTo(state, keep);
     });
   }
   var pending = Promise.resolve();

@@ -339,6 +339,9 @@ class ChunkWriter:
         self.image_url = image_url
         self.cache: dict[str, tuple[str, int, int]] = {}  # key -> html, Randnummern, notes
         self.last_written = 0
+        # the body of the last call as its parts, in order: one per section (a heading and
+        # what follows it), the endnotes last; the body is "\n".join(parts)
+        self.parts: list[str] = []
 
     def __call__(self, blocks: list[Node]) -> str:
         keys: list[str] = []
@@ -366,7 +369,7 @@ class ChunkWriter:
             self.cache[key] = (part.strip("\n"), rns, notes)
 
     def _assemble(self, keys: list[str]) -> str:
-        body: list[str] = []
+        self.parts = body = []
         notes: list[str] = []
         rn_base = fn_base = 0
         for key in keys:
@@ -383,6 +386,38 @@ class ChunkWriter:
                 'role="doc-endnotes">\n<hr />\n<ol>\n' + "\n".join(notes) + "\n</ol>\n</section>"
             )
         return "\n".join(body)
+
+
+def section_patch(
+    old_page: str, old_parts: list[str], new_page: str, new_parts: list[str]
+) -> dict[str, Any] | None:
+    """How the browser turns `old_page` into `new_page` by replacing body parts only, or None
+    when more than the body's parts changed (title, table of contents, styles).
+
+    Returned: `start` (first part replaced), `remove` (how many old parts go), `count` (old
+    parts in all, which the browser checks against what it has) and `html` (the new parts).
+    Checked on the text: the new page is exactly the old one with those parts replaced."""
+    old_body, new_body = "\n".join(old_parts), "\n".join(new_parts)
+    at_old, at_new = old_page.find(old_body), new_page.find(new_body)
+    if not old_parts or not new_parts or at_old < 0 or at_new < 0:
+        return None
+    if old_page[:at_old] != new_page[:at_new]:
+        return None
+    if old_page[at_old + len(old_body) :] != new_page[at_new + len(new_body) :]:
+        return None
+    start = 0
+    limit = min(len(old_parts), len(new_parts))
+    while start < limit and old_parts[start] == new_parts[start]:
+        start += 1
+    end = 0  # common parts at the end
+    while end < limit - start and old_parts[-1 - end] == new_parts[-1 - end]:
+        end += 1
+    return {
+        "start": start,
+        "remove": len(old_parts) - start - end,
+        "count": len(old_parts),
+        "html": "\n".join(new_parts[start : len(new_parts) - end]),
+    }
 
 
 _RN_IN_JSON = re.compile(r'"rn-(\d+)", \["rn-block"\], \[\["rn", "\d+"\]\]')
