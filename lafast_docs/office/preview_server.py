@@ -13,7 +13,7 @@ Randnummer that was at the top of the window). A bar at the top says when the pa
 updated, shows build errors in German and offers the PDF when it is ready.
 
 A watcher thread polls the draft's folder, the templates and the workspace's top-level YAML
-files every 50 ms (a stat of a few dozen files; no extra dependency, same on every system) and
+files every 20 ms (a stat of a few dozen files; no extra dependency, same on every system) and
 rebuilds on any change.
 """
 
@@ -33,7 +33,7 @@ from lafast_docs.office.preview import Preview, State
 from lafast_docs.workspace import Workspace
 
 HOST = "127.0.0.1"  # never another interface: drafts are internal until published
-POLL = 0.05
+POLL = 0.02
 HEARTBEAT = 15.0
 
 SCRIPT = """<script>

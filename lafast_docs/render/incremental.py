@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import pickle
 import re
@@ -420,18 +421,49 @@ def section_patch(
     }
 
 
-_RN_IN_JSON = re.compile(r'"rn-(\d+)", \["rn-block"\], \[\["rn", "\d+"\]\]')
-
-
 def _section_key(section: list[Node]) -> str:
     """The section as written, without its absolute Randnummern (so a renumbering of the whole
-    text after an inserted paragraph keeps later sections cached)."""
-    text = json.dumps(section, ensure_ascii=False)
-    first = _RN_IN_JSON.search(text)
-    base = int(first.group(1)) - 1 if first else 0
-    return _digest(
-        _RN_IN_JSON.sub(lambda m: f'"rn-", ["rn-block"], {int(m.group(1)) - base}', text)
-    )
+    text after an inserted paragraph keeps later sections cached).
+
+    The Randnummern are made section-local for a moment and the section is serialised with
+    marshal version 2 (no back references, so equal sections give equal bytes; ~4x faster than
+    JSON). A Randnummer missed here would only cost a cache miss, never a wrong page."""
+    divs: list[Node] = []
+    _rn_divs(section, divs)
+    attrs = [d["c"][0] for d in divs]
+    base = int(dict(attrs[0][2])["rn"]) - 1 if divs else 0
+    try:
+        for div, (_id, classes, kv) in zip(divs, attrs, strict=True):
+            rest = [pair for pair in kv if pair[0] != "rn"]
+            div["c"][0] = ["rn-", classes, rest, int(dict(kv)["rn"]) - base]
+        data = marshal.dumps(section, 2)
+    finally:
+        for div, attr in zip(divs, attrs, strict=True):
+            div["c"][0] = attr
+    return hashlib.sha256(data).hexdigest()
+
+
+def _rn_divs(blocks: list[Node], found: list[Node]) -> None:
+    """The Randnummer blocks among `blocks`, where `textmodel.annotate` puts them: at the top,
+    in fenced divs, list items, definitions and block quotes."""
+    for b in blocks:
+        t = b["t"]
+        if t == "Div":
+            if "rn-block" in b["c"][0][1] and any(k == "rn" for k, _v in b["c"][0][2]):
+                found.append(b)
+            _rn_divs(b["c"][1], found)
+        elif t == "BulletList":
+            for item in b["c"]:
+                _rn_divs(item, found)
+        elif t == "OrderedList":
+            for item in b["c"][1]:
+                _rn_divs(item, found)
+        elif t == "DefinitionList":
+            for _term, defs in b["c"]:
+                for d in defs:
+                    _rn_divs(d, found)
+        elif t == "BlockQuote":
+            _rn_divs(b["c"], found)
 
 
 def _numbered(text: str, rn_base: int, fn_base: int) -> str:
