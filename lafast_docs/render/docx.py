@@ -207,7 +207,6 @@ def docx_bytes(
     data = pandoc_docx(
         ast, [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"]
     )
-    data = figures.docx_link_look(data, analysis)
     images = tuple(analysis.images.values())
     plan = layout(ctx, title_page=office, toc=toc, images=images)
     private = _private_dir(ws) if plan.svg_files or plan.toc else None
@@ -217,7 +216,8 @@ def docx_bytes(
             raster_cache=str(private / "raster") if plan.svg_files else "",
             line_memo=str(private / "zeilen" / f"{analysis.draft.slug}.json") if plan.toc else "",
         )
-    return docxpost.finish(data, plan)
+    edits = {"word/styles.xml": lambda styles: figures.docx_link_look(styles, analysis)}
+    return docxpost.finish(data, plan, edits)
 
 
 def _private_dir(ws: Workspace) -> Path | None:
