@@ -60,12 +60,12 @@ def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -
     (no title lines, no funding note at the end), a final version ends with its sign-off."""
     ast = markup.prepared(analysis, marker=markup.docx_marker, images="data", inline_notes=False)
 
-    def style_secnum(el: Node) -> None:
+    def styles(el: Node) -> None:  # section numbers and register values, in one walk
         if el["t"] == "Span" and "secnum" in el["c"][0][1]:
             el["c"][0][2].append(["custom-style", "Abschnittsnummer"])
+        figures.docx_style(el)
 
-    walk(ast["blocks"], style_secnum)
-    figures.docx_styles(ast["blocks"])
+    walk(ast["blocks"], styles)
     ast["meta"] = metadata(ctx)
     if office:
         if docx_logo(ctx):  # pandoc embeds it; docxfront moves it onto the title page

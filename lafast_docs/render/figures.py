@@ -27,20 +27,17 @@ ANNEX_ID = "anhang-kennzahlen"
 _STYLE = {kind: f"{name} " for kind, name in KIND_NAMES.items()}
 
 
-def docx_styles(blocks: list[Node]) -> None:
-    """Mark each value run with the character style that names its entry."""
-
-    def visit(el: Node) -> None:
-        ref = ref_of(el)
-        if ref is None:
-            return
-        kind, entry_id = ref
-        style = [["custom-style", _STYLE[kind] + entry_id]]
-        inlines = el["c"][1]
-        target = inlines[0]["c"][1] if len(inlines) == 1 and inlines[0]["t"] == "Link" else inlines
-        target[:] = [{"t": "Span", "c": [["", [], style], list(target)]}]
-
-    textmodel.walk(blocks, visit)
+def docx_style(el: Node) -> None:
+    """A value run gets the character style that names its entry (called on every element of
+    the DOCX's AST, in the one walk of `docx.docx_ast`)."""
+    ref = ref_of(el)
+    if ref is None:
+        return
+    kind, entry_id = ref
+    style = [["custom-style", _STYLE[kind] + entry_id]]
+    inlines = el["c"][1]
+    target = inlines[0]["c"][1] if len(inlines) == 1 and inlines[0]["t"] == "Link" else inlines
+    target[:] = [{"t": "Span", "c": [["", [], style], list(target)]}]
 
 
 def from_docx(ast: Node) -> int:
@@ -198,7 +195,7 @@ __all__ = [
     "KINDS",
     "annex_blocks",
     "docx_link_look",
-    "docx_styles",
+    "docx_style",
     "from_docx",
     "link_texts",
 ]
