@@ -60,12 +60,12 @@ def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -
     (no title lines, no funding note at the end), a final version ends with its sign-off."""
     ast = markup.prepared(analysis, marker=markup.docx_marker, images="data", inline_notes=False)
 
-    def style_secnum(el: Node) -> None:
+    def styles(el: Node) -> None:  # section numbers and register values, in one walk
         if el["t"] == "Span" and "secnum" in el["c"][0][1]:
             el["c"][0][2].append(["custom-style", "Abschnittsnummer"])
+        figures.docx_style(el)
 
-    walk(ast["blocks"], style_secnum)
-    figures.docx_styles(ast["blocks"])
+    walk(ast["blocks"], styles)
     ast["meta"] = metadata(ctx)
     if office:
         if docx_logo(ctx):  # pandoc embeds it; docxfront moves it onto the title page
@@ -207,7 +207,6 @@ def docx_bytes(
     data = pandoc_docx(
         ast, [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"]
     )
-    data = figures.docx_link_look(data, analysis)
     images = tuple(analysis.images.values())
     plan = layout(ctx, title_page=office, toc=toc, images=images)
     private = _private_dir(ws) if plan.svg_files or plan.toc else None
@@ -217,7 +216,8 @@ def docx_bytes(
             raster_cache=str(private / "raster") if plan.svg_files else "",
             line_memo=str(private / "zeilen" / f"{analysis.draft.slug}.json") if plan.toc else "",
         )
-    return docxpost.finish(data, plan)
+    edits = {"word/styles.xml": lambda styles: figures.docx_link_look(styles, analysis)}
+    return docxpost.finish(data, plan, edits)
 
 
 def _private_dir(ws: Workspace) -> Path | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,11 +74,19 @@ class Layout:
     line_memo: str = ""  # file keeping the lines of each paragraph for the TOC's page layout
 
 
-def finish(data: bytes, layout: Layout) -> bytes:
-    """The DOCX `data` (pandoc's) with `layout` applied; every other part kept as it is."""
+def finish(
+    data: bytes, layout: Layout, edits: dict[str, Callable[[bytes], bytes]] | None = None
+) -> bytes:
+    """The DOCX `data` (pandoc's) with `layout` applied; every other part kept as it is.
+    `edits`: part name -> a change of its bytes, made first (what is read from that part then
+    sees it), in this one unpacking of the package."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         items = [(info, z.read(info)) for info in z.infolist()]
     parts = {info.filename: blob for info, blob in items}
+    out: dict[str, bytes] = {}
+    for name, edit in (edits or {}).items():
+        if name in parts:
+            parts[name] = out[name] = edit(parts[name])
     doc = parse(parts["word/document.xml"])
     body = doc.find(q("body"))
     width = TEXT_WIDTH + (16838 - 11906 if layout.landscape else 0)
@@ -99,7 +108,7 @@ def finish(data: bytes, layout: Layout) -> bytes:
     notes = parse(parts["word/footnotes.xml"]) if "word/footnotes.xml" in parts else None
     unique_ids(doc, notes)
     cache = Path(layout.raster_cache) if layout.raster_cache else None
-    out = docxsvg.add_png_fallbacks(doc, parts, dict(layout.svg_files), cache)
+    out |= docxsvg.add_png_fallbacks(doc, parts, dict(layout.svg_files), cache)
     out["word/document.xml"] = serialise(doc)
     if notes is not None:
         out["word/footnotes.xml"] = serialise(notes)

@@ -13,9 +13,7 @@ Here each format gets what it needs besides:
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from typing import Any
 
 from lafast_docs.text import textmodel
@@ -29,20 +27,17 @@ ANNEX_ID = "anhang-kennzahlen"
 _STYLE = {kind: f"{name} " for kind, name in KIND_NAMES.items()}
 
 
-def docx_styles(blocks: list[Node]) -> None:
-    """Mark each value run with the character style that names its entry."""
-
-    def visit(el: Node) -> None:
-        ref = ref_of(el)
-        if ref is None:
-            return
-        kind, entry_id = ref
-        style = [["custom-style", _STYLE[kind] + entry_id]]
-        inlines = el["c"][1]
-        target = inlines[0]["c"][1] if len(inlines) == 1 and inlines[0]["t"] == "Link" else inlines
-        target[:] = [{"t": "Span", "c": [["", [], style], list(target)]}]
-
-    textmodel.walk(blocks, visit)
+def docx_style(el: Node) -> None:
+    """A value run gets the character style that names its entry (called on every element of
+    the DOCX's AST, in the one walk of `docx.docx_ast`)."""
+    ref = ref_of(el)
+    if ref is None:
+        return
+    kind, entry_id = ref
+    style = [["custom-style", _STYLE[kind] + entry_id]]
+    inlines = el["c"][1]
+    target = inlines[0]["c"][1] if len(inlines) == 1 and inlines[0]["t"] == "Link" else inlines
+    target[:] = [{"t": "Span", "c": [["", [], style], list(target)]}]
 
 
 def from_docx(ast: Node) -> int:
@@ -113,30 +108,24 @@ def link_texts(analysis: Analysis) -> dict[str, str]:
     }
 
 
-def docx_link_look(data: bytes, analysis: Analysis) -> bytes:
+def docx_link_look(styles: bytes, analysis: Analysis) -> bytes:
     """Values linked to their source look like links in Word too: pandoc bases the entry's
-    character style on the body text; it is based on „Hyperlink“ instead (blue, underlined)."""
+    character style on the body text; in `styles` (word/styles.xml) it is based on „Hyperlink“
+    instead (blue, underlined). `docxpost.finish` applies it with its other part edits."""
     ids = {
         re.escape((_STYLE[e.kind] + e.id).replace(" ", ""))
         for pairs in _linked(analysis).values()
         for e, _p in pairs
     }
     if not ids:
-        return data
+        return styles
     pattern = re.compile(
         r'(<w:style w:type="character" w:customStyle="1" w:styleId="(?:'
         + "|".join(sorted(ids))
         + r')">.*?<w:basedOn w:val=")[^"]*(")',
         re.S,
     )
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w") as zout:
-        for item in zin.infolist():
-            content = zin.read(item.filename)
-            if item.filename == "word/styles.xml":
-                content = pattern.sub(r"\1Hyperlink\2", content.decode("utf-8")).encode("utf-8")
-            zout.writestr(item, content, compress_type=item.compress_type)
-    return out.getvalue()
+    return pattern.sub(r"\1Hyperlink\2", styles.decode("utf-8")).encode("utf-8")
 
 
 def annex_blocks(analysis: Analysis) -> list[Node]:
@@ -206,7 +195,7 @@ __all__ = [
     "KINDS",
     "annex_blocks",
     "docx_link_look",
-    "docx_styles",
+    "docx_style",
     "from_docx",
     "link_texts",
 ]
