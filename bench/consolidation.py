@@ -90,6 +90,18 @@ def pick_proposals(body: str, blocks, n: int, rng: random.Random) -> list[tuple[
     return chosen
 
 
+def all_accepted(ws) -> None:  # type: ignore[no-untyped-def]
+    """The committee's consensus that every decision stands (the benchmarks' decision step)."""
+    record(
+        ws,
+        SLUG,
+        gremium="lag-fsa-msa",
+        date=dt.date.today(),
+        participants=["Bench"],
+        all_accepted=True,
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=60)
@@ -152,14 +164,7 @@ def main() -> None:
             [disposition.make(ws, cid, "angenommen") for cid in ids],
             message="Benchmark: alle angenommen",
         )
-        record(
-            ws,
-            SLUG,
-            gremium="lag-fsa-msa",
-            date=dt.date.today(),
-            participants=["Bench"],
-            all_accepted=True,
-        )
+        all_accepted(ws)
 
         p = plan(ws, SLUG)
         t_plan = median_time(lambda: plan(ws, SLUG), args.repeat)

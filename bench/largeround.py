@@ -47,14 +47,13 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.append(str(REPO))  # after PYTHONPATH: another checkout given there wins
 lafast_docs = importlib.import_module("lafast_docs")  # first: render.py puts REPO in front
 
-from consolidation import pick_proposals, vary_second_half  # noqa: E402
+from consolidation import all_accepted, pick_proposals, vary_second_half  # noqa: E402
 from intake import yaml_submission  # noqa: E402
 from render import SLUG, make_workspace  # noqa: E402
 
 from lafast_docs.consultation.rounds import find_round  # noqa: E402
 from lafast_docs.consultation.submissions import list_submissions  # noqa: E402
 from lafast_docs.decisions import disposition  # noqa: E402
-from lafast_docs.decisions.consensus import record  # noqa: E402
 from lafast_docs.decisions.merge import merge  # noqa: E402
 from lafast_docs.text.drafts import load_draft  # noqa: E402
 from lafast_docs.text.history import model_of  # noqa: E402
@@ -182,14 +181,7 @@ def one_round(
             verdict = "angenommen" if c.get("proposal") else "kenntnis"
             decisions.append(disposition.make(ws, c["id"], verdict, reason="Benchmark"))
     disposition.append(ws, rnd.folder, decisions, message="Benchmark: Abwägung")
-    record(
-        ws,
-        SLUG,
-        gremium="lag-fsa-msa",
-        date=dt.date.today(),
-        participants=["Bench"],
-        all_accepted=True,
-    )
+    all_accepted(ws)
     merge(ws, SLUG)
     lafast(root, "consult", "close", SLUG)
     return rnd.tag
