@@ -228,6 +228,16 @@ def test_seal_password_is_asked_at_a_terminal_and_never_echoed(demo_ws, tmp_path
         [sys.executable, *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )  # no terminal: the file still opens only with a password, so it is refused as before
     assert piped.returncode != 0 and "lässt sich nicht öffnen" in piped.stderr
+    # a file that opens without a password but fails another check: no password is asked
+    other = make_authority(tmp_path / "andere", organisation="Andere", password="")
+    key, cert, _chain = pkcs12.load_key_and_certificates(other.pkcs12.read_bytes(), None)
+    bare = tmp_path / "ohne-kennwort.p12"
+    write_pkcs12(bare, key, cert, [], "")
+    child = pexpect.spawn(sys.executable, [*args[:-1], str(bare)], env=env, encoding="utf-8")
+    child.expect(pexpect.EOF, timeout=60)
+    child.close()
+    assert child.exitstatus != 0 and "Kennwort" not in child.before
+    assert "keiner bekannten Zertifizierungsstelle" in child.before
 
 
 def test_unreachable_timestamp_service_is_not_entered(demo_ws, tmp_path) -> None:

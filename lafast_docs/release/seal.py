@@ -58,8 +58,9 @@ def _password(
     return secret(env, what=what, confirm=confirm, option=option) if env or ask else ""
 
 
-def check_pkcs12(path: Path, password: str, roots: list[Path]) -> SealSetup:
-    """The checks of the module docstring; the result names the anchor the chain ends in."""
+def _load_pkcs12(path: Path, password: str) -> tuple[Any, Any, list[Any]]:
+    """Key, certificate and the other certificates of the file; SigningError if it does not
+    open with `password`."""
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     try:
@@ -73,13 +74,27 @@ def check_pkcs12(path: Path, password: str, roots: list[Path]) -> SealSetup:
             hint="Kennwort in der Variable von --password-env prüfen; die Datei endet meist "
             "auf .p12 oder .pfx.",
         ) from exc
+    return key, cert, list(extra or [])
+
+
+def _opens(path: Path, password: str) -> bool:
+    try:
+        _load_pkcs12(path, password)
+    except SigningError:
+        return False
+    return True
+
+
+def check_pkcs12(path: Path, password: str, roots: list[Path]) -> SealSetup:
+    """The checks of the module docstring; the result names the anchor the chain ends in."""
+    key, cert, extra = _load_pkcs12(path, password)
     if key is None or cert is None:
         raise SigningError(
             f"{path.name} enthält keinen Schlüssel mit Zertifikat.",
             path=path,
             hint="Die Zertifizierungsstelle um die Datei mit Schlüssel (.p12/.pfx) bitten.",
         )
-    return check_certificate(cert, list(extra or []), roots, path=path)
+    return check_certificate(cert, extra, roots, path=path)
 
 
 def check_token(token: Token, roots: list[Path]) -> SealSetup:
@@ -213,14 +228,10 @@ def setup_seal(
                 hint="Die Datei außerhalb ablegen, z. B. in /etc/lafast/ oder ~/lafast-siegel/.",
             )
         typed = password if password is not None else _password(password_env)
-        try:
-            result = check_pkcs12(pkcs12, typed, roots)
-        except SigningError:
-            if password is not None or password_env or not at_terminal():
-                raise
-            # no variable named: the file may be encrypted all the same; a person is there
+        if password is None and not password_env and at_terminal() and not _opens(pkcs12, typed):
+            # no variable named, yet the file is encrypted: a person is there to ask
             typed = secret("", what=f"Kennwort des Siegels {pkcs12.name}", key=f"pkcs12:{pkcs12}")
-            result = check_pkcs12(pkcs12, typed, roots)
+        result = check_pkcs12(pkcs12, typed, roots)
     if token is not None:
         result = check_token(token, roots)
     if result.anchor is None and pkcs12 is not None and result.subject:
@@ -264,12 +275,10 @@ def setup_seal(
 
 def _store_carried_root(p12: Path, password: str) -> Path:
     """The root certificate carried in the PKCS#12 file, written beside it as a PEM file."""
-    from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+    from cryptography.hazmat.primitives.serialization import Encoding
 
-    _key, _cert, extra = pkcs12.load_key_and_certificates(
-        p12.read_bytes(), password.encode("utf-8") if password else None
-    )
-    root = next(c for c in extra or [] if c.subject == c.issuer)
+    _key, _cert, extra = _load_pkcs12(p12, password)
+    root = next(c for c in extra if c.subject == c.issuer)
     target = p12.with_name(p12.stem + "-wurzel.pem")
     atomic_write(target, root.public_bytes(Encoding.PEM))
     return target
