@@ -89,7 +89,7 @@ def analyse(
             hint="Ändern Sie die genannten Zeilen. Bilder gehören in den Ordner des Entwurfs "
             f"({draft.folder}), z. B. als ![Beschreibung](bilder/grafik.png).",
         )
-    model = textmodel.annotate(ast)
+    model = textmodel.annotate(ast, comments=checker.comments)
     uses = references.uses(model) if references.has_references(draft.body) else []
     return Analysis(draft, model, checker.images, uses, resolved.missing)
 
@@ -108,6 +108,7 @@ class _Checker:
         self.folder = draft.folder.resolve()
         self.problems: list[Problem] = []
         self.images: dict[str, Path] = {}
+        self.comments = False  # an HTML comment seen (the text model drops them)
 
     def line(self, needle: str) -> int | None:
         return source_line(self.draft, needle)
@@ -125,6 +126,7 @@ class _Checker:
         if t in ("RawBlock", "RawInline"):
             fmt, text = c
             if fmt == "html" and re.fullmatch(r"\s*<!--.*?-->\s*", text, re.S):
+                self.comments = True
                 return
             snippet = text.strip().splitlines()[0][:60] if text.strip() else text
             self.bad(

@@ -168,16 +168,17 @@ def uses(model: textmodel.Annotated) -> list[Use]:
     def scan(node: Any, rn: int | None) -> None:
         if isinstance(node, list):
             for item in node:
-                scan(item, rn)
+                if isinstance(item, (list, dict)):  # strings and numbers hold no reference
+                    scan(item, rn)
             return
         if not isinstance(node, dict) or "t" not in node:
             return
-        if node["t"] == "Div":
+        t = node["t"]
+        if t == "Div":
             attrs = dict(node["c"][0][2])
             if "rn-block" in node["c"][0][1] and "rn" in attrs:
                 rn = int(attrs["rn"])
-        ref = ref_of(node)
-        if ref is not None:
+        elif t == "Span" and (ref := ref_of(node)) is not None:
             text = textmodel.inlines_text(node["c"][1])
             found.append(Use(ref[0], ref[1], rn, text))
             return
