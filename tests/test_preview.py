@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from lafast_docs.errors import PreviewPortBusy
+from lafast_docs.office import preview_patch
 from lafast_docs.office.preview import Preview
 from lafast_docs.office.preview_server import PreviewServer, start
 from lafast_docs.render import html, incremental, markup
@@ -182,42 +183,49 @@ def test_background_pdf_becomes_ready(ws: Workspace) -> None:
     assert (preview.pdf or b"").startswith(b"%PDF-")
 
 
-def _patched(old_page: str, old_parts: list[str], patch: dict) -> str:
-    """What the browser makes of `old_page` with `patch` (on the text, as the script on the DOM)."""
-    parts = [
-        *old_parts[: patch["start"]],
-        patch["html"],
-        *old_parts[patch["start"] + patch["remove"] :],
-    ]
-    if not patch["html"]:
-        parts.remove("")
-    return old_page.replace("\n".join(old_parts), "\n".join(parts), 1)
-
-
-def test_only_the_changed_sections_go_to_the_browser(sample: Workspace) -> None:
+def test_only_what_changed_goes_to_the_browser(sample: Workspace) -> None:
     ws = sample
     path = _draft_file(ws)
     original = path.read_text("utf-8")
     preview = Preview(ws, SAMPLE_FS, pdf=False)
+
+    def step(change) -> dict:  # type: ignore[no-untyped-def]
+        old_page, old_parts = preview.page, preview.writer.parts
+        path.write_text(change(path.read_text("utf-8")), "utf-8")
+        patch = preview.build().patch
+        assert patch is not None and patch["count"] == len(old_parts)
+        assert preview_patch.apply(old_page, old_parts, patch) == preview.page
+        json.dumps(patch)  # what goes over the event stream
+        return patch
+
     try:
         assert preview.build().patch is None  # the first page is always fetched whole
-        path.write_text(original.replace("Sie erklären", "Sie erklären uns", 1), "utf-8")
-        assert preview.build().patch is None  # not committed now: the page's "Fassung" changed
-        for change in (
-            lambda t: t.replace("Sie erklären Abläufe", "Sie erklären alle Abläufe", 1),
+        # the first save after the commit: the page's commit and "Fassung" change, nothing
+        # else around the body, and those go with the one changed section
+        patch = step(lambda t: t.replace("Sie erklären", "Sie erklären uns", 1))
+        assert patch["meta"] == {"lafast:commit": ""} and "Fassung" not in patch["after"]
+        assert patch["remove"] == 1 and patch["shift"] is None and patch["notes"] is None
+        # a word: one section, nothing around it
+        patch = step(lambda t: t.replace("erklären uns Abläufe", "erklären uns alle Abläufe", 1))
+        assert patch["remove"] == 1 and len(patch["html"]) < 5000
+        assert patch["meta"] is None and patch["after"] is None
+        # a paragraph with a footnote: every later Randnummer and footnote moves by one; only
+        # the changed section and the endnotes are sent, the browser renumbers the rest
+        patch = step(
             lambda t: (
-                t[: t.index("\n\n", len(t) // 2)]
+                t[: t.index("\n\n", len(t) // 3)]
                 + "\n\nNeu.[^n]\n\n[^n]: Fußnote."
-                + t[t.index("\n\n", len(t) // 2) :]
-            ),  # renumbers every later Randnummer
-            lambda t: t,  # saved unchanged
-        ):
-            old_page, old_parts = preview.page, preview.writer.parts
-            path.write_text(change(path.read_text("utf-8")), "utf-8")
-            patch = preview.build().patch
-            assert patch is not None and patch["count"] == len(old_parts)
-            assert patch["remove"] < len(old_parts) and len(patch["html"]) < len(preview.page) // 2
-            assert _patched(old_page, old_parts, patch) == preview.page
+                + t[t.index("\n\n", len(t) // 3) :]
+            )
+        )
+        assert patch["shift"] == {"rn": 1, "fn": 1} and patch["remove"] == 1
+        assert patch["notes"] and len(patch["html"]) < 10000
+        assert len(patch["html"]) + len(patch["notes"]) < len(preview.page) // 4
+        # and removed again: the numbers move back
+        patch = step(lambda t: t.replace("\n\nNeu.[^n]\n\n[^n]: Fußnote.", "", 1))
+        assert patch["shift"] == {"rn": -1, "fn": -1}
+        patch = step(lambda t: t)  # saved unchanged
+        assert patch["remove"] == 0 and not patch["html"] and patch["shift"] is None
         # a heading renamed: the table of contents changes, the browser fetches the page
         text = path.read_text("utf-8")
         heading = re.search(r"^## (.+)$", text, re.M)
@@ -226,6 +234,24 @@ def test_only_the_changed_sections_go_to_the_browser(sample: Workspace) -> None:
         assert preview.build().patch is None
     finally:
         path.write_text(original, "utf-8")
+
+
+def test_renumbering_touches_only_the_numbered_elements() -> None:
+    section = (
+        '<h2 id="x">Rn. 4 und <a href="#rn-4">Verweis</a></h2>\n'
+        '<div id="rn-4" class="rn-block" data-rn="4">\n'
+        '<p><a href="#rn-4" class="rn" aria-label="Randnummer 4">4</a>Text 4 mit 1:80.'
+        '<a href="#fn2" class="footnote-ref" id="fnref2" role="doc-noteref"><sup>2</sup></a>'
+        '</p>\n</div>\n<div class="rn-block" data-rn="4">eigener Block</div>'
+    )
+    moved = preview_patch.shifted(section, 3, -1)
+    assert '<div id="rn-7" class="rn-block" data-rn="7">' in moved
+    assert '<a href="#rn-7" class="rn" aria-label="Randnummer 7">7</a>Text 4 mit 1:80.' in moved
+    assert 'href="#fn1" class="footnote-ref" id="fnref1" role="doc-noteref"><sup>1</sup>' in moved
+    # the author's own text and a div of another shape keep their numbers
+    assert moved.startswith('<h2 id="x">Rn. 4 und <a href="#rn-4">Verweis</a></h2>')
+    assert moved.endswith('<div class="rn-block" data-rn="4">eigener Block</div>')
+    assert preview_patch.shifted(section, 0, 0) == section
 
 
 # -- the server ------------------------------------------------------------------------------
@@ -323,12 +349,38 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
         driver.quit()
 
 
-MAIN_NOW = "return document.getElementById('inhalt-text').innerHTML"
-MAIN_FRESH = """
+# the text, what follows it (the footer) and the head's meta data, as shown and as served whole
+SHOWN = """
+function shown(doc) {
+  const main = doc.getElementById("inhalt-text");
+  let after = "";
+  for (let n = main.nextSibling; n; n = n.nextSibling) after += n.outerHTML || n.textContent;
+  const metas = Array.from(doc.head.querySelectorAll("meta[name]"), (m) => m.outerHTML);
+  return [main.innerHTML, after, metas.join("")];
+}
+"""
+MAIN_NOW = SHOWN + "return shown(document);"
+MAIN_FRESH = (
+    SHOWN
+    + """
 const done = arguments[arguments.length - 1];
 fetch("/", {cache: "no-store"}).then((r) => r.text()).then((t) => done(
-  new DOMParser().parseFromString(t, "text/html").getElementById("inhalt-text").innerHTML));
+  shown(new DOMParser().parseFromString(t, "text/html"))));
 """
+)
+
+
+def _same_page(driver) -> None:  # type: ignore[no-untyped-def]
+    now, fresh = driver.execute_script(MAIN_NOW), driver.execute_async_script(MAIN_FRESH)
+    assert [_norm(x) for x in now] == [_norm(x) for x in fresh]
+
+
+def _generation(n: int):  # type: ignore[no-untyped-def]
+    from selenium.webdriver.common.by import By
+
+    return lambda d: (
+        d.find_element(By.TAG_NAME, "html").get_attribute("data-vorschau-generation") == str(n)
+    )
 
 
 def _wait(driver, condition, timeout: float = 60):  # type: ignore[no-untyped-def]
@@ -351,41 +403,51 @@ def test_chromium_sees_the_page_change_after_a_save(
     driver.get(url)
     _wait(driver, lambda d: "aktualisiert um" in d.find_element(By.ID, "lafast-vorschau").text)
     at = original.index("\n\n", len(original) * 2 // 3) + 2  # a paragraph in the last third
+    while not original[at].isalpha():  # not a heading, list or table
+        at = original.index("\n\n", at) + 2
+    kept = "document.querySelector('#inhalt-text > *').lafastKept"
     try:
+        # every save below patches the open page: an element of the first section, marked,
+        # is still there at the end (a page fetched whole would not have it)
+        driver.execute_script(kept + " = true")
+        # the first save after the commit: the text, the page's commit and "Fassung" change
         path.write_text(original[:at] + "NEUES WORT " + original[at:], "utf-8")
-        _wait(
-            driver,
-            lambda d: (
-                d.find_element(By.TAG_NAME, "html").get_attribute("data-vorschau-generation") == "2"
-            ),
-        )
+        _wait(driver, _generation(2))
         rn = server.preview.state.rn
         assert rn is not None and rn > 50
-        # the next save (the page's "Fassung" stays as it is now): only the changed section
-        # is replaced, the rest of the page stays as it is; an element of the first section,
-        # marked, is still there (a page fetched whole would not have it)
-        driver.execute_script("document.querySelector('#inhalt-text > *').lafastKept = true")
-        path.write_text(original[:at] + "NEUES WORT NOCH " + original[at:], "utf-8")
-        _wait(
-            driver,
-            lambda d: (
-                d.find_element(By.TAG_NAME, "html").get_attribute("data-vorschau-generation") == "3"
-            ),
-        )
         assert server.preview.state.patch is not None
-        assert driver.execute_script(
-            "return document.querySelector('#inhalt-text > *').lafastKept === true"
-        )
+        _same_page(driver)
+        assert "Fassung" not in driver.find_element(By.TAG_NAME, "footer").text
+        path.write_text(original[:at] + "NEUES WORT NOCH " + original[at:], "utf-8")
+        _wait(driver, _generation(3))
+        assert server.preview.state.patch is not None
         assert "NEUES WORT NOCH" in driver.find_element(By.ID, f"rn-{rn}").text
-        assert _norm(driver.execute_script(MAIN_NOW)) == _norm(
-            driver.execute_async_script(MAIN_FRESH)
-        )  # the patched text is the page as served whole
-        assert "NEUES WORT" in driver.find_element(By.ID, f"rn-{rn}").text
+        _same_page(driver)  # the patched text is the page as served whole
         # the edited Randnummer is in the window
         top = driver.execute_script(
             f"return document.getElementById('rn-{rn}').getBoundingClientRect().top"
         )
         assert 0 <= top <= driver.execute_script("return window.innerHeight")
+        # a new paragraph with a footnote near the top: every later Randnummer and footnote
+        # moves; only its section and the endnotes are sent, the page renumbers the rest
+        top_at = original.index("\n\n", len(original) // 5) + 2
+        path.write_text(
+            original[:top_at]
+            + "GANZ NEUER ABSATZ.[^neu]\n\n[^neu]: NEUE FUSSNOTE.\n\n"
+            + original[top_at:at]
+            + "NEUES WORT NOCH "
+            + original[at:],
+            "utf-8",
+        )
+        _wait(driver, _generation(4))
+        patch = server.preview.state.patch
+        assert patch is not None and patch["shift"] == {"rn": 1, "fn": 1}
+        _same_page(driver)
+        assert "NEUES WORT NOCH" in driver.find_element(By.ID, f"rn-{rn + 1}").text
+        new_rn = server.preview.state.rn
+        assert "GANZ NEUER ABSATZ" in driver.find_element(By.ID, f"rn-{new_rn}").text
+        assert driver.execute_script(f"return {kept} === true")
+        rn += 1
         # a broken front matter: German error on the page, the text stays
         path.write_text(original.replace("\ntitle:", "\ntitle: [kaputt\nx:", 1), "utf-8")
         _wait(
@@ -399,12 +461,7 @@ def test_chromium_sees_the_page_change_after_a_save(
         assert "letzten fehlerfreien Stand" in bar.text
         assert "NEUES WORT" in driver.find_element(By.ID, f"rn-{rn}").text
         path.write_text(original, "utf-8")
-        _wait(
-            driver,
-            lambda d: (
-                d.find_element(By.TAG_NAME, "html").get_attribute("data-vorschau-generation") == "4"
-            ),
-        )
+        _wait(driver, _generation(5))
         assert "NEUES WORT" not in driver.find_element(By.ID, f"rn-{rn}").text
         assert driver.find_element(By.ID, "lafast-vorschau").get_attribute("role") == "status"
     finally:

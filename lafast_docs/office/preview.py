@@ -25,6 +25,7 @@ from typing import Any
 
 from lafast_docs.errors import DraftNotFound, LafastError
 from lafast_docs.external import limits, resources
+from lafast_docs.office.preview_patch import page_patch
 from lafast_docs.outputs.document import Page, write_pdf
 from lafast_docs.render import html, incremental
 from lafast_docs.render.context import document_context, edition_of
@@ -45,8 +46,8 @@ class State:
     pdf: str  # "fehlt", "wird erstellt", "bereit", "fehler"
     pdf_error: str | None
     time: str  # when the state last changed, HH:MM:SS
-    # how the page of generation-1 becomes this one by replacing sections of its body
-    # (`incremental.section_patch`); None: the browser fetches the whole page
+    # how the page of generation-1 becomes this one (`preview_patch.page_patch`); None: the
+    # browser fetches the whole page
     patch: dict[str, Any] | None = None
 
     def as_json(self) -> dict[str, Any]:
@@ -112,7 +113,7 @@ class Preview:
         texts = [b.text for b in analysis.model.blocks]
         rn = _first_change(self._texts, texts)
         parts = self.writer.parts
-        patch = incremental.section_patch(self.page, self._parts, page, parts)
+        patch = page_patch(self.page, self._parts, page, parts)
         with self.changed:
             self.page, self.images, self._texts, self._parts = (
                 page,

@@ -5,11 +5,12 @@
     GET /vorschau.pdf  the background PDF, once it is ready
     GET /bild/<src>    a checked image of the draft (only those the page uses)
 
-The script in the page listens to /ereignisse; on a new generation it replaces only the
-sections that changed when the event carries them (`incremental.section_patch`: the server
-checked that the page with them replaced is exactly the new page), and otherwise fetches the
-page and swaps the body in place; then it scrolls to the Randnummer that changed (or keeps the
-Randnummer that was at the top of the window). A bar at the top says when the page was
+The script in the page listens to /ereignisse; on a new generation it applies the patch the
+event carries (`preview_patch`: the changed sections, later Randnummern renumbered in place,
+the endnotes, the commit meta and footer; the server checked on the text that the patched page
+is exactly the new page), and otherwise fetches the page and swaps the body in place; then it
+scrolls to the Randnummer that changed (or keeps the Randnummer that was at the top of the
+window). A bar at the top says when the page was
 updated, shows build errors in German and offers the PDF when it is ready.
 
 A watcher thread polls the draft's folder, the templates and the workspace's top-level YAML
@@ -102,13 +103,66 @@ SCRIPT = """<script>
     }
     return starts;
   }
+  function fragment(html) {
+    var t = document.createElement("template");
+    t.innerHTML = html;
+    return t.content;
+  }
+  function decode(text) {
+    var t = document.createElement("textarea");
+    t.innerHTML = text;
+    return t.value;
+  }
+  function number(el, attr, prefix) {
+    var value = el.getAttribute(attr);
+    return value && value.indexOf(prefix) === 0 && /^[0-9]+$/.test(value.slice(prefix.length)) ?
+      value.slice(prefix.length) : null;
+  }
+  function only(el, tag) {
+    return el.childNodes.length === 1 && (tag ? el.firstChild.tagName === tag :
+      el.firstChild.nodeType === 3);
+  }
+  function renumber(node, rn, fn) {
+    // the numbered elements in exactly the shapes the server moved on the text
+    // (preview_patch.shifted); anything else stays as it is
+    if (node.nodeType !== 1) return;
+    var found = [node].concat(
+      Array.from(node.querySelectorAll("div.rn-block, a.rn, a.footnote-ref")));
+    found.forEach(function (el) {
+      var n, k;
+      if (el.tagName === "DIV" && el.className === "rn-block" && el.attributes.length === 3 &&
+          (n = number(el, "data-rn", "")) !== null && el.id === "rn-" + n) {
+        k = String(+n + rn);
+        el.id = "rn-" + k;
+        el.setAttribute("data-rn", k);
+      } else if (el.tagName === "A" && el.className === "rn" && el.attributes.length === 3 &&
+          (n = number(el, "href", "#rn-")) !== null && only(el) && el.textContent === n &&
+          el.getAttribute("aria-label") === "Randnummer " + n) {
+        k = String(+n + rn);
+        el.setAttribute("href", "#rn-" + k);
+        el.setAttribute("aria-label", "Randnummer " + k);
+        el.textContent = k;
+      } else if (el.tagName === "A" && el.className === "footnote-ref" &&
+          el.attributes.length === 4 && (n = number(el, "href", "#fn")) !== null &&
+          el.id === "fnref" + n && el.getAttribute("role") === "doc-noteref" &&
+          only(el, "SUP") && only(el.firstChild) && el.firstChild.textContent === n) {
+        k = String(+n + fn);
+        el.setAttribute("href", "#fn" + k);
+        el.id = "fnref" + k;
+        el.firstChild.textContent = k;
+      }
+    });
+  }
   function patch(state) {
-    // only the changed sections: the server checked that the page is then the new one
+    // only what changed: the server checked that the page is then the new one
     var p = state.patch, main = document.getElementById("inhalt-text");
     if (!p || state.generation !== shown + 1 || !main) return false;
+    if (p.after !== null && main.parentNode !== document.body) return false;
     var starts = groups(main);
     if (starts.length !== p.count) return false;
     var keep = topRn();
+    var last = starts[starts.length - 1];
+    var notes = last && last.id === "footnotes" ? last : null;
     var stop = p.start + p.remove < starts.length ? starts[p.start + p.remove] : null;
     var node = p.start < starts.length ? starts[p.start] : null;
     while (node && node !== stop) {
@@ -116,10 +170,24 @@ SCRIPT = """<script>
       node.remove();
       node = next;
     }
-    if (p.html) {
-      var t = document.createElement("template");
-      t.innerHTML = p.html + "\\n";
-      main.insertBefore(t.content, stop);
+    if (p.html) main.insertBefore(fragment(p.html + "\\n"), stop);
+    if (p.shift) {
+      for (node = stop; node && node !== notes; node = node.nextSibling) {
+        renumber(node, p.shift.rn, p.shift.fn);
+      }
+    }
+    if (p.notes !== null) {
+      if (notes) notes.remove();
+      if (p.notes) main.appendChild(fragment(p.notes + "\\n"));
+    }
+    Object.keys(p.meta || {}).forEach(function (name) {
+      document.head.querySelectorAll("meta[name]").forEach(function (m) {
+        if (m.getAttribute("name") === name) m.setAttribute("content", decode(p.meta[name]));
+      });
+    });
+    if (p.after !== null) {
+      while (main.nextSibling) main.nextSibling.remove();
+      document.body.appendChild(fragment(p.after));
     }
     shown = state.generation;
     document.documentElement.setAttribute("data-vorschau-generation", String(shown));

@@ -389,38 +389,6 @@ class ChunkWriter:
         return "\n".join(body)
 
 
-def section_patch(
-    old_page: str, old_parts: list[str], new_page: str, new_parts: list[str]
-) -> dict[str, Any] | None:
-    """How the browser turns `old_page` into `new_page` by replacing body parts only, or None
-    when more than the body's parts changed (title, table of contents, styles).
-
-    Returned: `start` (first part replaced), `remove` (how many old parts go), `count` (old
-    parts in all, which the browser checks against what it has) and `html` (the new parts).
-    Checked on the text: the new page is exactly the old one with those parts replaced."""
-    old_body, new_body = "\n".join(old_parts), "\n".join(new_parts)
-    at_old, at_new = old_page.find(old_body), new_page.find(new_body)
-    if not old_parts or not new_parts or at_old < 0 or at_new < 0:
-        return None
-    if old_page[:at_old] != new_page[:at_new]:
-        return None
-    if old_page[at_old + len(old_body) :] != new_page[at_new + len(new_body) :]:
-        return None
-    start = 0
-    limit = min(len(old_parts), len(new_parts))
-    while start < limit and old_parts[start] == new_parts[start]:
-        start += 1
-    end = 0  # common parts at the end
-    while end < limit - start and old_parts[-1 - end] == new_parts[-1 - end]:
-        end += 1
-    return {
-        "start": start,
-        "remove": len(old_parts) - start - end,
-        "count": len(old_parts),
-        "html": "\n".join(new_parts[start : len(new_parts) - end]),
-    }
-
-
 def _section_key(section: list[Node]) -> str:
     """The section as written, without its absolute Randnummern (so a renumbering of the whole
     text after an inserted paragraph keeps later sections cached).
