@@ -440,3 +440,36 @@ def test_word_tracked_change_of_a_value_is_a_value_proposal(fs_ws, tmp_path: Pat
     (cid,) = result.ids
     shown = [line for line in show_comment(ws, cid) if isinstance(line, str)]
     assert any("„1:60“ statt „1:80“" in line and "betreuungsschluessel" in line for line in shown)
+
+
+def test_references_found_by_the_check_resolve_as_a_walk_would(reg_ws: Workspace) -> None:
+    """`analyse` hands `resolve` the reference spans its check found instead of walking the text
+    again: the same values, the same missing and refused ids, also for a reference written
+    inside another one (replaced with the outer one, never looked at)."""
+    from lafast_docs.errors import Problem
+    from lafast_docs.external import pandoc
+    from lafast_docs.text import references, textmodel
+    from lafast_docs.text.analysis import _Checker
+
+    body = (
+        "\nA [[x]{kz=fehlt-innen} [54]{kz=stellen}]{kz=betreuungsschluessel}.\n\n"
+        "B [[y]{kz=fehlt-auch}]{kz=fehlt-aussen} und *[1:80]{kz=betreuungsschluessel}*.\n\n"
+        "- [§ 12]{norm=laufng-12}\n"
+    )
+    _write_body(reg_ws, "kz", body, stand="2026-03-01")
+    draft = load_draft(reg_ws, "kz")
+
+    def where(msg: str, needle: str) -> Problem:
+        return Problem(msg, draft.path, None)
+
+    results = []
+    for by_check in (False, True):
+        ast = pandoc.markdown_to_ast(draft.body)
+        checker = _Checker(draft)
+        textmodel.walk(ast["blocks"], checker.visit)
+        spans = checker.spans if by_check else None
+        done = references.resolve(ast, draft.figures, where=where, spans=spans)
+        results.append((ast, [p.message for p in done.problems], done.missing))
+    assert results[0] == results[1]
+    assert len(results[0][1]) == 2  # fehlt-aussen, fehlt-auch; fehlt-innen was replaced
+    assert "1:80" in json.dumps(results[0][0], ensure_ascii=False)

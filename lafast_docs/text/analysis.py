@@ -79,6 +79,7 @@ def analyse(
             ast,
             draft.figures,
             where=lambda msg, needle: Problem(msg, draft.path, checker.line(needle)),
+            spans=checker.spans,
         )
         checker.problems.extend(resolved.problems)
     if checker.problems:
@@ -109,6 +110,7 @@ class _Checker:
         self.problems: list[Problem] = []
         self.images: dict[str, Path] = {}
         self.comments = False  # an HTML comment seen (the text model drops them)
+        self.spans: list[dict[str, Any]] = []  # the references to the register, in order
 
     def line(self, needle: str) -> int | None:
         return source_line(self.draft, needle)
@@ -139,6 +141,8 @@ class _Checker:
             self.image(c[2][0], textmodel.inlines_text(c[1]))
         elif t == "Link":
             self.link(c[2][0])
+        elif t == "Span" and references.ref_of(el) is not None:
+            self.spans.append(el)
         attr = c[1] if t == "Header" else c[0] if t in _WITH_ATTR else None
         for key, value in attr[2] if attr else ():
             if key not in ALLOWED_ATTRS and not key.startswith("data-"):

@@ -91,13 +91,19 @@ def has_references(body: str) -> bool:
 
 
 def resolve(
-    ast: Node, figures: Figures | None, *, where: Callable[[str, str], Problem] | None = None
+    ast: Node,
+    figures: Figures | None,
+    *,
+    where: Callable[[str, str], Problem] | None = None,
+    spans: list[Node] | None = None,
 ) -> Resolution:
     """Put the value valid at the Stand into every reference of `ast`, in place.
 
     With `where` (strict: the render checks), an id the register lacks is a problem made by
     `where(message, needle)`; without it, the written text stays (old versions may name ids
     removed since). Where no value is valid at the Stand, the written text stays too.
+    `spans`: every reference span of `ast` in document order, found by a walk the caller made
+    anyway (`analysis`), so the whole text is not walked again.
     """
     result = Resolution()
     register = figures.register if figures is not None else None
@@ -137,9 +143,17 @@ def resolve(
                 )
             )
             return
+        if spans is not None:  # a reference inside this one is no longer in the text
+            textmodel.walk(el["c"][1], lambda inner: replaced.add(id(inner)))
         el["c"][1] = value_inlines(entry, period)
 
-    textmodel.walk(ast["blocks"], visit)
+    if spans is None:
+        textmodel.walk(ast["blocks"], visit)
+        return result
+    replaced: set[int] = set()
+    for span in spans:
+        if id(span) not in replaced:
+            visit(span)
     return result
 
 
@@ -182,8 +196,9 @@ def uses(model: textmodel.Annotated) -> list[Use]:
             text = textmodel.inlines_text(node["c"][1])
             found.append(Use(ref[0], ref[1], rn, text))
             return
-        if "c" in node:
-            scan(node["c"], rn)
+        c = node.get("c")
+        if isinstance(c, (list, dict)):  # not the text of a Str
+            scan(c, rn)
 
     scan(model.ast["blocks"], None)
     return found
