@@ -83,3 +83,28 @@ def test_heading_ids_are_stable_unique_and_explicit_ids_win() -> None:
 def test_html_comments_are_dropped_without_number() -> None:
     m = model("<!-- interne Notiz -->\n\nText.\n")
     assert [b.text for b in m.blocks] == ["Text."]
+
+
+def test_walk_kinds_visits_what_a_filtered_walk_visits() -> None:
+    from lafast_docs.text import textmodel
+
+    body = (
+        "# Titel {#t .x}\n\nText *mit [Link](https://example.org) und `code`* <b>fett</b>.\n\n"
+        "- Punkt ![Bild](a.png){width=5}\n  - innen [s]{.y}\n\n"
+        "| a | b |\n|---|---|\n| [c]{.z} | d |\n\n"
+        "::: {.rahmen}\n> Zitat[^1]\n:::\n\n[^1]: Fuß[note]{lang=en}.\n"
+    )
+    ast = pandoc.markdown_to_ast(body)
+
+    def visited(wanted: frozenset[str]) -> tuple[list[int], list[int]]:
+        walked: list[int] = []
+        textmodel.walk(ast, lambda el: walked.append(id(el)) if el["t"] in wanted else None)
+        found: list[int] = []
+        textmodel.walk_kinds(ast, wanted, lambda el: found.append(id(el)))
+        return walked, found
+
+    kinds = frozenset(("Link", "Span", "Image", "RawInline", "Div", "Code", "Str", "Table"))
+    for wanted in (kinds, frozenset(("Span",)), frozenset()):
+        walked, found = visited(wanted)
+        assert found == walked
+        assert bool(found) == bool(wanted)

@@ -72,7 +72,7 @@ def analyse(
     text = textmodel.protect_gender_star(draft.body)
     ast = parse(text) if parse else pandoc.markdown_to_ast(text, timeout=timeout)
     checker = _Checker(draft)
-    textmodel.walk(ast["blocks"], checker.visit)
+    textmodel.walk_kinds(ast["blocks"], _Checker.KINDS, checker.visit)
     resolved = references.Resolution()
     if references.has_references(draft.body):
         resolved = references.resolve(
@@ -104,6 +104,9 @@ def source_line(draft: Draft, needle: str, start: int = 0) -> int | None:
 
 
 class _Checker:
+    # the elements `visit` looks at; it leaves every other one alone
+    KINDS = frozenset(("RawBlock", "RawInline", "Image", "Link", "Header", *_WITH_ATTR))
+
     def __init__(self, draft: Draft) -> None:
         self.draft = draft
         self.folder = draft.folder.resolve()

@@ -182,7 +182,10 @@ def uses(model: textmodel.Annotated) -> list[Use]:
     def scan(node: Any, rn: int | None) -> None:
         if isinstance(node, list):
             for item in node:
-                if isinstance(item, (list, dict)):  # strings and numbers hold no reference
+                if isinstance(item, dict):
+                    if item.get("t") not in textmodel.LEAVES:  # words hold no reference
+                        scan(item, rn)
+                elif isinstance(item, list):  # strings and numbers hold none either
                     scan(item, rn)
             return
         if not isinstance(node, dict) or "t" not in node:
