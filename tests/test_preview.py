@@ -236,6 +236,29 @@ def test_only_what_changed_goes_to_the_browser(sample: Workspace) -> None:
         path.write_text(original, "utf-8")
 
 
+def test_a_patch_is_refused_when_more_than_body_meta_and_footer_changed() -> None:
+    def page(style: str, commit: str, footer: str, parts: list[str]) -> str:
+        return (
+            f'<html><head><style>{style}</style><meta name="lafast:commit" content="{commit}">'
+            f'</head><body><nav>Inhalt</nav>\n<main id="inhalt-text">\n{chr(10).join(parts)}'
+            f"\n</main>\n<footer>{footer}</footer>\n</body>\n</html>"
+        )
+
+    parts = ["<h2>A</h2>", "<h2>B</h2>"]
+    old = page("p{}", "abc", "Fassung abc", parts)
+    new_parts = ["<h2>A</h2>", "<h2>B neu</h2>"]
+    patch = preview_patch.page_patch(old, parts, page("p{}", "", "", new_parts), new_parts)
+    assert patch is not None and patch["meta"] == {"lafast:commit": ""}
+    assert patch["after"] == "\n<footer></footer>\n" and patch["start"] == 1
+    assert preview_patch.apply(old, parts, patch) == page("p{}", "", "", new_parts)
+    # other styles, a meta more, something after the body: the page is fetched whole
+    assert preview_patch.page_patch(old, parts, page("p{x}", "", "", parts), parts) is None
+    more = page("p{}", "abc", "", parts).replace("<meta", '<meta name="x" content="y"><meta')
+    assert preview_patch.page_patch(old, parts, more, parts) is None
+    tail = page("p{}", "abc", "", parts) + "<!-- x -->"
+    assert preview_patch.page_patch(old, parts, tail, parts) is None
+
+
 def test_renumbering_touches_only_the_numbered_elements() -> None:
     section = (
         '<h2 id="x">Rn. 4 und <a href="#rn-4">Verweis</a></h2>\n'

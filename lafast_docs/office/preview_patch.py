@@ -93,6 +93,8 @@ def page_patch(
     if after_old != after_new:  # the elements after <main>, e.g. the footer, sent whole
         if not (_main_end(after_old) and _main_end(after_new)):
             return None
+        if after_old[after_old.index(_BODY_END) :] != after_new[after_new.index(_BODY_END) :]:
+            return None  # only the body's elements after <main> are replaced
         after = after_new[len(_MAIN_END) : after_new.index(_BODY_END)]
     old_sections, old_notes = _split_notes(old_parts)
     new_sections, new_notes = _split_notes(new_parts)
