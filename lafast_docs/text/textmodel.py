@@ -270,7 +270,8 @@ WRAPPERS = frozenset(
 def inlines_text(inlines: list[Node]) -> str:
     parts: list[str] = []
     for i in inlines:
-        t, c = i["t"], i.get("c")  # tag_content, inlined: called for every word of the text
+        t: str = i["t"]  # tag_content, inlined: called for every word of the text
+        c: Any = i.get("c")
         if t == "Str":
             parts.append(c)
         elif t in ("Space", "SoftBreak"):
@@ -297,7 +298,8 @@ def inlines_text(inlines: list[Node]) -> str:
 def blocks_text(blocks: list[Node]) -> str:
     parts: list[str] = []
     for b in blocks:
-        t, c = b["t"], b.get("c")
+        t: str = b["t"]
+        c: Any = b.get("c")
         if t in ("Para", "Plain", "Header"):
             parts.append(inlines_text(c if t != "Header" else c[2]))
         elif t == "LineBlock":
