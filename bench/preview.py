@@ -9,8 +9,9 @@ top, which renumbers every later Randnummer; the first save after the commit). R
 minimum, median and maximum, for all saves and per kind of save:
   page   save -> the browser has swapped in the new page (MutationObserver in the page,
          wall clock on both sides)                                   target <= 0.5 s
-         (the first save turns the committed draft into a changed one: the page's "Fassung"
-         changes, so that page is fetched whole; later saves send only changed sections)
+         (every save patches the open page, `office/preview_patch.py`: the first after the
+         commit also its commit meta and footer; a new paragraph its section and the
+         endnotes, the page renumbering the later Randnummern itself)
   build  the rebuild alone (Preview.build, chunk caches warm)
   full   the same page without caches: one `render --format html` (what staff had before)
   pdf    the background PDF of the first build (seconds until "bereit")
