@@ -145,3 +145,18 @@ def test_a_draft_cannot_move_the_cut(ws, tmp_path) -> None:
     assert parts is not None
     assert parts.text.startswith(pdffront.TEXT_START)
     assert "Text eins." in parts.text and "Text eins." not in parts.front
+
+
+def test_only_the_stylesheet_is_rewritten_not_the_title(small) -> None:
+    page = small[1]
+    odd = "Test counter(pages) und target-counter(attr(href url), page)"
+    assert "<title>Test kurz</title>" in page
+    parts = pdffront.split(page.replace("<title>Test kurz</title>", f"<title>{odd}</title>"))
+    assert parts is not None
+    front = parts.front_page({}, 9)
+    assert f"<title>{odd}</title>" in front
+    assert "attr(data-seite)" in front and '" von " "9"' in front
+    assert (
+        pdffront.split(page.replace("</head>", '<link rel="stylesheet" href="x.css"></head>'))
+        is None
+    )

@@ -44,6 +44,7 @@ _TARGET = "target-counter(attr(href url), page)"
 _OTHER_TARGETS = re.compile(r"target-(?:counters?|text)\(")
 _TOC_LINK = re.compile(r'<a href="#([^"]*)">')
 _PAGES = re.compile(r"\bcounter\(\s*pages\s*\)")
+_STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S | re.I)
 _PLACEHOLDER = "00"  # digits are equally wide in the office fonts
 MAX_FRONT_PAGES = 60
 
@@ -62,10 +63,12 @@ class Split:
             page = _PLACEHOLDER if numbers is None else numbers.get(htmllib.unescape(m[1]), "")
             return f'<a href="#{m[1]}" data-seite="{page}">'
 
-        head = self.head.replace(_TARGET, "attr(data-seite)")
-        if total is not None:
-            head = _PAGES.sub(f'"{total}"', head)
-        return head + _TOC_LINK.sub(entry, self.front) + "</body></html>"
+        def style(m: re.Match[str]) -> str:
+            css = m[2].replace(_TARGET, "attr(data-seite)")
+            css = _PAGES.sub(f'"{total}"', css) if total is not None else css
+            return m[1] + css + m[3]
+
+        return _STYLE.sub(style, self.head) + _TOC_LINK.sub(entry, self.front) + "</body></html>"
 
     def text_page(self, front_pages: int) -> str:
         """The text behind `front_pages` empty pages (they are dropped again)."""
@@ -83,9 +86,10 @@ def split(page: str) -> Split | None:
     if start < 0 or body < 0 or body > start:
         return None
     head, front, text = page[: body + 6], page[body + 6 : start], page[start:]
-    if _TOC_START not in front or _TARGET not in head:
+    css = "".join(m[2] for m in _STYLE.finditer(head))  # not the title or other metadata
+    if _TOC_START not in front or _TARGET not in css or "<link" in head.lower():
         return None
-    if _OTHER_TARGETS.search(head.replace(_TARGET, "")):
+    if _OTHER_TARGETS.search(css.replace(_TARGET, "")):
         return None
     return Split(head, front, text)
 
