@@ -40,11 +40,12 @@ from lafast_docs.outputs.document import render  # noqa: E402
 from lafast_docs.workspace import find_workspace  # noqa: E402
 
 WAIT_SWAP = """
-const done = arguments[arguments.length - 1], want = String(arguments[0]);
+const done = arguments[arguments.length - 1], want = Number(arguments[0]);
 const html = document.documentElement;
-if (html.getAttribute("data-vorschau-generation") === want) { done(Date.now()); return; }
+const now = () => Number(html.getAttribute("data-vorschau-generation"));
+if (now() >= want) { done(Date.now()); return; }
 new MutationObserver((_m, obs) => {
-  if (html.getAttribute("data-vorschau-generation") !== want) return;
+  if (now() < want) return;
   obs.disconnect();
   done(Date.now());
 }).observe(html, {attributes: true});
@@ -129,7 +130,7 @@ def main() -> None:
         build_times = []
         try:
             driver.get(server.url)
-            for n, (text, kind) in enumerate(edits(path.read_text("utf-8"), args.edits), start=2):
+            for text, kind in edits(path.read_text("utf-8"), args.edits):
                 saved: list[float] = []
 
                 def save(text: str = text, saved: list[float] = saved) -> None:
@@ -139,7 +140,8 @@ def main() -> None:
 
                 writer = threading.Thread(target=save)
                 writer.start()
-                swapped = driver.execute_async_script(WAIT_SWAP, n) / 1000
+                want = server.preview.state.generation + 1  # a build per save, not n
+                swapped = driver.execute_async_script(WAIT_SWAP, want) / 1000
                 writer.join()
                 page_times.append((kind, swapped - saved[0]))
                 time.sleep(0.5)

@@ -15,7 +15,8 @@ updated, shows build errors in German and offers the PDF when it is ready.
 
 A watcher thread polls the draft's folder, the templates and the workspace's top-level YAML
 files every 20 ms (a stat of a few dozen files; no extra dependency, same on every system) and
-rebuilds on any change.
+rebuilds on any change, once the files have stayed unchanged for 10 ms (a file written in place
+is empty for a moment).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from lafast_docs.workspace import Workspace
 
 HOST = "127.0.0.1"  # never another interface: drafts are internal until published
 POLL = 0.02
+SETTLE = 0.01  # a change counts once the files are unchanged for this long
 HEARTBEAT = 15.0
 
 SCRIPT = """<script>
@@ -354,9 +356,18 @@ class PreviewServer:
         seen = _snapshot(self.preview.watched())
         while not self.stopping.wait(POLL):
             now = _snapshot(self.preview.watched())
-            if now != seen:
-                seen = now
-                self.preview.build()
+            if now == seen:
+                continue
+            # an editor that writes in place empties the file first: build only once the
+            # files stay as they are for a moment, or the page shows half a text (or its
+            # error) and the whole text waits for that build
+            while not self.stopping.wait(SETTLE):
+                seen, now = now, _snapshot(self.preview.watched())
+                if now == seen:
+                    break
+            if self.stopping.is_set():
+                return
+            self.preview.build()
 
 
 def _snapshot(files: list[Path]) -> dict[Path, tuple[int, int]]:
