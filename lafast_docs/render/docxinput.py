@@ -26,9 +26,7 @@ from lafast_docs.workspace import Workspace
 FORMAT = 1  # of the file; another number: the file is ignored (made again)
 
 
-def kept_input(
-    ws: Workspace, slug: str, key: str, make: Callable[[], PandocInput]
-) -> PandocInput:
+def kept_input(ws: Workspace, slug: str, key: str, make: Callable[[], PandocInput]) -> PandocInput:
     """The input kept for `slug` under `key`, else `make()` (then kept for the next time).
     Without a key, or outside a repository (a final version's temporary copy): `make()`."""
     path = _path(ws, slug) if key else None

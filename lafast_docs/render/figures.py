@@ -112,7 +112,11 @@ def linked_style_ids(analysis: Analysis) -> tuple[str, ...]:
     """The DOCX character styles of the values linked to their source (for `docx_link_look`)."""
     return tuple(
         sorted(
-            {(_STYLE[e.kind] + e.id).replace(" ", "") for pairs in _linked(analysis).values() for e, _p in pairs}
+            {
+                (_STYLE[e.kind] + e.id).replace(" ", "")
+                for pairs in _linked(analysis).values()
+                for e, _p in pairs
+            }
         )
     )
 
@@ -200,8 +204,8 @@ __all__ = [
     "KINDS",
     "annex_blocks",
     "docx_link_look",
-    "linked_style_ids",
     "docx_style",
     "from_docx",
     "link_texts",
+    "linked_style_ids",
 ]
