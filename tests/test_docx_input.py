@@ -13,7 +13,7 @@ from lafast_docs.errors import UnsafeContent
 from lafast_docs.outputs.document import render
 from lafast_docs.workspace import Workspace
 
-from .conftest import write_draft_body
+from .conftest import SAMPLE_FS, copy_samples, write_draft_body
 
 BODY = (
     "# Beratung\n\nDie Beratung ist freiwillig und kostenlos.\n\n"
@@ -116,3 +116,22 @@ def test_every_format_at_once_keeps_the_docx_input(ws) -> None:
     chunks(ws, "t").unlink()
     assert docx_text(render_docx(ws, "t")) == docx_text(out["docx"])
     assert not chunks(ws, "t").exists()
+
+
+def test_docx_alone_changes_its_own_analysis_to_the_same_result(ws) -> None:
+    """A DOCX rendered alone finishes the analysis' AST in place (no copy): the same document
+    as when it shares the analysis with the other formats (section numbers, register values,
+    Randnummern, images)."""
+    copy_samples(ws, SAMPLE_FS)
+
+    def parts(path: Path) -> tuple[bytes, bytes]:
+        with zipfile.ZipFile(path) as z:
+            return z.read("word/document.xml"), z.read("word/styles.xml")
+
+    shared = parts(
+        {o.format: o.path for o in render(ws, SAMPLE_FS, formats=("docx", "html"))}["docx"]
+    )
+    kept(ws, SAMPLE_FS).unlink()
+    alone = parts(render_docx(ws, SAMPLE_FS))
+    assert alone == shared
+    assert b"Abschnittsnummer" in alone[0] and b"Randnummer" in alone[0]

@@ -33,13 +33,19 @@ class Page:
     DOCX, under which its pandoc input is kept (`docxinput`); "" keeps nothing."""
 
     ws: Workspace
-    source: Analysis | Callable[[], Analysis]
+    source: Analysis | Callable[[], Analysis]  # a callable: for the DOCX alone (`docx_only`)
     ctx: dict[str, Any]
     key: str = ""
 
     @functools.cached_property
     def analysis(self) -> Analysis:
         return self.source if isinstance(self.source, Analysis) else self.source()
+
+    @property
+    def docx_only(self) -> bool:
+        """Analysed when first asked: a page for the DOCX alone (`_request`), whose writer may
+        change the analysis in place."""
+        return not isinstance(self.source, Analysis)
 
 
 def link_texts(analysis: Analysis) -> dict[str, str]:
@@ -75,7 +81,7 @@ def write_docx(page: Page) -> bytes:
         page.ws,
         page.ctx["slug"],
         page.key,
-        lambda: docx.pandoc_input(page.analysis, page.ctx),
+        lambda: docx.pandoc_input(page.analysis, page.ctx, own=page.docx_only),
     )
     return docx.docx_of(page.ws, inp, page.ctx)
 

@@ -22,7 +22,7 @@ from lafast_docs.render import docxfront, docxpost, figures, markup
 from lafast_docs.render.context import title_rows
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import Analysis
-from lafast_docs.text.textmodel import Node, walk
+from lafast_docs.text.textmodel import Node
 from lafast_docs.workspace import Workspace
 
 
@@ -55,17 +55,26 @@ def title_lines(ctx: dict[str, Any]) -> list[str]:
     return lines
 
 
-def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -> Node:
+def docx_ast(
+    analysis: Analysis, ctx: dict[str, Any], *, office: bool = False, own: bool = False
+) -> Node:
     """The AST pandoc writes; `office`: the title page and footer come from `docxpost`
-    (no title lines, no funding note at the end), a final version ends with its sign-off."""
-    ast = markup.prepared(analysis, marker=markup.docx_marker, images="data", inline_notes=False)
+    (no title lines, no funding note at the end), a final version ends with its sign-off.
+    `own`: the analysis serves this DOCX alone; its AST is changed in place, not copied."""
 
-    def styles(el: Node) -> None:  # section numbers and register values, in one walk
+    def styles(el: Node) -> None:  # section numbers and register values, in the images' walk
         if el["t"] == "Span" and "secnum" in el["c"][0][1]:
             el["c"][0][2].append(["custom-style", "Abschnittsnummer"])
         figures.docx_style(el)
 
-    walk(ast["blocks"], styles)
+    ast = markup.prepared(
+        analysis,
+        marker=markup.docx_marker,
+        images="data",
+        inline_notes=False,
+        also=styles,
+        own=own,
+    )
     ast["meta"] = metadata(ctx)
     if office:
         if docx_logo(ctx):  # pandoc embeds it; docxfront moves it onto the title page
@@ -227,21 +236,24 @@ def pandoc_input(
     extra_meta: dict[str, str] | None = None,
     front: list[Node] | None = None,
     toc: bool = True,
+    own: bool = False,
 ) -> PandocInput:
-    """The analysed draft as pandoc's JSON for `docx_of` (see `docx_bytes`)."""
+    """The analysed draft as pandoc's JSON for `docx_of` (see `docx_bytes`); `own`: see
+    `docx_ast`."""
     office = front is None
-    ast = docx_ast(analysis, ctx, office=office)
+    images = [*analysis.images.values(), *([ctx["logo"]["path"]] if ctx.get("logo") else [])]
+    svgs, link_styles = svg_files(images), figures.linked_style_ids(analysis)  # before `own`
+    ast = docx_ast(analysis, ctx, office=office, own=own)
     for key, value in (extra_meta or {}).items():
         ast["meta"][key] = {"t": "MetaString", "c": value}
     if front:
         ast["blocks"][:0] = front
-    images = [*analysis.images.values(), *([ctx["logo"]["path"]] if ctx.get("logo") else [])]
     return PandocInput(
         json=pandoc.ast_json(ast),
         slug=analysis.draft.slug,
         doc_type=analysis.draft.type,
-        svg_files=svg_files(images),
-        link_styles=figures.linked_style_ids(analysis),
+        svg_files=svgs,
+        link_styles=link_styles,
         office=office,
         toc=toc,
     )
