@@ -15,7 +15,7 @@ from typing import Any
 
 from lafast_docs.render.docxlines import Line
 from lafast_docs.render.docxstyles import metrics_digest
-from lafast_docs.render.docxxml import Element
+from lafast_docs.render.docxxml import Element, xml_of
 
 
 class LineMemo:
@@ -44,18 +44,14 @@ class LineMemo:
     def key(self, p: Element, where: str) -> str:
         if self.path is None:
             return ""
-        from lxml import etree
-
-        h = hashlib.sha256(self.context + where.encode() + etree.tostring(p))
+        h = hashlib.sha256(self.context + where.encode() + xml_of(p))
         return h.hexdigest()[:32]
 
     def whole_key(self, body: Element, *parts: bytes) -> str:
         """The key of a whole layout: the body's XML and `parts` (the footnotes)."""
         if self.path is None:
             return ""
-        from lxml import etree
-
-        h = hashlib.sha256(self.context + etree.tostring(body))
+        h = hashlib.sha256(self.context + xml_of(body))
         for part in parts:
             h.update(hashlib.sha256(part).digest())
         return h.hexdigest()[:32]

@@ -20,13 +20,14 @@ from pathlib import Path
 from lafast_docs.render.docxlines import Line, Para, lay_lines
 from lafast_docs.render.docxmemo import LineMemo
 from lafast_docs.render.docxstyles import (
+    Props,
     Styles,
     cell_margins,
     on_attr,
     twips,
     with_ppr,
 )
-from lafast_docs.render.docxxml import Element, parse, q
+from lafast_docs.render.docxxml import Element, parse, q, xml_of
 
 NOTE_GAP = 100  # twips between the text and the footnotes (calibrated on LibreOffice 7.4)
 NOTE_SEP = 0  # the separator's own height
@@ -100,6 +101,7 @@ class Book:
     ) -> None:
         self.styles = Styles(parse(styles) if styles else None)
         self.notes_xml = footnotes or b""
+        self._props: dict[tuple[str, str, bytes], Props] = {}
         self.memo = LineMemo(memo, styles or b"", numbering or b"")
         self.levels: dict[tuple[str, str], Element] = {}  # (numId, ilvl) -> the level's pPr
         if numbering:
@@ -120,6 +122,21 @@ class Book:
         ppr = p.find(q("pPr"))
         s = ppr.find(q("pStyle")) if ppr is not None else None
         style = str(s.get(q("val"))) if s is not None else ""
+        # the same properties recur (every body paragraph has its margin number's tabs and
+        # indent): resolved once per distinct pPr, not once per paragraph
+        known = (table, part, b"" if ppr is None else xml_of(ppr))
+        props = self._props.get(known)
+        if props is None:
+            props = self._props[known] = self._props_of(ppr, style, table, part)
+        names = [str(b.get(q("name"))) for b in p.iter(q("bookmarkStart"))]
+        key = self.memo.key(p, f"{width}|{table}|{part}")
+        lines = self.memo.get(key)
+        if lines is None:
+            lines = lay_lines(p, self.styles, props, width)
+            self.memo.put(key, lines)
+        return Para(props, style, lines, names)
+
+    def _props_of(self, ppr: Element | None, style: str, table: str, part: str) -> Props:
         props = self.styles.para(style, table, part)
         num = ppr.find(q("numPr")) if ppr is not None else None
         if num is not None:  # the list level's indents, then the paragraph's own
@@ -129,14 +146,7 @@ class Book:
                 str(ilvl.get(q("val"))) if ilvl is not None else "0",
             )
             props = with_ppr(props, self.levels.get(level))
-        props = with_ppr(props, ppr)
-        names = [str(b.get(q("name"))) for b in p.iter(q("bookmarkStart"))]
-        key = self.memo.key(p, f"{width}|{table}|{part}")
-        lines = self.memo.get(key)
-        if lines is None:
-            lines = lay_lines(p, self.styles, props, width)
-            self.memo.put(key, lines)
-        return Para(props, style, lines, names)
+        return with_ppr(props, ppr)
 
     def note_lines(self, nid: str, width: int) -> list[int]:
         return unit_lines([self.para(p, width) for p in self.footnotes.get(nid, [])])
