@@ -121,6 +121,14 @@ def test_font_metrics_match_the_font_files(tmp_path) -> None:
     assert json.loads(out.read_text("utf-8")) == json.loads(shipped.read_text("utf-8"))
 
 
+def memo_layout(memo: Path, body: list[str]) -> dict[str, int]:
+    """The pages of `body` laid out with the reference document's styles, kept in `memo`."""
+    with zipfile.ZipFile(resources.builtin_templates() / "fachstandard" / "reference.docx") as z:
+        b = docxpages.Book(z.read("word/styles.xml"), None, memo=memo)
+    xml = f"<w:body {W}>{''.join(body)}{SECT}</w:body>".encode()
+    return docxpages.page_numbers(b, parse(xml))
+
+
 def test_lines_kept_between_renders(book, tmp_path) -> None:
     """The lines of each paragraph are kept in a file: a second layout reads them and finds the
     same pages; a damaged file is ignored; only the last layout's paragraphs stay."""
@@ -128,12 +136,7 @@ def test_lines_kept_between_renders(book, tmp_path) -> None:
     body = [para("Zeile") for _ in range(30)] + [para("Neu", "Heading2", name="h"), para(WORDS)]
 
     def layout() -> dict[str, int]:
-        with zipfile.ZipFile(
-            resources.builtin_templates() / "fachstandard" / "reference.docx"
-        ) as z:
-            b = docxpages.Book(z.read("word/styles.xml"), None, memo=memo)
-        xml = f"<w:body {W}>{''.join(body)}{SECT}</w:body>".encode()
-        return docxpages.page_numbers(b, parse(xml))
+        return memo_layout(memo, body)
 
     assert layout() == {"h": 2}
     kept = json.loads(memo.read_text("utf-8"))
@@ -155,12 +158,7 @@ def test_pages_of_an_unchanged_body_kept(book, tmp_path) -> None:
     body = [para("Zeile") for _ in range(30)] + [para("Neu", "Heading2", name="h"), para(WORDS)]
 
     def layout() -> dict[str, int]:
-        with zipfile.ZipFile(
-            resources.builtin_templates() / "fachstandard" / "reference.docx"
-        ) as z:
-            b = docxpages.Book(z.read("word/styles.xml"), None, memo=memo)
-        xml = f"<w:body {W}>{''.join(body)}{SECT}</w:body>".encode()
-        return docxpages.page_numbers(b, parse(xml))
+        return memo_layout(memo, body)
 
     pages_file = memo.with_suffix(".seiten.json")
     assert layout() == {"h": 2}
