@@ -27,7 +27,7 @@ MANIFEST = ".lafast-cache.json"
 
 
 @functools.cache
-def _tool_versions() -> str:
+def tool_versions() -> str:
     found = []
     for dist in ("pypandoc-binary", "weasyprint", "pydyf"):
         try:
@@ -49,7 +49,7 @@ def cache_key(ws: Workspace, draft: Draft, context: dict[str, Any], fmt: str) ->
     parts = {
         "format": fmt,
         "lafast": __version__,
-        "tools": _tool_versions(),
+        "tools": tool_versions(),
         "draft": folder_digest(draft.folder),
         "templates": resources.templates_digest(ws, draft.type),
         "context": context,

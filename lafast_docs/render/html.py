@@ -8,11 +8,16 @@ Two flavours from one annotated AST:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from lafast_docs.errors import GitError
 from lafast_docs.external import pandoc, resources
-from lafast_docs.render import markup
+from lafast_docs.render import cache, markup
+from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import Analysis
 from lafast_docs.text.textmodel import Heading
 from lafast_docs.workspace import Workspace
@@ -20,8 +25,39 @@ from lafast_docs.workspace import Workspace
 PANDOC_HTML_ARGS = ["--shift-heading-level-by=1", "--wrap=none", "--html-q-tags"]
 
 
-def body_html(ast: dict[str, Any]) -> str:
-    return pandoc.ast_to("html5", ast, PANDOC_HTML_ARGS).decode("utf-8")
+def body_html(ast: dict[str, Any], keep: Path | None = None) -> str:
+    """pandoc's HTML of the body. With `keep`, the last result is kept in that file under a
+    hash of the AST (and pandoc's version), so an unchanged text (a re-render, a new version
+    number or Stand, another format's turn) skips pandoc: 0.5 s for 70 pages."""
+    key = ""
+    if keep is not None:
+        text = json.dumps([cache.tool_versions(), PANDOC_HTML_ARGS, ast], separators=(",", ":"))
+        key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        try:
+            kept = json.loads(keep.read_text("utf-8"))
+            if isinstance(kept, dict) and kept.get("key") == key:
+                body = kept.get("html")
+                if isinstance(body, str):
+                    return body
+        except (OSError, ValueError):
+            pass
+    body = pandoc.ast_to("html5", ast, PANDOC_HTML_ARGS).decode("utf-8")
+    if keep is not None:
+        try:
+            keep.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(keep, json.dumps({"key": key, "html": body}, ensure_ascii=False))
+        except OSError:
+            pass  # nothing kept: only the next render is slower
+    return body
+
+
+def _kept_body(ws: Workspace, slug: str, flavour: str) -> Path | None:
+    """`.git/lafast/html/<slug>.<flavour>.json`; None without a repository (a final version is
+    rendered from the approved commit in a temporary folder: nothing is kept there)."""
+    try:
+        return ws.store.git_dir() / "lafast" / "html" / f"{slug}.{flavour}.json"
+    except GitError:
+        return None
 
 
 def toc_tree(headings: list[Heading], *, max_level: int = 2) -> list[dict[str, Any]]:
@@ -84,7 +120,7 @@ def page(ws: Workspace, analysis: Analysis, context: dict[str, Any], flavour: Fl
         ws,
         doc_type,
         flavour.template,
-        body=Markup(body_html(ast)),
+        body=Markup(body_html(ast, _kept_body(ws, analysis.draft.slug, flavour.css[:-4]))),
         toc=toc_tree(analysis.model.headings),
         css=stylesheet(ws, doc_type, flavour.css),
         **context,

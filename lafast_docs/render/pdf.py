@@ -12,7 +12,7 @@ from urllib.request import url2pathname
 
 from lafast_docs.errors import RenderError, UnsafeContent
 from lafast_docs.external import limits, resources
-from lafast_docs.render import hyphenation, pdfpost
+from lafast_docs.render import hyphenation, pdffront, pdfpost
 from lafast_docs.storage.files import atomic_write
 
 MIME_OVERRIDES = {
@@ -116,7 +116,8 @@ def pdf_bytes(
     )[0]
 
 
-Rendered = tuple[bytes | None, list[str], list[str], str]  # pdf, refused, errors, failure
+# pdf, refused, errors, failure, front pages (None: laid out in one piece)
+Rendered = tuple[bytes | None, list[str], list[str], str, int | None]
 
 
 def pdfs_bytes(
@@ -133,18 +134,27 @@ def pdfs_bytes(
     child's time limit is the limit of one page times their number."""
     import weasyprint
 
-    def render(html: str) -> Rendered:
+    splits = [pdffront.split(h) for h in htmls]
+    known = [pdffront.known_pages(p) if p else None for p in splits]
+
+    def render(html: str, parts: pdffront.Split | None, front_pages: int | None) -> Rendered:
         fetcher = safe_fetcher(allowed_roots)
         logger = logging.getLogger("weasyprint")
         handler = _Collect()
         logger.addHandler(handler)
         propagate, logger.propagate = logger.propagate, False
+
+        def layout(page: str) -> Any:
+            doc = weasyprint.HTML(string=page, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+            return doc.render(pdf_variant=variant)
+
         try:
-            doc = weasyprint.HTML(string=html, base_url=base.as_uri() + "/", url_fetcher=fetcher)
+            combined = pdffront.lay_out(parts, layout, front_pages) if parts else None
+            doc, pages = combined if combined else (layout(html), None)
             pdf = doc.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
-            return pdf, fetcher.refused, handler.errors, ""
+            return pdf, fetcher.refused, handler.errors, "", pages
         except Exception as exc:  # WeasyPrint raises many kinds; all mean "could not render"
-            return None, fetcher.refused, handler.errors, str(exc)[:1000]
+            return None, fetcher.refused, handler.errors, str(exc)[:1000], None
         finally:
             logger.removeHandler(handler)
             logger.propagate = propagate
@@ -153,15 +163,18 @@ def pdfs_bytes(
         hyphenation.warm(lang)
     # In a child process with a time and memory limit: a pathological document cannot hang.
     results: list[Rendered] = limits.run_limited(
-        lambda: [render(h) for h in htmls],
+        lambda: [render(*job) for job in zip(htmls, splits, known, strict=True)],
         what="WeasyPrint (PDF)",
         limit=limits.timeout() * max(1, len(htmls)),
     )
+    for parts, kept, result in zip(splits, known, results, strict=True):
+        if parts and result[4] and result[4] != kept:
+            pdffront.keep_pages(parts, result[4])
     return [_checked(r, link_texts) for r in results]
 
 
 def _checked(result: Rendered, link_texts: dict[str, str]) -> bytes:
-    pdf, refused, errors, failure = result
+    pdf, refused, errors, failure, _ = result
     if refused:
         raise UnsafeContent(
             "Beim Erzeugen der PDF-Datei wurde auf Dateien außerhalb der erlaubten Ordner "
