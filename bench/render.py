@@ -7,8 +7,8 @@ medians and ratios:
   pdf   lafast render --format pdf --force   ÷ bare pandoc -> HTML + WeasyPrint write_pdf
         (bare is measured twice: untagged, and tagged as PDF/UA-1 like lafast)
   docx  lafast render --format docx --force  ÷ bare `pandoc -o x.docx`
-  edit  lafast render --format docx after one paragraph was edited (what a writer meets: the
-        text changed, so nothing kept for the old text helps) ÷ the same bare pandoc
+  edit  lafast render --format docx / pdf after one paragraph was edited (what a writer meets:
+        the text changed, so nothing kept for the old text helps) ÷ the same bare tools
   again second `lafast render` with nothing changed (absolute seconds)
   all   `render --all` of two such documents (all formats) ÷ one document: both cores
   typst peer figure: the same text through pandoc -> Typst (PyPI `typst`, the bench extra),
@@ -119,6 +119,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         tmpdir = Path(tmp)
+        # the user's cache folder (hyphenation patterns, front page counts) kept out of it
+        os.environ["XDG_CACHE_HOME"] = str(tmpdir / "cache")
         root = make_workspace(tmpdir / "ws", args.pages)
         ws = find_workspace(explicit=root)
         draft = load_draft(ws, SLUG)
@@ -155,7 +157,7 @@ def main() -> None:
         t_docx = median_time(lambda: ours("docx"), args.repeat)
         edits = iter(range(10**6))
 
-        def edited() -> None:  # a word in one paragraph changed, then rendered (no --force)
+        def edited(fmt: str = "docx") -> None:  # a word in one paragraph changed (no --force)
             i = next(edits)
             path = draft.path
             text = path.read_text("utf-8")
@@ -163,19 +165,23 @@ def main() -> None:
             while not text[at + 2].isalpha():  # a paragraph, not a heading, list or table
                 at = text.index("\n\n", at + 2)
             path.write_text(text[: at + 2] + f"Geändert{i} " + text[at + 2 :], encoding="utf-8")
-            render(ws, SLUG, formats=("docx",))
+            render(ws, SLUG, formats=(fmt,))
 
         t_docx_edit = median_time(edited, args.repeat)
+        t_pdf_edit = median_time(lambda: edited("pdf"), args.repeat)
         private = ws.store.git_dir() / "lafast"
-        kept = [  # the parsed chunks, the DOCX's pandoc input and its TOC's last page layout
+        kept = [  # the parsed chunks, the DOCX's pandoc input, its TOC's last page layout and
+            # pandoc's HTML of the body
             private / "ast" / f"{SLUG}.json",
             private / "docx" / f"{SLUG}.bin",
             private / "zeilen" / f"{SLUG}.seiten.json",
+            private / "html" / f"{SLUG}.print.json",
         ]
 
         def cold(fmt: str) -> None:  # without what the last run kept of the text
             for path in kept:
                 path.unlink(missing_ok=True)
+            shutil.rmtree(tmpdir / "cache" / "lafast-docs" / "vorspann", ignore_errors=True)
             ours(fmt)
 
         t_docx_cold = median_time(lambda: cold("docx"), args.repeat)
@@ -221,7 +227,8 @@ def main() -> None:
     )
     print(
         f"edit  one paragraph edited: lafast DOCX {t_docx_edit:6.2f} s -> ratio "
-        f"{t_docx_edit / t_bare_docx:.2f}"
+        f"{t_docx_edit / t_bare_docx:.2f} | PDF {t_pdf_edit:6.2f} s -> ratio "
+        f"{t_pdf_edit / t_bare_pdf:.2f} (÷ untagged), {t_pdf_edit / t_bare_ua:.2f} (÷ PDF/UA-1)"
     )
     print(
         f"cold  nothing kept of the text: PDF {t_pdf_cold:6.2f} s -> ratio "
