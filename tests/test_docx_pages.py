@@ -121,6 +121,14 @@ def test_font_metrics_match_the_font_files(tmp_path) -> None:
     assert json.loads(out.read_text("utf-8")) == json.loads(shipped.read_text("utf-8"))
 
 
+def memo_layout(memo: Path, body: list[str]) -> dict[str, int]:
+    """The pages of `body` laid out with the reference document's styles, kept in `memo`."""
+    with zipfile.ZipFile(resources.builtin_templates() / "fachstandard" / "reference.docx") as z:
+        b = docxpages.Book(z.read("word/styles.xml"), None, memo=memo)
+    xml = f"<w:body {W}>{''.join(body)}{SECT}</w:body>".encode()
+    return docxpages.page_numbers(b, parse(xml))
+
+
 def test_lines_kept_between_renders(book, tmp_path) -> None:
     """The lines of each paragraph are kept in a file: a second layout reads them and finds the
     same pages; a damaged file is ignored; only the last layout's paragraphs stay."""
@@ -128,12 +136,7 @@ def test_lines_kept_between_renders(book, tmp_path) -> None:
     body = [para("Zeile") for _ in range(30)] + [para("Neu", "Heading2", name="h"), para(WORDS)]
 
     def layout() -> dict[str, int]:
-        with zipfile.ZipFile(
-            resources.builtin_templates() / "fachstandard" / "reference.docx"
-        ) as z:
-            b = docxpages.Book(z.read("word/styles.xml"), None, memo=memo)
-        xml = f"<w:body {W}>{''.join(body)}{SECT}</w:body>".encode()
-        return docxpages.page_numbers(b, parse(xml))
+        return memo_layout(memo, body)
 
     assert layout() == {"h": 2}
     kept = json.loads(memo.read_text("utf-8"))
@@ -146,3 +149,27 @@ def test_lines_kept_between_renders(book, tmp_path) -> None:
     assert len(json.loads(memo.read_text("utf-8"))) == 3  # the long paragraph's entry is gone
     del body[:10]
     assert layout() == {"h": 1}
+
+
+def test_pages_of_an_unchanged_body_kept(book, tmp_path) -> None:
+    """The pages of the last whole layout are kept by the body's XML: the same body is not laid
+    out again (its lines are not even looked up); another body, or a damaged file, is."""
+    memo = tmp_path / "zeilen" / "x.json"
+    body = [para("Zeile") for _ in range(30)] + [para("Neu", "Heading2", name="h"), para(WORDS)]
+
+    def layout() -> dict[str, int]:
+        return memo_layout(memo, body)
+
+    pages_file = memo.with_suffix(".seiten.json")
+    assert layout() == {"h": 2}
+    assert pages_file.is_file()
+    memo.unlink()
+    assert layout() == {"h": 2}
+    assert not memo.exists()  # not laid out: the kept pages were used
+    for damage in ("{kaputt", '{"key": 1}', '{"key": "x", "pages": []}'):
+        pages_file.write_text(damage, "utf-8")
+        assert layout() == {"h": 2}
+        assert memo.is_file()  # laid out again
+    del body[:10]
+    assert layout() == {"h": 1}
+    assert json.loads(pages_file.read_text("utf-8"))["pages"] == {"h": 1}

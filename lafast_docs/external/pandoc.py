@@ -137,9 +137,24 @@ def ast_to(
     timeout: float = DEFAULT_TIMEOUT,
 ) -> bytes:
     """Write a pandoc AST in `fmt`; with `output`, pandoc writes the file itself."""
+    return json_to(fmt, ast_json(ast), extra, output=output, timeout=timeout)
+
+
+def ast_json(ast: dict[str, Any]) -> bytes:
+    """A pandoc AST as the JSON pandoc reads."""
+    return json.dumps(ast, ensure_ascii=False).encode("utf-8")
+
+
+def json_to(
+    fmt: str,
+    data: bytes,
+    extra: list[str] | None = None,
+    *,
+    output: Path | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> bytes:
+    """`ast_to` of an AST already serialised by `ast_json` (e.g. kept from an earlier run)."""
     args = ["-f", "json", "-t", fmt, *(extra or [])]
     if output is not None:
         args += ["-o", str(output)]
-    return run(
-        args, json.dumps(ast, ensure_ascii=False), timeout=timeout, what=f"pandoc ({fmt} schreiben)"
-    )
+    return run(args, data, timeout=timeout, what=f"pandoc ({fmt} schreiben)")

@@ -9,11 +9,14 @@ The pipeline (render/pipeline.py) names, caches and writes the files.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.render import cache, docx, figures, html, incremental, pdf
+from lafast_docs.render import cache, docx, docxinput, figures, html, incremental, pdf
 from lafast_docs.render.context import document_context, edition_of
 from lafast_docs.render.pipeline import Output, Product, Request, produce_many
 from lafast_docs.render.progress import QUIET, Progress
@@ -25,11 +28,24 @@ from lafast_docs.workspace import Workspace
 
 @dataclass(frozen=True)
 class Page:
-    """What a document writer gets: the analysed draft and its title-block context."""
+    """What a document writer gets: the analysed draft (or how to analyse it, done when a
+    writer first asks) and its title-block context. `key`: the draft's content key for the
+    DOCX, under which its pandoc input is kept (`docxinput`); "" keeps nothing."""
 
     ws: Workspace
-    analysis: Analysis
+    source: Analysis | Callable[[], Analysis]  # a callable: for the DOCX alone (`docx_only`)
     ctx: dict[str, Any]
+    key: str = ""
+
+    @functools.cached_property
+    def analysis(self) -> Analysis:
+        return self.source if isinstance(self.source, Analysis) else self.source()
+
+    @property
+    def docx_only(self) -> bool:
+        """Analysed when first asked: a page for the DOCX alone (`_request`), whose writer may
+        change the analysis in place."""
+        return not isinstance(self.source, Analysis)
 
 
 def link_texts(analysis: Analysis) -> dict[str, str]:
@@ -60,7 +76,14 @@ def write_pdf(page: Page, variant: str = "pdf/ua-1") -> bytes:
 
 
 def write_docx(page: Page) -> bytes:
-    return docx.docx_bytes(page.ws, page.analysis, page.ctx)
+    """The DOCX; an unchanged text's pandoc input is kept, pandoc and the finishing run."""
+    inp = docxinput.kept_input(
+        page.ws,
+        page.ctx["slug"],
+        page.key,
+        lambda: docx.pandoc_input(page.analysis, page.ctx, own=page.docx_only),
+    )
+    return docx.docx_of(page.ws, inp, page.ctx)
 
 
 def write_html(page: Page) -> bytes:
@@ -109,10 +132,21 @@ def _request(
     edition = edition_of(ws, draft)
     draft.figures = references.at_stand(draft.figures, edition.stand)
     ctx = document_context(ws, draft, edition)
+
+    def analysis() -> Analysis:
+        # the draft's chunks are kept between runs: after an edit pandoc reads what changed
+        return analyse(draft, parse=incremental.reader_for(ws, slug))
+
+    def page() -> Page:
+        key = cache.cache_key(ws, draft, ctx, "docx") + str(draft.folder)
+        key = hashlib.sha256(key.encode()).hexdigest()
+        if formats != ("docx",):  # read once here, before the formats' children fork
+            return Page(ws, analysis(), ctx, key=key)
+        return Page(ws, analysis, ctx, key=key)  # read only if the DOCX input is not kept
+
     return Request(
         DOCUMENT,
-        # the draft's chunks are kept between runs: after an edit pandoc reads what changed
-        lambda: Page(ws, analyse(draft, parse=incremental.reader_for(ws, slug)), ctx),
+        page,
         out=(out_dir or ws.build_dir / slug).resolve(),
         stem=slug,
         formats=formats,

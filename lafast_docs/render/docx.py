@@ -12,7 +12,7 @@ properties (pandoc writes unknown metadata fields as custom properties).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from lafast_docs.render import docxfront, docxpost, figures, markup
 from lafast_docs.render.context import title_rows
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import Analysis
-from lafast_docs.text.textmodel import Node, walk
+from lafast_docs.text.textmodel import Node
 from lafast_docs.workspace import Workspace
 
 
@@ -55,17 +55,26 @@ def title_lines(ctx: dict[str, Any]) -> list[str]:
     return lines
 
 
-def docx_ast(analysis: Analysis, ctx: dict[str, Any], *, office: bool = False) -> Node:
+def docx_ast(
+    analysis: Analysis, ctx: dict[str, Any], *, office: bool = False, own: bool = False
+) -> Node:
     """The AST pandoc writes; `office`: the title page and footer come from `docxpost`
-    (no title lines, no funding note at the end), a final version ends with its sign-off."""
-    ast = markup.prepared(analysis, marker=markup.docx_marker, images="data", inline_notes=False)
+    (no title lines, no funding note at the end), a final version ends with its sign-off.
+    `own`: the analysis serves this DOCX alone; its AST is changed in place, not copied."""
 
-    def styles(el: Node) -> None:  # section numbers and register values, in one walk
+    def styles(el: Node) -> None:  # section numbers and register values, in the images' walk
         if el["t"] == "Span" and "secnum" in el["c"][0][1]:
             el["c"][0][2].append(["custom-style", "Abschnittsnummer"])
         figures.docx_style(el)
 
-    walk(ast["blocks"], styles)
+    ast = markup.prepared(
+        analysis,
+        marker=markup.docx_marker,
+        images="data",
+        inline_notes=False,
+        also=styles,
+        own=own,
+    )
     ast["meta"] = metadata(ctx)
     if office:
         if docx_logo(ctx):  # pandoc embeds it; docxfront moves it onto the title page
@@ -113,10 +122,14 @@ def signoff_blocks(ctx: dict[str, Any]) -> list[Node]:
 
 
 def layout(
-    ctx: dict[str, Any], *, title_page: bool, toc: bool, images: tuple[Path, ...] = ()
+    ctx: dict[str, Any],
+    *,
+    title_page: bool,
+    toc: bool,
+    svgs: tuple[tuple[str, str], ...] = (),
 ) -> docxpost.Layout:
     """Header and footer from the organisation; a title page and margin numbers for texts.
-    `images`: the draft's checked image files (an SVG among them is named in an error)."""
+    `svgs`: `svg_files` of the draft's checked images and the logo (named in an error)."""
     page = docxfront.TitlePage(
         org=ctx["org_name"],
         kind=ctx["type_name"],
@@ -131,7 +144,7 @@ def layout(
         title_page=page if title_page else None,
         toc=toc and title_page,
         margin_numbers=title_page,
-        svg_files=svg_files([*images, *([ctx["logo"]["path"]] if ctx.get("logo") else [])]),
+        svg_files=svgs,
     )
 
 
@@ -185,6 +198,20 @@ def write_docx(
     atomic_write(target, docx_bytes(ws, analysis, ctx, extra_meta=extra_meta, front=front, toc=toc))
 
 
+@dataclass(frozen=True)
+class PandocInput:
+    """What pandoc reads for a DOCX (its JSON) and what the finishing needs of the analysis:
+    all of it is kept per content key by `docxinput` (no analysis for an unchanged text)."""
+
+    json: bytes
+    slug: str
+    doc_type: str
+    svg_files: tuple[tuple[str, str], ...]  # SHA-256 of an SVG picture's bytes -> its file
+    link_styles: tuple[str, ...]  # `figures.linked_style_ids`
+    office: bool  # a title page, filled TOC and margin numbers (else a form's own front)
+    toc: bool
+
+
 def docx_bytes(
     ws: Workspace,
     analysis: Analysis,
@@ -197,26 +224,55 @@ def docx_bytes(
     """The DOCX; without `front` a title page, with `front` (e.g. a form's cover page) the title
     lines after it and the Randnummern inline, as the DOCX reader of returned forms expects.
     `extra_meta` become further custom document properties."""
-    reference = resources.find_template(ws, analysis.draft.type, "reference.docx")
+    return docx_of(
+        ws, pandoc_input(analysis, ctx, extra_meta=extra_meta, front=front, toc=toc), ctx
+    )
+
+
+def pandoc_input(
+    analysis: Analysis,
+    ctx: dict[str, Any],
+    *,
+    extra_meta: dict[str, str] | None = None,
+    front: list[Node] | None = None,
+    toc: bool = True,
+    own: bool = False,
+) -> PandocInput:
+    """The analysed draft as pandoc's JSON for `docx_of` (see `docx_bytes`); `own`: see
+    `docx_ast`."""
     office = front is None
-    ast = docx_ast(analysis, ctx, office=office)
+    images = [*analysis.images.values(), *([ctx["logo"]["path"]] if ctx.get("logo") else [])]
+    svgs, link_styles = svg_files(images), figures.linked_style_ids(analysis)  # before `own`
+    ast = docx_ast(analysis, ctx, office=office, own=own)
     for key, value in (extra_meta or {}).items():
         ast["meta"][key] = {"t": "MetaString", "c": value}
     if front:
         ast["blocks"][:0] = front
-    data = pandoc_docx(
-        ast, [*(["--toc", "--toc-depth=2"] if toc else []), f"--reference-doc={reference}"]
+    return PandocInput(
+        json=pandoc.ast_json(ast),
+        slug=analysis.draft.slug,
+        doc_type=analysis.draft.type,
+        svg_files=svgs,
+        link_styles=link_styles,
+        office=office,
+        toc=toc,
     )
-    images = tuple(analysis.images.values())
-    plan = layout(ctx, title_page=office, toc=toc, images=images)
+
+
+def docx_of(ws: Workspace, inp: PandocInput, ctx: dict[str, Any]) -> bytes:
+    """pandoc's DOCX of `inp` with the type's reference document, finished by `docxpost`."""
+    reference = resources.find_template(ws, inp.doc_type, "reference.docx")
+    args = [*(["--toc", "--toc-depth=2"] if inp.toc else []), f"--reference-doc={reference}"]
+    data = pandoc.json_to("docx", inp.json, args, output=Path("-"))
+    plan = layout(ctx, title_page=inp.office, toc=inp.toc, svgs=inp.svg_files)
     private = _private_dir(ws) if plan.svg_files or plan.toc else None
     if private is not None:  # kept between renders: charts as PNG, the lines of a TOC's layout
         plan = replace(
             plan,
             raster_cache=str(private / "raster") if plan.svg_files else "",
-            line_memo=str(private / "zeilen" / f"{analysis.draft.slug}.json") if plan.toc else "",
+            line_memo=str(private / "zeilen" / f"{inp.slug}.json") if plan.toc else "",
         )
-    edits = {"word/styles.xml": lambda styles: figures.docx_link_look(styles, analysis)}
+    edits = {"word/styles.xml": lambda styles: figures.docx_link_look(styles, inp.link_styles)}
     return docxpost.finish(data, plan, edits)
 
 
@@ -231,7 +287,7 @@ def _private_dir(ws: Workspace) -> Path | None:
 
 def pandoc_docx(ast: Node, args: list[str]) -> bytes:
     """pandoc's DOCX of `ast`; pandoc writes a binary format to stdout only with `-o -`."""
-    return pandoc.ast_to("docx", ast, args, output=Path("-"))
+    return pandoc.json_to("docx", pandoc.ast_json(ast), args, output=Path("-"))
 
 
 # -- tables in pandoc's AST (literal text only: much of it comes from outside the office) ----------

@@ -13,24 +13,21 @@ LibreOffice 7.4 on the shipped samples (`tests/test_docx_pages.py` compares ever
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from lafast_docs.render.docxlines import Line, Para, lay_lines
+from lafast_docs.render.docxmemo import LineMemo
 from lafast_docs.render.docxstyles import (
+    Props,
     Styles,
     cell_margins,
-    metrics_digest,
     on_attr,
     twips,
     with_ppr,
 )
-from lafast_docs.render.docxxml import Element, parse, q
+from lafast_docs.render.docxxml import Element, parse, q, xml_of
 
 NOTE_GAP = 100  # twips between the text and the footnotes (calibrated on LibreOffice 7.4)
 NOTE_SEP = 0  # the separator's own height
@@ -103,6 +100,8 @@ class Book:
         memo: Path | None = None,
     ) -> None:
         self.styles = Styles(parse(styles) if styles else None)
+        self.notes_xml = footnotes or b""
+        self._props: dict[tuple[str, str, bytes], Props] = {}
         self.memo = LineMemo(memo, styles or b"", numbering or b"")
         self.levels: dict[tuple[str, str], Element] = {}  # (numId, ilvl) -> the level's pPr
         if numbering:
@@ -123,6 +122,21 @@ class Book:
         ppr = p.find(q("pPr"))
         s = ppr.find(q("pStyle")) if ppr is not None else None
         style = str(s.get(q("val"))) if s is not None else ""
+        # the same properties recur (every body paragraph has its margin number's tabs and
+        # indent): resolved once per distinct pPr, not once per paragraph
+        known = (table, part, b"" if ppr is None else xml_of(ppr))
+        props = self._props.get(known)
+        if props is None:
+            props = self._props[known] = self._props_of(ppr, style, table, part)
+        names = [str(b.get(q("name"))) for b in p.iter(q("bookmarkStart"))]
+        key = self.memo.key(p, f"{width}|{table}|{part}")
+        lines = self.memo.get(key)
+        if lines is None:
+            lines = lay_lines(p, self.styles, props, width)
+            self.memo.put(key, lines)
+        return Para(props, style, lines, names)
+
+    def _props_of(self, ppr: Element | None, style: str, table: str, part: str) -> Props:
         props = self.styles.para(style, table, part)
         num = ppr.find(q("numPr")) if ppr is not None else None
         if num is not None:  # the list level's indents, then the paragraph's own
@@ -132,14 +146,7 @@ class Book:
                 str(ilvl.get(q("val"))) if ilvl is not None else "0",
             )
             props = with_ppr(props, self.levels.get(level))
-        props = with_ppr(props, ppr)
-        names = [str(b.get(q("name"))) for b in p.iter(q("bookmarkStart"))]
-        key = self.memo.key(p, f"{width}|{table}|{part}")
-        lines = self.memo.get(key)
-        if lines is None:
-            lines = lay_lines(p, self.styles, props, width)
-            self.memo.put(key, lines)
-        return Para(props, style, lines, names)
+        return with_ppr(props, ppr)
 
     def note_lines(self, nid: str, width: int) -> list[int]:
         return unit_lines([self.para(p, width) for p in self.footnotes.get(nid, [])])
@@ -225,7 +232,18 @@ def blocks(book: Book, body: Element, page: Page) -> list[Para | Table]:
 
 
 def page_numbers(book: Book, body: Element) -> dict[str, int]:
-    """Bookmark name -> the page (1-based) where LibreOffice sets its paragraph."""
+    """Bookmark name -> the page (1-based) where LibreOffice sets its paragraph; the same body
+    (with the same styles, numbering and footnotes) is not laid out again (`LineMemo.pages`)."""
+    whole = book.memo.whole_key(body, book.notes_xml)
+    kept = book.memo.pages(whole)
+    if kept is not None:
+        return kept
+    pages = _page_numbers(book, body)
+    book.memo.keep_pages(whole, pages)
+    return pages
+
+
+def _page_numbers(book: Book, body: Element) -> dict[str, int]:
     page = page_of(body)
     items = blocks(book, body, page)
     notes = {n: book.note_lines(n, page.width) for b in items for n in _notes_of(b)}
@@ -237,65 +255,6 @@ def page_numbers(book: Book, body: Element) -> dict[str, int]:
         else:
             pager.para(item, items[i + 1 :])
     return pager.pages
-
-
-class LineMemo:
-    """The lines of each paragraph, kept between renders in a JSON file per draft
-    (`.git/lafast/zeilen/<slug>.json`) by the paragraph's XML, its width and the styles: after
-    an edit only the changed paragraphs are broken into lines again. Only the entries of the
-    last layout are kept."""
-
-    VERSION = "1"  # part of every key: change it when the line breaking changes
-
-    def __init__(self, path: Path | None, *context: bytes) -> None:
-        self.path = path
-        h = hashlib.sha256(self.VERSION.encode() + metrics_digest())
-        for c in context:
-            h.update(hashlib.sha256(c).digest())
-        self.context = h.digest()
-        self.old: dict[str, list[list[Any]]] = {}
-        self.used: dict[str, list[list[Any]]] = {}
-        if path is not None:
-            try:
-                data = json.loads(path.read_text("utf-8"))
-                self.old = data if isinstance(data, dict) else {}
-            except (OSError, ValueError):
-                pass
-
-    def key(self, p: Element, where: str) -> str:
-        if self.path is None:
-            return ""
-        from lxml import etree
-
-        h = hashlib.sha256(self.context + where.encode() + etree.tostring(p))
-        return h.hexdigest()[:32]
-
-    def get(self, key: str) -> list[Line] | None:
-        got = self.old.get(key) if key else None
-        if not isinstance(got, list):
-            return None
-        try:
-            lines = [Line(int(h), [str(n) for n in notes]) for h, notes in got]
-        except (TypeError, ValueError):
-            return None
-        self.used[key] = got
-        return lines
-
-    def put(self, key: str, lines: list[Line]) -> None:
-        if key:
-            self.used[key] = [[line.height, line.notes] for line in lines]
-
-    def save(self) -> None:
-        """temp file + rename: a cache outside the journal (losing it costs one layout)."""
-        if self.path is None or self.used.keys() == self.old.keys():
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.used, separators=(",", ":")), "utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
 
 
 def _table_start(t: Table) -> int:

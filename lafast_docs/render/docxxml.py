@@ -36,6 +36,11 @@ def serialise(root: Element) -> bytes:
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True))
 
 
+def xml_of(e: Element) -> bytes:
+    """`e` as XML bytes, without a declaration (a key of what it holds)."""
+    return bytes(_etree().tostring(e))
+
+
 def el(tag: str, *children: Element, **attrs: str) -> Element:
     """`<w:tag w:attr=…>children</w:tag>`."""
     # attributes given at creation: about a third faster than setting them one by one

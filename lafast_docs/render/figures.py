@@ -108,20 +108,29 @@ def link_texts(analysis: Analysis) -> dict[str, str]:
     }
 
 
-def docx_link_look(styles: bytes, analysis: Analysis) -> bytes:
+def linked_style_ids(analysis: Analysis) -> tuple[str, ...]:
+    """The DOCX character styles of the values linked to their source (for `docx_link_look`)."""
+    return tuple(
+        sorted(
+            {
+                (_STYLE[e.kind] + e.id).replace(" ", "")
+                for pairs in _linked(analysis).values()
+                for e, _p in pairs
+            }
+        )
+    )
+
+
+def docx_link_look(styles: bytes, style_ids: tuple[str, ...]) -> bytes:
     """Values linked to their source look like links in Word too: pandoc bases the entry's
     character style on the body text; in `styles` (word/styles.xml) it is based on „Hyperlink“
-    instead (blue, underlined). `docxpost.finish` applies it with its other part edits."""
-    ids = {
-        re.escape((_STYLE[e.kind] + e.id).replace(" ", ""))
-        for pairs in _linked(analysis).values()
-        for e, _p in pairs
-    }
-    if not ids:
+    instead (blue, underlined). `style_ids`: `linked_style_ids`. `docxpost.finish` applies it
+    with its other part edits."""
+    if not style_ids:
         return styles
     pattern = re.compile(
         r'(<w:style w:type="character" w:customStyle="1" w:styleId="(?:'
-        + "|".join(sorted(ids))
+        + "|".join(sorted(re.escape(i) for i in style_ids))
         + r')">.*?<w:basedOn w:val=")[^"]*(")',
         re.S,
     )
@@ -198,4 +207,5 @@ __all__ = [
     "docx_style",
     "from_docx",
     "link_texts",
+    "linked_style_ids",
 ]

@@ -123,14 +123,19 @@ def _note_span(note: Node) -> Node:
     return _span(["footnote"], inlines)
 
 
-def images_as(blocks: list[Node], analysis: Analysis, how: str) -> None:
-    """Point images at checked files: `file` URLs (print, via the safe fetcher) or data URIs."""
+def images_as(
+    blocks: list[Node], analysis: Analysis, how: str, also: Callable[[Node], None] | None = None
+) -> None:
+    """Point images at checked files: `file` URLs (print, via the safe fetcher) or data URIs.
+    `also` is called on every element in the same walk (a format's own finishing)."""
 
     def visit(el: Node) -> None:
         if el["t"] == "Image":
             src = el["c"][2][0]
             path = analysis.images[src]
             el["c"][2][0] = path.as_uri() if how == "file" else data_uri(path)
+        if also is not None:
+            also(el)
 
     walk(blocks, visit)
 
@@ -146,9 +151,18 @@ def fast_copy(ast: Any) -> Any:
 
 
 def prepared(
-    analysis: Analysis, *, marker: Marker, images: str, inline_notes: bool, unwrap: bool = False
+    analysis: Analysis,
+    *,
+    marker: Marker,
+    images: str,
+    inline_notes: bool,
+    unwrap: bool = False,
+    also: Callable[[Node], None] | None = None,
+    own: bool = False,
 ) -> Node:
-    ast: dict[str, Any] = fast_copy(analysis.model.ast)
+    """The analysis' AST finished for one format. `also`: see `images_as`; `own`: the analysis
+    is this format's alone, its AST is changed in place instead of copied."""
+    ast: dict[str, Any] = analysis.model.ast if own else fast_copy(analysis.model.ast)
     size_columns(ast["blocks"])
     add_markers(ast["blocks"], marker)
     ast["blocks"].extend(figures.annex_blocks(analysis))
@@ -156,7 +170,7 @@ def prepared(
         ast["blocks"] = unwrap_rn_blocks(ast["blocks"])
     if inline_notes:
         notes_inline(ast["blocks"])
-    images_as(ast["blocks"], analysis, images)
+    images_as(ast["blocks"], analysis, images, also)
     return ast
 
 
