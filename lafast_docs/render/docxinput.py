@@ -12,15 +12,14 @@ kept input is never used for another text; a file that does not read back whole 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from lafast_docs.errors import GitError
 from lafast_docs.render.docx import PandocInput
+from lafast_docs.storage.files import keep_file
 from lafast_docs.workspace import Workspace
 
 FORMAT = 1  # of the file; another number: the file is ignored (made again)
@@ -86,11 +85,4 @@ def _write(path: Path, key: str, inp: PandocInput) -> None:
         "toc": inp.toc,
     }
     head = json.dumps(meta, ensure_ascii=True).encode("ascii")  # one line: no raw newline
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:  # a cache, not the workspace's state: replaced whole, without the journal's fsyncs
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(head + b"\n" + inp.json)
-        os.replace(tmp, path)
-    except OSError:  # a full disk or a read-only repository: the next render makes it again
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
+    keep_file(path, head + b"\n" + inp.json)  # if it cannot be kept: made again next time

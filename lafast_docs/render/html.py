@@ -17,7 +17,7 @@ from typing import Any
 from lafast_docs.errors import GitError
 from lafast_docs.external import pandoc, resources
 from lafast_docs.render import cache, markup
-from lafast_docs.storage.files import atomic_write
+from lafast_docs.storage.files import keep_file
 from lafast_docs.text.analysis import Analysis
 from lafast_docs.text.textmodel import Heading
 from lafast_docs.workspace import Workspace
@@ -42,12 +42,8 @@ def body_html(ast: dict[str, Any], keep: Path | None = None) -> str:
         except (OSError, ValueError):
             pass
     body = pandoc.ast_to("html5", ast, PANDOC_HTML_ARGS).decode("utf-8")
-    if keep is not None:
-        try:
-            keep.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(keep, json.dumps({"key": key, "html": body}, ensure_ascii=False))
-        except OSError:
-            pass  # nothing kept: only the next render is slower
+    if keep is not None:  # if it cannot be kept, only the next render is slower
+        keep_file(keep, json.dumps({"key": key, "html": body}, ensure_ascii=False))
     return body
 
 

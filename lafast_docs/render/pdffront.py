@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.render import hyphenation
-from lafast_docs.storage.files import atomic_write
+from lafast_docs.storage.files import keep_file
 
 TEXT_START = '<main class="text">'
 _TOC_START = '<nav class="inhalt"'
@@ -130,9 +130,4 @@ def known_pages(parts: Split) -> int | None:
 
 def keep_pages(parts: Split, pages: int) -> None:
     """Remember the number of front pages (no folder to write to: nothing kept)."""
-    try:
-        target = _kept(parts.key())
-        target.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(target, str(pages))
-    except OSError:
-        pass
+    keep_file(_kept(parts.key()), str(pages))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -32,6 +33,24 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> N
         Path(tmp).unlink(missing_ok=True)
         raise
     journal.crash_point("write-replaced")
+
+
+def keep_file(path: Path, data: str | bytes) -> bool:
+    """Write a cache file (kept results under .git/lafast or the user's cache folder): replaced
+    whole through a temp file, but outside the journal and without fsync, since losing it costs
+    only the work of making it again. Any OSError (full disk, read-only folder) means nothing
+    kept: False."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_bytes(raw)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        return False
 
 
 def atomic_write_many(files: dict[Path, str | bytes]) -> None:
