@@ -160,3 +160,19 @@ def test_only_the_stylesheet_is_rewritten_not_the_title(small) -> None:
         pdffront.split(page.replace("</head>", '<link rel="stylesheet" href="x.css"></head>'))
         is None
     )
+
+
+def test_only_the_newest_front_page_counts_are_kept(small, own_cache) -> None:
+    import os
+
+    parts = pdffront.split(small[1])
+    assert parts is not None
+    own_cache.mkdir(parents=True)
+    for i in range(pdffront.KEEP_AT_MOST):
+        old = own_cache / f"{i:064x}"
+        old.write_text("2")
+        os.utime(old, (1_000_000 + i, 1_000_000 + i))
+    pdffront.keep_pages(parts, 2)
+    left = {f.name for f in own_cache.iterdir()}
+    assert len(left) == pdffront.KEEP_AT_MOST // 2 and parts.key() in left
+    assert f"{pdffront.KEEP_AT_MOST - 1:064x}" in left and f"{0:064x}" not in left

@@ -128,6 +128,18 @@ def known_pages(parts: Split) -> int | None:
     return value if 0 < value <= MAX_FRONT_PAGES else None
 
 
+KEEP_AT_MOST = 200  # front matters remembered (a new commit id on the title page is a new one)
+
+
 def keep_pages(parts: Split, pages: int) -> None:
-    """Remember the number of front pages (no folder to write to: nothing kept)."""
-    keep_file(_kept(parts.key()), str(pages))
+    """Remember the number of front pages (no folder to write to: nothing kept); beyond
+    `KEEP_AT_MOST` kept counts, the oldest half goes."""
+    target = _kept(parts.key())
+    if not keep_file(target, str(pages)):
+        return
+    try:
+        kept = sorted(target.parent.iterdir(), key=lambda f: f.stat().st_mtime)
+        for old in kept[: len(kept) - KEEP_AT_MOST // 2] if len(kept) > KEEP_AT_MOST else []:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass
