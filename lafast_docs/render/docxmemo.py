@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from lafast_docs.render.docxlines import Line
 from lafast_docs.render.docxstyles import metrics_digest
 from lafast_docs.render.docxxml import Element, xml_of
+from lafast_docs.storage.files import keep_file
 
 
 class LineMemo:
@@ -76,13 +76,7 @@ class LineMemo:
         path = self._pages_path()
         if not key or path is None:
             return
-        try:  # temp file + rename, as `save`
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps({"key": key, "pages": pages}), "utf-8")
-            os.replace(tmp, path)
-        except OSError:
-            pass
+        keep_file(path, json.dumps({"key": key, "pages": pages}))
 
     def get(self, key: str) -> list[Line] | None:
         got = self.old.get(key) if key else None
@@ -103,10 +97,4 @@ class LineMemo:
         """temp file + rename: a cache outside the journal (losing it costs one layout)."""
         if self.path is None or self.used.keys() == self.old.keys():
             return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            tmp.write_text(json.dumps(self.used, separators=(",", ":")), "utf-8")
-            os.replace(tmp, self.path)
-        except OSError:
-            pass
+        keep_file(self.path, json.dumps(self.used, separators=(",", ":")))

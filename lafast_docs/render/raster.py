@@ -14,11 +14,11 @@ The cleaned SVG is the one embedded, so Word does not follow those references ei
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from lafast_docs.errors import ImageUnreadable, RenderError
 from lafast_docs.external import limits
+from lafast_docs.storage.files import keep_file
 
 XLINK_HREF = "{http://www.w3.org/1999/xlink}href"
 DPI = 300
@@ -96,13 +96,7 @@ def png_of(
     except OSError:
         pass
     png = _render(svg, width, height, name)
-    try:  # temp file + rename: a cache outside the journal (losing it costs one rendering)
-        cache.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(png)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    keep_file(path, png)  # a cache outside the journal (losing it costs one rendering)
     return png
 
 

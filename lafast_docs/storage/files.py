@@ -6,6 +6,7 @@ import contextlib
 import os
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 from lafast_docs.storage import journal
@@ -41,7 +42,7 @@ def keep_file(path: Path, data: str | bytes) -> bool:
     only the work of making it again. Any OSError (full disk, read-only folder) means nothing
     kept: False."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(raw)
