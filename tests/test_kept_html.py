@@ -18,14 +18,14 @@ BODY = "# Eins\n\nErster Absatz.[^1]\n\n# Zwei\n\nZweiter Absatz.\n\n[^1]: Eine 
 def html_runs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """pandoc's real AST -> HTML runs, counted."""
     runs: list[str] = []
-    real = pandoc.ast_to
+    real = pandoc.json_to
 
-    def counted(fmt, ast, extra=None, **kw):
+    def counted(fmt, data, extra=None, **kw):
         if fmt == "html5":
             runs.append(fmt)
-        return real(fmt, ast, extra, **kw)
+        return real(fmt, data, extra, **kw)
 
-    monkeypatch.setattr(pandoc, "ast_to", counted)
+    monkeypatch.setattr(pandoc, "json_to", counted)
     return runs
 
 
