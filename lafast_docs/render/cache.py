@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs import __version__
+from lafast_docs.errors import GitError
 from lafast_docs.external import resources
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text import references
@@ -35,6 +36,16 @@ def tool_versions() -> str:
         except metadata.PackageNotFoundError:
             found.append(f"{dist}=?")
     return ";".join(found)
+
+
+def private_dir(ws: Workspace) -> Path | None:
+    """`.git/lafast` of the workspace, where renders keep what they can reuse; None where there
+    is no repository (a final version is rendered from the approved commit's files in a
+    temporary folder): nothing is kept then."""
+    try:
+        return ws.store.git_dir() / "lafast"
+    except GitError:
+        return None
 
 
 def folder_digest(folder: Path) -> str:

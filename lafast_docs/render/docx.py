@@ -16,9 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import GitError
 from lafast_docs.external import pandoc, resources
-from lafast_docs.render import docxfront, docxpost, figures, markup
+from lafast_docs.render import cache, docxfront, docxpost, figures, markup
 from lafast_docs.render.context import title_rows
 from lafast_docs.storage.files import atomic_write
 from lafast_docs.text.analysis import Analysis
@@ -265,7 +264,7 @@ def docx_of(ws: Workspace, inp: PandocInput, ctx: dict[str, Any]) -> bytes:
     args = [*(["--toc", "--toc-depth=2"] if inp.toc else []), f"--reference-doc={reference}"]
     data = pandoc.json_to("docx", inp.json, args, output=Path("-"))
     plan = layout(ctx, title_page=inp.office, toc=inp.toc, svgs=inp.svg_files)
-    private = _private_dir(ws) if plan.svg_files or plan.toc else None
+    private = cache.private_dir(ws) if plan.svg_files or plan.toc else None
     if private is not None:  # kept between renders: charts as PNG, the lines of a TOC's layout
         plan = replace(
             plan,
@@ -274,15 +273,6 @@ def docx_of(ws: Workspace, inp: PandocInput, ctx: dict[str, Any]) -> bytes:
         )
     edits = {"word/styles.xml": lambda styles: figures.docx_link_look(styles, inp.link_styles)}
     return docxpost.finish(data, plan, edits)
-
-
-def _private_dir(ws: Workspace) -> Path | None:
-    """`.git/lafast` of the workspace; None where there is no repository (a final version is
-    rendered from the approved commit's files in a temporary folder): nothing is kept then."""
-    try:
-        return ws.store.git_dir() / "lafast"
-    except GitError:
-        return None
 
 
 def pandoc_docx(ast: Node, args: list[str]) -> bytes:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import GitError
+from lafast_docs.render import cache
 from lafast_docs.render.docx import PandocInput
 from lafast_docs.storage.files import keep_file
 from lafast_docs.workspace import Workspace
@@ -40,10 +40,8 @@ def kept_input(ws: Workspace, slug: str, key: str, make: Callable[[], PandocInpu
 
 
 def _path(ws: Workspace, slug: str) -> Path | None:
-    try:
-        return ws.store.git_dir() / "lafast" / "docx" / f"{slug}.bin"
-    except GitError:
-        return None
+    private = cache.private_dir(ws)
+    return None if private is None else private / "docx" / f"{slug}.bin"
 
 
 def _read(path: Path, key: str) -> PandocInput | None:

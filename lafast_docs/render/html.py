@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lafast_docs.errors import GitError
 from lafast_docs.external import pandoc, resources
 from lafast_docs.render import cache, markup
 from lafast_docs.storage.files import keep_file
@@ -51,10 +50,8 @@ def body_html(ast: dict[str, Any], keep: Path | None = None) -> str:
 def _kept_body(ws: Workspace, slug: str, flavour: str) -> Path | None:
     """`.git/lafast/html/<slug>.<flavour>.json`; None without a repository (a final version is
     rendered from the approved commit in a temporary folder: nothing is kept there)."""
-    try:
-        return ws.store.git_dir() / "lafast" / "html" / f"{slug}.{flavour}.json"
-    except GitError:
-        return None
+    private = cache.private_dir(ws)
+    return None if private is None else private / "html" / f"{slug}.{flavour}.json"
 
 
 def toc_tree(headings: list[Heading], *, max_level: int = 2) -> list[dict[str, Any]]:
