@@ -139,6 +139,14 @@ def fork_to_pipe(child: Callable[[], bytes]) -> tuple[int, int]:
     return read_fd, pid
 
 
+def read_all(fd: int) -> bytes:
+    """Everything a forked child writes into the pipe `fd`, up to its end."""
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def _limited(fn: Callable[[], Any]) -> bytes:  # pragma: no cover - runs in the child
     try:
         faulthandler.disable()  # a C library failing under the limit: no dump, just exit

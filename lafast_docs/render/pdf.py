@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import mimetypes
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -15,6 +16,7 @@ from lafast_docs.external import limits, resources
 from lafast_docs.render import hyphenation, pdffront, pdfpost
 from lafast_docs.storage.files import atomic_write
 
+JOINABLE = ("pdf/ua-1", "pdf/a-3a")  # tagged variants whose two parts pdfjoin can join
 MIME_OVERRIDES = {
     ".svg": "image/svg+xml",
     ".css": "text/css",
@@ -116,8 +118,8 @@ def pdf_bytes(
     )[0]
 
 
-# pdf, refused, errors, failure, front pages (None: laid out in one piece)
-Rendered = tuple[bytes | None, list[str], list[str], str, int | None]
+# pdf (or the front's and the text's), refused, errors, failure, front pages (None: one piece)
+Rendered = tuple[bytes | pdffront.Pieces | None, list[str], list[str], str, int | None]
 
 
 def pdfs_bytes(
@@ -148,10 +150,13 @@ def pdfs_bytes(
             doc = weasyprint.HTML(string=page, base_url=base.as_uri() + "/", url_fetcher=fetcher)
             return doc.render(pdf_variant=variant)
 
+        def write(doc: Any) -> bytes:
+            return doc.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
+
+        logs = (fetcher.refused, handler.errors) if beside else None
         try:
-            combined = pdffront.lay_out(parts, layout, front_pages) if parts else None
-            doc, pages = combined if combined else (layout(html), None)
-            pdf = doc.write_pdf(pdf_variant=variant, uncompressed_pdf=False)
+            combined = pdffront.lay_out(parts, layout, front_pages, write, logs) if parts else None
+            pdf, pages = combined if combined else (write(layout(html)), None)
             return pdf, fetcher.refused, handler.errors, "", pages
         except Exception as exc:  # WeasyPrint raises many kinds; all mean "could not render"
             return None, fetcher.refused, handler.errors, str(exc)[:1000], None
@@ -159,6 +164,9 @@ def pdfs_bytes(
             logger.removeHandler(handler)
             logger.propagate = propagate
 
+    # The front matter is laid out and written beside the text where a second core is free and
+    # the PDF is tagged (pdfjoin joins the structure trees).
+    beside = len(os.sched_getaffinity(0)) > 1 and variant in JOINABLE
     for lang in {hyphenation.lang_of(h) for h in htmls}:  # parsed once, before the fork
         hyphenation.warm(lang)
     # In a child process with a time and memory limit: a pathological document cannot hang.

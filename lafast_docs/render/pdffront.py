@@ -17,6 +17,11 @@ cut):
   documented way to combine documents): one structure tree, links and bookmarks resolved
   across both.
 
+Where a second core is free, a forked process lays out and writes the front matter while this
+one writes the text (about a second less for a 70-page Fachstandard); `pdfjoin` then makes the
+two PDFs one, with the same pages, bookmarks, links and structure tree as the one-piece write.
+If that process fails, this one lays the front matter out itself.
+
 The number of front pages is kept per front matter (a hash of it) in the user's cache folder,
 so it is known before the text is laid out; without it, the front matter is laid out once more
 first. A kept number is only a guess: if the front matter comes out longer or shorter, the text
@@ -29,12 +34,16 @@ from __future__ import annotations
 
 import hashlib
 import html as htmllib
+import os
+import pickle
 import re
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from lafast_docs.external import limits
 from lafast_docs.render import hyphenation
 from lafast_docs.storage.files import keep_file
 
@@ -47,6 +56,7 @@ _PAGES = re.compile(r"\bcounter\(\s*pages\s*\)")
 _STYLE = re.compile(r"(<style[^>]*>)(.*?)(</style>)", re.S | re.I)
 _PLACEHOLDER = "00"  # digits are equally wide in the office fonts
 MAX_FRONT_PAGES = 60
+PDF_SCALE = 0.75  # WeasyPrint's PDF points per CSS pixel (write_pdf's zoom 1)
 
 
 @dataclass(frozen=True)
@@ -95,12 +105,31 @@ def split(page: str) -> Split | None:
 
 
 Layout = Callable[[str], Any]  # an HTML page -> WeasyPrint's laid-out Document
+Write = Callable[[Any], bytes]  # a laid-out Document -> its PDF
 
 
-def lay_out(parts: Split, layout: Layout, known: int | None) -> tuple[Any, int] | None:
-    """The combined WeasyPrint document (front pages, then text pages) and the number of front
-    pages; None if the front matter does not settle (then the page is laid out in one piece).
-    `known`: the kept number of front pages, if any."""
+@dataclass(frozen=True)
+class Pieces:
+    """The front matter and the text as two PDFs, written at the same time by two processes;
+    `pdfjoin` makes them one."""
+
+    front: bytes
+    text: bytes
+    outline: list[Any]  # WeasyPrint's bookmark tree of the whole document
+
+
+def lay_out(
+    parts: Split,
+    layout: Layout,
+    known: int | None,
+    write: Write,
+    logs: tuple[list[str], list[str]] | None = None,
+) -> tuple[bytes | Pieces, int] | None:
+    """The PDF (front pages, then text pages) and the number of front pages; None if the front
+    matter does not settle (then the page is laid out in one piece). `known`: the kept number
+    of front pages, if any. With `logs` (the refused addresses and WeasyPrint's errors, which
+    the front's process adds to), a second process lays out and writes the front matter while
+    this one writes the text."""
     n = known if known is not None else len(layout(parts.front_page(None, None)).pages)
     for _ in range(3):
         text = layout(parts.text_page(n))
@@ -108,11 +137,63 @@ def lay_out(parts: Split, layout: Layout, known: int | None) -> tuple[Any, int] 
         for number, page in enumerate(text.pages[n:], start=n + 1):
             for anchor in page.anchors:
                 numbers.setdefault(anchor, number)
-        front = layout(parts.front_page(numbers, len(text.pages)))
-        if len(front.pages) == n:
-            return front.copy(front.pages + text.pages[n:]), n
-        n = len(front.pages)  # the contents came out longer or shorter: lay the text out again
+        front_page = parts.front_page(numbers, len(text.pages))
+        beside = _beside(front_page, text, n, layout, write, logs) if logs is not None else None
+        if isinstance(beside, Pieces):
+            return beside, n
+        front = layout(front_page) if beside is None else None
+        if front is not None and len(front.pages) == n:
+            return write(front.copy(front.pages + text.pages[n:])), n
+        n = beside if isinstance(beside, int) else len(front.pages)  # type: ignore[union-attr]
     return None
+
+
+def _beside(
+    front_page: str,
+    text: Any,
+    n: int,
+    layout: Layout,
+    write: Write,
+    logs: tuple[list[str], list[str]],
+) -> Pieces | int | None:
+    """The front matter laid out and written by a forked process while this one writes the
+    text: the two PDFs, or the number of front pages if it is not `n` (the text must be laid
+    out again), or None if that process failed (then this one lays the front out itself)."""
+    marks = [len(log) for log in logs]
+
+    def job() -> bytes:  # pragma: no cover - runs in the forked process
+        signal.alarm(max(1, int(limits.timeout())))  # never outlives a killed parent for long
+        front = layout(front_page)
+        if len(front.pages) != n:
+            return pickle.dumps((len(front.pages), None, None, news()))
+        whole = front.copy(front.pages + text.pages[n:])
+        outline = whole.make_bookmark_tree(PDF_SCALE, transform_pages=True)
+        anchors = front.pages[-1].anchors  # the contents' targets are on the text's pages:
+        for page in text.pages[n:]:  # named here too, so WeasyPrint keeps those links
+            for name in page.anchors:
+                anchors.setdefault(name, (0, 0, 0, 0))
+        pdf = write(front)
+        return pickle.dumps((n, pdf, outline, news()))
+
+    def news() -> list[list[str]]:  # what the forked process added to the logs
+        return [log[mark:] for log, mark in zip(logs, marks, strict=True)]
+
+    read_fd, pid = limits.fork_to_pipe(job)
+    try:
+        text_pdf = write(text.copy(text.pages[n:]))
+        data = limits.read_all(read_fd)
+    finally:
+        os.close(read_fd)
+        os.waitpid(pid, 0)
+    try:
+        pages, front_pdf, outline, added = pickle.loads(data)
+    except Exception:  # the process died (e.g. out of memory): lay the front out here
+        return None
+    for log, new in zip(logs, added, strict=True):
+        log.extend(new)
+    if front_pdf is None:
+        return int(pages)
+    return Pieces(front_pdf, text_pdf, outline)
 
 
 def _kept(key: str) -> Path:

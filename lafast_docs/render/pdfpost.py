@@ -14,14 +14,24 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from lafast_docs.render import pdfjoin
+from lafast_docs.render.pdffront import Pieces
 
-def finish(pdf: bytes, *, link_texts: dict[str, str]) -> bytes:
+
+def finish(pdf: bytes | Pieces, *, link_texts: dict[str, str]) -> bytes:
+    """Links fixed; the front matter's PDF joined to the text's if they came as two."""
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(pdf)) as doc:
+    pieces = pdf if isinstance(pdf, Pieces) else None
+    with pikepdf.open(io.BytesIO(pieces.text if pieces else pdf)) as doc:  # type: ignore[arg-type]
+        if pieces:
+            pdfjoin.join(doc, pieces.front, pieces.outline)
         _fix_links(doc, link_texts)
         buf = io.BytesIO()
-        doc.save(buf, deterministic_id=True)
+        # joined: the text's object streams would be kept as they were, each with its own copy
+        # of what the join replaced; new ones are a third smaller
+        mode = pikepdf.ObjectStreamMode.generate if pieces else pikepdf.ObjectStreamMode.preserve
+        doc.save(buf, deterministic_id=True, object_stream_mode=mode)
     return buf.getvalue()
 
 

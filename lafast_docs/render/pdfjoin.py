@@ -1,0 +1,161 @@
+"""The front matter's PDF put before the text's PDF, as one tagged PDF.
+
+pdffront lets a second process lay out and write the title page and contents while the first
+writes the text (both cores at work). WeasyPrint wrote each of the two as a tagged PDF of its
+own; here, with pikepdf, the front pages go before the text pages and everything that points
+at pages is joined, so the result is what WeasyPrint writes for the whole in one piece:
+
+- structure: the front's top-level elements go first under the text's Document element; its
+  parent tree entries (pages, link annotations) get keys after the text's own;
+- named destinations: the text's, plus the front's own (the contents' links point by name, so
+  they reach the text's headings);
+- bookmarks: written anew from WeasyPrint's bookmark tree of the whole document (a chapter of
+  the text belongs under the document title on the title page).
+
+The catalog (language, metadata, PDF/UA identification) is the text's: both come from the same
+page head.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+# WeasyPrint's bookmark tree: (label, (page index, x, y), children, "open" | "closed")
+Outline = list[tuple[str, tuple[int, float, float], list[Any], str]]
+
+
+class JoinError(ValueError):
+    """The two PDFs are not shaped as WeasyPrint writes them."""
+
+
+def join(doc: Any, front_pdf: bytes, outline: Outline) -> None:
+    """Put the pages of `front_pdf` before the pages of `doc` (an open pikepdf.Pdf)."""
+    import pikepdf
+
+    with pikepdf.open(io.BytesIO(front_pdf)) as front:
+        count = len(front.pages)
+        for index, page in enumerate(front.pages):
+            doc.pages.insert(index, page)  # copies the page, its annotations and resources
+        _join_structure(doc, front, count)
+        _join_names(doc, front)
+    _write_outline(doc, outline)
+
+
+def _document_element(pdf: Any) -> tuple[Any, Any]:
+    import pikepdf
+
+    tree = pdf.Root.get("/StructTreeRoot")
+    if tree is None or "/ParentTree" not in tree or "/Nums" not in tree.ParentTree:
+        raise JoinError("kein Strukturbaum mit flacher ParentTree")
+    kids = tree.K
+    element = kids[0] if isinstance(kids, pikepdf.Array) and len(kids) == 1 else kids
+    if not isinstance(element, pikepdf.Dictionary) or element.get("/S") != "/Document":
+        raise JoinError("Strukturbaum ohne Document-Element")
+    return tree, element
+
+
+def _join_structure(doc: Any, front: Any, count: int) -> None:
+    import pikepdf
+
+    tree, document = _document_element(doc)
+    front_tree, front_document = _document_element(front)
+    nums = tree.ParentTree.Nums
+    offset = max((int(nums[i]) for i in range(0, len(nums), 2)), default=-1) + 1
+    front_nums = front_tree.ParentTree.Nums
+    for i in range(0, len(front_nums), 2):
+        nums.append(int(front_nums[i]) + offset)
+        nums.append(_copied(doc, front_nums[i + 1]))
+    for page in doc.pages[:count]:  # the copies inserted above
+        if "/StructParents" in page.obj:
+            page.obj.StructParents = int(page.obj.StructParents) + offset
+        for annot in page.obj.get("/Annots", pikepdf.Array()):
+            if "/StructParent" in annot:
+                annot.StructParent = int(annot.StructParent) + offset
+    kids = front_document.K
+    kids = kids if isinstance(kids, pikepdf.Array) else pikepdf.Array([kids])
+    joined = pikepdf.Array()
+    for kid in kids:
+        copied = _copied(doc, kid)
+        if isinstance(copied, pikepdf.Dictionary):
+            copied.P = document
+        joined.append(copied)
+    own = document.K if isinstance(document.K, pikepdf.Array) else pikepdf.Array([document.K])
+    joined.extend(own)
+    document.K = joined
+    if "/ParentTreeNextKey" in tree:
+        tree.ParentTreeNextKey = offset + max(
+            (int(front_nums[i]) + 1 for i in range(0, len(front_nums), 2)), default=0
+        )
+
+
+def _join_names(doc: Any, front: Any) -> None:
+    import pikepdf
+
+    theirs = front.Root.get("/Names", {}).get("/Dests")
+    if theirs is None:
+        return
+    if "/Names" not in doc.Root:
+        doc.Root.Names = pikepdf.Dictionary()
+    if "/Dests" not in doc.Root.Names:
+        doc.Root.Names.Dests = doc.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array()))
+    ours = pikepdf.NameTree(doc.Root.Names.Dests)
+    for name, dest in pikepdf.NameTree(theirs).items():
+        if name not in ours:  # a link of the contents names a heading of the text: the text's
+            ours[name] = _copied(doc, dest)
+
+
+def _copied(doc: Any, obj: Any) -> Any:
+    """`obj` of the front's PDF as an object of `doc`: indirect objects by pikepdf's copy (the
+    same copy each time, so the pages inserted before are the ones pointed at), direct arrays
+    and dictionaries item by item."""
+    import pikepdf
+
+    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+        return doc.copy_foreign(obj)
+    if isinstance(obj, pikepdf.Array):
+        return pikepdf.Array([_copied(doc, item) for item in obj])
+    if isinstance(obj, pikepdf.Dictionary):
+        return pikepdf.Dictionary({key: _copied(doc, value) for key, value in obj.items()})
+    return obj
+
+
+def _write_outline(doc: Any, outline: Outline) -> None:
+    """WeasyPrint's `add_outlines`, on the joined pages."""
+    import pikepdf
+
+    if "/Outlines" in doc.Root:
+        del doc.Root["/Outlines"]
+    if not outline:
+        return
+    root = doc.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines))
+    first, last, count = _items(doc, outline, root)
+    root.First, root.Last, root.Count = first, last, count
+    doc.Root.Outlines = root
+
+
+def _items(doc: Any, tree: Outline, parent: Any) -> tuple[Any, Any, int]:
+    import pikepdf
+
+    items: list[Any] = []
+    count = len(tree)
+    for title, (page, x, y), children, state in tree:
+        item = doc.make_indirect(
+            pikepdf.Dictionary(
+                Title=pikepdf.String(title),
+                Dest=pikepdf.Array([doc.pages[page].obj, pikepdf.Name.XYZ, x, y, 0]),
+                Parent=parent,
+            )
+        )
+        if children:
+            item.First, item.Last, below = _items(doc, children, item)
+        else:
+            below = 0
+        item.Count = -below if state == "closed" else below
+        if state != "closed":
+            count += below
+        if items:
+            item.Prev = items[-1]
+            items[-1].Next = item
+        items.append(item)
+    return items[0], items[-1], count
