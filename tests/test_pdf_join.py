@@ -25,7 +25,6 @@ __all__ = ["own_cache", "small"]  # fixtures used here
 USER_CACHE = os.environ.get("XDG_CACHE_HOME")  # where veraPDF was set up (own_cache moves it)
 
 
-
 @pytest.fixture
 def joins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of front pages of each join (pdfjoin runs in this process); two cores, as
@@ -103,9 +102,7 @@ def links_are_their_elements(doc: pikepdf.Pdf) -> int:
             element = parents[int(annot.StructParent)]
             kids = element.K if isinstance(element.K, pikepdf.Array) else [element.K]
             assert element.S == "/Link"
-            assert any(
-                isinstance(k, pikepdf.Dictionary) and k.get("/Obj") == annot for k in kids
-            )
+            assert any(isinstance(k, pikepdf.Dictionary) and k.get("/Obj") == annot for k in kids)
             links += 1
     return links
 
