@@ -33,10 +33,10 @@ def joins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     seen: list[int] = []
     real = pdfjoin.join
 
-    def counted(doc: Any, front_pdf: bytes, outline: Any) -> None:
-        with pikepdf.open(io.BytesIO(front_pdf)) as front:
+    def counted(doc: Any, before: list[bytes], stand_ins: Any, outline: Any) -> None:
+        with pikepdf.open(io.BytesIO(before[0])) as front:
             seen.append(len(front.pages))
-        real(doc, front_pdf, outline)
+        real(doc, before, stand_ins, outline)
 
     monkeypatch.setattr(pdfjoin, "join", counted)
     return seen
