@@ -93,7 +93,7 @@ def test_the_text_in_two_halves_is_weasyprints_one_piece(sample, cache, calls, m
     # footnotes before the seam: the second half's numbers (equal above) go on counting
     parts = pdffront.split(page)
     assert parts is not None
-    blocks = pdfsplit.cut(parts.text)
+    blocks = pdfsplit.cut(parts.text, parts.css)
     assert blocks is not None and blocks.notes[seam.block] > 0
     assert f"\n{blocks.notes[seam.block] + 1}." in "\n".join(expected[seam.page :]).replace(" ", "")
     if USER_CACHE is None:
@@ -172,9 +172,32 @@ def test_the_blocks_are_those_weasyprint_sees(sample) -> None:
     page = sample[1]
     parts = pdffront.split(page)
     assert parts is not None
-    blocks = pdfsplit.cut(parts.text)
+    blocks = pdfsplit.cut(parts.text, parts.css)
     assert blocks is not None and len(blocks.starts) > 50
     assert all(parts.text[s] == "<" for s in blocks.starts)
     assert parts.text[blocks.end :].startswith("</main>")
     assert blocks.notes[-1] == parts.text.count('<span class="footnote">') > 0
-    assert pdfsplit.cut(parts.text.replace("</main>", "", 1)) is None
+    assert pdfsplit.cut(parts.text.replace("</main>", "", 1), parts.css) is None
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        "h2 { string-set: kapitel content(); }",  # a running head would miss the first half's
+        "h2 { counter-increment: kapitel; }",  # an own counter would start again
+        "h2::before { content: counter(kapitel); }",
+        "p::before { content: counters(x, '.'); }",
+        "main > p:first-child { color: red; }",  # the seam block becomes a first child
+        "h2 + p { margin-top: 0; }",
+        "h3 ~ p { color: red; }",
+        "p:nth-of-type(2n) { color: red; }",
+        ".x { position: running(kopf); }",
+    ],
+)
+def test_a_stylesheet_that_carries_something_over_is_not_cut(sample, extra) -> None:
+    parts = pdffront.split(sample[1])
+    assert parts is not None
+    assert pdfsplit.splittable(parts.css)  # the built-in look
+    assert pdfsplit.splittable(parts.css + "p { margin: calc(1em + 2px); }")
+    assert not pdfsplit.splittable(parts.css + extra)
+    assert pdfsplit.cut(parts.text, parts.css + extra) is None

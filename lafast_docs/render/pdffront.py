@@ -80,6 +80,11 @@ class Split:
 
         return _STYLE.sub(style, self.head) + _TOC_LINK.sub(entry, self.front) + "</body></html>"
 
+    @property
+    def css(self) -> str:
+        """The page's own stylesheet (its `<style>` blocks)."""
+        return "".join(m[2] for m in _STYLE.finditer(self.head))
+
     def head_with_total(self, total: int) -> str:
         """The page head with the total page count written into the stylesheet."""
         return _STYLE.sub(lambda m: m[1] + _PAGES.sub(f'"{total}"', m[2]) + m[3], self.head)
@@ -141,7 +146,7 @@ def lay_out(
     halves = _halves(parts, n, layout, write, logs) if logs is not None else None
     if halves is not None:
         return halves, n
-    blocks = pdfsplit.cut(parts.text)
+    blocks = pdfsplit.cut(parts.text, parts.css)
     for _ in range(3):
         text = layout(parts.text_page(n))
         if blocks is not None and logs is not None:
@@ -178,7 +183,7 @@ def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> P
     """The text in two halves at the kept seam, the front matter beside; None where no checked
     seam is known (or a process failed): then the text is laid out in one piece."""
     seam = pdfsplit.kept(parts.head)
-    blocks = pdfsplit.cut(parts.text)
+    blocks = pdfsplit.cut(parts.text, parts.css)
     if seam is None or blocks is None or not seam.block < len(blocks.starts) or seam.page <= n:
         return None
     head = parts.head_with_total(seam.total)
@@ -195,7 +200,7 @@ def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> P
             told is not None
             and told[0] == seam.total
             and len(first.pages) > seam.page + 1
-            and pdfsplit.beginnings(first, seam.page).get(seam.page) == seam.block
+            and pdfsplit.begins_page(first, seam.page)
             and pdfsplit.notes_before(first, n, seam.page) == blocks.notes[seam.block]
         )
         if not checked or told is None:
@@ -221,6 +226,7 @@ def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> P
         try:
             beside = _beside(front_page, pages, n, layout, write, logs, texts)
         except _Failed:
+            second.stop(kill=True)
             return None
         second.stop()
         return beside if isinstance(beside, Pieces) else None

@@ -41,6 +41,7 @@ from lafast_docs.external import limits
 from lafast_docs.render import hyphenation
 from lafast_docs.storage.files import keep_file
 
+MARK = "data-lafast-naht"
 LOOKAHEAD = 8000  # characters of HTML laid out beyond the seam (about two pages)
 MIN_PAGES = 12  # shorter texts are laid out in one piece
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
@@ -98,9 +99,37 @@ class _Blocks(HTMLParser):
             self.cut.end = self._offset()
 
 
-def cut(text: str) -> Cut | None:
+_CARRIED = re.compile(
+    r"string-set|running\(|element\(|counter-(?:increment|reset)"
+    r"|(?<![-\w])counters?\(\s*+(?!(?:page|pages|footnote)\s*\))"  # not target-counter()
+)
+_SIBLINGS = re.compile(
+    r":(?:first-child|last-child|only-child|nth-|first-of-type|last-of-type|only-of-type)|[+~]"
+)
+_SAFE = ("li > p:only-child", "thead tr:first-child")  # within a block: the built-in look
+
+
+def splittable(css: str) -> bool:
+    """Whether nothing in the stylesheet carries over from page to page but what the halves
+    set (page number, total, footnote counter): no running strings or elements, no counters
+    of its own, no selector looking at a block's siblings (its place among them changes)."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    if _CARRIED.search(css):
+        return False
+    for rule in re.finditer(r"([^{};]*)\{", css):
+        selector = rule[1]
+        for safe in _SAFE:
+            selector = selector.replace(safe, "")
+        if _SIBLINGS.search(selector):
+            return False
+    return True
+
+
+def cut(text: str, css: str) -> Cut | None:
     """The blocks of the text part (which begins with `<main class="text">`), or None if its
-    markup is not the plain nesting pandoc writes."""
+    markup is not the plain nesting pandoc writes or its stylesheet not `splittable`."""
+    if not splittable(css):
+        return None
     parser = _Blocks(text)
     try:
         parser.feed(text)
@@ -124,7 +153,7 @@ def beginnings(doc: Any, first: int) -> dict[int, int]:
         if main is None:
             continue
         if not index:
-            index = {id(child): i for i, child in enumerate(main.element)}
+            index = {id(child): i for i, child in enumerate(_elements(main.element))}
         blocks = [c for c in main.children if id(getattr(c, "element", None)) in index]
         if blocks and number >= first and id(blocks[0].element) not in seen:
             found[number] = index[id(blocks[0].element)]
@@ -174,8 +203,13 @@ def _main_children(doc: Any) -> list[Any]:
     for page in doc.pages:
         main = _main_box(page._page_box)
         if main is not None:
-            return list(main.element)
+            return _elements(main.element)
     return []
+
+
+def _elements(element: Any) -> list[Any]:
+    """The child elements (not comments) of an element of WeasyPrint's tree."""
+    return [child for child in element if isinstance(child.tag, str)]
 
 
 def kept_path(head: str) -> Path:
@@ -199,10 +233,34 @@ def keep(head: str, seam: Seam | None) -> None:
 
 
 def first_half(head: str, lead: str, text: str, blocks: Cut, seam: Seam) -> str:
-    """The text up to the seam and about two pages beyond (for the checks)."""
-    until = blocks.starts[seam.block] + LOOKAHEAD
-    stop = next((s for s in blocks.starts[seam.block + 1 :] if s >= until), blocks.end)
-    return head + lead + text[:stop] + "</main></body></html>"
+    """The text up to the seam and about two pages beyond (for the checks), the seam block
+    marked (`MARK`, an attribute nothing styles)."""
+    at = blocks.starts[seam.block]
+    stop = next((s for s in blocks.starts[seam.block + 1 :] if s >= at + LOOKAHEAD), blocks.end)
+    name = re.match(r"<[A-Za-z][A-Za-z0-9]*", text[at:])
+    if name is None:
+        raise ValueError("no start tag at the seam")
+    tag = at + name.end()
+    return head + lead + text[:tag] + f" {MARK}" + text[tag:stop] + "</main></body></html>"
+
+
+def begins_page(doc: Any, page: int) -> bool:
+    """Whether the marked seam block begins the page `page` of the first half's layout."""
+    main = _main_box(doc.pages[page]._page_box) if page < len(doc.pages) else None
+    if main is None:
+        return False
+    blocks = [c for c in main.children if _is_block_of(c, main)]
+    if not blocks or blocks[0].element.get(MARK) is None:
+        return False
+    earlier = (_main_box(p._page_box) for p in doc.pages[:page])
+    return not any(
+        c.element is blocks[0].element for m in earlier if m is not None for c in m.children
+    )
+
+
+def _is_block_of(box: Any, main: Any) -> bool:
+    element = getattr(box, "element", None)
+    return element is not None and element is not main.element
 
 
 def second_half(head: str, text: str, blocks: Cut, seam: Seam) -> str:
@@ -298,6 +356,7 @@ def start_second(
                     numbers.setdefault(anchor, number)
             news = [log[mark:] for log, mark in zip(logs, marks, strict=True)]
             _send(write_fd, (len(doc.pages), numbers, shadows(pages), news))
+            marks = [len(log) for log in logs]  # what follows is new
             names = stand_in(pages, known)
             pdf = write(doc.copy(pages))
             news = [log[mark:] for log, mark in zip(logs, marks, strict=True)]
