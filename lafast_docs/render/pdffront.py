@@ -188,6 +188,7 @@ def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> P
         return None
     head = parts.head_with_total(seam.total)
     lead = '<div style="break-after: page"></div>' * n
+    marks = [len(log) for log in logs]  # dropped again with the halves' work
     known = pdfsplit.anchors_in(parts.front + parts.text)
     second = pdfsplit.start_second(
         pdfsplit.second_half(head, parts.text, blocks, seam), seam, layout, write, logs, known
@@ -205,6 +206,8 @@ def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> P
         )
         if not checked or told is None:
             second.stop(kill=True)
+            for log, mark in zip(logs, marks, strict=True):
+                del log[mark:]  # the one-piece layout will say it again
             return None
         total, numbers, shadows, news = told
         for log, new in zip(logs, news, strict=True):
