@@ -215,31 +215,23 @@ def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> P
         pages = [*first_pages, *shadows]
         front_page = parts.front_page({**numbers, **_numbers(first_pages, n)}, total)
 
-        def texts() -> tuple[list[bytes], list[list[str]]]:
+        def texts() -> tuple[list[bytes], list[list[str]]] | None:
             mine = pdfsplit.stand_in(first_pages, known)
             own = write(first.copy(first_pages))
             theirs = second.pdf()
             if theirs is None:
-                raise _Failed
+                return None
             pdf, names, added = theirs
             for log, new in zip(logs, added, strict=True):
                 log.extend(new)
             return [own, pdf], [mine, names]
 
-        try:
-            beside = _beside(front_page, pages, n, layout, write, logs, texts)
-        except _Failed:
-            second.stop(kill=True)
-            return None
-        second.stop()
+        beside = _beside(front_page, pages, n, layout, write, logs, texts)
+        second.stop(kill=not isinstance(beside, Pieces))
         return beside if isinstance(beside, Pieces) else None
     except BaseException:
         second.stop(kill=True)
         raise
-
-
-class _Failed(Exception):
-    """A forked process gave no result."""
 
 
 def _beside(
@@ -249,12 +241,13 @@ def _beside(
     layout: Layout,
     write: Write,
     logs: Logs,
-    texts: Callable[[], tuple[list[bytes], list[list[str]]]],
+    texts: Callable[[], tuple[list[bytes], list[list[str]]] | None],
 ) -> Pieces | int | None:
     """The front matter laid out and written by a forked process while this one writes the
     text (`texts()`: its PDFs and their stand-in names): the parts, or the number of front
     pages if it is not `n` (the text must be laid out again), or None if that process failed
-    (then this one lays the front out itself). `pages`: the text's pages, for the outline."""
+    (then this one lays the front out itself, or, if `texts()` gave None, the text in one
+    piece). `pages`: the text's pages, for the outline."""
     marks = [len(log) for log in logs]
 
     def job() -> bytes:  # pragma: no cover - runs in the forked process
@@ -275,11 +268,14 @@ def _beside(
 
     read_fd, pid = limits.fork_to_pipe(job)
     try:
-        pdfs, stand_ins = texts()
+        written = texts()
         data = limits.read_all(read_fd)
     finally:
         os.close(read_fd)
         os.waitpid(pid, 0)
+    if written is None:
+        return None
+    pdfs, stand_ins = written
     try:
         count, front_pdf, names, outline, added = pickle.loads(data)
     except Exception:  # the process died (e.g. out of memory): lay the front out here

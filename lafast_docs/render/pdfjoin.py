@@ -21,12 +21,10 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from lafast_docs.errors import RenderError
+
 # WeasyPrint's bookmark tree: (label, (page index, x, y), children, "open" | "closed")
 Outline = list[tuple[str, tuple[int, float, float], list[Any], str]]
-
-
-class JoinError(ValueError):
-    """The two PDFs are not shaped as WeasyPrint writes them."""
 
 
 def join(doc: Any, before: list[bytes], stand_ins: list[list[str]], outline: Outline) -> None:
@@ -52,12 +50,20 @@ def _document_element(pdf: Any) -> tuple[Any, Any]:
 
     tree = pdf.Root.get("/StructTreeRoot")
     if tree is None or "/ParentTree" not in tree or "/Nums" not in tree.ParentTree:
-        raise JoinError("kein Strukturbaum mit flacher ParentTree")
+        raise _unlike("ohne Strukturbaum mit flacher ParentTree")
     kids = tree.K
     element = kids[0] if isinstance(kids, pikepdf.Array) and len(kids) == 1 else kids
     if not isinstance(element, pikepdf.Dictionary) or element.get("/S") != "/Document":
-        raise JoinError("Strukturbaum ohne Document-Element")
+        raise _unlike("mit einem Strukturbaum ohne Document-Element")
     return tree, element
+
+
+def _unlike(what: str) -> RenderError:
+    return RenderError(
+        f"Die Teile der PDF-Datei ließen sich nicht zusammenfügen: ein Teil ist {what}.",
+        hint="WeasyPrint schreibt anders als erwartet (eine neue Version?); melden Sie den "
+        "Fehler mit dem Entwurf.",
+    )
 
 
 def _join_structure(doc: Any, front: Any, count: int) -> None:
