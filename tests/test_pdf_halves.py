@@ -13,12 +13,17 @@ from typing import Any
 import pikepdf
 import pytest
 
-from lafast_docs.external import resources
-from lafast_docs.render import pdf, pdffront, pdfjoin, pdfsplit
+from lafast_docs.render import pdffront, pdfjoin, pdfsplit
 
 from .conftest import SAMPLE_FS, assert_pdf_ua1
 from .test_pdf_front import lafast_pdf, one_piece, pages_text, print_page
-from .test_pdf_join import destinations, links_are_their_elements, outline, structure
+from .test_pdf_join import (
+    destinations,
+    dying_elsewhere,
+    links_are_their_elements,
+    outline,
+    structure,
+)
 
 USER_CACHE = os.environ.get("XDG_CACHE_HOME")
 
@@ -144,25 +149,11 @@ def test_a_kept_seam_that_makes_no_sense_is_ignored(cache, junk) -> None:
 
 
 def test_if_the_second_half_dies_the_text_is_laid_out_in_one_piece(sample, cache, tmp_path):
-    import weasyprint
-
     ws, page, folder, _, expected, seam = sample
     keep_seam(cache, page, seam)
     parts = pdffront.split(page)
     assert parts is not None
-    me = os.getpid()
-    roots = [folder, *resources.template_dirs(ws, "fachstandard")]
-
-    def layout(html: str) -> Any:
-        if os.getpid() != me:
-            os._exit(3)  # any forked process: gone without a word
-        return weasyprint.HTML(
-            string=html, base_url=roots[1].as_uri() + "/", url_fetcher=pdf.safe_fetcher(roots)
-        ).render(pdf_variant="pdf/ua-1")
-
-    def write(doc: Any) -> bytes:
-        return doc.write_pdf(pdf_variant="pdf/ua-1")
-
+    layout, write = dying_elsewhere(ws, folder)  # the second half and the front's process
     result = pdffront.lay_out(parts, layout, None, write, ([], []))
     assert result is not None and isinstance(result[0], bytes)
     assert pages_text(result[0], tmp_path, "allein") == expected
