@@ -195,20 +195,30 @@ def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> P
     )
     try:
         first = layout(pdfsplit.first_half(head, lead, parts.text, blocks, seam))
-        first_pages = first.pages[n : seam.page]
         told = second.header()
-        checked = (
-            told is not None
-            and told[0] == seam.total
-            and len(first.pages) > seam.page + 1
+        holds = (
+            len(first.pages) > seam.page + 1
             and pdfsplit.begins_page(first, seam.page)
             and pdfsplit.notes_before(first, n, seam.page) == blocks.notes[seam.block]
         )
-        if not checked or told is None:
+        if not holds or told is None or told[0] != seam.total:
             second.stop(kill=True)
-            for log, mark in zip(logs, marks, strict=True):
-                del log[mark:]  # the one-piece layout will say it again
-            return None
+            count = pdfsplit.first_stop(blocks, seam)
+            # the text before the seam changed: a seam from the first half's own pages
+            found = None if holds else pdfsplit.salvage(first, n, blocks, count, seam.total)
+            if found is not None:
+                seam = found
+                pdfsplit.keep(parts.head, seam)
+                page = pdfsplit.second_half(head, parts.text, blocks, seam)
+                second = pdfsplit.start_second(page, seam, layout, write, logs, known)
+                told = second.header()
+            if found is None or told is None or told[0] != seam.total:
+                second.stop(kill=True)
+                for log, mark in zip(logs, marks, strict=True):
+                    del log[mark:]  # the one-piece layout will say it again
+                return None
+        assert told is not None
+        first_pages = first.pages[n : seam.page]
         total, numbers, shadows, news = told
         for log, new in zip(logs, news, strict=True):
             log.extend(new)

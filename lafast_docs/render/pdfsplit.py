@@ -199,6 +199,20 @@ def choose(doc: Any, front: int, blocks: Cut) -> Seam | None:
     return Seam(block, page, pages)
 
 
+def salvage(doc: Any, front: int, blocks: Cut, count: int, total: int) -> Seam | None:
+    """After a kept seam that did not hold (the text before it changed): a seam the first
+    half's own layout shows, for the same total of pages. `count`: the blocks it laid out.
+    The latest page that begins with a block and has a full page laid out after it."""
+    if len(_main_children(doc)) != count:
+        return None
+    last = len(doc.pages) - 2
+    usable = [(p, b) for p, b in beginnings(doc, front + 2).items() if p <= last and b > 0]
+    for page, block in sorted(usable, reverse=True):
+        if notes_before(doc, front, page) == blocks.notes[block]:
+            return Seam(block, page, total)
+    return None
+
+
 def _main_children(doc: Any) -> list[Any]:
     for page in doc.pages:
         main = _main_box(page._page_box)
@@ -232,11 +246,19 @@ def keep(head: str, seam: Seam | None) -> None:
         keep_file(kept_path(head), json.dumps(seam.__dict__))
 
 
+def first_stop(blocks: Cut, seam: Seam) -> int:
+    """The number of blocks the first half lays out: up to the seam and about two pages more."""
+    until = blocks.starts[seam.block] + LOOKAHEAD
+    later = range(seam.block + 1, len(blocks.starts))
+    return next((i for i in later if blocks.starts[i] >= until), len(blocks.starts))
+
+
 def first_half(head: str, lead: str, text: str, blocks: Cut, seam: Seam) -> str:
     """The text up to the seam and about two pages beyond (for the checks), the seam block
     marked (`MARK`, an attribute nothing styles)."""
     at = blocks.starts[seam.block]
-    stop = next((s for s in blocks.starts[seam.block + 1 :] if s >= at + LOOKAHEAD), blocks.end)
+    count = first_stop(blocks, seam)
+    stop = blocks.starts[count] if count < len(blocks.starts) else blocks.end
     name = re.match(r"<[A-Za-z][A-Za-z0-9]*", text[at:])
     if name is None:
         raise ValueError("no start tag at the seam")
@@ -323,10 +345,14 @@ class Second:
         return _receive(self.fd)  # type: ignore[return-value]
 
     def stop(self, kill: bool = False) -> None:
+        """Wait for its end (`kill`: end it first); once only."""
+        if self.fd < 0:
+            return
         if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
         os.close(self.fd)
+        self.fd = -1
         os.waitpid(self.pid, 0)
 
 
