@@ -17,7 +17,7 @@ from lafast_docs.errors import RenderError, UnsafeContent
 from lafast_docs.external import resources
 from lafast_docs.render import pdf, pdffront, pdfjoin
 
-from .conftest import assert_pdf_ua1
+from .conftest import assert_pdf_ua1, write_draft_body
 from .test_pdf_front import lafast_pdf, one_piece, own_cache, pages_text, print_page, small
 
 __all__ = ["own_cache", "small"]  # fixtures used here
@@ -214,3 +214,15 @@ def test_a_front_matter_of_another_length_lays_the_text_out_again(small, joins, 
     got = pages_text(lafast_pdf(ws, page, folder), tmp_path, "neu")
     assert joins == [2]
     assert got == pages_text(one_piece(page, folder, ws), tmp_path, "ref")
+
+
+def test_pdfs_made_at_the_same_time_keep_to_a_core_each(small, joins) -> None:
+    """`render --all`: each PDF already has a core; none takes a second one for itself."""
+    from lafast_docs.outputs.document import render, render_many
+
+    ws = small[0]
+    write_draft_body(ws, "zweites", "# Eins\n\nText.\n\n# Zwei\n\nMehr Text.\n")
+    render_many(ws, ["kurz", "zweites"], formats=("pdf",))
+    assert joins == []  # both laid out in one process each
+    render(ws, "kurz", formats=("pdf",), force=True)
+    assert joins == [2]  # alone: the front matter beside

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from lafast_docs.errors import FormatUnknown
-from lafast_docs.render import cache, parallel
+from lafast_docs.render import cache, parallel, pdf
 from lafast_docs.render.progress import QUIET, Progress
 from lafast_docs.storage.files import atomic_write
 
@@ -174,12 +174,17 @@ def produce_many(requests: list[Request[Any]], *, progress: Progress = QUIET) ->
                 cache.record(req.out, target, keys[r][fmt])
             written += 1
 
+    # more than one PDF in this run: each keeps to one core (they share the cores already)
+    paged = [p for p in pieces if requests[p[0]].product.file_name("", p[1]).endswith(".pdf")]
     try:
-        for i, data in parallel.completed([partial(run, i) for i in range(len(pieces))], prepare):
-            done[i] = data
-            r, fmt = pieces[i]  # reported as it is made, written when its turn comes
-            progress.step(f"{requests[r].label} {fmt.upper()}".strip())
-            write_ready()
+        with pdf.alone(len(paged) <= 1):
+            for i, data in parallel.completed(
+                [partial(run, i) for i in range(len(pieces))], prepare
+            ):
+                done[i] = data
+                r, fmt = pieces[i]  # reported as it is made, written when its turn comes
+                progress.step(f"{requests[r].label} {fmt.upper()}".strip())
+                write_ready()
     finally:
         write_ready()  # what came back before a failure, as far as the order allows
     todo = set(pieces)
@@ -225,11 +230,12 @@ def produce_all(
                 jobs.append(partial(_one, product.writers[fmt], made[i]))
                 places.append((fmt, [i]))
     progress.start(len(made) * len(formats), label)
-    for j, datas in parallel.completed(jobs):
-        fmt, chunk = places[j]
-        for i, data in zip(chunk, datas, strict=True):
-            atomic_write(out / product.file_name(stems[i], fmt), data)
-            progress.step(f"{(names or stems)[i]}: {fmt.upper()}")
+    with pdf.alone(len(jobs) <= 1):
+        for j, datas in parallel.completed(jobs):
+            fmt, chunk = places[j]
+            for i, data in zip(chunk, datas, strict=True):
+                atomic_write(out / product.file_name(stems[i], fmt), data)
+                progress.step(f"{(names or stems)[i]}: {fmt.upper()}")
     return [[Output(f, out / product.file_name(stem, f), False) for f in formats] for stem in stems]
 
 
