@@ -18,6 +18,7 @@ from lafast_docs.render.docxxml import (
     AFTER_PAGE_BREAK,
     Element,
     W,
+    child,
     el,
     para,
     parse,
@@ -47,13 +48,16 @@ class TitlePage:
 
 def title_page(body: Element, tp: TitlePage, width: int, *, toc: bool) -> None:
     """pandoc's title block replaced by a title page; the text starts on a new page."""
-    for child in list(body):
-        if child.tag == q("p") and style_of(child) in PANDOC_TITLE_BLOCK:
-            body.remove(child)
-        elif child.tag != q("bookmarkStart"):
+    title_block = []
+    for e in body:  # not a list of the body's thousands of children: it ends early
+        if e.tag == q("p") and style_of(e) in PANDOC_TITLE_BLOCK:
+            title_block.append(e)
+        elif e.tag != q("bookmarkStart"):
             break
+    for e in title_block:
+        body.remove(e)
     drawing = f".//{q('drawing')}"
-    near = [e for e in list(body)[:3] if e.tag == q("p") and e.find(drawing) is not None]
+    near = [e for e in body[:3] if e.tag == q("p") and e.find(drawing) is not None]
     logo = near[0] if tp.logo and near else None  # after pandoc's TOC, before the text
     if logo is not None:
         body.remove(logo)
@@ -185,21 +189,32 @@ def _instr(text: str) -> Element:
 def headings(body: Element, depth: int) -> list[tuple[int, str, str]]:
     """(level, bookmark name, text with a tab after the section number) of each heading."""
     out: list[tuple[int, str, str]] = []
-    for p in body.iter(q("p")):
-        m = re.fullmatch(r"Heading(\d)", style_of(p))
-        if not m or int(m.group(1)) > depth:
+    for p, level in _heading_paras(body):
+        if level > depth:
             continue
         name = _bookmark_of(p, len(out))
         number = "".join(
             text_of(r)
             for r in p.iter(q("r"))
-            if (s := r.find(f"{q('rPr')}/{q('rStyle')}")) is not None
+            if (s := child(child(r, q("rPr")), q("rStyle"))) is not None
             and s.get(q("val")) == "Abschnittsnummer"
         )
         text = text_of(p).strip()
         if number and text.startswith(number):
             text = f"{number}\t{text[len(number) :].strip()}"
-        out.append((int(m.group(1)), name, text))
+        out.append((level, name, text))
+    return out
+
+
+def _heading_paras(body: Element) -> list[tuple[Element, int]]:
+    """Each paragraph in a style `Heading<n>`, with n, found through the paragraph styles (a
+    tenth as many elements as there are paragraphs and runs)."""
+    out = []
+    for s in body.iter(q("pStyle")):
+        m = re.fullmatch(r"Heading(\d)", s.get(q("val")) or "")
+        p = s.getparent().getparent()  # the pStyle of a paragraph's pPr, not of a pPrChange
+        if m and p is not None and p.tag == q("p") and child(child(p, q("pPr")), q("pStyle")) is s:
+            out.append((p, int(m.group(1))))
     return out
 
 
