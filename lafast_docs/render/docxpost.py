@@ -376,7 +376,7 @@ def size_tables(body: Element, width: int) -> None:
 
 
 def _span(tc: Element) -> int:
-    span = tc.find(f"{q('tcPr')}/{q('gridSpan')}")
+    span = child(child(tc, q("tcPr")), q("gridSpan"))
     return int(span.get(q("val"))) if span is not None else 1
 
 
@@ -414,11 +414,11 @@ def _set_widths(tbl: Element, widths: list[int], width: int) -> None:
         col = 0
         for tc in tr.findall(q("tc")):
             span = _span(tc)
-            tc_pr = tc.find(q("tcPr"))
+            tc_pr = child(tc, q("tcPr"))
             if tc_pr is None:
                 tc_pr = el("tcPr")
                 tc.insert(0, tc_pr)
-            for old in tc_pr.findall(q("tcW")):
+            for old in list(tc_pr.iterchildren(q("tcW"))):
                 tc_pr.remove(old)
             after_cnf = 1 if len(tc_pr) and tc_pr[0].tag == q("cnfStyle") else 0
             tc_pr.insert(after_cnf, el("tcW", w=str(sum(widths[col : col + span])), type="dxa"))
