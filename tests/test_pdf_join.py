@@ -33,10 +33,10 @@ def joins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     seen: list[int] = []
     real = pdfjoin.join
 
-    def counted(doc: Any, front_pdf: bytes, outline: Any) -> None:
-        with pikepdf.open(io.BytesIO(front_pdf)) as front:
+    def counted(doc: Any, before: list[bytes], stand_ins: Any, outline: Any) -> None:
+        with pikepdf.open(io.BytesIO(before[0])) as front:
             seen.append(len(front.pages))
-        real(doc, front_pdf, outline)
+        real(doc, before, stand_ins, outline)
 
     monkeypatch.setattr(pdfjoin, "join", counted)
     return seen
@@ -140,18 +140,17 @@ def test_without_a_second_core_the_same_pdf_in_one_process(small, joins, tmp_pat
     assert joins == [2] and alone == beside
 
 
-def test_if_the_front_process_dies_this_one_lays_the_front_out(small, tmp_path) -> None:
+def dying_elsewhere(ws: Any, folder: Path) -> tuple[Any, Any]:
+    """WeasyPrint's layout and write for `pdffront.lay_out`, the layout killing any forked
+    process that calls it (gone without a word)."""
     import weasyprint
 
-    ws, page, folder = small
-    parts = pdffront.split(page)
-    assert parts is not None
     me = os.getpid()
     roots = [folder, *resources.template_dirs(ws, "fachstandard")]
 
     def layout(html: str) -> Any:
         if os.getpid() != me:
-            os._exit(3)  # the forked process: gone without a word
+            os._exit(3)
         return weasyprint.HTML(
             string=html, base_url=roots[1].as_uri() + "/", url_fetcher=pdf.safe_fetcher(roots)
         ).render(pdf_variant="pdf/ua-1")
@@ -159,6 +158,14 @@ def test_if_the_front_process_dies_this_one_lays_the_front_out(small, tmp_path) 
     def write(doc: Any) -> bytes:
         return doc.write_pdf(pdf_variant="pdf/ua-1")
 
+    return layout, write
+
+
+def test_if_the_front_process_dies_this_one_lays_the_front_out(small, tmp_path) -> None:
+    ws, page, folder = small
+    parts = pdffront.split(page)
+    assert parts is not None
+    layout, write = dying_elsewhere(ws, folder)
     logs: tuple[list[str], list[str]] = ([], [])
     result = pdffront.lay_out(parts, layout, 2, write, logs)
     assert result is not None and isinstance(result[0], bytes) and result[1] == 2

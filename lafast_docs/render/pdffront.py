@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from lafast_docs.external import limits
-from lafast_docs.render import hyphenation
+from lafast_docs.render import hyphenation, pdfsplit
 from lafast_docs.storage.files import keep_file
 
 TEXT_START = '<main class="text">'
@@ -80,6 +80,15 @@ class Split:
 
         return _STYLE.sub(style, self.head) + _TOC_LINK.sub(entry, self.front) + "</body></html>"
 
+    @property
+    def css(self) -> str:
+        """The page's own stylesheet (its `<style>` blocks)."""
+        return "".join(m[2] for m in _STYLE.finditer(self.head))
+
+    def head_with_total(self, total: int) -> str:
+        """The page head with the total page count written into the stylesheet."""
+        return _STYLE.sub(lambda m: m[1] + _PAGES.sub(f'"{total}"', m[2]) + m[3], self.head)
+
     def text_page(self, front_pages: int) -> str:
         """The text behind `front_pages` empty pages (they are dropped again)."""
         return self.head + '<div style="break-after: page"></div>' * front_pages + self.text
@@ -110,12 +119,15 @@ Write = Callable[[Any], bytes]  # a laid-out Document -> its PDF
 
 @dataclass(frozen=True)
 class Pieces:
-    """The front matter and the text as two PDFs, written at the same time by two processes;
-    `pdfjoin` makes them one."""
+    """Parts of one PDF in page order (the front matter first), written at the same time by
+    several processes; `pdfjoin` makes them one."""
 
-    front: bytes
-    text: bytes
+    pdfs: list[bytes]
+    stand_ins: list[list[str]]  # per part: names given to a page only so links are kept
     outline: list[Any]  # WeasyPrint's bookmark tree of the whole document
+
+
+Logs = tuple[list[str], list[str]]  # refused addresses, WeasyPrint's errors
 
 
 def lay_out(
@@ -123,22 +135,28 @@ def lay_out(
     layout: Layout,
     known: int | None,
     write: Write,
-    logs: tuple[list[str], list[str]] | None = None,
+    logs: Logs | None = None,
 ) -> tuple[bytes | Pieces, int] | None:
     """The PDF (front pages, then text pages) and the number of front pages; None if the front
     matter does not settle (then the page is laid out in one piece). `known`: the kept number
     of front pages, if any. With `logs` (the refused addresses and WeasyPrint's errors, which
-    the front's process adds to), a second process lays out and writes the front matter while
-    this one writes the text."""
+    other processes add to), the work is shared with forked processes: the text in two halves
+    where a checked seam is known (pdfsplit), the front matter beside the text's writing."""
     n = known if known is not None else len(layout(parts.front_page(None, None)).pages)
+    halves = _halves(parts, n, layout, write, logs) if logs is not None else None
+    if halves is not None:
+        return halves, n
+    blocks = pdfsplit.cut(parts.text, parts.css)
     for _ in range(3):
         text = layout(parts.text_page(n))
-        numbers: dict[str, int] = {}
-        for number, page in enumerate(text.pages[n:], start=n + 1):
-            for anchor in page.anchors:
-                numbers.setdefault(anchor, number)
-        front_page = parts.front_page(numbers, len(text.pages))
-        beside = _beside(front_page, text, n, layout, write, logs) if logs is not None else None
+        if blocks is not None and logs is not None:
+            pdfsplit.keep(parts.head, pdfsplit.choose(text, n, blocks))
+        front_page = parts.front_page(_numbers(text.pages[n:], n), len(text.pages))
+        beside = None
+        if logs is not None:
+            beside = _beside(
+                front_page, text.pages[n:], n, layout, write, logs, _writer(text, n, write)
+            )
         if isinstance(beside, Pieces):
             return beside, n
         front = layout(front_page) if beside is None else None
@@ -148,52 +166,135 @@ def lay_out(
     return None
 
 
+def _numbers(pages: list[Any], before: int) -> dict[str, int]:
+    """Anchor -> number of the page it is on (the first, for a block over two pages)."""
+    numbers: dict[str, int] = {}
+    for number, page in enumerate(pages, start=before + 1):
+        for anchor in page.anchors:
+            numbers.setdefault(anchor, number)
+    return numbers
+
+
+def _writer(text: Any, n: int, write: Write) -> Callable[[], tuple[list[bytes], list[list[str]]]]:
+    return lambda: ([write(text.copy(text.pages[n:]))], [[]])
+
+
+def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> Pieces | None:
+    """The text in two halves at the kept seam, the front matter beside; None where no checked
+    seam is known (or a process failed): then the text is laid out in one piece."""
+    seam = pdfsplit.kept(parts.head)
+    blocks = pdfsplit.cut(parts.text, parts.css)
+    if seam is None or blocks is None or not seam.block < len(blocks.starts) or seam.page <= n:
+        return None
+    head = parts.head_with_total(seam.total)
+    lead = '<div style="break-after: page"></div>' * n
+    marks = [len(log) for log in logs]  # dropped again with the halves' work
+    known = pdfsplit.anchors_in(parts.front + parts.text)
+    second = pdfsplit.start_second(
+        pdfsplit.second_half(head, parts.text, blocks, seam), seam, layout, write, logs, known
+    )
+    try:
+        first = layout(pdfsplit.first_half(head, lead, parts.text, blocks, seam))
+        told = second.header()
+        holds = (
+            len(first.pages) > seam.page + 1
+            and pdfsplit.begins_page(first, seam.page)
+            and pdfsplit.notes_before(first, n, seam.page) == blocks.notes[seam.block]
+        )
+        if not holds or told is None or told[0] != seam.total:
+            second.stop(kill=True)
+            count = pdfsplit.first_stop(blocks, seam)
+            # the text before the seam changed: a seam from the first half's own pages
+            found = None if holds else pdfsplit.salvage(first, n, blocks, count, seam.total)
+            if found is not None:
+                seam = found
+                pdfsplit.keep(parts.head, seam)
+                page = pdfsplit.second_half(head, parts.text, blocks, seam)
+                second = pdfsplit.start_second(page, seam, layout, write, logs, known)
+                told = second.header()
+            if found is None or told is None or told[0] != seam.total:
+                second.stop(kill=True)
+                for log, mark in zip(logs, marks, strict=True):
+                    del log[mark:]  # the one-piece layout will say it again
+                return None
+        assert told is not None
+        first_pages = first.pages[n : seam.page]
+        total, numbers, shadows, news = told
+        for log, new in zip(logs, news, strict=True):
+            log.extend(new)
+        pages = [*first_pages, *shadows]
+        front_page = parts.front_page({**numbers, **_numbers(first_pages, n)}, total)
+
+        def texts() -> tuple[list[bytes], list[list[str]]] | None:
+            mine = pdfsplit.stand_in(first_pages, known)
+            own = write(first.copy(first_pages))
+            theirs = second.pdf()
+            if theirs is None:
+                return None
+            pdf, names, added = theirs
+            for log, new in zip(logs, added, strict=True):
+                log.extend(new)
+            return [own, pdf], [mine, names]
+
+        beside = _beside(front_page, pages, n, layout, write, logs, texts)
+        second.stop(kill=not isinstance(beside, Pieces))
+        return beside if isinstance(beside, Pieces) else None
+    except BaseException:
+        second.stop(kill=True)
+        raise
+
+
 def _beside(
     front_page: str,
-    text: Any,
+    pages: list[Any],
     n: int,
     layout: Layout,
     write: Write,
-    logs: tuple[list[str], list[str]],
+    logs: Logs,
+    texts: Callable[[], tuple[list[bytes], list[list[str]]] | None],
 ) -> Pieces | int | None:
     """The front matter laid out and written by a forked process while this one writes the
-    text: the two PDFs, or the number of front pages if it is not `n` (the text must be laid
-    out again), or None if that process failed (then this one lays the front out itself)."""
+    text (`texts()`: its PDFs and their stand-in names): the parts, or the number of front
+    pages if it is not `n` (the text must be laid out again), or None if that process failed
+    (then this one lays the front out itself, or, if `texts()` gave None, the text in one
+    piece). `pages`: the text's pages, for the outline."""
     marks = [len(log) for log in logs]
 
     def job() -> bytes:  # pragma: no cover - runs in the forked process
         signal.alarm(max(1, int(limits.timeout())))  # never outlives a killed parent for long
         front = layout(front_page)
         if len(front.pages) != n:
-            return pickle.dumps((len(front.pages), None, None, news()))
-        whole = front.copy(front.pages + text.pages[n:])
-        outline = whole.make_bookmark_tree(PDF_SCALE, transform_pages=True)
-        anchors = front.pages[-1].anchors  # the contents' targets are on the text's pages:
-        for page in text.pages[n:]:  # named here too, so WeasyPrint keeps those links
-            for name in page.anchors:
-                anchors.setdefault(name, (0, 0, 0, 0))
+            return pickle.dumps((len(front.pages), None, None, None, news()))
+        outline = front.copy(front.pages + pages).make_bookmark_tree(
+            PDF_SCALE, transform_pages=True
+        )
+        known = {name for page in pages for name in page.anchors}
+        names = pdfsplit.stand_in(front.pages, known)  # the contents link to the text
         pdf = write(front)
-        return pickle.dumps((n, pdf, outline, news()))
+        return pickle.dumps((n, pdf, names, outline, news()))
 
     def news() -> list[list[str]]:  # what the forked process added to the logs
         return [log[mark:] for log, mark in zip(logs, marks, strict=True)]
 
     read_fd, pid = limits.fork_to_pipe(job)
     try:
-        text_pdf = write(text.copy(text.pages[n:]))
+        written = texts()
         data = limits.read_all(read_fd)
     finally:
         os.close(read_fd)
         os.waitpid(pid, 0)
+    if written is None:
+        return None
+    pdfs, stand_ins = written
     try:
-        pages, front_pdf, outline, added = pickle.loads(data)
+        count, front_pdf, names, outline, added = pickle.loads(data)
     except Exception:  # the process died (e.g. out of memory): lay the front out here
         return None
     for log, new in zip(logs, added, strict=True):
         log.extend(new)
     if front_pdf is None:
-        return int(pages)
-    return Pieces(front_pdf, text_pdf, outline)
+        return int(count)
+    return Pieces([front_pdf, *pdfs], [names, *stand_ins], outline)
 
 
 def _kept(key: str) -> Path:

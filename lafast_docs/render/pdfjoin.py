@@ -21,24 +21,27 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from lafast_docs.errors import RenderError
+
 # WeasyPrint's bookmark tree: (label, (page index, x, y), children, "open" | "closed")
 Outline = list[tuple[str, tuple[int, float, float], list[Any], str]]
 
 
-class JoinError(ValueError):
-    """The two PDFs are not shaped as WeasyPrint writes them."""
-
-
-def join(doc: Any, front_pdf: bytes, outline: Outline) -> None:
-    """Put the pages of `front_pdf` before the pages of `doc` (an open pikepdf.Pdf)."""
+def join(doc: Any, before: list[bytes], stand_ins: list[list[str]], outline: Outline) -> None:
+    """Put the pages of the PDFs `before` (in order) before the pages of `doc` (an open
+    pikepdf.Pdf, the last part). `stand_ins`: per part (the last included), the names that
+    part gave a page only so its links were kept; the part that has the anchor wins."""
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(front_pdf)) as front:
-        count = len(front.pages)
-        for index, page in enumerate(front.pages):
-            doc.pages.insert(index, page)  # copies the page, its annotations and resources
-        _join_structure(doc, front, count)
-        _join_names(doc, front)
+    own = set(stand_ins[-1])
+    for part, names in reversed(list(zip(before, stand_ins, strict=False))):
+        with pikepdf.open(io.BytesIO(part)) as piece:
+            count = len(piece.pages)
+            for index, page in enumerate(piece.pages):
+                doc.pages.insert(index, page)  # copies the page, its annotations, resources
+            _join_structure(doc, piece, count)
+            own = _join_names(doc, piece, set(names), own)
+    _drop_names(doc, own)
     _write_outline(doc, outline)
 
 
@@ -47,12 +50,20 @@ def _document_element(pdf: Any) -> tuple[Any, Any]:
 
     tree = pdf.Root.get("/StructTreeRoot")
     if tree is None or "/ParentTree" not in tree or "/Nums" not in tree.ParentTree:
-        raise JoinError("kein Strukturbaum mit flacher ParentTree")
+        raise _unlike("ohne Strukturbaum mit flacher ParentTree")
     kids = tree.K
     element = kids[0] if isinstance(kids, pikepdf.Array) and len(kids) == 1 else kids
     if not isinstance(element, pikepdf.Dictionary) or element.get("/S") != "/Document":
-        raise JoinError("Strukturbaum ohne Document-Element")
+        raise _unlike("mit einem Strukturbaum ohne Document-Element")
     return tree, element
+
+
+def _unlike(what: str) -> RenderError:
+    return RenderError(
+        f"Die Teile der PDF-Datei ließen sich nicht zusammenfügen: ein Teil ist {what}.",
+        hint="WeasyPrint schreibt anders als erwartet (eine neue Version?); melden Sie den "
+        "Fehler mit dem Entwurf.",
+    )
 
 
 def _join_structure(doc: Any, front: Any, count: int) -> None:
@@ -89,20 +100,40 @@ def _join_structure(doc: Any, front: Any, count: int) -> None:
         )
 
 
-def _join_names(doc: Any, front: Any) -> None:
+def _join_names(doc: Any, piece: Any, stand_ins: set[str], doc_stand_ins: set[str]) -> set[str]:
+    """The piece's named destinations added to `doc`'s, a real one over a stand-in; gives the
+    names in `doc` that are still stand-ins."""
     import pikepdf
 
-    theirs = front.Root.get("/Names", {}).get("/Dests")
+    theirs = piece.Root.get("/Names", {}).get("/Dests")
     if theirs is None:
-        return
+        return doc_stand_ins
     if "/Names" not in doc.Root:
         doc.Root.Names = pikepdf.Dictionary()
     if "/Dests" not in doc.Root.Names:
         doc.Root.Names.Dests = doc.make_indirect(pikepdf.Dictionary(Names=pikepdf.Array()))
     ours = pikepdf.NameTree(doc.Root.Names.Dests)
+    left = set(doc_stand_ins)
     for name, dest in pikepdf.NameTree(theirs).items():
-        if name not in ours:  # a link of the contents names a heading of the text: the text's
+        if name in stand_ins:
+            if name not in ours:
+                ours[name] = _copied(doc, dest)
+                left.add(name)
+        elif name not in ours or name in left:
             ours[name] = _copied(doc, dest)
+            left.discard(name)
+    return left
+
+
+def _drop_names(doc: Any, names: set[str]) -> None:
+    """Stand-ins no part has the anchor for (none, if WeasyPrint's anchors were complete)."""
+    import pikepdf
+
+    if names and "/Names" in doc.Root and "/Dests" in doc.Root.Names:
+        tree = pikepdf.NameTree(doc.Root.Names.Dests)
+        for name in names:
+            if name in tree:
+                del tree[name]
 
 
 def _copied(doc: Any, obj: Any) -> Any:

@@ -23,9 +23,9 @@ def finish(pdf: bytes | Pieces, *, link_texts: dict[str, str]) -> bytes:
     import pikepdf
 
     pieces = pdf if isinstance(pdf, Pieces) else None
-    with pikepdf.open(io.BytesIO(pieces.text if pieces else pdf)) as doc:  # type: ignore[arg-type]
+    with pikepdf.open(io.BytesIO(pieces.pdfs[-1] if pieces else pdf)) as doc:  # type: ignore[arg-type]
         if pieces:
-            pdfjoin.join(doc, pieces.front, pieces.outline)
+            pdfjoin.join(doc, pieces.pdfs[:-1], pieces.stand_ins, pieces.outline)
         _fix_links(doc, link_texts)
         buf = io.BytesIO()
         # joined: the text's object streams would be kept as they were, each with its own copy
