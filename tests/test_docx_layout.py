@@ -139,6 +139,71 @@ def test_list_labels_and_unique_ids_of_a_redline_like_file() -> None:
     assert ins.get(W_ID) != dele.get(W_ID)
 
 
+def test_margin_numbers_found_where_the_run_styles_say() -> None:
+    """A Randnummer inside a hyperlink still leads its paragraph; one after text, or in a
+    paragraph already done (moved onto a caption line), is left alone; a lone one before a
+    table caption moves onto the caption's line."""
+    from lxml import etree
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    rn = '<w:r><w:rPr><w:rStyle w:val="Randnummer"/></w:rPr><w:t>{}</w:t></w:r>'
+    body = etree.fromstring(
+        f"<w:body {w}>"
+        f'<w:p><w:hyperlink w:anchor="x">{rn.format(1)}</w:hyperlink>'
+        "<w:r><w:t>Verlinkt</w:t></w:r></w:p>"
+        f"<w:p><w:r><w:t>Text zuerst </w:t></w:r>{rn.format(2)}</w:p>"
+        f"<w:p>{rn.format(3)}</w:p>"
+        '<w:p><w:pPr><w:pStyle w:val="TableCaption"/></w:pPr><w:r><w:t>Tabelle 1</w:t></w:r></w:p>'
+        "</w:body>"
+    )
+    docxpost.margin_numbers(body, None)
+    texts = [text_of(p) for p in body.iter(q("p"))]
+    assert texts == ["1\tVerlinkt", "Text zuerst 2", "3\tTabelle 1"]
+    caption = body[2]
+    assert style_of(caption) == "TableCaption"
+    assert caption.find(f"{q('pPr')}/{q('ind')}").get(q("hanging")) == str(docxpost.RN_WIDTH)
+    assert body[1].find(f"{q('pPr')}/{q('ind')}") is None
+
+
+def test_toc_lines_keep_any_heading_text() -> None:
+    """The TOC's lines are written as XML text: a heading with markup characters and a bookmark
+    name with quotes come through as they are, each line linked to its heading."""
+    from lxml import etree
+
+    from lafast_docs.render import docxfront, docxpages
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    toc = (
+        '<w:sdt><w:sdtPr><w:docPartObj><w:docPartGallery w:val="Table of Contents"/>'
+        '</w:docPartObj></w:sdtPr><w:sdtContent><w:p><w:r><w:fldChar w:fldCharType="begin"/>'
+        '</w:r><w:r><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u </w:instrText>'
+        "</w:r></w:p></w:sdtContent></w:sdt>"
+    )
+    head = (
+        '<w:bookmarkStart w:id="0" w:name="{name}"/><w:p><w:pPr><w:pStyle w:val="Heading{n}"/>'
+        '</w:pPr><w:r><w:rPr><w:rStyle w:val="Abschnittsnummer"/></w:rPr><w:t>{num}</w:t></w:r>'
+        '<w:r><w:t xml:space="preserve"> {text}</w:t></w:r></w:p><w:bookmarkEnd w:id="0"/>'
+    )
+    body = etree.fromstring(
+        f"<w:body {w}>{toc}"
+        + head.format(name="a&amp;b", n=1, num="1", text="Ziele &amp; &lt;Wege&gt;")
+        + head.format(name="zitat-&quot;x&quot;", n=2, num="1.1", text="„Fair“ &amp; 'klar'")
+        + head.format(name="tief", n=3, num="1.1.1", text="Zu tief")
+        + "</w:body>"
+    )
+    docxfront.fill_toc(body, docxpages.Book(None, None))
+    lines = [p for p in body.iter(q("p")) if style_of(p).startswith("TOC")]
+    assert [text_of(p).rsplit("\t", 1)[0] for p in lines] == [
+        "1\tZiele & <Wege>",
+        "1.1\t„Fair“ & 'klar'",
+    ]
+    anchors = [p.find(f".//{q('hyperlink')}").get(q("anchor")) for p in lines]
+    assert anchors == ["a&b", 'zitat-"x"']
+    refs = [e.text for p in lines for e in p.iter(q("instrText")) if "PAGEREF" in e.text]
+    assert refs == [" PAGEREF a&b \\h ", ' PAGEREF zitat-"x" \\h ']
+    assert all(text_of(p).rsplit("\t", 1)[1].isdigit() for p in lines)  # the page numbers
+
+
 # -- through LibreOffice -------------------------------------------------------------------------
 @pytest.mark.slow
 @pytest.mark.parametrize("slug", [SAMPLE_FS, SAMPLE_SN])

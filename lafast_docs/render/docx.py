@@ -72,6 +72,7 @@ def docx_ast(
         images="data",
         inline_notes=False,
         also=styles,
+        also_kinds=frozenset({"Span"}),  # both act on spans alone
         own=own,
     )
     ast["meta"] = metadata(ctx)

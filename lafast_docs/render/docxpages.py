@@ -27,7 +27,7 @@ from lafast_docs.render.docxstyles import (
     twips,
     with_ppr,
 )
-from lafast_docs.render.docxxml import Element, parse, q, xml_of
+from lafast_docs.render.docxxml import Element, child, parse, q, xml_of
 
 NOTE_GAP = 100  # twips between the text and the footnotes (calibrated on LibreOffice 7.4)
 NOTE_SEP = 0  # the separator's own height
@@ -119,8 +119,8 @@ class Book:
                 self.footnotes[str(note.get(q("id")))] = note.findall(f".//{q('p')}")
 
     def para(self, p: Element, width: int, table: str = "", part: str = "") -> Para:
-        ppr = p.find(q("pPr"))
-        s = ppr.find(q("pStyle")) if ppr is not None else None
+        ppr = child(p, q("pPr"))
+        s = child(ppr, q("pStyle"))
         style = str(s.get(q("val"))) if s is not None else ""
         # the same properties recur (every body paragraph has its margin number's tabs and
         # indent): resolved once per distinct pPr, not once per paragraph

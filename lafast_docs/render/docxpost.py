@@ -29,6 +29,7 @@ from lafast_docs.render.docxxml import (
     AFTER_SPACING,
     AFTER_TABS,
     Element,
+    child,
     el,
     para,
     parse,
@@ -131,17 +132,15 @@ def margin_numbers(body: Element, numbering: Element | None) -> None:
     """Every paragraph that starts with a `Randnummer` run: the number hangs into the left
     margin, a tab leads to the text; a list item's label follows as text at its usual place."""
     labels = _ListLabels(numbering)
-    for p in body.iter(q("p")):
+    for p in _with_rn_style(body):
         rn = _rn_run(p)
-        done = (
-            rn is not None and rn.getnext() is not None and rn.getnext().find(q("tab")) is not None
-        )
-        if rn is None or done:  # done: moved onto a caption line
-            continue
+        after = rn.getnext() if rn is not None else None
+        if rn is None or (after is not None and child(after, q("tab")) is not None):
+            continue  # a number not at the start, or one moved onto a caption line
         _drop_em_space(rn)
         tab = el("r", el("tab"))
         rn.addnext(tab)
-        num = p.find(f"{q('pPr')}/{q('numPr')}")
+        num = child(child(p, q("pPr")), q("numPr"))
         if num is not None:
             left, hanging, label = labels.next(num)
             num.getparent().remove(num)
@@ -156,8 +155,30 @@ def margin_numbers(body: Element, numbering: Element | None) -> None:
             p, el("tabs", *(el("tab", val="left", pos=str(s)) for s in stops)), before=AFTER_TABS
         )
         put_ppr(p, el("ind", left=str(left), hanging=str(left + RN_WIDTH)), before=AFTER_IND)
-        if len(text_of(p).strip()) == len(text_of(rn).strip()):  # the number of a table or figure
-            _onto_caption(p)
+        if not any(_has_text(r) for r in p.iter(q("r")) if r is not rn):
+            _onto_caption(p)  # the number of a table or figure
+
+
+def _with_rn_style(body: Element) -> list[Element]:
+    """The paragraphs with a `Randnummer` run anywhere, in document order (found through the
+    run styles: far fewer than the paragraphs)."""
+    out: list[Element] = []
+    seen: set[Element] = set()
+    for style in body.iter(q("rStyle")):
+        if style.get(q("val")) != "Randnummer":
+            continue
+        p = style.getparent()
+        while p is not None and p.tag != q("p"):
+            p = p.getparent()
+        if p is not None and p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def _has_text(r: Element) -> bool:
+    """Whether the run `r` holds text other than white space."""
+    return any(t.text and not t.text.isspace() for t in r.iter(q("t")))
 
 
 def _onto_caption(p: Element) -> None:
@@ -182,10 +203,10 @@ CAPTIONS = {"TableCaption", "ImageCaption", "Caption"}
 
 def _rn_run(p: Element) -> Element | None:
     for r in p.iter(q("r")):
-        style = r.find(f"{q('rPr')}/{q('rStyle')}")
+        style = child(child(r, q("rPr")), q("rStyle"))
         if style is not None and style.get(q("val")) == "Randnummer":
             return r
-        if text_of(r).strip():
+        if _has_text(r):
             return None
     return None
 
@@ -193,7 +214,7 @@ def _rn_run(p: Element) -> Element | None:
 def _drop_em_space(rn: Element) -> None:
     """The em space pandoc put after the number (the DOCX forms keep it) gives way to a tab."""
     for r in rn.itersiblings(q("r")):
-        t = r.find(q("t"))
+        t = child(r, q("t"))
         if t is not None and t.text is not None:
             t.text = t.text.lstrip("\u2003 ")
             if not t.text:
@@ -205,7 +226,7 @@ _STYLE_LEFT = {"BlockText": 510}  # the reference document's indented paragraph 
 
 
 def _style_left(p: Element) -> int:
-    ind = p.find(f"{q('pPr')}/{q('ind')}")
+    ind = child(child(p, q("pPr")), q("ind"))
     if ind is not None and ind.get(q("left")):
         return int(ind.get(q("left")))
     return _STYLE_LEFT.get(style_of(p), 0)
@@ -217,32 +238,42 @@ class _ListLabels:
     def __init__(self, numbering: Element | None) -> None:
         self.levels: dict[tuple[str, int], tuple[str, str, int, int, int]] = {}
         self.counts: dict[tuple[str, int], int] = {}
-        if numbering is None:
+        self.nums: dict[str, Element] = {}  # numId -> its num, read when first numbered
+        self.abstract: dict[str, Element] = {}
+        if numbering is not None:
+            for e in numbering:
+                if e.tag == q("num"):
+                    self.nums[str(e.get(q("numId")))] = e  # the last of an id counts
+                elif e.tag == q("abstractNum"):
+                    self.abstract[str(e.get(q("abstractNumId")))] = e
+
+    def _read(self, num_id: str) -> None:
+        """The levels of list `num_id` (a document's numbering holds many lists it never uses)."""
+        num = self.nums.pop(num_id, None)
+        ref = child(num, q("abstractNumId"))
+        a = self.abstract.get(str(ref.get(q("val")))) if ref is not None else None
+        if num is None or a is None:
             return
-        abstract = {a.get(q("abstractNumId")): a for a in numbering.findall(q("abstractNum"))}
-        for num in numbering.findall(q("num")):
-            ref = num.find(q("abstractNumId"))
-            a = abstract.get(ref.get(q("val")) if ref is not None else None)
-            if a is None:
-                continue
-            starts = {
-                int(o.get(q("ilvl"))): int(s.get(q("val")))
-                for o in num.findall(q("lvlOverride"))
-                if (s := o.find(q("startOverride"))) is not None
-            }
-            for lvl in a.findall(q("lvl")):
-                i = int(lvl.get(q("ilvl")))
-                fmt = _val(lvl, "numFmt", "decimal")
-                text = _val(lvl, "lvlText", "%1.")
-                start = starts.get(i, int(_val(lvl, "start", "1")))
-                ind = lvl.find(f"{q('pPr')}/{q('ind')}")
-                left = int(ind.get(q("left"), "720")) if ind is not None else 720 * (i + 1)
-                hanging = int(ind.get(q("hanging"), "360")) if ind is not None else 360
-                self.levels[(num.get(q("numId")), i)] = (fmt, text, start, left, hanging)
+        starts = {
+            int(o.get(q("ilvl"))): int(s.get(q("val")))
+            for o in num.iterchildren(q("lvlOverride"))
+            if (s := child(o, q("startOverride"))) is not None
+        }
+        for lvl in a.iterchildren(q("lvl")):
+            i = int(lvl.get(q("ilvl")))
+            fmt = _val(lvl, "numFmt", "decimal")
+            text = _val(lvl, "lvlText", "%1.")
+            start = starts.get(i, int(_val(lvl, "start", "1")))
+            ind = child(child(lvl, q("pPr")), q("ind"))
+            left = int(ind.get(q("left"), "720")) if ind is not None else 720 * (i + 1)
+            hanging = int(ind.get(q("hanging"), "360")) if ind is not None else 360
+            self.levels[(num_id, i)] = (fmt, text, start, left, hanging)
 
     def next(self, num_pr: Element) -> tuple[int, int, str]:
         num_id = _val(num_pr, "numId", "0")
         ilvl = int(_val(num_pr, "ilvl", "0"))
+        if num_id in self.nums:
+            self._read(num_id)
         fmt, text, start, left, hanging = self.levels.get(
             (num_id, ilvl), ("bullet", "", 1, 720 * (ilvl + 1), 360)
         )
@@ -262,8 +293,8 @@ class _ListLabels:
         return left, hanging, re.sub(r"%(\d)", level_number, text)
 
 
-def _val(e: Element, child: str, default: str) -> str:
-    c = e.find(q(child))
+def _val(e: Element, tag: str, default: str) -> str:
+    c = child(e, q(tag))
     return default if c is None or c.get(q("val")) is None else str(c.get(q("val")))
 
 
@@ -345,7 +376,7 @@ def size_tables(body: Element, width: int) -> None:
 
 
 def _span(tc: Element) -> int:
-    span = tc.find(f"{q('tcPr')}/{q('gridSpan')}")
+    span = child(child(tc, q("tcPr")), q("gridSpan"))
     return int(span.get(q("val"))) if span is not None else 1
 
 
@@ -383,11 +414,11 @@ def _set_widths(tbl: Element, widths: list[int], width: int) -> None:
         col = 0
         for tc in tr.findall(q("tc")):
             span = _span(tc)
-            tc_pr = tc.find(q("tcPr"))
+            tc_pr = child(tc, q("tcPr"))
             if tc_pr is None:
                 tc_pr = el("tcPr")
                 tc.insert(0, tc_pr)
-            for old in tc_pr.findall(q("tcW")):
+            for old in list(tc_pr.iterchildren(q("tcW"))):
                 tc_pr.remove(old)
             after_cnf = 1 if len(tc_pr) and tc_pr[0].tag == q("cnfStyle") else 0
             tc_pr.insert(after_cnf, el("tcW", w=str(sum(widths[col : col + span])), type="dxa"))
@@ -435,9 +466,9 @@ def unique_ids(*roots: Element | None) -> None:
 
 def _header(root: Element, text: str) -> Element:
     for p in root.findall(q("p"))[:1]:
-        for child in list(p):
-            if child.tag != q("pPr"):
-                p.remove(child)
+        for c in list(p):
+            if c.tag != q("pPr"):
+                p.remove(c)
         p.append(run(text))
     return root
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from lafast_docs.render import figures
 from lafast_docs.text.analysis import IMAGE_TYPES, Analysis
-from lafast_docs.text.textmodel import Node, walk
+from lafast_docs.text.textmodel import Node, walk, walk_kinds
 
 Marker = Callable[[str], list[Node]]
 
@@ -124,20 +124,25 @@ def _note_span(note: Node) -> Node:
 
 
 def images_as(
-    blocks: list[Node], analysis: Analysis, how: str, also: Callable[[Node], None] | None = None
+    blocks: list[Node],
+    analysis: Analysis,
+    how: str,
+    also: Callable[[Node], None] | None = None,
+    also_kinds: frozenset[str] = frozenset(),
 ) -> None:
     """Point images at checked files: `file` URLs (print, via the safe fetcher) or data URIs.
-    `also` is called on every element in the same walk (a format's own finishing)."""
+    `also` is called in the same walk on every element whose tag is in `also_kinds` (a
+    format's own finishing)."""
 
     def visit(el: Node) -> None:
         if el["t"] == "Image":
             src = el["c"][2][0]
             path = analysis.images[src]
             el["c"][2][0] = path.as_uri() if how == "file" else data_uri(path)
-        if also is not None:
+        if also is not None and el["t"] in also_kinds:
             also(el)
 
-    walk(blocks, visit)
+    walk_kinds(blocks, also_kinds | {"Image"}, visit)
 
 
 def data_uri(path: Path) -> str:
@@ -158,10 +163,11 @@ def prepared(
     inline_notes: bool,
     unwrap: bool = False,
     also: Callable[[Node], None] | None = None,
+    also_kinds: frozenset[str] = frozenset(),
     own: bool = False,
 ) -> Node:
-    """The analysis' AST finished for one format. `also`: see `images_as`; `own`: the analysis
-    is this format's alone, its AST is changed in place instead of copied."""
+    """The analysis' AST finished for one format. `also`, `also_kinds`: see `images_as`; `own`:
+    the analysis is this format's alone, its AST is changed in place instead of copied."""
     ast: dict[str, Any] = analysis.model.ast if own else fast_copy(analysis.model.ast)
     size_columns(ast["blocks"])
     add_markers(ast["blocks"], marker)
@@ -170,7 +176,7 @@ def prepared(
         ast["blocks"] = unwrap_rn_blocks(ast["blocks"])
     if inline_notes:
         notes_inline(ast["blocks"])
-    images_as(ast["blocks"], analysis, images, also)
+    images_as(ast["blocks"], analysis, images, also, also_kinds)
     return ast
 
 
@@ -184,11 +190,7 @@ def size_columns(blocks: list[Node]) -> None:
     every column at least as wide as its longest word, the rest shared by how much text it
     holds (so a text column is not squeezed into hyphen fragments beside a number column)."""
 
-    def visit(el: Node) -> None:
-        if el["t"] == "Table":
-            _size_table(el)
-
-    walk(blocks, visit)
+    walk_kinds(blocks, frozenset({"Table"}), _size_table)
 
 
 def _size_table(table: Node) -> None:

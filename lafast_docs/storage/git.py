@@ -29,6 +29,7 @@ class Store(Sharing):
     def __init__(self, root: Path) -> None:
         super().__init__(root)
         self._repo: git.Repo | None = None
+        self._git_dir: Path | None = None  # found once: a render asks for it several times
 
     # -- setup -----------------------------------------------------------------------------
     @classmethod
@@ -322,9 +323,10 @@ class Store(Sharing):
 
     def git_dir(self) -> Path:
         """The repository's private folder (`.git`): never committed, never pushed."""
-        out = self._git("rev-parse", "--git-common-dir").strip()
-        p = Path(out)
-        return p if p.is_absolute() else (self.root / p).resolve()
+        if self._git_dir is None:
+            out = Path(self._git("rev-parse", "--git-common-dir").strip())
+            self._git_dir = out if out.is_absolute() else (self.root / out).resolve()
+        return self._git_dir
 
     def identity(self) -> str:
         """Who is making a change: git's author identity, "Name <email>"."""
