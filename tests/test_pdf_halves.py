@@ -41,7 +41,7 @@ def sample(rendered_samples, tmp_path_factory):
     (tmp / "ref.pdf").write_bytes(reference)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("XDG_CACHE_HOME", str(tmp / "cache"))
-        mp.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+        mp.setenv("LAFAST_WORKERS", "2")
         lafast_pdf(ws, page, folder)  # in one piece: keeps the seam
         parts = pdffront.split(page)
         assert parts is not None
@@ -53,7 +53,7 @@ def sample(rendered_samples, tmp_path_factory):
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setenv("LAFAST_WORKERS", "2")
     return tmp_path / "cache" / "lafast-docs" / "naht"
 
 

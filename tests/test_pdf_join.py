@@ -29,7 +29,7 @@ USER_CACHE = os.environ.get("XDG_CACHE_HOME")  # where veraPDF was set up (own_c
 def joins(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of front pages of each join (pdfjoin runs in this process); two cores, as
     on the machines this is for."""
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1})
+    monkeypatch.setenv("LAFAST_WORKERS", "2")
     seen: list[int] = []
     real = pdfjoin.join
 
@@ -135,7 +135,7 @@ def test_the_joined_pdf_is_weasyprints_one_piece(small, joins, tmp_path, monkeyp
 def test_without_a_second_core_the_same_pdf_in_one_process(small, joins, tmp_path, monkeypatch):
     ws, page, folder = small
     beside = pages_text(lafast_pdf(ws, page, folder), tmp_path, "beside")
-    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0})
+    monkeypatch.setenv("LAFAST_WORKERS", "1")
     alone = pages_text(lafast_pdf(ws, page, folder), tmp_path, "allein")
     assert joins == [2] and alone == beside
 

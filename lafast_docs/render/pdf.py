@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import mimetypes
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,7 +14,7 @@ from urllib.request import url2pathname
 
 from lafast_docs.errors import RenderError, UnsafeContent
 from lafast_docs.external import limits, resources
-from lafast_docs.render import hyphenation, pdffront, pdfpost
+from lafast_docs.render import hyphenation, parallel, pdffront, pdfpost
 from lafast_docs.storage.files import atomic_write
 
 JOINABLE = ("pdf/ua-1", "pdf/a-3a")  # tagged variants whose parts pdfjoin can join
@@ -26,7 +25,8 @@ _ALONE = [True]  # no other PDF is made at the same time (see `alone`)
 def alone(value: bool) -> Iterator[None]:
     """Whether a PDF made meanwhile may take the other cores for itself (its text in two
     halves, its front matter beside): not when several PDFs are made at once, each already on
-    a core of its own (`render --all`, a final version with its archival copy)."""
+    a core of its own (`render --all`, a final version with its archival copy), nor with
+    `LAFAST_WORKERS=1` (one core)."""
     before, _ALONE[0] = _ALONE[0], value
     try:
         yield
@@ -183,7 +183,7 @@ def pdfs_bytes(
 
     # The front matter is laid out and written beside the text where a second core is free and
     # the PDF is tagged (pdfjoin joins the structure trees).
-    beside = _ALONE[0] and len(os.sched_getaffinity(0)) > 1 and variant in JOINABLE
+    beside = _ALONE[0] and parallel.workers() > 1 and variant in JOINABLE
     for lang in {hyphenation.lang_of(h) for h in htmls}:  # parsed once, before the fork
         hyphenation.warm(lang)
     # In a child process with a time and memory limit: a pathological document cannot hang.
