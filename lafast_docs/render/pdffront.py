@@ -91,7 +91,7 @@ class Split:
 
     def text_page(self, front_pages: int) -> str:
         """The text behind `front_pages` empty pages (they are dropped again)."""
-        return self.head + '<div style="break-after: page"></div>' * front_pages + self.text
+        return self.head + pdfsplit.EMPTY_PAGE * front_pages + self.text
 
     def key(self) -> str:
         return hashlib.sha256((self.head + self.front).encode("utf-8")).hexdigest()
@@ -127,7 +127,7 @@ class Pieces:
     outline: list[Any]  # WeasyPrint's bookmark tree of the whole document
 
 
-Logs = tuple[list[str], list[str]]  # refused addresses, WeasyPrint's errors
+Logs = pdfsplit.Logs
 
 
 def lay_out(
@@ -143,15 +143,17 @@ def lay_out(
     other processes add to), the work is shared with forked processes: the text in two halves
     where a checked seam is known (pdfsplit), the front matter beside the text's writing."""
     n = known if known is not None else len(layout(parts.front_page(None, None)).pages)
-    halves = _halves(parts, n, layout, write, logs) if logs is not None else None
+    blocks = pdfsplit.cut(parts.text, parts.css)
+    halves = None
+    if logs is not None and blocks is not None:
+        halves = _halves(parts, blocks, n, layout, write, logs)
     if halves is not None:
         return halves, n
-    blocks = pdfsplit.cut(parts.text, parts.css)
     for _ in range(3):
         text = layout(parts.text_page(n))
         if blocks is not None and logs is not None:
             pdfsplit.keep(parts.head, pdfsplit.choose(text, n, blocks))
-        front_page = parts.front_page(_numbers(text.pages[n:], n), len(text.pages))
+        front_page = parts.front_page(pdfsplit.page_numbers(text.pages[n:], n), len(text.pages))
         beside = None
         if logs is not None:
             beside = _beside(
@@ -166,29 +168,21 @@ def lay_out(
     return None
 
 
-def _numbers(pages: list[Any], before: int) -> dict[str, int]:
-    """Anchor -> number of the page it is on (the first, for a block over two pages)."""
-    numbers: dict[str, int] = {}
-    for number, page in enumerate(pages, start=before + 1):
-        for anchor in page.anchors:
-            numbers.setdefault(anchor, number)
-    return numbers
-
-
 def _writer(text: Any, n: int, write: Write) -> Callable[[], tuple[list[bytes], list[list[str]]]]:
     return lambda: ([write(text.copy(text.pages[n:]))], [[]])
 
 
-def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> Pieces | None:
+def _halves(
+    parts: Split, blocks: pdfsplit.Cut, n: int, layout: Layout, write: Write, logs: Logs
+) -> Pieces | None:
     """The text in two halves at the kept seam, the front matter beside; None where no checked
     seam is known (or a process failed): then the text is laid out in one piece."""
     seam = pdfsplit.kept(parts.head)
-    blocks = pdfsplit.cut(parts.text, parts.css)
-    if seam is None or blocks is None or not seam.block < len(blocks.starts) or seam.page <= n:
+    if seam is None or not seam.block < len(blocks.starts) or seam.page <= n:
         return None
     head = parts.head_with_total(seam.total)
-    lead = '<div style="break-after: page"></div>' * n
-    marks = [len(log) for log in logs]  # dropped again with the halves' work
+    lead = pdfsplit.EMPTY_PAGE * n
+    marks = pdfsplit.log_marks(logs)  # dropped again with the halves' work
     known = pdfsplit.anchors_in(parts.front + parts.text)
     second = pdfsplit.start_second(
         pdfsplit.second_half(head, parts.text, blocks, seam), seam, layout, write, logs, known
@@ -220,10 +214,9 @@ def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> P
         assert told is not None
         first_pages = first.pages[n : seam.page]
         total, numbers, shadows, news = told
-        for log, new in zip(logs, news, strict=True):
-            log.extend(new)
+        pdfsplit.add(logs, news)
         pages = [*first_pages, *shadows]
-        front_page = parts.front_page({**numbers, **_numbers(first_pages, n)}, total)
+        front_page = parts.front_page({**numbers, **pdfsplit.page_numbers(first_pages, n)}, total)
 
         def texts() -> tuple[list[bytes], list[list[str]]] | None:
             mine = pdfsplit.stand_in(first_pages, known)
@@ -232,8 +225,7 @@ def _halves(parts: Split, n: int, layout: Layout, write: Write, logs: Logs) -> P
             if theirs is None:
                 return None
             pdf, names, added = theirs
-            for log, new in zip(logs, added, strict=True):
-                log.extend(new)
+            pdfsplit.add(logs, added)
             return [own, pdf], [mine, names]
 
         beside = _beside(front_page, pages, n, layout, write, logs, texts)
@@ -258,23 +250,20 @@ def _beside(
     pages if it is not `n` (the text must be laid out again), or None if that process failed
     (then this one lays the front out itself, or, if `texts()` gave None, the text in one
     piece). `pages`: the text's pages, for the outline."""
-    marks = [len(log) for log in logs]
+    marks = pdfsplit.log_marks(logs)
 
     def job() -> bytes:  # pragma: no cover - runs in the forked process
         signal.alarm(max(1, int(limits.timeout())))  # never outlives a killed parent for long
         front = layout(front_page)
         if len(front.pages) != n:
-            return pickle.dumps((len(front.pages), None, None, None, news()))
+            return pickle.dumps((len(front.pages), None, None, None, pdfsplit.since(logs, marks)))
         outline = front.copy(front.pages + pages).make_bookmark_tree(
             PDF_SCALE, transform_pages=True
         )
         known = {name for page in pages for name in page.anchors}
         names = pdfsplit.stand_in(front.pages, known)  # the contents link to the text
         pdf = write(front)
-        return pickle.dumps((n, pdf, names, outline, news()))
-
-    def news() -> list[list[str]]:  # what the forked process added to the logs
-        return [log[mark:] for log, mark in zip(logs, marks, strict=True)]
+        return pickle.dumps((n, pdf, names, outline, pdfsplit.since(logs, marks)))
 
     read_fd, pid = limits.fork_to_pipe(job)
     try:
@@ -290,8 +279,7 @@ def _beside(
         count, front_pdf, names, outline, added = pickle.loads(data)
     except Exception:  # the process died (e.g. out of memory): lay the front out here
         return None
-    for log, new in zip(logs, added, strict=True):
-        log.extend(new)
+    pdfsplit.add(logs, added)
     if front_pdf is None:
         return int(count)
     return Pieces([front_pdf, *pdfs], [names, *stand_ins], outline)

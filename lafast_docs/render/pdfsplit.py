@@ -47,6 +47,26 @@ MIN_PAGES = 12  # shorter texts are laid out in one piece
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
 
 
+EMPTY_PAGE = '<div style="break-after: page"></div>'  # one page before the text, dropped again
+Logs = tuple[list[str], list[str]]  # refused addresses, WeasyPrint's errors
+
+
+def log_marks(logs: Logs) -> list[int]:
+    """Where the logs end now (another process adds to its copies of them)."""
+    return [len(log) for log in logs]
+
+
+def since(logs: Logs, marks: list[int]) -> list[list[str]]:
+    """What was added to the logs after `marks`."""
+    return [log[mark:] for log, mark in zip(logs, marks, strict=True)]
+
+
+def add(logs: Logs, news: list[list[str]]) -> None:
+    """Another process's entries (`since` there) added here."""
+    for log, new in zip(logs, news, strict=True):
+        log.extend(new)
+
+
 @dataclass(frozen=True)
 class Seam:
     block: int  # index of the top-level block of the text that begins a page
@@ -142,23 +162,27 @@ def cut(text: str, css: str) -> Cut | None:
     return found
 
 
-def beginnings(doc: Any, first: int) -> dict[int, int]:
-    """Page index -> index of the text block that begins on that page (not a block continued
-    from the page before), for the pages from `first` on."""
-    found: dict[int, int] = {}
+def openers(doc: Any, first: int) -> dict[int, Any]:
+    """Page index -> the element of the text block that begins on that page (not a block
+    continued from the page before), for the pages from `first` on."""
+    found: dict[int, Any] = {}
     seen: set[int] = set()
-    index: dict[int, int] = {}
     for number, page in enumerate(doc.pages):
         main = _main_box(page._page_box)
         if main is None:
             continue
-        if not index:
-            index = {id(child): i for i, child in enumerate(_elements(main.element))}
-        blocks = [c for c in main.children if id(getattr(c, "element", None)) in index]
-        if blocks and number >= first and id(blocks[0].element) not in seen:
-            found[number] = index[id(blocks[0].element)]
-        seen.update(id(c.element) for c in blocks)
+        blocks = [c.element for c in main.children if _is_block_of(c, main)]
+        if blocks and number >= first and id(blocks[0]) not in seen:
+            found[number] = blocks[0]
+        seen.update(id(element) for element in blocks)
     return found
+
+
+def beginnings(doc: Any, first: int) -> dict[int, int]:
+    """`openers` as indexes of the text's blocks."""
+    index = {id(element): i for i, element in enumerate(_main_children(doc))}
+    found = openers(doc, first).items()
+    return {page: index[id(element)] for page, element in found if id(element) in index}
 
 
 def _main_box(box: Any) -> Any:
@@ -268,16 +292,8 @@ def first_half(head: str, lead: str, text: str, blocks: Cut, seam: Seam) -> str:
 
 def begins_page(doc: Any, page: int) -> bool:
     """Whether the marked seam block begins the page `page` of the first half's layout."""
-    main = _main_box(doc.pages[page]._page_box) if page < len(doc.pages) else None
-    if main is None:
-        return False
-    blocks = [c for c in main.children if _is_block_of(c, main)]
-    if not blocks or blocks[0].element.get(MARK) is None:
-        return False
-    earlier = (_main_box(p._page_box) for p in doc.pages[:page])
-    return not any(
-        c.element is blocks[0].element for m in earlier if m is not None for c in m.children
-    )
+    element = openers(doc, page).get(page)
+    return element is not None and element.get(MARK) is not None
 
 
 def _is_block_of(box: Any, main: Any) -> bool:
@@ -292,7 +308,7 @@ def second_half(head: str, text: str, blocks: Cut, seam: Seam) -> str:
         "main.text > :first-child { margin-break: discard; }</style>"
     )
     at = head.rfind("</head>")
-    lead = '<div style="break-after: page"></div>' * seam.page
+    lead = EMPTY_PAGE * seam.page
     main = text[: blocks.starts[0]]
     return head[:at] + style + head[at:] + lead + main + text[blocks.starts[seam.block] :]
 
@@ -304,6 +320,16 @@ class Shadow:
     anchors: dict[str, Any]
     bookmarks: list[Any]
     height: float
+
+
+def page_numbers(pages: list[Any], before: int) -> dict[str, int]:
+    """Anchor -> number of the page it is on (the first, for a block over two pages), for
+    pages that follow `before` others."""
+    numbers: dict[str, int] = {}
+    for number, page in enumerate(pages, start=before + 1):
+        for anchor in page.anchors:
+            numbers.setdefault(anchor, number)
+    return numbers
 
 
 def anchors_in(page: str) -> set[str]:
@@ -361,12 +387,12 @@ def start_second(
     seam: Seam,
     layout: Callable[[str], Any],
     write: Callable[[Any], bytes],
-    logs: tuple[list[str], list[str]],
+    logs: Logs,
     known: set[str],
 ) -> Second:
     """Fork the process that lays out `page` (the second half) and writes its pages from the
     seam on. `known`: the anchors of the whole document (links to the others' are kept)."""
-    marks = [len(log) for log in logs]
+    marks = log_marks(logs)
     read_fd, write_fd = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the forked process
@@ -376,17 +402,12 @@ def start_second(
             signal.alarm(max(1, int(limits.timeout())))  # never outlives a killed parent long
             doc = layout(page)
             pages = doc.pages[seam.page :]
-            numbers: dict[str, int] = {}
-            for number, p in enumerate(pages, start=seam.page + 1):
-                for anchor in p.anchors:
-                    numbers.setdefault(anchor, number)
-            news = [log[mark:] for log, mark in zip(logs, marks, strict=True)]
-            _send(write_fd, (len(doc.pages), numbers, shadows(pages), news))
-            marks = [len(log) for log in logs]  # what follows is new
+            numbers = page_numbers(pages, seam.page)
+            _send(write_fd, (len(doc.pages), numbers, shadows(pages), since(logs, marks)))
+            marks = log_marks(logs)  # what follows is new
             names = stand_in(pages, known)
             pdf = write(doc.copy(pages))
-            news = [log[mark:] for log, mark in zip(logs, marks, strict=True)]
-            _send(write_fd, (pdf, names, news))
+            _send(write_fd, (pdf, names, since(logs, marks)))
         except BaseException:
             code = 1
         os._exit(code)
