@@ -181,8 +181,8 @@ def pdfs_bytes(
             logger.removeHandler(handler)
             logger.propagate = propagate
 
-    # The front matter is laid out and written beside the text where a second core is free and
-    # the PDF is tagged (pdfjoin joins the structure trees).
+    # Where a second core is free and the PDF is tagged (pdfjoin joins the structure trees),
+    # forked processes lay out the text's second half and the front matter (pdffront).
     beside = _ALONE[0] and parallel.workers() > 1 and variant in JOINABLE
     for lang in {hyphenation.lang_of(h) for h in htmls}:  # parsed once, before the fork
         hyphenation.warm(lang)

@@ -1,19 +1,19 @@
-"""The front matter's PDF put before the text's PDF, as one tagged PDF.
+"""The parts of one PDF (front matter, the text or its halves) joined as one tagged PDF.
 
-pdffront lets a second process lay out and write the title page and contents while the first
-writes the text (both cores at work). WeasyPrint wrote each of the two as a tagged PDF of its
-own; here, with pikepdf, the front pages go before the text pages and everything that points
+pdffront and pdfsplit let several processes lay out and write the parts of one PDF at the
+same time (both cores at work). WeasyPrint wrote each part as a tagged PDF of its own; here,
+with pikepdf, the earlier parts' pages go before the last part's and everything that points
 at pages is joined, so the result is what WeasyPrint writes for the whole in one piece:
 
-- structure: the front's top-level elements go first under the text's Document element; its
-  parent tree entries (pages, link annotations) get keys after the text's own;
-- named destinations: the text's, plus the front's own (the contents' links point by name, so
-  they reach the text's headings);
+- structure: each earlier part's top-level elements go first under the last part's Document
+  element; its parent tree entries (pages, link annotations) get keys after those there;
+- named destinations: all parts' (links point by name, so the contents reach the text's
+  headings); a name a part gave a page only to keep its links gives way to the real one;
 - bookmarks: written anew from WeasyPrint's bookmark tree of the whole document (a chapter of
   the text belongs under the document title on the title page).
 
-The catalog (language, metadata, PDF/UA identification) is the text's: both come from the same
-page head.
+The catalog (language, metadata, PDF/UA identification) is the last part's: all come from the
+same page head.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def join(doc: Any, before: list[bytes], stand_ins: list[list[str]], outline: Out
     import pikepdf
 
     own = set(stand_ins[-1])
-    for part, names in reversed(list(zip(before, stand_ins, strict=False))):
+    for part, names in reversed(list(zip(before, stand_ins[:-1], strict=True))):
         with pikepdf.open(io.BytesIO(part)) as piece:
             count = len(piece.pages)
             for index, page in enumerate(piece.pages):
@@ -56,6 +56,14 @@ def _document_element(pdf: Any) -> tuple[Any, Any]:
     if not isinstance(element, pikepdf.Dictionary) or element.get("/S") != "/Document":
         raise _unlike("mit einem Strukturbaum ohne Document-Element")
     return tree, element
+
+
+def as_array(obj: Any) -> Any:
+    """A PDF entry that may hold one object or an array of them (a structure element's /K),
+    as an array."""
+    import pikepdf
+
+    return obj if isinstance(obj, pikepdf.Array) else pikepdf.Array([obj])
 
 
 def _unlike(what: str) -> RenderError:
@@ -83,16 +91,13 @@ def _join_structure(doc: Any, front: Any, count: int) -> None:
         for annot in page.obj.get("/Annots", pikepdf.Array()):
             if "/StructParent" in annot:
                 annot.StructParent = int(annot.StructParent) + offset
-    kids = front_document.K
-    kids = kids if isinstance(kids, pikepdf.Array) else pikepdf.Array([kids])
     joined = pikepdf.Array()
-    for kid in kids:
+    for kid in as_array(front_document.K):
         copied = _copied(doc, kid)
         if isinstance(copied, pikepdf.Dictionary):
             copied.P = document
         joined.append(copied)
-    own = document.K if isinstance(document.K, pikepdf.Array) else pikepdf.Array([document.K])
-    joined.extend(own)
+    joined.extend(as_array(document.K))
     document.K = joined
     if "/ParentTreeNextKey" in tree:
         tree.ParentTreeNextKey = offset + max(

@@ -19,7 +19,8 @@ from lafast_docs.render.pdffront import Pieces
 
 
 def finish(pdf: bytes | Pieces, *, link_texts: dict[str, str]) -> bytes:
-    """Links fixed; the front matter's PDF joined to the text's if they came as two."""
+    """Links fixed; the parts joined first if the PDF came in parts (front matter, text or
+    its halves)."""
     import pikepdf
 
     pieces = pdf if isinstance(pdf, Pieces) else None
@@ -85,11 +86,10 @@ def _has_link_ancestor(element: Any) -> bool:
 def _remove_objr(element: Any, annot: Any) -> None:
     import pikepdf
 
-    kids = element.K if isinstance(element.K, pikepdf.Array) else pikepdf.Array([element.K])
     element.K = pikepdf.Array(
         [
             k
-            for k in kids
+            for k in pdfjoin.as_array(element.K)
             if not (
                 isinstance(k, pikepdf.Dictionary)
                 and k.get("/Type") == "/OBJR"
